@@ -1,0 +1,64 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
+
+let package = Package(
+    name: "SMB3Kit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "smb3-upcall", targets: ["smb3-upcall"]),
+        .executable(name: "smb3-ioctl", targets: ["smb3-ioctl"]),
+        .executable(name: "smb3-ifaces", targets: ["smb3-ifaces"]),
+        .executable(name: "smb3-witnessd", targets: ["smb3-witnessd"]),
+        .library(name: "SMB3Protocol", targets: ["SMB3Protocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // Layer 0: the pure protocol model. No I/O, no C imports, no Foundation.
+        .target(name: "SMB3Protocol"),
+
+        // C shims: a modulemap and pkg-config, nothing else. Each names its Debian package.
+        .systemLibrary(name: "CKrb5GSS", pkgConfig: "krb5-gssapi", providers: [.apt(["libkrb5-dev"])]),
+        .systemLibrary(name: "CKeyutils", pkgConfig: "libkeyutils", providers: [.apt(["libkeyutils-dev"])]),
+        .systemLibrary(
+            name: "CNetlinkGeneric", pkgConfig: "libnl-genl-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]),
+        .systemLibrary(
+            name: "CNetlinkRoute", pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
+        // static inline wrappers for what Swift cannot import (variadic syscall(), macros).
+        .target(name: "CLinuxShims"),
+
+        // Platform layer: the only targets that make syscalls, ioctls, keyctl, netlink or GSS calls.
+        .target(name: "SMB3System", dependencies: ["SMB3Protocol", "CLinuxShims", systemPackage]),
+        .target(name: "SMB3Keyring", dependencies: ["SMB3System", "CKeyutils"]),
+        .target(name: "SMB3Netlink", dependencies: ["SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
+        .target(name: "SMB3Kerberos", dependencies: ["SMB3System", "CKrb5GSS"]),
+
+        // Version string shared by every executable.
+        .target(name: "SMB3Version"),
+
+        // Executables only wire things together.
+        .executableTarget(
+            name: "smb3-upcall",
+            dependencies: ["SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Version", argumentParser, logging]),
+        .executableTarget(
+            name: "smb3-ioctl", dependencies: ["SMB3Protocol", "SMB3System", "SMB3Version", argumentParser, logging]),
+        .executableTarget(
+            name: "smb3-ifaces",
+            dependencies: ["SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging]),
+        .executableTarget(
+            name: "smb3-witnessd",
+            dependencies: ["SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging]),
+
+        .testTarget(name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads small kernel-generated files (procfs, sysfs) whose size `stat` does not report.
+public enum KernelFile {
+    /// procfs files such as DebugData grow with the number of mounts; 16 MiB is far beyond any real one.
+    public static let defaultLimit = 16 << 20
+
+    /// Reads the whole file, failing rather than silently truncating past `limit` bytes.
+    public static func read(_ path: String, limit: Int = defaultLimit) throws(SystemError) -> [UInt8] {
+        let fd = try valueOrThrow("open", "reading \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = try valueOrThrow("read", "reading \(path)") {
+                chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            }
+            if count == 0 { return bytes }
+            guard bytes.count + count <= limit else {
+                throw SystemError(function: "read", errno: EFBIG, context: "reading \(path) (over \(limit) bytes)")
+            }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+    }
+}

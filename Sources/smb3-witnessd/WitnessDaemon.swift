@@ -1,0 +1,50 @@
+import ArgumentParser
+import SMB3Netlink
+import SMB3Version
+
+@main
+struct WitnessDaemon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smb3-witnessd",
+        abstract: "Witness (MS-SWN) registration daemon for cifs.ko mounts with the 'witness' option.",
+        discussion: "The daemon itself lands with its own issue; 'check-kernel' already tells whether the kernel can use it.",
+        version: SMB3KitVersion.string,
+        subcommands: [CheckKernel.self])
+}
+
+/// Whether the running kernel's cifs.ko has witness support (CONFIG_CIFS_SWN_UPCALL).
+struct CheckKernel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-kernel",
+        abstract: "Check that the generic-netlink family 'cifs' and its group 'cifs_mcgrp_swn' exist.")
+
+    static let family = "cifs"
+    static let group = "cifs_mcgrp_swn"
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        do {
+            let resolved = try GenericNetlinkFamily.resolve(family: Self.family, group: Self.group)
+            if json {
+                print(#"{"family":"\#(resolved.name)","familyId":\#(resolved.id),"group":"\#(resolved.multicastGroup)","groupId":\#(resolved.multicastGroupID),"witnessSupport":true}"#)
+            } else {
+                print("family \(resolved.name) id \(resolved.id), group \(resolved.multicastGroup) id \(resolved.multicastGroupID): witness support present")
+            }
+        } catch {
+            let hint = error.isNotFound
+                ? "cifs.ko is not loaded or was built without CONFIG_CIFS_SWN_UPCALL" : error.description
+            if json {
+                print(#"{"family":"\#(Self.family)","witnessSupport":false}"#)
+            }
+            throw ValidationErrorLine("no witness support: \(hint)")
+        }
+    }
+}
+
+/// A one-line failure: printed as `Error: …` and exit status 1.
+struct ValidationErrorLine: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
