@@ -1,0 +1,87 @@
+# SMB3Kit: two commands on a fresh Debian 12 machine.
+#   make demo   - installs what it needs, builds, boots the lab and shows the toolkit on a real cifs mount
+#   make test   - unit tests, bounded fuzzing and every lab scenario; ends with "N passed, M failed"
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+UDEVDIR ?= $(PREFIX)/lib/udev/rules.d
+
+SWIFT ?= swift
+RELEASE_FLAGS = -c release --static-swift-stdlib
+RELEASE_DIR = .build/release
+SBIN_PROGRAMS = smb3-upcall smb3-witnessd
+BIN_PROGRAMS = smb3-ioctl smb3-ifaces
+PROGRAMS = $(SBIN_PROGRAMS) $(BIN_PROGRAMS)
+MAN_DIR = .build/man
+FUZZ_SECONDS ?= 30
+LAB_KERNEL ?= 6.12
+
+.PHONY: all setup build man unit fuzz lab test demo install uninstall clean
+
+all: build
+
+# apt-get only; idempotent.
+setup:
+	bash lab/setup-host.sh
+
+build:
+	$(SWIFT) build $(RELEASE_FLAGS)
+	@for p in $(PROGRAMS); do test -x $(RELEASE_DIR)/$$p || { echo "missing $$p"; exit 1; }; done
+
+# Man pages come from the argument parsers, so they cannot drift from --help.
+# Daemons and the upcall are admin commands (section 8), the CLIs user commands (section 1).
+man: build
+	$(SWIFT) build -c release --product generate-manual
+	rm -rf $(MAN_DIR) && mkdir -p $(MAN_DIR)
+	@for p in $(SBIN_PROGRAMS); do $(RELEASE_DIR)/generate-manual-tool $(RELEASE_DIR)/$$p --multi-page \
+	  --section 8 --authors 'SMB3Kit developers' -o $(MAN_DIR) || exit 1; done
+	@for p in $(BIN_PROGRAMS); do $(RELEASE_DIR)/generate-manual-tool $(RELEASE_DIR)/$$p --multi-page \
+	  --section 1 --authors 'SMB3Kit developers' -o $(MAN_DIR) || exit 1; done
+	@ls $(MAN_DIR)
+
+unit:
+	$(SWIFT) test
+
+fuzz:
+	bash Fuzz/run.sh $(FUZZ_SECONDS)
+
+lab: build
+	bash lab/run.sh --kernel $(LAB_KERNEL) ntlm-multichannel kerberos-mount witness-module
+
+test: setup
+	bash Tests/run-all.sh
+
+demo: setup build
+	bash lab/demo.sh
+
+REQUEST_KEY_CONF = $(DESTDIR)$(SYSCONFDIR)/request-key.d/smb3kit.spnego.conf
+
+install: build man
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SYSCONFDIR)/request-key.d $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(UDEVDIR)
+	for p in $(SBIN_PROGRAMS); do install -m 0755 $(RELEASE_DIR)/$$p $(DESTDIR)$(SBINDIR)/$$p; done
+	for p in $(BIN_PROGRAMS); do install -m 0755 $(RELEASE_DIR)/$$p $(DESTDIR)$(BINDIR)/$$p; done
+	for m in $(MAN_DIR)/*.1; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; done; true
+	for m in $(MAN_DIR)/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
+	# Commented out: installing must not silently replace cifs-utils' cifs.upcall (README: "Enable the upcall").
+	{ echo '# SMB3Kit Kerberos upcall for cifs.ko. Uncomment the line below and comment out the'; \
+	  echo '# "create cifs.spnego" line in cifs.spnego.conf (cifs-utils) to use smb3-upcall instead.'; \
+	  echo '#create  cifs.spnego  *  *  $(SBINDIR)/smb3-upcall %k'; } > $(REQUEST_KEY_CONF)
+	chmod 0644 $(REQUEST_KEY_CONF)
+	for f in systemd/*.service systemd/*.timer; do [ -e "$$f" ] || continue; \
+	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' "$$f" > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$f); done
+	for f in udev/*.rules; do [ -e "$$f" ] || continue; \
+	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' "$$f" > $(DESTDIR)$(UDEVDIR)/$$(basename $$f); done
+
+uninstall:
+	for p in $(SBIN_PROGRAMS); do rm -f $(DESTDIR)$(SBINDIR)/$$p; done
+	for p in $(BIN_PROGRAMS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	rm -f $(DESTDIR)$(MANDIR)/man1/smb3-*.1 $(DESTDIR)$(MANDIR)/man8/smb3-*.8 $(REQUEST_KEY_CONF)
+
+clean:
+	rm -rf .build lab/out

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs every test of the project: unit tests, bounded fuzzing, and the lab scenarios on the real
+# cifs.ko. Ends with one line "N passed, M failed" and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=lab/out
+mkdir -p "$out"
+passed=0
+failed=0
+declare -a failures=()
+
+record() {  # record NAME STATUS(0=pass)
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$1"); fi
+}
+
+section() { printf '\n=== %s ===\n' "$*"; }
+
+section "release build (static Swift stdlib)"
+build_start=$SECONDS
+if swift build -c release --static-swift-stdlib 2>&1 | tail -n 3; then
+  echo "build: $((SECONDS - build_start))s"
+else
+  echo "release build failed"; record build 1
+fi
+
+section "unit tests"
+swift test 2>&1 | tee "$out/unit.log" | grep -E '^(✘|✔ Test run|✘ Test run)|error:' | grep -v 'recorded an issue' || true
+unit_status=${PIPESTATUS[0]}
+# Swift Testing prints one ✔/✘ line per test; the "Test run" summary and suites are not tests.
+unit_passed=$(grep -E '^✔ Test .* passed' "$out/unit.log" | grep -vcE '^✔ Test run ')
+unit_failed=$(grep -E '^✘ Test .* failed' "$out/unit.log" | grep -vcE '^✘ Test run ')
+passed=$((passed + unit_passed))
+failed=$((failed + unit_failed))
+if [ "$unit_failed" -gt 0 ]; then failures+=("unit tests ($unit_failed)"); fi
+if [ "$unit_status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then record "swift test exit $unit_status" 1; fi
+echo "unit: $unit_passed passed, $unit_failed failed"
+
+section "fuzzing (bounded)"
+fuzz_log="$out/fuzz.log"
+bash Fuzz/run.sh "${FUZZ_SECONDS:-30}" > "$fuzz_log" 2>&1
+fuzz_status=$?
+grep -E '^FUZZ-RESULT' "$fuzz_log" || tail -n 20 "$fuzz_log"
+while read -r _ name status _; do
+  record "fuzz $name" "$([ "$status" = PASS ] && echo 0 || echo 1)"
+done < <(grep -E '^FUZZ-RESULT' "$fuzz_log")
+if [ "$fuzz_status" -ne 0 ] && ! grep -q '^FUZZ-RESULT .* FAIL' "$fuzz_log"; then record "fuzz run exit $fuzz_status" 1; fi
+
+section "lab scenarios (qemu, real cifs.ko)"
+lab_log="$out/lab.log"
+run_lab() {  # run_lab KERNEL SCENARIO...
+  bash lab/run.sh --kernel "$@" 2>&1 | tee -a "$lab_log"
+  return "${PIPESTATUS[0]}"
+}
+: > "$lab_log"
+run_lab 6.12 ntlm-multichannel kerberos-mount witness-module
+lab612=$?
+# The DebugData format differs on 6.1; prove the parser there too.
+run_lab 6.1 ntlm-multichannel
+lab61=$?
+while read -r _ name status _; do
+  record "lab $name" "$([ "$status" = PASS ] && echo 0 || echo 1)"
+done < <(grep -E '^LAB-RESULT' "$lab_log")
+if [ $lab612 -ne 0 ] || [ $lab61 -ne 0 ]; then
+  grep -q '^LAB-RESULT .* FAIL' "$lab_log" || record "lab runner exit $lab612/$lab61" 1
+fi
+grep -q '^LAB-RESULT' "$lab_log" || record "lab: no scenario ran" 1
+
+section "summary"
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
