@@ -42,6 +42,9 @@ let package = Package(
         .target(name: "SMB3Netlink", dependencies: ["SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3System", "CKrb5GSS"]),
 
+        // Feature kits: the logic, written against protocols the kits own. No C imports.
+        .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
+
         // Version string shared by every executable.
         .target(name: "SMB3Version"),
 
@@ -50,7 +53,8 @@ let package = Package(
             name: "smb3-upcall",
             dependencies: ["SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Version", argumentParser, logging]),
         .executableTarget(
-            name: "smb3-ioctl", dependencies: ["SMB3Protocol", "SMB3System", "SMB3Version", argumentParser, logging]),
+            name: "smb3-ioctl",
+            dependencies: ["IoctlKit", "SMB3Protocol", "SMB3System", "SMB3Version", argumentParser, logging]),
         .executableTarget(
             name: "smb3-ifaces",
             dependencies: ["SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging]),
@@ -59,6 +63,7 @@ let package = Package(
             dependencies: ["SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging]),
 
         .testTarget(name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol"]),
     ],
     swiftLanguageModes: [.v6]
 )
