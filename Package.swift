@@ -19,10 +19,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
-        // Layer 0: the pure protocol model. No I/O, no C imports, no Foundation.
-        .target(name: "SMB3Protocol"),
+        // Layer 0: the pure protocol model. No I/O, no C imports, no Foundation; DER through SwiftASN1.
+        .target(name: "SMB3Protocol", dependencies: [.product(name: "SwiftASN1", package: "swift-asn1")]),
 
         // C shims: a modulemap and pkg-config, nothing else. Each names its Debian package.
         .systemLibrary(name: "CKrb5GSS", pkgConfig: "krb5-gssapi", providers: [.apt(["libkrb5-dev"])]),
@@ -62,7 +63,9 @@ let package = Package(
             name: "smb3-witnessd",
             dependencies: ["SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging]),
 
-        .testTarget(name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol"]),
     ],
     swiftLanguageModes: [.v6]
