@@ -45,6 +45,7 @@ let package = Package(
 
         // Feature kits: the logic, written against protocols the kits own. No C imports.
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
+        .target(name: "UpcallKit", dependencies: ["SMB3Protocol", logging]),
 
         // Version string shared by every executable.
         .target(name: "SMB3Version"),
@@ -52,7 +53,10 @@ let package = Package(
         // Executables only wire things together.
         .executableTarget(
             name: "smb3-upcall",
-            dependencies: ["SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Version", argumentParser, logging]),
+            dependencies: [
+                "UpcallKit", "SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Version", argumentParser,
+                logging,
+            ]),
         .executableTarget(
             name: "smb3-ioctl",
             dependencies: ["IoctlKit", "SMB3Protocol", "SMB3System", "SMB3Version", argumentParser, logging]),
@@ -67,6 +71,7 @@ let package = Package(
             name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol"]),
+        .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "SMB3Protocol", logging]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,4 +20,5 @@ public enum Console {
 
     /// Whether standard output is a terminal (tables and colour) or a pipe (plain text).
     public static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 }

@@ -11,15 +11,20 @@ public enum KernelFile {
     public static func read(_ path: String, limit: Int = defaultLimit) throws(SystemError) -> [UInt8] {
         let fd = try valueOrThrow("open", "reading \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
+        return try readAll(fd: fd, description: path, limit: limit)
+    }
+
+    /// Reads an open descriptor to its end; the caller keeps ownership of `fd`.
+    public static func readAll(fd: Int32, description: String, limit: Int) throws(SystemError) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = try valueOrThrow("read", "reading \(path)") {
+            let count = try valueOrThrow("read", "reading \(description)") {
                 chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             }
             if count == 0 { return bytes }
             guard bytes.count + count <= limit else {
-                throw SystemError(function: "read", errno: EFBIG, context: "reading \(path) (over \(limit) bytes)")
+                throw SystemError(function: "read", errno: EFBIG, context: "reading \(description) (over \(limit) bytes)")
             }
             bytes.append(contentsOf: chunk[..<count])
         }

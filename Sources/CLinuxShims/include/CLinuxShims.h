@@ -1,9 +1,10 @@
 #ifndef SMB3KIT_CLINUXSHIMS_H
 #define SMB3KIT_CLINUXSHIMS_H
 
-#define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <syslog.h>
@@ -20,5 +21,34 @@ static inline void smb3_syslog(int priority, const char *message) {
 }
 
 static inline int smb3_errno(void) { return errno; }
+
+/* setns(2) and setresuid(2) are declared by glibc only under _GNU_SOURCE, which would change
+ * the struct definitions this module shares with Swift's Glibc; call the system calls directly. */
+static inline int smb3_setns(int fd, int nstype) { return (int)syscall(SYS_setns, fd, nstype); }
+static inline int smb3_setresuid(uid_t r, uid_t e, uid_t s) { return (int)syscall(SYS_setresuid, r, e, s); }
+static inline int smb3_setresgid(gid_t r, gid_t e, gid_t s) { return (int)syscall(SYS_setresgid, r, e, s); }
+static inline int smb3_setgroups_none(void) { return (int)syscall(SYS_setgroups, 0, (void *)0); }
+
+/* prctl() is variadic. */
+static inline int smb3_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
+
+/* Clears the effective, permitted and inheritable sets of this thread (capset(2) has no glibc
+ * wrapper). The ambient set is cleared first, since it cannot outlive the permitted set anyway. */
+static inline int smb3_drop_all_capabilities(void) {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        return -1;
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+/* Reads the effective set of this thread, for tests and diagnostics (lower and upper 32 bits). */
+static inline int smb3_effective_capabilities(unsigned long long *out) {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) != 0) return -1;
+    *out = ((unsigned long long)data[1].effective << 32) | data[0].effective;
+    return 0;
+}
 
 #endif

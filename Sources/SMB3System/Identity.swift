@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinuxShims
+
+/// Becoming the user whose credentials an upcall uses, and giving up every privilege.
+public enum Identity {
+    /// Drops supplementary groups, then sets gid and uid (real, effective and saved), then clears
+    /// every capability, so nothing done afterwards can act as root, even when `uid` is 0.
+    public static func become(uid: UInt32, gid: UInt32) throws(SystemError) {
+        _ = try valueOrThrow("setgroups", "dropping supplementary groups") { smb3_setgroups_none() }
+        _ = try valueOrThrow("setresgid", "switching to gid \(gid)") { smb3_setresgid(gid, gid, gid) }
+        _ = try valueOrThrow("setresuid", "switching to uid \(uid)") { smb3_setresuid(uid, uid, uid) }
+        try dropAllCapabilities()
+    }
+
+    /// The corresponding system call is `capset(2)` with empty sets.
+    public static func dropAllCapabilities() throws(SystemError) {
+        _ = try valueOrThrow("capset", "dropping all capabilities") { smb3_drop_all_capabilities() }
+        // No exec can regain them either.
+        _ = try valueOrThrow("prctl", "setting no_new_privs") { smb3_set_no_new_privs() }
+    }
+
+    /// The effective capability set of this thread as a 64-bit mask.
+    public static func effectiveCapabilities() throws(SystemError) -> UInt64 {
+        var mask: UInt64 = 0
+        _ = try valueOrThrow("capget", "reading capabilities") { smb3_effective_capabilities(&mask) }
+        return mask
+    }
+
+    public static var realUID: UInt32 { getuid() }
+
+    /// The primary gid of a user in this process's passwd database (NSS). Call it only while
+    /// still in the host's mount namespace: after joining a container's, NSS would load that
+    /// container's modules into a privileged process.
+    public static func primaryGroup(ofUser uid: UInt32) -> UInt32? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        let status = getpwuid_r(uid, &entry, &buffer, buffer.count, &result)
+        guard status == 0, result != nil else { return nil }
+        return entry.pw_gid
+    }
+}
+
+/// Process environment changes the Kerberos library reads (KRB5CCNAME, KRB5_CONFIG).
+public enum Environment {
+    public static func set(_ name: String, _ value: String) { setenv(name, value, 1) }
+    public static func unset(_ name: String) { unsetenv(name) }
+    public static func get(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+}
+
+extension Identity {
+    /// Runs `body` with only the effective uid and gid changed, then restores them. For dry runs
+    /// by root that must see what a user would (the default cache name expands %{uid}).
+    public static func withEffectiveIDs<T>(uid: UInt32, gid: UInt32, _ body: () throws -> T) throws -> T {
+        let savedUID = geteuid()
+        let savedGID = getegid()
+        let keep = UInt32.max  // -1: leave unchanged
+        _ = try valueOrThrow("setresgid", "switching effective gid to \(gid)") { smb3_setresgid(keep, gid, keep) }
+        do {
+            _ = try valueOrThrow("setresuid", "switching effective uid to \(uid)") { smb3_setresuid(keep, uid, keep) }
+        } catch {
+            _ = smb3_setresgid(keep, savedGID, keep)
+            throw error
+        }
+        defer {
+            _ = smb3_setresuid(keep, savedUID, keep)
+            _ = smb3_setresgid(keep, savedGID, keep)
+        }
+        return try body()
+    }
+}

@@ -1,0 +1,218 @@
+import Logging
+import SMB3Protocol
+
+/// One cifs.spnego upcall from key serial to instantiated (or negated) key.
+///
+/// Order matters: everything about the caller is read, and every namespace file opened, before
+/// the first setns; NSS is asked for the user's group while still in the host's namespaces and
+/// with privileges only there; the uid switch drops every capability before any Kerberos code
+/// runs, so krb5.conf, the cache and the KDC are touched only as the user.
+public struct Upcall<System: UpcallSystem> {
+    public var system: System
+    public let options: UpcallOptions
+    public var logger: Logger
+
+    public init(system: System, options: UpcallOptions, logger: Logger) {
+        self.system = system
+        self.options = options
+        self.logger = logger
+    }
+
+    /// The fallback gid when the user has no passwd entry and is not the caller: `nogroup`.
+    static var nogroup: UInt32 { 65534 }
+
+    /// Handles the key; on any failure negates it briefly so the mount fails now and a retry
+    /// (after kinit, say) is not blocked for the kernel's 60 s. Returns the failure, if any.
+    public mutating func handle(keySerial: Int32) -> UpcallFailure? {
+        logger[metadataKey: "key.serial"] = "\(keySerial)"
+        do throws(UpcallFailure) {
+            try run(keySerial: keySerial)
+            return nil
+        } catch {
+            do throws(SystemFailure) {
+                try system.negateKey(keySerial, timeoutSeconds: options.negativeTimeoutSeconds)
+            } catch {
+                logger.warning("could not negate the key: \(error)")
+            }
+            logger.error("\(error.message)", metadata: ["upcall.failure": "\(error.code.rawValue)"])
+            return error
+        }
+    }
+
+    private mutating func run(keySerial: Int32) throws(UpcallFailure) {
+        let key = try describe(keySerial)
+        let plan = try UpcallPlan(description: key, options: options)
+        logger[metadataKey: "server.host"] = "\(key.host)"
+        logger[metadataKey: "upcall.uid"] = "\(plan.uid)"
+        logger[metadataKey: "upcall.target"] = "\(key.effectiveUpcallTarget)"
+        logger.debug("key description: \(key)")
+
+        // Host-side facts first: the group from the host's NSS, the caller through pinned fds.
+        var gid = system.primaryGroup(ofUser: plan.uid)
+        var caller = CallerProcess()
+        if plan.joinCallerNamespaces {
+            do throws(SystemFailure) {
+                caller = try system.pinCaller(pid: plan.pid, readEnvironment: plan.probeCallerEnvironment)
+            } catch {
+                throw UpcallFailure(.process, "cannot inspect the process (pid \(plan.pid)) that triggered the mount: \(error)")
+            }
+            if gid == nil, caller.realUID == plan.uid { gid = caller.realGID }
+            do throws(SystemFailure) {
+                let joined = try system.joinCallerNamespaces()
+                logger.debug("joined namespaces of pid \(plan.pid): \(joined.isEmpty ? "none differ" : joined.joined(separator: ","))")
+            } catch {
+                throw UpcallFailure(.namespaces, "cannot join the namespaces of pid \(plan.pid): \(error)")
+            }
+        } else {
+            logger.debug("upcall_target=mount: staying in the mount's namespaces")
+        }
+
+        do throws(SystemFailure) {
+            try system.becomeUser(uid: plan.uid, gid: gid ?? Self.nogroup)
+        } catch {
+            throw UpcallFailure(.identity, "cannot switch to uid \(plan.uid): \(error)")
+        }
+        if let config = options.krb5Config { system.setEnvironment("KRB5_CONFIG", config) }
+        if let ccache = caller.environmentCCache {
+            system.setEnvironment("KRB5CCNAME", ccache)
+            logger.debug("KRB5CCNAME from pid \(plan.pid): \(ccache)")
+        }
+
+        let cacheName = try usableCache(plan: plan, preferred: caller.environmentCCache)
+        logger[metadataKey: "krb5.ccache"] = "\(cacheName)"
+        let ticket = try requestTicket(plan: plan, key: key, cache: cacheName)
+
+        let payload: [UInt8]
+        do {
+            guard let mechanism = MechanismOID.spnegoMechanism(for: key.mechanism) else {
+                throw UpcallFailure(.unsupportedMechanism, "sec=\(key.mechanism) has no SPNEGO mechanism")
+            }
+            let krb5Token = try KerberosInitialContextToken(apRequest: ticket.apRequest).encoded()
+            let spnego = try SpnegoInitialToken(mechanismTypes: [mechanism], mechanismToken: krb5Token).encoded()
+            payload = try SpnegoUpcallPayload(sessionKey: ticket.sessionKey, securityBlob: spnego).encoded()
+        } catch let failure as UpcallFailure {
+            throw failure
+        } catch {
+            throw UpcallFailure(.kerberos, "cannot encode the SPNEGO token: \(error)")
+        }
+        do throws(SystemFailure) {
+            try system.instantiateKey(keySerial, payload: payload)
+        } catch {
+            throw UpcallFailure(.keyring, "cannot hand the token to the kernel: \(error)")
+        }
+        logger.info(
+            "session key for \(ticket.client) to \(ticket.service) handed to cifs.ko",
+            metadata: ["krb5.client": "\(ticket.client)", "krb5.spn": "\(ticket.service)"])
+    }
+
+    private func describe(_ keySerial: Int32) throws(UpcallFailure) -> KeyDescription {
+        let text: String
+        do throws(SystemFailure) {
+            text = try system.describeKey(keySerial)
+        } catch {
+            throw UpcallFailure(.keyring, "cannot read key \(keySerial): \(error)")
+        }
+        let described: DescribedKey
+        do throws(KeyDescriptionError) {
+            described = try DescribedKey(parsing: text)
+        } catch {
+            throw UpcallFailure(.badKey, "refusing key \(keySerial): \(error.reason)")
+        }
+        // The kernel creates cifs.spnego keys as root (its spnego_cred). A key owned by anyone
+        // else was made from userspace on a kernel without the CVE-2026-46243 fix: refuse it.
+        guard described.uid == 0 else {
+            throw UpcallFailure(.badKey, "refusing key \(keySerial): owned by uid \(described.uid), not by the kernel (uid 0)")
+        }
+        do throws(KeyDescriptionError) {
+            return try described.spnegoDescription()
+        } catch {
+            throw UpcallFailure(.badKey, "refusing key \(keySerial): \(error.reason)")
+        }
+    }
+
+    /// The caller's cache if it has a usable ticket, else a keytab cache for `user=`.
+    private func usableCache(plan: UpcallPlan, preferred: String?) throws(UpcallFailure) -> String {
+        let cache = system.credentialCache(named: preferred, services: plan.servicePrincipals)
+        if cache.hasUsableTicket { return cache.name }
+        let why = cache.principal == nil
+            ? "no credential cache \(cache.name)" : "no valid TGT for \(cache.principal ?? "") in \(cache.name)"
+        guard let user = plan.keytabUser else {
+            throw UpcallFailure(
+                .noCredentials,
+                "no Kerberos ticket for uid \(plan.uid): \(why); run kinit as that user, or mount with username= and a keytab")
+        }
+        logger.debug("\(why); trying keytab \(options.keytab ?? "(default)") for \(user)")
+        do throws(KerberosFailure) {
+            return try system.keytabCache(keytab: options.keytab, user: user)
+        } catch {
+            let keytab = options.keytab ?? "the default keytab"
+            throw UpcallFailure(
+                .noCredentials,
+                "no Kerberos ticket for uid \(plan.uid) (\(why)) and \(keytab) gave none for user=\(user): \(error.message)")
+        }
+    }
+
+    private struct Ticket {
+        var apRequest: [UInt8]
+        var sessionKey: Secret
+        var client: String
+        var service: ServicePrincipalName
+    }
+
+    /// Tries each service principal in turn and logs every attempt's krb5 error.
+    private func requestTicket(plan: UpcallPlan, key: KeyDescription, cache: String) throws(UpcallFailure) -> Ticket {
+        var candidates = plan.servicePrincipals
+        var lastFailure: KerberosFailure?
+        var index = 0
+        var qualified = false
+        var reversed = false
+        while true {
+            if index == candidates.count {
+                // Out of names: complete a short name with its DNS domain, then (-t) reverse DNS.
+                if !qualified, let short = plan.shortHostToQualify {
+                    qualified = true
+                    if let domain = system.canonicalDomain(ofHost: short) {
+                        candidates += UpcallPlan.servicePrincipals(for: "\(short).\(domain)".lowercased())
+                        continue
+                    }
+                }
+                if options.trustDNS, !reversed {
+                    reversed = true
+                    if let name = system.reverseName(ofAddress: key.address.description) {
+                        candidates += UpcallPlan.servicePrincipals(for: name.lowercased())
+                        continue
+                    }
+                }
+                break
+            }
+            let service = candidates[index]
+            index += 1
+            do throws(KerberosFailure) {
+                let result = try system.apRequest(cache: cache, service: service)
+                return Ticket(apRequest: result.apRequest, sessionKey: result.sessionKey, client: result.client, service: service)
+            } catch {
+                logger.debug("service principal \(service): \(error.message)", metadata: ["krb5.error": "\(error.kind.rawValue)"])
+                lastFailure = error
+                // Clock skew or an unreachable KDC will not get better with another name.
+                if error.kind == .clockSkew || error.kind == .kdcUnreachable { break }
+            }
+        }
+        let tried = candidates.map(\.description).joined(separator: ", ")
+        throw UpcallFailure(.kerberos, Self.advice(for: lastFailure, tried: tried, cache: cache))
+    }
+
+    static func advice(for failure: KerberosFailure?, tried: String, cache: String) -> String {
+        guard let failure else { return "no service principal to try" }
+        let what: String
+        switch failure.kind {
+        case .unknownServicePrincipal:
+            what = "the KDC does not know \(tried); register the server's cifs/ principal or use its canonical name in the UNC"
+        case .clockSkew: what = "clock skew between this machine and the KDC is too great; fix NTP"
+        case .kdcUnreachable: what = "the KDC cannot be reached; check krb5.conf [realms] and the network"
+        case .ticketExpired, .noTicket, .noCredentialCache:
+            what = "the ticket in \(cache) is missing or expired; run kinit"
+        default: what = "Kerberos failed for \(tried)"
+        }
+        return "\(what) (\(failure.message))"
+    }
+}

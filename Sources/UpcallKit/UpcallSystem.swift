@@ -1,0 +1,88 @@
+import SMB3Protocol
+
+/// What the upcall learns about the process that triggered the session setup, read through
+/// descriptors opened before any namespace change.
+public struct CallerProcess: Hashable, Sendable {
+    /// KRB5CCNAME from its environment, if probed and present.
+    public var environmentCCache: String?
+    /// Real uid and gid from its `status`.
+    public var realUID: UInt32?
+    public var realGID: UInt32?
+
+    public init(environmentCCache: String? = nil, realUID: UInt32? = nil, realGID: UInt32? = nil) {
+        self.environmentCCache = environmentCCache
+        self.realUID = realUID
+        self.realGID = realGID
+    }
+}
+
+/// A credential cache as the upcall sees it.
+public struct CredentialCacheState: Hashable, Sendable {
+    public var name: String
+    /// The cache's principal; `nil` when the cache does not exist or is empty.
+    public var principal: String?
+    /// An unexpired TGT or a ticket for one of the service principals is in it.
+    public var hasUsableTicket: Bool
+
+    public init(name: String, principal: String?, hasUsableTicket: Bool) {
+        self.name = name
+        self.principal = principal
+        self.hasUsableTicket = hasUsableTicket
+    }
+}
+
+/// A Kerberos failure, classified so the log line can say what to do.
+public struct KerberosFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case noCredentialCache, noTicket, ticketExpired, clockSkew, unknownServicePrincipal
+        case unknownClientPrincipal, kdcUnreachable, keytabHasNoKey, keytabMissing, wrongPassword, other
+    }
+
+    public var kind: Kind
+    /// libkrb5's own text, with the function that failed.
+    public var message: String
+    public var description: String { message }
+
+    public init(kind: Kind, message: String) {
+        self.kind = kind
+        self.message = message
+    }
+}
+
+/// A failed system operation, already worded by the platform layer (function, errno, context).
+public struct SystemFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+    public init(_ message: String) { self.message = message }
+}
+
+/// Every effect an upcall has on the system. The executable supplies the live implementation;
+/// tests supply fakes that record calls.
+public protocol UpcallSystem {
+    func describeKey(_ serial: Int32) throws(SystemFailure) -> String
+    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemFailure)
+    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemFailure)
+
+    /// Pins `pid` (pidfd and `/proc/<pid>` descriptor) and opens its namespace files, reading
+    /// `environ` (if asked) and `status` now, while `/proc` is still the host's.
+    mutating func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemFailure) -> CallerProcess
+    /// Joins the pinned caller's namespaces that differ from ours; returns the names joined.
+    mutating func joinCallerNamespaces() throws(SystemFailure) -> [String]
+
+    /// The user's primary gid from the host's passwd database; asked before any namespace change.
+    func primaryGroup(ofUser uid: UInt32) -> UInt32?
+    /// Drops groups, sets gid and uid, clears every capability.
+    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemFailure)
+    func setEnvironment(_ name: String, _ value: String)
+
+    /// The DNS domain of a short host name's canonical name (getaddrinfo with AI_CANONNAME).
+    func canonicalDomain(ofHost host: String) -> String?
+    /// The name reverse DNS gives for an address.
+    func reverseName(ofAddress address: String) -> String?
+
+    /// The named cache, or the libkrb5 default when `nil`.
+    func credentialCache(named name: String?, services: [ServicePrincipalName]) -> CredentialCacheState
+    /// Gets a TGT for `user` from a keytab into a cache; returns the cache's name.
+    func keytabCache(keytab: String?, user: String) throws(KerberosFailure) -> String
+    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (apRequest: [UInt8], sessionKey: Secret, client: String)
+}

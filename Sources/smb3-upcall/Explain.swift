@@ -1,0 +1,111 @@
+import ArgumentParser
+import SMB3Kerberos
+import SMB3Protocol
+import SMB3System
+import UpcallKit
+
+/// `--explain`: what an upcall would do for a description, in this environment, without a key.
+struct Explain {
+    let description: String
+    let options: UpcallOptions
+    let json: Bool
+
+    struct Report: Encodable {
+        var host: String
+        var address: String
+        var mechanism: String
+        var uid: UInt32
+        var gid: UInt32?
+        var upcallTarget: String
+        var upcallTargetSent: Bool
+        var namespaces: String
+        var callerNamespacesDiffering: [String]?
+        var environmentProbe: String
+        var ccache: String
+        var ccachePrincipal: String?
+        var ticketPresent: Bool
+        var servicePrincipals: [String]
+        var keytab: String?
+        var keytabUser: String?
+        var verdict: String
+        var unknownFields: [String]
+    }
+
+    func run() throws {
+        // Accept both the bare description and keyctl's "cifs.spnego;0;0;perm;…" form.
+        let text = description.hasPrefix(DescribedKey.spnegoKeyType + ";")
+            ? ((try? DescribedKey(parsing: description))?.description ?? description) : description
+        let key: KeyDescription
+        let plan: UpcallPlan
+        do {
+            key = try KeyDescription(parsing: text)
+            plan = try UpcallPlan(description: key, options: options)
+        } catch let error as KeyDescriptionError {
+            throw ValidationError("key description rejected: \(error.reason)")
+        } catch let error as UpcallFailure {
+            throw ValidationError(error.message)
+        }
+        let report = try makeReport(key: key, plan: plan)
+        if json {
+            print(JSON.encode(report))
+        } else {
+            print(render(report))
+        }
+    }
+
+    private func makeReport(key: KeyDescription, plan: UpcallPlan) throws -> Report {
+        let gid = Identity.primaryGroup(ofUser: plan.uid)
+        var differing: [String]?
+        var probe = plan.probeCallerEnvironment ? "pid \(plan.pid) not found" : "off"
+        var environmentCCache: String?
+        if plan.joinCallerNamespaces, let handle = try? ProcessHandle(pid: Int32(bitPattern: plan.pid)) {
+            differing = (try? handle.openNamespacesDifferingFromOurs())?.kinds.map(\.name)
+            if plan.probeCallerEnvironment {
+                environmentCCache = (try? handle.read("environ")).flatMap { ProcessStatus.variable("KRB5CCNAME", in: $0) }
+                probe = environmentCCache.map { "KRB5CCNAME=\($0) from pid \(plan.pid)" } ?? "no KRB5CCNAME in pid \(plan.pid)"
+            }
+        }
+        if let config = options.krb5Config { Environment.set("KRB5_CONFIG", config) }
+        if let environmentCCache { Environment.set("KRB5CCNAME", environmentCCache) }
+        // The default cache name expands %{uid}: look at it with the user's effective ids.
+        let cache = try Identity.withEffectiveIDs(uid: plan.uid, gid: gid ?? 65534) {
+            LiveUpcallSystem().credentialCache(named: environmentCCache, services: plan.servicePrincipals)
+        }
+        let verdict: String
+        if cache.hasUsableTicket {
+            verdict = "would use the ticket in \(cache.name)"
+        } else if let user = plan.keytabUser {
+            verdict = "no usable ticket; would try keytab \(options.keytab ?? "(default)") for \(user)"
+        } else {
+            verdict = "would fail: no Kerberos ticket for uid \(plan.uid) in \(cache.name); run kinit as that user"
+        }
+        return Report(
+            host: key.host, address: key.address.description, mechanism: key.mechanism.rawValue, uid: plan.uid, gid: gid,
+            upcallTarget: key.effectiveUpcallTarget.rawValue, upcallTargetSent: key.upcallTarget != nil,
+            namespaces: plan.joinCallerNamespaces ? "join the namespaces of pid \(plan.pid)" : "stay in the mount's namespaces",
+            callerNamespacesDiffering: differing, environmentProbe: probe, ccache: cache.name,
+            ccachePrincipal: cache.principal, ticketPresent: cache.hasUsableTicket,
+            servicePrincipals: plan.servicePrincipals.map(\.description)
+                + (plan.shortHostToQualify.map { ["cifs/\($0).<DNS domain> (if the short name resolves)"] } ?? []),
+            keytab: plan.keytabUser == nil ? nil : (options.keytab ?? "(default keytab)"), keytabUser: plan.keytabUser,
+            verdict: verdict, unknownFields: key.extraFields.map { "\($0.name)=\($0.value)" })
+    }
+
+    private func render(_ report: Report) -> String {
+        var lines = [
+            "server:             \(report.host) (\(report.address)), sec=\(report.mechanism)",
+            "credentials of:     uid \(report.uid)" + (report.gid.map { ", gid \($0)" } ?? ", no passwd entry (gid nogroup)"),
+            "upcall_target:      \(report.upcallTarget)" + (report.upcallTargetSent ? "" : " (not sent by this kernel; app assumed)"),
+            "namespaces:         \(report.namespaces)"
+                + (report.callerNamespacesDiffering.map { $0.isEmpty ? " (same as ours)" : " (differing: \($0.joined(separator: ",")))" } ?? ""),
+            "environment probe:  \(report.environmentProbe)",
+            "credential cache:   \(report.ccache)" + (report.ccachePrincipal.map { " (\($0))" } ?? " (absent or empty)"),
+            "usable ticket:      \(report.ticketPresent ? "yes" : "no")",
+            "service principals: \(report.servicePrincipals.joined(separator: ", "))",
+        ]
+        if let keytab = report.keytab, let user = report.keytabUser { lines.append("keytab fallback:    \(keytab) for \(user)") }
+        for field in report.unknownFields { lines.append("unknown field:      \(field) (ignored)") }
+        lines.append("verdict:            \(report.verdict)")
+        return lines.joined(separator: "\n")
+    }
+}

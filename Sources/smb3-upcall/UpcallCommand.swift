@@ -1,0 +1,104 @@
+import ArgumentParser
+import Logging
+import SMB3Protocol
+import SMB3System
+import SMB3Version
+import UpcallKit
+
+@main
+struct UpcallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smb3-upcall",
+        abstract: "Request-key handler for cifs.spnego keys (Kerberos session setup for cifs.ko).",
+        discussion: """
+            The kernel runs this through /sbin/request-key when a cifs mount with sec=krb5 needs a \
+            session-setup blob. It takes the same options as cifs-utils' cifs.upcall. Enable it in \
+            /etc/request-key.d/smb3kit.spnego.conf:
+
+              create  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k
+
+            Credentials: the cache named by KRB5CCNAME in the environment of the process that \
+            triggered the mount (unless -E), else the libkrb5 default cache of the user (creduid=, \
+            or uid= with -l); if it holds no valid ticket and the mount has username=, a TGT is \
+            obtained from the keytab (-K, or the default keytab). With upcall_target=app (or none), \
+            the caller's namespaces are joined first; with upcall_target=mount they are not.
+
+            On failure the key is negated for --negative-timeout seconds (1 by default) so a retry \
+            is not blocked, and one line saying what failed goes to the journal (identifier \
+            smb3-upcall). Use --explain to see what an upcall would do for a key description.
+
+            Exit status: 0 key instantiated (or --explain succeeded), 1 upcall failed, 64 usage error \
+            or rejected description.
+            """)
+
+    @Flag(name: .customShort("c"), help: ArgumentHelp("Ignored, for compatibility with cifs.upcall.", visibility: .hidden))
+    var ignoredC = false
+
+    @Flag(name: [.customShort("d"), .long], help: "Log debug detail.")
+    var debug = false
+
+    @Flag(name: [.customShort("E"), .customLong("no-env-probe")], help: "Do not read KRB5CCNAME from the caller's environment.")
+    var noEnvironmentProbe = false
+
+    @Option(name: [.customShort("k"), .customLong("krb5conf")], help: ArgumentHelp("krb5.conf to use.", valueName: "path"))
+    var krb5Config: String?
+
+    @Option(name: [.customShort("K"), .customLong("keytab")], help: ArgumentHelp("Keytab for the username= fallback.", valueName: "path"))
+    var keytab: String?
+
+    @Flag(name: [.customShort("l"), .customLong("legacy-uid")], help: "Use uid= instead of creduid= to find credentials.")
+    var legacyUID = false
+
+    @Flag(name: [.customShort("t"), .customLong("trust-dns")], help: "Also try the server name from reverse DNS.")
+    var trustDNS = false
+
+    @Option(name: [.customShort("e"), .customLong("expire")], help: ArgumentHelp("Accepted for compatibility (dns_resolver keys).", valueName: "seconds"))
+    var expire: UInt32?
+
+    @Option(help: ArgumentHelp("Seconds a failed key stays negative.", valueName: "seconds"))
+    var negativeTimeout: UInt32 = 1
+
+    @Flag(name: [.customShort("v"), .long], help: "Print the version and exit.")
+    var version = false
+
+    @Option(name: .customLong("explain"), help: ArgumentHelp(
+        "Dry run: parse a key description and show the uid, namespaces, cache, principals and keytab an upcall would use.",
+        valueName: "description"))
+    var explainDescription: String?
+
+    @Flag(help: "With --explain, print JSON.")
+    var json = false
+
+    @Argument(help: "The key serial number request-key passes as %k.")
+    var keySerial: Int32?
+
+    var options: UpcallOptions {
+        var options = UpcallOptions()
+        options.legacyUID = legacyUID
+        options.noEnvironmentProbe = noEnvironmentProbe
+        options.keytab = keytab
+        options.krb5Config = krb5Config
+        options.trustDNS = trustDNS
+        options.negativeTimeoutSeconds = negativeTimeout
+        return options
+    }
+
+    func run() throws {
+        if version {
+            print(SMB3KitVersion.string)
+            return
+        }
+        if let explainDescription {
+            try Explain(description: explainDescription, options: options, json: json).run()
+            return
+        }
+        guard let keySerial else { throw ValidationError("missing KEY_SERIAL (or --explain DESCRIPTION)") }
+        let systemLog = SystemLog(identifier: "smb3-upcall")
+        let level: Logger.Level = debug ? .debug : .info
+        let logger = Logger(label: "smb3-upcall") { _ in
+            SystemLogHandler(log: systemLog, logLevel: level, echoToTerminal: Console.standardErrorIsTerminal)
+        }
+        var upcall = Upcall(system: LiveUpcallSystem(), options: options, logger: logger)
+        if upcall.handle(keySerial: keySerial) != nil { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Logging
+import SMB3Protocol
+import Testing
+
+@testable import UpcallKit
+
+/// Records every effect and scripts the answers, in the style of swift-system's MockingDriver.
+final class FakeSystem: UpcallSystem {
+    var description = "cifs.spnego;0;0;39010000;ver=0x2;host=SMB.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x3e8;pid=0x2a;upcall_target=app"
+    var caller = CallerProcess(environmentCCache: "FILE:/home/u/other_cc", realUID: 1000, realGID: 1000)
+    var groups: [UInt32: UInt32] = [1000: 100]
+    var caches: [String: CredentialCacheState] = [:]
+    var defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: nil, hasUsableTicket: false)
+    var keytabResult: Result<String, KerberosFailure> = .failure(KerberosFailure(kind: .keytabHasNoKey, message: "no key"))
+    var apResults: [String: Result<(apRequest: [UInt8], sessionKey: Secret, client: String), KerberosFailure>] = [:]
+    var canonicalDomains: [String: String] = [:]
+
+    var calls: [String] = []
+    var instantiated: [UInt8]?
+    var negatedTimeout: UInt32?
+
+    func describeKey(_ serial: Int32) throws(SystemFailure) -> String {
+        calls.append("describe \(serial)")
+        return description
+    }
+    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemFailure) {
+        calls.append("instantiate")
+        instantiated = payload
+    }
+    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemFailure) {
+        calls.append("negate")
+        negatedTimeout = timeoutSeconds
+    }
+    func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemFailure) -> CallerProcess {
+        calls.append("pin \(pid) env=\(readEnvironment)")
+        var facts = caller
+        if !readEnvironment { facts.environmentCCache = nil }
+        return facts
+    }
+    func joinCallerNamespaces() throws(SystemFailure) -> [String] {
+        calls.append("setns")
+        return ["mnt"]
+    }
+    func primaryGroup(ofUser uid: UInt32) -> UInt32? {
+        calls.append("getpwuid \(uid)")
+        return groups[uid]
+    }
+    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemFailure) { calls.append("become \(uid):\(gid)") }
+    func setEnvironment(_ name: String, _ value: String) { calls.append("env \(name)=\(value)") }
+    func canonicalDomain(ofHost host: String) -> String? { canonicalDomains[host] }
+    func reverseName(ofAddress address: String) -> String? { nil }
+    func credentialCache(named name: String?, services: [ServicePrincipalName]) -> CredentialCacheState {
+        calls.append("cache \(name ?? "default")")
+        return name.flatMap { caches[$0] } ?? defaultCache
+    }
+    func keytabCache(keytab: String?, user: String) throws(KerberosFailure) -> String {
+        calls.append("keytab \(keytab ?? "default") \(user)")
+        return try keytabResult.get()
+    }
+    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (
+        apRequest: [UInt8], sessionKey: Secret, client: String
+    ) {
+        calls.append("ap-req \(cache) \(service.service)/\(service.host)")
+        guard let result = apResults["\(service.service)/\(service.host)"] else {
+            throw KerberosFailure(kind: .unknownServicePrincipal, message: "Server not found in Kerberos database")
+        }
+        return try result.get()
+    }
+}
+
+@Suite("Upcall")
+struct UpcallTests {
+    static let apRequest: [UInt8] = [0x6e, 0x03, 0x02, 0x01, 0x05]
+    static let key = Secret(Array(repeating: 0xAB, count: 32))
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    static func run(_ system: FakeSystem, _ options: UpcallOptions = UpcallOptions()) -> UpcallFailure? {
+        var upcall = Upcall(system: system, options: options, logger: logger)
+        return upcall.handle(keySerial: 7)
+    }
+
+    @Test func usesTheCallersCacheInItsNamespacesAsTheUser() throws {
+        let system = FakeSystem()
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(
+            name: "FILE:/home/u/other_cc", principal: "u@TEST.LAN", hasUsableTicket: true)
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@TEST.LAN"))
+        #expect(Self.run(system) == nil)
+        // Host NSS and the pinned /proc reads happen before setns; the uid switch before Kerberos.
+        #expect(system.calls == [
+            "describe 7", "getpwuid 1000", "pin 42 env=true", "setns", "become 1000:100",
+            "env KRB5CCNAME=FILE:/home/u/other_cc", "cache FILE:/home/u/other_cc",
+            "ap-req FILE:/home/u/other_cc cifs/smb.test.lan", "instantiate",
+        ])
+        let payload = try SpnegoUpcallPayload(parsing: try #require(system.instantiated))
+        #expect(payload.sessionKey == Self.key)
+        let spnego = try SpnegoInitialToken(parsing: payload.securityBlob)
+        #expect(spnego.mechanismTypes == [MechanismOID.krb5])
+        #expect(try KerberosInitialContextToken(parsing: spnego.mechanismToken).apRequest == Self.apRequest)
+    }
+
+    @Test func upcallTargetMountStaysInTheHostNamespacesWithoutProbing() {
+        let system = FakeSystem()
+        system.description = system.description.replacingOccurrences(of: "upcall_target=app", with: "upcall_target=mount")
+        system.defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: "u@TEST.LAN", hasUsableTicket: true)
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@TEST.LAN"))
+        #expect(Self.run(system) == nil)
+        #expect(!system.calls.contains { $0.hasPrefix("pin") || $0 == "setns" || $0.hasPrefix("env") })
+        #expect(system.calls.contains("cache default"))
+    }
+
+    @Test func noEnvironmentProbeWithMinusE() {
+        let system = FakeSystem()
+        var options = UpcallOptions()
+        options.noEnvironmentProbe = true
+        let failure = Self.run(system, options)
+        #expect(system.calls.contains("pin 42 env=false"))
+        #expect(failure?.code == .noCredentials)
+        #expect(failure?.message.contains("uid 1000") == true)
+        #expect(failure?.message.contains("kinit") == true)
+        #expect(system.negatedTimeout == 1)
+    }
+
+    @Test func rootNeverProbesTheEnvironment() {
+        let system = FakeSystem()
+        system.description = system.description.replacingOccurrences(of: "creduid=0x3e8", with: "creduid=0x0")
+        _ = Self.run(system)
+        #expect(system.calls.contains("pin 42 env=false"))
+    }
+
+    @Test func legacyUIDUsesUidField() {
+        let system = FakeSystem()
+        var options = UpcallOptions()
+        options.legacyUID = true
+        _ = Self.run(system, options)
+        #expect(system.calls.contains("become 0:65534"))  // uid= is 0 here; the fake has no passwd entry for it
+    }
+
+    @Test func keytabFallbackForUserField() throws {
+        let system = FakeSystem()
+        system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=mskrb5;uid=0x0;creduid=0x0;user=HOST$;pid=0x2a"
+        system.keytabResult = .success("MEMORY:smb3-upcall")
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "HOST$@TEST.LAN"))
+        var options = UpcallOptions()
+        options.keytab = "/etc/krb5.keytab"
+        #expect(Self.run(system, options) == nil)
+        #expect(system.calls.contains("keytab /etc/krb5.keytab HOST$"))
+        #expect(system.calls.contains("ap-req MEMORY:smb3-upcall cifs/smb.test.lan"))
+        let payload = try SpnegoUpcallPayload(parsing: try #require(system.instantiated))
+        #expect(try SpnegoInitialToken(parsing: payload.securityBlob).mechanismTypes == [MechanismOID.msKrb5])
+    }
+
+    @Test func triesHostBasedThenTheQualifiedShortName() {
+        let system = FakeSystem()
+        system.description = system.description.replacingOccurrences(of: "host=SMB.test.lan", with: "host=smb")
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        system.canonicalDomains["smb"] = "test.lan"
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@T"))
+        #expect(Self.run(system) == nil)
+        #expect(system.calls.filter { $0.hasPrefix("ap-req") } == [
+            "ap-req FILE:/home/u/other_cc cifs/smb", "ap-req FILE:/home/u/other_cc CIFS/smb",
+            "ap-req FILE:/home/u/other_cc cifs/smb.test.lan",
+        ])
+    }
+
+    @Test func unknownPrincipalNamesWhatWasTried() {
+        let system = FakeSystem()
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        let failure = Self.run(system)
+        #expect(failure?.code == .kerberos)
+        #expect(failure?.message.contains("does not know cifs/smb.test.lan, CIFS/smb.test.lan (host-based)") == true)
+        #expect(system.calls.last == "negate")
+    }
+
+    @Test func refusesKeysNotOwnedByTheKernel() {
+        let system = FakeSystem()
+        system.description = system.description.replacingOccurrences(of: "cifs.spnego;0;0;", with: "cifs.spnego;1000;1000;")
+        let failure = Self.run(system)
+        #expect(failure?.code == .badKey)
+        #expect(!system.calls.contains { $0.hasPrefix("become") })
+        #expect(system.calls == ["describe 7", "negate"])
+    }
+
+    @Test func refusesHostileDescriptionsBeforeAnySwitch() {
+        let system = FakeSystem()
+        system.description = system.description.replacingOccurrences(of: ";pid=0x2a", with: ";user=a;creduid=0x0;pid=0x2a")
+        let failure = Self.run(system)
+        #expect(failure?.code == .badKey)
+        #expect(system.calls == ["describe 7", "negate"])
+    }
+
+    @Test func iakerbIsRefusedWithAReason() {
+        let system = FakeSystem()
+        system.description = system.description.replacingOccurrences(of: "sec=krb5", with: "sec=iakerb")
+        let failure = Self.run(system)
+        #expect(failure?.code == .unsupportedMechanism)
+        #expect(failure?.message.contains("sec=krb5") == true)
+    }
+
+    @Test func negativeTimeoutIsConfigurable() {
+        let system = FakeSystem()
+        var options = UpcallOptions()
+        options.negativeTimeoutSeconds = 5
+        _ = Self.run(system, options)
+        #expect(system.negatedTimeout == 5)
+    }
+}
