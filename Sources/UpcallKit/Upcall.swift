@@ -142,14 +142,34 @@ public struct Upcall<System: UpcallSystem> {
                 "no Kerberos ticket for uid \(plan.uid): \(why); run kinit as that user, or mount with username= and a keytab")
         }
         logger.debug("\(why); trying keytab \(options.keytab ?? "(default)") for \(user)")
+        let persistent = persistentKeytabCache(uid: plan.uid, user: user)
+        if let persistent {
+            let cached = system.credentialCache(named: persistent, services: plan.servicePrincipals)
+            if cached.hasUsableTicket {
+                logger.debug("reusing the keytab TGT in \(persistent)")
+                return persistent
+            }
+        }
         do throws(KerberosFailure) {
-            return try system.keytabCache(keytab: options.keytab, user: user)
+            return try system.keytabCache(keytab: options.keytab, user: user, cacheName: persistent)
         } catch {
             let keytab = options.keytab ?? "the default keytab"
             throw UpcallFailure(
                 .noCredentials,
                 "no Kerberos ticket for uid \(plan.uid) (\(why)) and \(keytab) gave none for user=\(user): \(error.message)")
         }
+    }
+
+    /// Only root's keytab TGTs are kept on disk (machine-account mounts); a user's go to memory.
+    private func persistentKeytabCache(uid: UInt32, user: String) -> String? {
+        guard uid == 0, let directory = options.keytabCacheDirectory, !directory.isEmpty else { return nil }
+        do throws(SystemFailure) {
+            try system.preparePrivateDirectory(directory)
+        } catch {
+            logger.warning("not caching the keytab TGT: \(error)")
+            return nil
+        }
+        return UpcallOptions.keytabCacheName(directory: directory, user: user)
     }
 
     private struct Ticket {

@@ -14,6 +14,22 @@ public struct UpcallOptions: Hashable, Sendable {
     public var trustDNS = false
     /// How long the kernel keeps a failed key: short, so a retry after kinit is not blocked.
     public var negativeTimeoutSeconds: UInt32 = 1
+    /// Where root's keytab TGTs are kept between upcalls (`nil`: in memory, one AS exchange per
+    /// upcall). Each channel of a multichannel mount has its own upcall, so this saves one AS
+    /// exchange per extra channel and per reconnect.
+    public var keytabCacheDirectory: String? = UpcallOptions.defaultKeytabCacheDirectory
+
+    public static let defaultKeytabCacheDirectory = "/run/smb3kit"
+
+    /// The persistent cache for root's keytab TGT of `user`: `FILE:<dir>/krb5cc_0_<user>`, with
+    /// anything but letters, digits, `.`, `_`, `-` and `$` in the name replaced.
+    public static func keytabCacheName(directory: String, user: String) -> String {
+        let safe = String(user.unicodeScalars.map { scalar -> Character in
+            let c = Character(scalar)
+            return (c.isASCII && (c.isLetter || c.isNumber)) || "._-$".contains(c) ? c : "_"
+        })
+        return "FILE:\(directory)/krb5cc_0_\(safe)"
+    }
 
     public init() {}
 }

@@ -82,7 +82,10 @@ public protocol UpcallSystem {
 
     /// The named cache, or the libkrb5 default when `nil`.
     func credentialCache(named name: String?, services: [ServicePrincipalName]) -> CredentialCacheState
-    /// Gets a TGT for `user` from a keytab into a cache; returns the cache's name.
-    func keytabCache(keytab: String?, user: String) throws(KerberosFailure) -> String
+    /// Gets a TGT for `user` from a keytab into `cacheName` (a new `MEMORY:` cache when `nil`);
+    /// returns the cache's name.
+    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosFailure) -> String
+    /// Creates `path` as a directory only its owner (root) can enter, or checks that it is one.
+    func preparePrivateDirectory(_ path: String) throws(SystemFailure)
     func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (apRequest: [UInt8], sessionKey: Secret, client: String)
 }

@@ -71,8 +71,14 @@ final class LiveUpcallSystem: UpcallSystem {
         }
     }
 
-    func keytabCache(keytab: String?, user: String) throws(KerberosFailure) -> String {
-        do { return try KerberosSession(keytab: keytab, user: user).ccacheName } catch { throw Self.failure(error) }
+    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosFailure) -> String {
+        do { return try KerberosSession(keytab: keytab, user: user, ccacheName: cacheName).ccacheName } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    func preparePrivateDirectory(_ path: String) throws(SystemFailure) {
+        do { try PrivateDirectory.prepare(path) } catch { throw SystemFailure(error.description) }
     }
 
     func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (

@@ -69,6 +69,15 @@ struct UpcallCommand: ParsableCommand {
     @Flag(help: "With --explain, print JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Get a TGT for USER from the keytab into root's keytab cache now (what smb3-upcall-keytab@.timer runs), then exit.",
+        valueName: "user"))
+    var refreshKeytabCache: String?
+
+    @Option(help: ArgumentHelp(
+        "Directory for root's keytab TGTs, reused by later upcalls (empty: keep them in memory only).", valueName: "dir"))
+    var keytabCacheDir: String = UpcallOptions.defaultKeytabCacheDirectory
+
     @Argument(help: "The key serial number request-key passes as %k.")
     var keySerial: Int32?
 
@@ -80,12 +89,17 @@ struct UpcallCommand: ParsableCommand {
         options.krb5Config = krb5Config
         options.trustDNS = trustDNS
         options.negativeTimeoutSeconds = negativeTimeout
+        options.keytabCacheDirectory = keytabCacheDir.isEmpty ? nil : keytabCacheDir
         return options
     }
 
     func run() throws {
         if version {
             print(SMB3KitVersion.string)
+            return
+        }
+        if let user = refreshKeytabCache {
+            try KeytabCacheRefresh(user: user, options: options).run()
             return
         }
         if let explainDescription {

@@ -54,9 +54,15 @@ final class FakeSystem: UpcallSystem {
         calls.append("cache \(name ?? "default")")
         return name.flatMap { caches[$0] } ?? defaultCache
     }
-    func keytabCache(keytab: String?, user: String) throws(KerberosFailure) -> String {
-        calls.append("keytab \(keytab ?? "default") \(user)")
+    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosFailure) -> String {
+        calls.append("keytab \(keytab ?? "default") \(user) -> \(cacheName ?? "memory")")
+        if let cacheName { return cacheName }
         return try keytabResult.get()
+    }
+    var privateDirectoryError: SystemFailure?
+    func preparePrivateDirectory(_ path: String) throws(SystemFailure) {
+        calls.append("mkdir \(path)")
+        if let privateDirectoryError { throw privateDirectoryError }
     }
     func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (
         apRequest: [UInt8], sessionKey: Secret, client: String
@@ -136,18 +142,56 @@ struct UpcallTests {
         #expect(system.calls.contains("become 0:65534"))  // uid= is 0 here; the fake has no passwd entry for it
     }
 
-    @Test func keytabFallbackForUserField() throws {
+    @Test func keytabFallbackForUserFieldGoesToAPrivateRunCacheForRoot() throws {
         let system = FakeSystem()
         system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=mskrb5;uid=0x0;creduid=0x0;user=HOST$;pid=0x2a"
-        system.keytabResult = .success("MEMORY:smb3-upcall")
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "HOST$@TEST.LAN"))
         var options = UpcallOptions()
         options.keytab = "/etc/krb5.keytab"
         #expect(Self.run(system, options) == nil)
-        #expect(system.calls.contains("keytab /etc/krb5.keytab HOST$"))
-        #expect(system.calls.contains("ap-req MEMORY:smb3-upcall cifs/smb.test.lan"))
+        let cache = "FILE:/run/smb3kit/krb5cc_0_HOST$"
+        #expect(system.calls.contains("mkdir /run/smb3kit"))
+        #expect(system.calls.contains("keytab /etc/krb5.keytab HOST$ -> \(cache)"))
+        #expect(system.calls.contains("ap-req \(cache) cifs/smb.test.lan"))
         let payload = try SpnegoUpcallPayload(parsing: try #require(system.instantiated))
         #expect(try SpnegoInitialToken(parsing: payload.securityBlob).mechanismTypes == [MechanismOID.msKrb5])
+    }
+
+    @Test func aValidRunCacheSavesTheASExchange() {
+        let system = FakeSystem()
+        system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
+        let cache = "FILE:/run/smb3kit/krb5cc_0_svc"
+        system.caches[cache] = CredentialCacheState(name: cache, principal: "svc@TEST.LAN", hasUsableTicket: true)
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "svc@TEST.LAN"))
+        #expect(Self.run(system) == nil)
+        #expect(!system.calls.contains { $0.hasPrefix("keytab") })
+        #expect(system.calls.contains("ap-req \(cache) cifs/smb.test.lan"))
+    }
+
+    @Test func usersKeytabTGTsStayInMemory() {
+        let system = FakeSystem()
+        system.description = system.description.replacingOccurrences(of: ";pid=0x2a", with: ";user=alice;pid=0x2a")
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "alice@TEST.LAN"))
+        system.keytabResult = .success("MEMORY:smb3-upcall")
+        var options = UpcallOptions()
+        options.noEnvironmentProbe = true
+        #expect(Self.run(system, options) == nil)
+        #expect(system.calls.contains("keytab default alice -> memory"))
+        #expect(!system.calls.contains { $0.hasPrefix("mkdir") })
+    }
+
+    @Test func anUnsafeRunDirectoryFallsBackToMemory() {
+        let system = FakeSystem()
+        system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
+        system.privateDirectoryError = SystemFailure("/run/smb3kit is not a directory private to uid 0")
+        system.keytabResult = .success("MEMORY:smb3-upcall")
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "svc@TEST.LAN"))
+        #expect(Self.run(system) == nil)
+        #expect(system.calls.contains("keytab default svc -> memory"))
+    }
+
+    @Test func keytabCacheNamesAreSafe() {
+        #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "../x/HOST$") == "FILE:/run/smb3kit/krb5cc_0_.._x_HOST$")
     }
 
     @Test func triesHostBasedThenTheQualifiedShortName() {
