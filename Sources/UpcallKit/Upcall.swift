@@ -196,7 +196,7 @@ public struct Upcall<System: UpcallSystem> {
                         continue
                     }
                 }
-                if options.trustDNS, !reversed {
+                if plan.useReverseDNS, !reversed {
                     reversed = true
                     if let name = system.reverseName(ofAddress: key.address.description) {
                         candidates += UpcallPlan.servicePrincipals(for: name.lowercased())
@@ -216,6 +216,11 @@ public struct Upcall<System: UpcallSystem> {
                 // Clock skew or an unreachable KDC will not get better with another name.
                 if error.kind == .clockSkew || error.kind == .kdcUnreachable { break }
             }
+        }
+        if candidates.isEmpty {
+            throw UpcallFailure(
+                .kerberos,
+                "the kernel sent no host name (an extra channel on a 6.1 kernel does) and reverse DNS of \(key.address) gave none; add a PTR record or /etc/hosts entry naming the server, or use one channel")
         }
         let tried = candidates.map(\.description).joined(separator: ", ")
         throw UpcallFailure(.kerberos, Self.advice(for: lastFailure, tried: tried, cache: cache))

@@ -49,6 +49,8 @@ public struct UpcallPlan: Hashable, Sendable {
     public var servicePrincipals: [ServicePrincipalName]
     /// The host whose DNS domain may complete a short name (no dot, not an address).
     public var shortHostToQualify: String?
+    /// Try the reverse-DNS name of the address: with `-t`, or when the kernel sent no host name.
+    public var useReverseDNS: Bool
     /// The SPNEGO mechanism OID's name for logs (`krb5` or `mskrb5`).
     public var mechanism: SecurityMechanism
     /// `user=` for the keytab fallback.
@@ -67,9 +69,11 @@ public struct UpcallPlan: Hashable, Sendable {
         mechanism = key.mechanism
         keytabUser = key.user.flatMap { $0.isEmpty ? nil : $0 }
         let host = key.host.lowercased()
-        servicePrincipals = Self.servicePrincipals(for: host)
+        // 6.1 sends an empty host= for extra channels; only the address is left to name the server.
+        servicePrincipals = host.isEmpty ? [] : Self.servicePrincipals(for: host)
+        useReverseDNS = options.trustDNS || host.isEmpty
         let isAddress = IPv4Address(kernelText: host) != nil || host.contains(":")
-        shortHostToQualify = !host.contains(".") && !isAddress ? host : nil
+        shortHostToQualify = !host.isEmpty && !host.contains(".") && !isAddress ? host : nil
     }
 
     /// `cifs/<host>` first (what Samba and AD register), then `CIFS/<host>` as a host-based name.

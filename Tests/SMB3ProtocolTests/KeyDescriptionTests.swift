@@ -52,6 +52,11 @@ struct KeyDescriptionTests {
         #expect(key.address.description == "0000:0000:0000:0000:0000:0000:0000:0001")
     }
 
+    @Test func acceptsTheEmptyHostOf61ExtraChannels() throws {
+        let key = try KeyDescription(parsing: "ver=0x2;host=;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x3e9;user=alice;pid=0x171")
+        #expect(key.host == "")
+    }
+
     @Test func parsesIAKerb() throws {
         let key = try KeyDescription(
             parsing: "ver=0x2;host=h;ip4=192.0.2.1;sec=iakerb;uid=0x0;creduid=0x0;pid=0x1")
@@ -118,7 +123,6 @@ struct KeyDescriptionTests {
         ("ver=0x2;host=h;ip4=1.2.3.256;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip4"),
         ("ver=0x2;host=h;ip4=01.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip4"),
         ("ver=0x2;host=h;ip6=::1;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip6"),
-        ("ver=0x2;host=;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "host"),
         ("ver=0x2;host=a b;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "host"),
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=a\u{7}b;pid=0x1", .invalidValue, "user"),
     ]

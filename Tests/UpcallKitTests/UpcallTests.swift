@@ -49,7 +49,8 @@ final class FakeSystem: UpcallSystem {
     func becomeUser(uid: UInt32, gid: UInt32) throws(SystemFailure) { calls.append("become \(uid):\(gid)") }
     func setEnvironment(_ name: String, _ value: String) { calls.append("env \(name)=\(value)") }
     func canonicalDomain(ofHost host: String) -> String? { canonicalDomains[host] }
-    func reverseName(ofAddress address: String) -> String? { nil }
+    var reverseNames: [String: String] = [:]
+    func reverseName(ofAddress address: String) -> String? { reverseNames[address] }
     func credentialCache(named name: String?, services: [ServicePrincipalName]) -> CredentialCacheState {
         calls.append("cache \(name ?? "default")")
         return name.flatMap { caches[$0] } ?? defaultCache
@@ -205,6 +206,18 @@ struct UpcallTests {
             "ap-req FILE:/home/u/other_cc cifs/smb", "ap-req FILE:/home/u/other_cc CIFS/smb",
             "ap-req FILE:/home/u/other_cc cifs/smb.test.lan",
         ])
+    }
+
+    @Test func anEmptyHostFrom61ExtraChannelsUsesReverseDNS() {
+        let system = FakeSystem()
+        system.description = system.description.replacingOccurrences(of: "host=SMB.test.lan", with: "host=")
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        let failure = Self.run(system)
+        #expect(failure?.message.contains("no host name") == true)
+        system.reverseNames["127.0.0.1"] = "SMB.test.lan"
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@T"))
+        #expect(Self.run(system) == nil)
+        #expect(system.calls.contains("ap-req FILE:/home/u/other_cc cifs/smb.test.lan"))
     }
 
     @Test func unknownPrincipalNamesWhatWasTried() {
