@@ -1,0 +1,145 @@
+import SMB3Protocol
+
+/// The human-readable report of `smb3-ifaces debugdata`. Not a stable format: scripts use `--json`.
+struct DebugDataSummary {
+    let text: String
+
+    init(_ data: DebugData) {
+        var lines: [String] = []
+        var header = "DebugData format \(data.format)"
+        if let version = data.cifsVersion { header += ", CIFS version \(version)" }
+        lines.append(header)
+        if data.servers.isEmpty { lines.append("No cifs connections.") }
+        for server in data.servers {
+            lines.append("")
+            lines += Self.describe(server)
+        }
+        if let registrations = data.witnessRegistrations {
+            lines.append("")
+            lines.append("Witness registrations: \(registrations.isEmpty ? "none" : String(registrations.count))")
+            for registration in registrations {
+                lines.append("  " + Self.describe(registration))
+            }
+        }
+        if !data.diagnostics.isEmpty {
+            lines.append("")
+            lines.append("Warnings:")
+            for diagnostic in data.diagnostics { lines.append("  \(diagnostic)") }
+            if data.omittedDiagnosticCount > 0 { lines.append("  … and \(data.omittedDiagnosticCount) more") }
+        }
+        text = lines.map(Self.trimmingTrailingSpaces).joined(separator: "\n") + "\n"
+    }
+
+    private static func describe(_ server: DebugData.Server) -> [String] {
+        var facts = ["connection \(hex(server.connectionId))"]
+        if let dialect = server.dialect { facts.append("SMB \(dialect)") }
+        if let status = server.tcpStatus { facts.append("TCP \(status)") }
+        if server.isRDMA { facts.append("RDMA") }
+        if server.isSigned { facts.append("signed") }
+        if let namespace = server.netNamespace { facts.append("net namespace \(namespace)") }
+        var lines = ["Server \(server.index): \(server.hostname ?? "(no hostname)") (\(facts.joined(separator: ", ")))"]
+        if server.sessions.isEmpty { lines.append("  No sessions.") }
+        for session in server.sessions { lines += describe(session) }
+        return lines
+    }
+
+    private static func describe(_ session: DebugData.Session) -> [String] {
+        var facts: [String] = []
+        if let type = session.securityType { facts.append(type.rawValue) }
+        if let id = session.sessionId { facts.append("id \(hex(id))") }
+        if let status = session.status { facts.append("status \(status)") }
+        if session.isEncrypted { facts.append(session.usesAES256GCM ? "encrypted (AES-256-GCM)" : "encrypted") }
+        if session.isSigned { facts.append("signed") }
+        if session.isGuest { facts.append("guest") }
+        if let uid = session.userId { facts.append("uid \(uid)") }
+        if let cruid = session.credentialUserId { facts.append("cruid \(cruid)") }
+        var lines = ["  Session \(session.index): \(session.address) (\(facts.joined(separator: ", ")))"]
+
+        lines.append("    Channels: \(session.channels.count)")
+        for channel in session.channels {
+            var row = "      \(pad(String(channel.number), 3))"
+            row += channel.connectionId.map { "connection \(pad(hex($0), 6))" } ?? pad("no connection", 17)
+            row += "  \(channel.state)"
+            if channel.isPrimary { row += " (primary)" }
+            lines.append(row)
+        }
+
+        var interfacesHeader = "    Server interfaces: \(session.serverInterfaces.count)"
+        if let age = session.serverInterfacesLastUpdatedSecondsAgo { interfacesHeader += " (queried \(age) s ago)" }
+        lines.append(interfacesHeader)
+        let addressWidth = session.serverInterfaces.map { ($0.address?.description ?? "?").count }.max() ?? 0
+        for interface in session.serverInterfaces {
+            var capabilities: [String] = []
+            if interface.isRSSCapable { capabilities.append("rss") }
+            if interface.isRDMACapable { capabilities.append("rdma") }
+            var row = "      \(interface.index)) \(pad(interface.address?.description ?? "?", addressWidth))"
+            row += "  \(pad(speed(interface), 12, right: true))"
+            row += "  \(pad(capabilities.isEmpty ? "-" : capabilities.joined(separator: ","), 8))"
+            if let current = interface.weightCurrent, let total = interface.weightTotal {
+                row += "  weight \(pad("\(current)/\(total)", 6))"
+            }
+            if let channels = interface.allocatedChannels { row += "  channels \(channels)" }
+            if interface.isConnected { row += "  connected" }
+            if !interface.isActive { row += "  for-cleanup" }
+            lines.append(row)
+        }
+
+        if !session.shares.isEmpty {
+            lines.append("    Shares: \(session.shares.count)")
+            for share in session.shares {
+                var row = "      \(share.index)) \(share.treeName ?? "none")"
+                if share.isIPC { row += " (IPC)" }
+                if let tid = share.treeId { row += " tid \(hex(tid))" }
+                if share.usesWitness { row += " witness" }
+                if share.isDisconnected { row += " disconnected" }
+                lines.append(row)
+            }
+        }
+        return lines
+    }
+
+    private static func describe(_ registration: DebugData.WitnessRegistration) -> String {
+        func notify(_ flag: Bool?) -> String {
+            switch flag {
+            case true?: " (notify)"
+            case false?: ""
+            case nil: ""
+            }
+        }
+        var address = registration.ipAddress?.description ?? registration.ipAddressText
+        if let scope = registration.ipAddressScopeId, registration.ipAddress != nil { address += "%\(scope)" }
+        var text = "\(registration.id)) \(registration.networkName)\(notify(registration.networkNameNotify))"
+        text += " share \(registration.shareName)\(notify(registration.shareNameNotify))"
+        text += " address \(address)\(notify(registration.ipAddressNotify))"
+        if let references = registration.references { text += ", \(references) reference\(references == 1 ? "" : "s")" }
+        return text
+    }
+
+    /// `10 Gbit/s`, `2.5 Gbit/s`, `100 Mbit/s`; the exact value when it is not a round number.
+    static func speed(_ interface: DebugData.ServerInterface) -> String {
+        guard let bps = interface.speedBitsPerSecond else {
+            return interface.speedText == "Unknown" ? "unknown" : interface.speedText
+        }
+        for (unit, scale) in [("Tbit/s", UInt64(1_000_000_000_000)), ("Gbit/s", 1_000_000_000), ("Mbit/s", 1_000_000)]
+        where bps >= scale {
+            if bps % scale == 0 { return "\(bps / scale) \(unit)" }
+            if bps <= UInt64.max / 10, (bps * 10) % scale == 0 {
+                return "\(bps / scale).\((bps % scale) * 10 / scale) \(unit)"
+            }
+        }
+        return "\(bps) bit/s"
+    }
+
+    private static func trimmingTrailingSpaces(_ line: String) -> String {
+        var line = line
+        while line.last == " " { line.removeLast() }
+        return line
+    }
+
+    private static func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }
+
+    private static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return right ? fill + text : text + fill
+    }
+}
