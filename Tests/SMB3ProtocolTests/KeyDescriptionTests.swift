@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SMB3Protocol
@@ -184,5 +185,31 @@ struct KeyDescriptionTests {
         // "…;pid=0x1", "…;pid=0x1a", "…;pid=0x1a2", "…;pid=0x1a2b" and "…;upcall_target=app" cut to
         // nothing else: exactly the four pid prefixes parse.
         #expect(accepted == 4)
+    }
+}
+
+@Suite("KeyDescription fuzz regressions")
+struct KeyDescriptionFuzzRegressionTests {
+    static var failCases: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/FailCases/FuzzKeyDescription")
+    }
+
+    /// Inputs libFuzzer once crashed the parser with (Fuzz/run.sh); they must only not trap.
+    @Test func failCasesDoNotTrap() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.failCases.path).filter { $0.hasPrefix("crash-") }
+        #expect(!names.isEmpty)
+        for name in names {
+            let data = try #require(FileManager.default.contents(atPath: Self.failCases.appendingPathComponent(name).path))
+            let bytes = [UInt8](data)
+            _ = try? KeyDescription(parsing: bytes)
+            _ = try? DescribedKey(parsing: String(decoding: bytes, as: UTF8.self)).spnegoDescription()
+        }
+    }
+
+    /// The first crash: U+FFFD replacements made a 32-byte ip6= value shorter in Characters.
+    @Test func ip6ValueOfReplacementCharactersIsRejected() {
+        let text = "ver=0x2;host=h;ip6=" + String(repeating: "\u{FFFD}", count: 10) + "ab;sec=krb5;uid=0x0;creduid=0x0;pid=0x1"
+        #expect(throws: KeyDescriptionError(.invalidValue, field: "ip6", "")) { try KeyDescription(parsing: text) }
     }
 }

@@ -35,25 +35,40 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
     /// Parses the kernel's `%pI6` form (8 groups of exactly 4 hex digits, e.g.
     /// `2001:0db8:0000:0000:0000:0000:0000:0001`) and the `%pi6` form of old kernels (32 hex digits).
     public init?(kernelText text: String) {
-        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
-        let hex: [Substring]
-        if groups.count == 8, groups.allSatisfy({ $0.utf8.count == 4 }) {
-            hex = groups
-        } else if groups.count == 1, text.utf8.count == 32 {
-            hex = stride(from: 0, to: 32, by: 4).map { offset in
-                let start = text.index(text.startIndex, offsetBy: offset)
-                return text[start..<text.index(start, offsetBy: 4)]
+        // Bytes, not Characters: the input is untrusted and may hold any UTF-8 (or none).
+        let bytes = Array(text.utf8)
+        let digits: [UInt8]
+        if bytes.count == 39 {
+            var collected: [UInt8] = []
+            for (index, byte) in bytes.enumerated() {
+                if index % 5 == 4 {
+                    guard byte == UInt8(ascii: ":") else { return nil }
+                } else {
+                    collected.append(byte)
+                }
             }
+            digits = collected
+        } else if bytes.count == 32 {
+            digits = bytes
         } else {
             return nil
         }
+        guard digits.count == 32 else { return nil }
         var octets: [UInt8] = []
-        for group in hex {
-            guard group.utf8.allSatisfy(\.isASCIIHexDigit), let value = UInt16(group, radix: 16) else { return nil }
-            octets.append(UInt8(value >> 8))
-            octets.append(UInt8(value & 0xFF))
+        for pair in stride(from: 0, to: 32, by: 2) {
+            guard let high = Self.hexValue(digits[pair]), let low = Self.hexValue(digits[pair + 1]) else { return nil }
+            octets.append(high << 4 | low)
         }
         self.init(octets: octets)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     private var groups: [UInt16] {

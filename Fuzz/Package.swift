@@ -1,0 +1,17 @@
+// swift-tools-version:6.1
+// Fuzz targets for the SMB3Protocol parsers, one executable each. Build and run with ./run.sh;
+// a plain `swift build` here links no libFuzzer main and is not meant to be used.
+import PackageDescription
+
+let smb3Protocol = Target.Dependency.product(name: "SMB3Protocol", package: "SMB3Kit")
+
+let package = Package(
+    name: "Fuzz",
+    dependencies: [.package(name: "SMB3Kit", path: "..")],
+    targets: [
+        .executableTarget(name: "FuzzDebugData", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzKeyDescription", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzSpnegoToken", dependencies: [smb3Protocol]),
+    ],
+    swiftLanguageModes: [.v6]
+)
