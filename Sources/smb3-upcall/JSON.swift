@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 enum JSON {
     /// Stable output: sorted keys, no escaped slashes.
