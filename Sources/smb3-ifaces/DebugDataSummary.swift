@@ -55,15 +55,32 @@ struct DebugDataSummary {
         if let cruid = session.credentialUserId { facts.append("cruid \(cruid)") }
         var lines = ["  Session \(session.index): \(session.address) (\(facts.joined(separator: ", ")))"]
 
+        lines += channelLines(session)
+        lines += interfaceLines(session)
+        lines += shareLines(session)
+        return lines
+    }
+
+    // Split in three: swiftc 6.3.1 -O crashed (CopyPropagation) on the single function.
+    private static func channelLines(_ session: DebugData.Session) -> [String] {
+        var lines: [String] = []
         lines.append("    Channels: \(session.channels.count)")
         for channel in session.channels {
             var row = "      \(pad(String(channel.number), 3))"
-            row += channel.connectionId.map { "connection \(pad(hex($0), 6))" } ?? pad("no connection", 17)
-            row += "  \(channel.state)"
+            if let connection = channel.connectionId {
+                row += "connection " + pad(hex(connection), 6)
+            } else {
+                row += pad("no connection", 17)
+            }
+            row += "  " + String(describing: channel.state)
             if channel.isPrimary { row += " (primary)" }
             lines.append(row)
         }
+        return lines
+    }
 
+    private static func interfaceLines(_ session: DebugData.Session) -> [String] {
+        var lines: [String] = []
         var interfacesHeader = "    Server interfaces: \(session.serverInterfaces.count)"
         if let age = session.serverInterfacesLastUpdatedSecondsAgo { interfacesHeader += " (queried \(age) s ago)" }
         lines.append(interfacesHeader)
@@ -83,7 +100,11 @@ struct DebugDataSummary {
             if !interface.isActive { row += "  for-cleanup" }
             lines.append(row)
         }
+        return lines
+    }
 
+    private static func shareLines(_ session: DebugData.Session) -> [String] {
+        var lines: [String] = []
         if !session.shares.isEmpty {
             lines.append("    Shares: \(session.shares.count)")
             for share in session.shares {
