@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs lab scenarios against real cifs.ko, one fresh qemu (TCG) guest per scenario.
+# Independent of `swift test`.
+#
+#   lab/run.sh [--kernel 6.12|6.1|all] [--timeout SECONDS] [SCENARIO...]
+#
+# SCENARIO is a file name under lab/scenarios/ without .sh; default:
+#   ntlm-multichannel kerberos-mount witness-module
+# The project's binaries are taken from $SMB3KIT_BIN (default <repo>/.build/release); the
+# guest sees them through the read-only 9p export of /. Per scenario it prints
+#   LAB-RESULT <scenario>@<kernel> PASS|FAIL <seconds>s
+# keeps the full console log in lab/out/<scenario>-<kernel>.log (plus a timestamped copy),
+# shows its tail on failure, and ends with "lab: N passed, M failed" (exit 1 if M > 0).
+set -euo pipefail
+# shellcheck source=lib-host.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-host.sh"
+
+kernels=$LAB_DEFAULT_KERNEL
+secs=${LAB_TIMEOUT:-480}
+scenarios=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kernel) kernels=$2; shift 2 ;;
+    --kernel=*) kernels=${1#--kernel=}; shift ;;
+    --timeout) secs=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -*) lab_die "unknown option '$1' (see --help)" ;;
+    *) scenarios+=("$1"); shift ;;
+  esac
+done
+[ "$kernels" = all ] && kernels=$LAB_KERNELS
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(ntlm-multichannel kerberos-mount witness-module)
+for s in "${scenarios[@]}"; do
+  [ -x "$LAB_DIR/scenarios/$s.sh" ] || lab_die "no scenario '$s' (have: $(find "$LAB_DIR/scenarios" -name "*.sh" -printf "%f\n" | sed "s/\.sh$//" | sort | tr "\n" " "))"
+done
+command -v qemu-system-x86_64 >/dev/null || lab_die "qemu-system-x86_64 missing (run lab/setup-host.sh)"
+
+witness=
+# Scenarios that load the rebuilt cifs.ko with CONFIG_CIFS_SWN_UPCALL.
+for s in "${scenarios[@]}"; do case "$s" in witness-module|demo) witness=witness ;; esac; done
+t0=$SECONDS
+for k in $kernels; do
+  t=$SECONDS
+  lab_prepare "$k" "$witness"
+  lab_log "prepare $k: $((SECONDS - t))s"
+done
+
+mkdir -p "$LAB_OUT"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+passed=0 failed=0 results=()
+for k in $kernels; do
+  for s in "${scenarios[@]}"; do
+    log=$LAB_OUT/$s-$k-$stamp.log
+    lab_log "== $s on $k (timeout ${secs}s, log $log)"
+    t=$SECONDS
+    rc=0
+    lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$secs" || rc=$?
+    dt=$((SECONDS - t))
+    ln -sfn "$(basename "$log")" "$LAB_OUT/$s-$k.log"
+    if grep -qx "LAB-PASS $s" "$log"; then
+      verdict=PASS; passed=$((passed + 1))
+    else
+      verdict=FAIL; failed=$((failed + 1))
+      why=$(grep -m1 "^LAB-FAIL " "$log" || true)
+      [ "$rc" = 124 ] && why="host timeout after ${secs}s${why:+; $why}"
+      [ -n "$why" ] || why="no verdict from the guest (qemu exit status $rc)"
+      lab_log "$s@$k failed: $why"
+      lab_log "---- tail of $log ----"
+      grep -v '^[A-Za-z0-9+/=]\{76\}$' "$log" | tail -n 60 >&2
+      lab_log "---- end of tail ----"
+    fi
+    results+=("LAB-RESULT $s@$k $verdict ${dt}s")
+    echo "LAB-RESULT $s@$k $verdict ${dt}s"
+  done
+done
+echo "---"
+printf '%s\n' "${results[@]}"
+echo "lab: total wall time $((SECONDS - t0))s"
+echo "lab: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
