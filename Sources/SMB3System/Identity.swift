@@ -51,22 +51,23 @@ public enum Environment {
 }
 
 extension Identity {
-    /// Runs `body` with only the effective uid and gid changed, then restores them. For dry runs
-    /// by root that must see what a user would (the default cache name expands %{uid}).
-    public static func withEffectiveIDs<T>(uid: UInt32, gid: UInt32, _ body: () throws -> T) throws -> T {
+    /// Runs `body` as `uid`/`gid` (real and effective ids; the saved ids stay root's), then
+    /// switches back. For dry runs by root that must see what a user would: libkrb5 expands
+    /// `%{uid}` in the default cache name from the real uid.
+    public static func withUserIDs<T>(uid: UInt32, gid: UInt32, _ body: () throws -> T) throws -> T {
         let savedUID = geteuid()
         let savedGID = getegid()
         let keep = UInt32.max  // -1: leave unchanged
-        _ = try valueOrThrow("setresgid", "switching effective gid to \(gid)") { smb3_setresgid(keep, gid, keep) }
+        _ = try valueOrThrow("setresgid", "switching to gid \(gid)") { smb3_setresgid(gid, gid, keep) }
         do {
-            _ = try valueOrThrow("setresuid", "switching effective uid to \(uid)") { smb3_setresuid(keep, uid, keep) }
+            _ = try valueOrThrow("setresuid", "switching to uid \(uid)") { smb3_setresuid(uid, uid, keep) }
         } catch {
-            _ = smb3_setresgid(keep, savedGID, keep)
+            _ = smb3_setresgid(savedGID, savedGID, keep)
             throw error
         }
         defer {
-            _ = smb3_setresuid(keep, savedUID, keep)
-            _ = smb3_setresgid(keep, savedGID, keep)
+            _ = smb3_setresuid(savedUID, savedUID, keep)
+            _ = smb3_setresgid(savedGID, savedGID, keep)
         }
         return try body()
     }
