@@ -27,6 +27,31 @@ public enum MechanismOID {
 // written and read here rather than through a DERSerializable type.
 private let gssFramingIdentifier = ASN1Identifier(tagWithNumber: 0, tagClass: .application)
 
+/// Writes the framing around `inner` for `mechanism`.
+private func encodeGSSFraming(
+    _ mechanism: ASN1ObjectIdentifier, _ inner: (inout DER.Serializer) throws -> Void
+) throws -> [UInt8] {
+    var serializer = DER.Serializer()
+    try serializer.appendConstructedNode(identifier: gssFramingIdentifier) { coder in
+        try coder.serialize(mechanism)
+        try inner(&coder)
+    }
+    return serializer.serializedBytes
+}
+
+/// Reads the framing, checks that it names `mechanism`, and returns the nodes that follow the OID.
+private func decodeGSSFraming(_ bytes: [UInt8], expecting mechanism: ASN1ObjectIdentifier) throws -> [ASN1Node] {
+    let node = try DER.parse(bytes)
+    guard node.identifier == gssFramingIdentifier, case .constructed(let children) = node.content else {
+        throw ASN1Error.unexpectedFieldType(node.identifier)
+    }
+    var nodes = Array(children)
+    guard !nodes.isEmpty, try ASN1ObjectIdentifier(derEncoded: nodes.removeFirst()) == mechanism else {
+        throw ASN1Error.invalidASN1Object(reason: "initial context token does not name \(mechanism)")
+    }
+    return nodes
+}
+
 /// RFC 1964 §1.1 InitialContextToken for Kerberos: the GSS framing around TOK_ID 01 00 and an AP-REQ.
 public struct KerberosInitialContextToken: Hashable, Sendable {
     /// TOK_ID for KRB_AP_REQ (RFC 1964 §1.1.1).
@@ -39,27 +64,19 @@ public struct KerberosInitialContextToken: Hashable, Sendable {
 
     /// The framing always names the standard krb5 OID, even for `sec=mskrb5` (as Windows expects).
     public func encoded() throws -> [UInt8] {
-        var serializer = DER.Serializer()
-        try serializer.appendConstructedNode(identifier: gssFramingIdentifier) { coder in
-            try coder.serialize(MechanismOID.krb5)
+        try encodeGSSFraming(MechanismOID.krb5) { coder in
             coder.serializeRawBytes(Self.apRequestTokenID)
             coder.serializeRawBytes(apRequest)
         }
-        return serializer.serializedBytes
     }
 
     public init(parsing bytes: [UInt8]) throws {
-        let node = try DER.parse(bytes)
-        guard node.identifier == gssFramingIdentifier, case .constructed(let children) = node.content else {
-            throw ASN1Error.unexpectedFieldType(node.identifier)
+        let nodes = try decodeGSSFraming(bytes, expecting: MechanismOID.krb5)
+        guard nodes.count == 2 else {
+            throw ASN1Error.invalidASN1Object(reason: "krb5 initial context token needs OID, TOK_ID and AP-REQ")
         }
-        var iterator = children.makeIterator()
-        guard let mechNode = iterator.next(), let tokenID = iterator.next(), let apRequest = iterator.next(),
-            iterator.next() == nil
-        else { throw ASN1Error.invalidASN1Object(reason: "krb5 initial context token needs OID, TOK_ID and AP-REQ") }
-        guard try ASN1ObjectIdentifier(derEncoded: mechNode) == MechanismOID.krb5 else {
-            throw ASN1Error.invalidASN1Object(reason: "krb5 initial context token names another mechanism")
-        }
+        let tokenID = nodes[0]
+        let apRequest = nodes[1]
         // TOK_ID 01 00 reads as a zero-length node of tag 1; compare its bytes, not its meaning.
         guard Array(tokenID.encodedBytes) == Self.apRequestTokenID else {
             throw ASN1Error.invalidASN1Object(reason: "token id is not KRB_AP_REQ (01 00)")
@@ -84,9 +101,7 @@ public struct SpnegoInitialToken: Hashable, Sendable {
     }
 
     public func encoded() throws -> [UInt8] {
-        var serializer = DER.Serializer()
-        try serializer.appendConstructedNode(identifier: gssFramingIdentifier) { coder in
-            try coder.serialize(MechanismOID.spnego)
+        try encodeGSSFraming(MechanismOID.spnego) { coder in
             try coder.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { coder in
                 try coder.appendConstructedNode(identifier: .sequence) { coder in
                     try coder.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { coder in
@@ -98,20 +113,12 @@ public struct SpnegoInitialToken: Hashable, Sendable {
                 }
             }
         }
-        return serializer.serializedBytes
     }
 
     public init(parsing bytes: [UInt8]) throws {
-        let node = try DER.parse(bytes)
-        guard node.identifier == gssFramingIdentifier, case .constructed(let children) = node.content else {
-            throw ASN1Error.unexpectedFieldType(node.identifier)
-        }
-        var iterator = children.makeIterator()
-        guard let mechNode = iterator.next(), let negTokenNode = iterator.next(), iterator.next() == nil else {
+        let nodes = try decodeGSSFraming(bytes, expecting: MechanismOID.spnego)
+        guard nodes.count == 1, let negTokenNode = nodes.first else {
             throw ASN1Error.invalidASN1Object(reason: "SPNEGO initial token needs an OID and a NegTokenInit")
-        }
-        guard try ASN1ObjectIdentifier(derEncoded: mechNode) == MechanismOID.spnego else {
-            throw ASN1Error.invalidASN1Object(reason: "initial token does not name SPNEGO")
         }
         let (types, token) = try DER.explicitlyTagged(negTokenNode, tagNumber: 0, tagClass: .contextSpecific) { node in
             try DER.sequence(node, identifier: .sequence) { nodes in
