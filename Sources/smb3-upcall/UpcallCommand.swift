@@ -5,7 +5,23 @@ import SMB3System
 import SMB3Version
 import UpcallKit
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @main
+enum UpcallMain {
+    static func main() {
+        // request-key's invocations skip the reflective parser (see RequestKeyInvocation).
+        if let invocation = RequestKeyInvocation(arguments: Array(CommandLine.arguments.dropFirst())) {
+            let failed = UpcallCommand.handle(keySerial: invocation.keySerial, options: invocation.options, debug: invocation.debug)
+            // Straight out: ArgumentParser's exit(withError:) builds its help model first.
+            exit(failed ? 1 : 0)
+        }
+        UpcallCommand.main()
+    }
+}
+
 struct UpcallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smb3-upcall",
@@ -107,12 +123,17 @@ struct UpcallCommand: ParsableCommand {
             return
         }
         guard let keySerial else { throw ValidationError("missing KEY_SERIAL (or --explain DESCRIPTION)") }
+        if Self.handle(keySerial: keySerial, options: options, debug: debug) { throw ExitCode.failure }
+    }
+
+    /// Runs one upcall; true if it failed (the key is then negated and the reason logged).
+    static func handle(keySerial: Int32, options: UpcallOptions, debug: Bool) -> Bool {
         let systemLog = SystemLog(identifier: "smb3-upcall")
         let level: Logger.Level = debug ? .debug : .info
         let logger = Logger(label: "smb3-upcall") { _ in
             SystemLogHandler(log: systemLog, logLevel: level, echoToTerminal: Console.standardErrorIsTerminal)
         }
         var upcall = Upcall(system: LiveUpcallSystem(), options: options, logger: logger)
-        if upcall.handle(keySerial: keySerial) != nil { throw ExitCode.failure }
+        return upcall.handle(keySerial: keySerial) != nil
     }
 }
