@@ -51,7 +51,8 @@ fuzz:
 	bash Fuzz/run.sh $(FUZZ_SECONDS)
 
 lab: build
-	bash lab/run.sh --kernel $(LAB_KERNEL) ntlm-multichannel kerberos-mount witness-module
+	bash lab/run.sh --kernel $(LAB_KERNEL) ntlm-multichannel kerberos-mount witness-module \
+	  upcall-krb5 upcall-keytab upcall-container ioctl-copy ioctl-snapshots ioctl-admin
 
 test: setup
 	bash Tests/run-all.sh

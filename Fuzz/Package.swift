@@ -12,6 +12,12 @@ let package = Package(
         .executableTarget(name: "FuzzDebugData", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzKeyDescription", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzSpnegoToken", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzCIFSQueryInfo", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzSnapshotArray", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzSecurityDescriptor", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzCIFSNotify", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzCIFSKeyDump", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzCIFSMountInfo", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,7 +19,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 fixtures="$root/Tests/SMB3ProtocolTests/Fixtures"
 scratch="${FUZZ_SCRATCH_PATH:-$here/.build-fuzz}"
-targets=(FuzzDebugData FuzzKeyDescription FuzzSpnegoToken)
+targets=(FuzzDebugData FuzzKeyDescription FuzzSpnegoToken FuzzCIFSQueryInfo FuzzSnapshotArray
+    FuzzSecurityDescriptor FuzzCIFSNotify FuzzCIFSKeyDump FuzzCIFSMountInfo)
 
 seeds_for() {
     case "$1" in

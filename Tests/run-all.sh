@@ -37,7 +37,7 @@ echo "unit: $unit_passed passed, $unit_failed failed"
 
 section "fuzzing (bounded)"
 fuzz_log="$out/fuzz.log"
-bash Fuzz/run.sh "${FUZZ_SECONDS:-30}" > "$fuzz_log" 2>&1
+bash Fuzz/run.sh "${FUZZ_SECONDS:-20}" > "$fuzz_log" 2>&1
 fuzz_status=$?
 grep -E '^FUZZ-RESULT' "$fuzz_log" || tail -n 20 "$fuzz_log"
 while read -r _ name status _; do
@@ -53,7 +53,8 @@ run_lab() {  # run_lab KERNEL SCENARIO...
 }
 : > "$lab_log"
 # 6.12 is the default kernel; every scenario runs there.
-run_lab 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container
+run_lab 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container \
+  ioctl-copy ioctl-snapshots ioctl-admin
 lab612=$?
 # 6.1 differs in DebugData's format and in key descriptions (no upcall_target=, an empty host=
 # for extra channels): prove the parser and the upcall there too.

@@ -1,16 +1,113 @@
 import ArgumentParser
+import IoctlKit
+import Logging
+import SMB3System
 import SMB3Version
 
 @main
 struct IoctlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smb3-ioctl",
-        abstract: "Command line over the cifs.ko ioctls: server-side copy, unbuffered I/O, share and file info.",
-        discussion: "Subcommands arrive with their own issues; this build answers --help and --version only.",
-        version: SMB3KitVersion.string)
+        abstract: "Command line over the cifs.ko ioctls: server-side copy, share and file info, snapshots, quotas, ACLs.",
+        discussion: """
+            Every command takes --json for one JSON object on standard output. Errors are one line on \
+            standard error.
 
-    func run() throws {
-        print(Self.helpMessage())
-        throw ExitCode.validationFailure
+            Exit status: 0 success; 1 the operation failed (the message names the errno); 2 usage \
+            error; 3 the path is not on a cifs (SMB) mount.
+            """,
+        version: SMB3KitVersion.string,
+        subcommands: [
+            CopySubcommand.self, InfoSubcommand.self, QuerySubcommand.self, SnapshotsSubcommand.self,
+            QuotaSubcommand.self, SecdescSubcommand.self, KeysSubcommand.self, NotifySubcommand.self,
+            ShutdownSubcommand.self, SetIntegritySubcommand.self, CompressionSubcommand.self, FsctlSubcommand.self,
+            ReadSubcommand.self, WriteSubcommand.self, CopyUnbufferedSubcommand.self,
+        ])
+
+    /// ArgumentParser exits 64 on usage errors; smb3-ioctl promises 2, and one line on stderr.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as IoctlCommandError {
+            Console.printError("smb3-ioctl: \(error.message)")
+            exit(status: error.status.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                exit(status: 0)
+            }
+            if let exit = error as? ExitCode {
+                Self.exit(status: exit.rawValue)
+            }
+            let text = message(for: error).split(separator: "\n").map { $0.trimmingPrefix(while: \.isWhitespace) }
+            Console.printError("smb3-ioctl: \(text.joined(separator: " ")) (see smb3-ioctl --help)")
+            exit(status: IoctlCommandError.ExitStatus.usage.rawValue)
+        }
+    }
+
+    static func exit(status: Int32) -> Never {
+        Self.exit(withError: status == 0 ? nil : ExitCode(status))
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingPrefix(while predicate: (Character) -> Bool) -> Substring {
+        var copy = self
+        while let first = copy.first, predicate(first) { copy = copy.dropFirst() }
+        return copy
+    }
+}
+
+/// Options every subcommand shares.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    @Flag(name: [.short, .long], help: "Log each system call to standard error.")
+    var verbose = false
+
+    func makeSystem() -> LiveIoctlSystem {
+        var logger = Logger(label: "smb3-ioctl") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : .warning
+        return LiveIoctlSystem(logger: logger)
+    }
+
+    func emit(_ report: IoctlReport) {
+        if json {
+            print(report.json.rendered())
+        } else {
+            for line in report.lines { print(line) }
+        }
+    }
+}
+
+/// Parses sizes like `4096`, `64K`, `256M`, `1G` (binary units), or `0x` hex.
+struct ByteCount: ExpressibleByArgument {
+    let value: UInt64
+
+    init(_ value: Int) { self.value = UInt64(max(0, value)) }
+
+    var defaultValueDescription: String { String(value) }
+
+    init?(argument: String) {
+        var text = Substring(argument)
+        var multiplier: UInt64 = 1
+        if let last = text.last, let shift = ["K": 10, "M": 20, "G": 30, "T": 40][last.uppercased()] {
+            multiplier = 1 << UInt64(shift)
+            text = text.dropLast()
+            if text.hasSuffix("i") || text.hasSuffix("I") { text = text.dropLast() }
+        }
+        let number: UInt64?
+        if text.hasPrefix("0x") || text.hasPrefix("0X") {
+            number = UInt64(text.dropFirst(2), radix: 16)
+        } else {
+            number = UInt64(text)
+        }
+        guard let number else { return nil }
+        let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        guard !overflow else { return nil }
+        value = product
     }
 }

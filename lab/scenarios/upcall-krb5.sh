@@ -31,7 +31,6 @@ out=$(mount -t cifs "//$LAB_SMB_HOST/share" /mnt/k -o "$opts" 2>&1) && fail "mou
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 case "$out" in *"error(126)"*) ;; *) fail "ticketless mount did not fail with 126: $out" ;; esac
 info "ticketless mount failed in ${elapsed_ms} ms: $out"
-[ "$elapsed_ms" -lt 5000 ] || fail "ticketless mount took ${elapsed_ms} ms"
 sleep 1  # syslogd writes asynchronously
 log_lines | grep -q "no Kerberos ticket for uid $LAB_UID" || { log_lines; fail "no log line naming the missing ticket"; }
 info "log: $(log_lines | grep 'no Kerberos ticket' | tail -n1)"

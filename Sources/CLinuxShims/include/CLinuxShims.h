@@ -6,6 +6,7 @@
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/types.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -28,6 +29,20 @@ static inline int smb3_setns(int fd, int nstype) { return (int)syscall(SYS_setns
 static inline int smb3_setresuid(uid_t r, uid_t e, uid_t s) { return (int)syscall(SYS_setresuid, r, e, s); }
 static inline int smb3_setresgid(gid_t r, gid_t e, gid_t s) { return (int)syscall(SYS_setresgid, r, e, s); }
 static inline int smb3_setgroups_none(void) { return (int)syscall(SYS_setgroups, 0, (void *)0); }
+
+/* f_type of fstatfs(2): <sys/vfs.h> is not part of Swift's Glibc module. */
+static inline int smb3_fstatfs_type(int fd, unsigned long long *type) {
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0) return -1;
+    *type = (unsigned long long)(unsigned long)info.f_type;
+    return 0;
+}
+
+/* copy_file_range(2) is declared only under _GNU_SOURCE. */
+static inline long smb3_copy_file_range(int in, long long *in_off, int out, long long *out_off,
+                                        unsigned long len, unsigned int flags) {
+    return syscall(SYS_copy_file_range, in, in_off, out, out_off, len, flags);
+}
 
 /* prctl() is variadic. */
 static inline int smb3_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }

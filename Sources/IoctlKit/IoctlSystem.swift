@@ -1,0 +1,162 @@
+import SMB3Protocol
+
+/// An open file descriptor as the seam hands it out. The kit closes every handle it opens.
+public struct IoctlHandle: RawRepresentable, Hashable, Sendable {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+}
+
+/// How the kit wants a path opened.
+public enum IoctlOpenMode: Hashable, Sendable {
+    /// `O_RDONLY`: files and directories alike. A directory fd opened this way has no cifs
+    /// private data, so `CIFS_QUERY_INFO` opens it as a directory (kernel-interfaces.md §3.2).
+    case read
+    /// A directory opened and listed once, so the cifs ioctls that need the open cifsFile
+    /// (`GET_MNT_INFO`, `ENUMERATE_SNAPSHOTS`, …) do not fail with `ENOTTY`.
+    case listedDirectory
+    /// `O_RDWR` of an existing file (ioctls that change a file want it open for writing).
+    case readWrite
+    /// `O_WRONLY | O_CREAT` (mode 0666 & ~umask), with `O_TRUNC` when `truncate`.
+    case write(truncate: Bool)
+    /// `O_RDONLY | O_DIRECT`.
+    case directRead
+    /// `O_WRONLY | O_CREAT | O_DIRECT`, with `O_TRUNC` when `truncate`.
+    case directWrite(truncate: Bool)
+}
+
+/// What fstat(2) says about an open file.
+public struct IoctlFileStatus: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: UInt64
+    public var isDirectory: Bool
+    public var isRegularFile: Bool
+
+    public init(device: UInt64, inode: UInt64, size: UInt64, isDirectory: Bool, isRegularFile: Bool) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.isDirectory = isDirectory
+        self.isRegularFile = isRegularFile
+    }
+}
+
+/// A failed call below the seam: the C function, its errno and what it was for.
+///
+/// Equality compares the errno only, so tests can match `PlatformError.Code.crossDevice`.
+public struct PlatformError: Error, CustomStringConvertible {
+    /// An errno value. The constants are the asm-generic Linux numbers (x86_64 and arm64 alike).
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+
+        public static let notPermitted = Code(rawValue: 1)  // EPERM
+        public static let noSuchFile = Code(rawValue: 2)  // ENOENT
+        public static let ioError = Code(rawValue: 5)  // EIO
+        public static let badDescriptor = Code(rawValue: 9)  // EBADF
+        public static let accessDenied = Code(rawValue: 13)  // EACCES
+        public static let crossDevice = Code(rawValue: 18)  // EXDEV
+        public static let isDirectory = Code(rawValue: 21)  // EISDIR
+        public static let invalidArgument = Code(rawValue: 22)  // EINVAL
+        public static let notTTY = Code(rawValue: 25)  // ENOTTY
+        public static let notSupported = Code(rawValue: 95)  // EOPNOTSUPP
+        public static let noBufferSpace = Code(rawValue: 105)  // ENOBUFS
+
+        static let names: [Int32: String] = [
+            1: "EPERM", 2: "ENOENT", 5: "EIO", 9: "EBADF", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 18: "EXDEV",
+            19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 25: "ENOTTY", 27: "EFBIG", 28: "ENOSPC",
+            30: "EROFS", 38: "ENOSYS", 95: "EOPNOTSUPP", 105: "ENOBUFS", 107: "ENOTCONN", 110: "ETIMEDOUT",
+            112: "EHOSTDOWN", 113: "EHOSTUNREACH", 116: "ESTALE", 121: "EREMOTEIO", 122: "EDQUOT",
+        ]
+
+        /// The symbolic name (`EXDEV`) or `errno N`.
+        public var name: String { Self.names[rawValue] ?? "errno \(rawValue)" }
+    }
+
+    public let function: String
+    public let code: Code
+    /// strerror(3) text, supplied by the platform.
+    public let message: String
+
+    public init(function: String, code: Code, message: String) {
+        self.function = function
+        self.code = code
+        self.message = message
+    }
+
+    /// `ioctl CIFS_IOC_COPYCHUNK_FILE failed: Invalid cross-device link (EXDEV)`.
+    public var description: String { "\(function) failed: \(message) (\(code.name))" }
+}
+
+extension PlatformError: Hashable {
+    public static func == (lhs: PlatformError, rhs: PlatformError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}
+
+extension PlatformError: Sendable {}
+
+/// The system calls the kit needs. `smb3-ioctl` conforms the live implementation from
+/// SMB3System; tests pass a fake that records calls and scripts replies and errno values.
+public protocol IoctlSystem {
+    func open(_ path: String, _ mode: IoctlOpenMode) throws(PlatformError) -> IoctlHandle
+    func close(_ handle: IoctlHandle)
+    /// `f_type` of fstatfs(2).
+    func fileSystemType(_ handle: IoctlHandle) throws(PlatformError) -> UInt64
+    func status(_ handle: IoctlHandle) throws(PlatformError) -> IoctlFileStatus
+    /// ioctl(2) with a buffer the kernel may read and overwrite.
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(PlatformError)
+    /// ioctl(2) with an int passed by value (a source fd for COPYCHUNK and FICLONE), or 0.
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, value: Int32) throws(PlatformError)
+    /// copy_file_range(2) with explicit offsets; returns the bytes copied (0 at the source's end).
+    func copyFileRange(
+        from source: IoctlHandle, at sourceOffset: UInt64, to destination: IoctlHandle, at destinationOffset: UInt64,
+        length: Int
+    ) throws(PlatformError) -> Int
+    /// ftruncate(2).
+    func truncate(_ handle: IoctlHandle, size: UInt64) throws(PlatformError)
+    /// pread(2) into `buffer[0..<count]`; returns the bytes read.
+    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int
+    /// pwrite(2) of `buffer[0..<count]`; returns the bytes written.
+    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int
+    /// A buffer of `size` bytes aligned to `alignment` (posix_memalign for O_DIRECT).
+    func makeBuffer(size: Int, alignment: Int) throws(PlatformError) -> IoctlBuffer
+    /// Nanoseconds of a monotonic clock.
+    func monotonicNanoseconds() -> UInt64
+    /// The mount options of the mount that holds `path` (from /proc/self/mountinfo), if known.
+    func mountOptions(of path: String) -> [String]?
+}
+
+/// A byte buffer the platform may back with aligned memory. The kit only indexes through it.
+public protocol IoctlBufferStorage: AnyObject {
+    var count: Int { get }
+    func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R
+}
+
+/// A handle to the platform's buffer (a class: aligned memory has one owner and is freed once).
+public struct IoctlBuffer {
+    public let storage: any IoctlBufferStorage
+    public init(_ storage: any IoctlBufferStorage) { self.storage = storage }
+    public var count: Int { storage.count }
+}
+
+/// A plain Swift-array buffer, enough wherever alignment does not matter (fakes, client copies).
+public final class ArrayBufferStorage: IoctlBufferStorage {
+    public var bytes: [UInt8]
+    public init(count: Int) { bytes = [UInt8](repeating: 0, count: count) }
+    public var count: Int { bytes.count }
+    public func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try bytes.withUnsafeMutableBytes(body)
+    }
+}
+
+extension IoctlSystem {
+    /// Runs `body` with the handle and closes it afterwards, also when `body` throws.
+    func withOpen<R>(_ path: String, _ mode: IoctlOpenMode, _ body: (IoctlHandle) throws(IoctlCommandError) -> R)
+        throws(IoctlCommandError) -> R
+    {
+        let handle: IoctlHandle
+        do { handle = try open(path, mode) } catch { throw IoctlCommandError.failed("\(path): \(error)", error) }
+        defer { close(handle) }
+        return try body(handle)
+    }
+}

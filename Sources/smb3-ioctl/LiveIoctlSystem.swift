@@ -1,0 +1,117 @@
+import IoctlKit
+import Logging
+import SMB3Protocol
+import SMB3System
+
+extension FileAlignedBuffer: IoctlBufferStorage {}
+
+/// The real system calls, for the kit. Remembers the DIR streams behind listed directory fds.
+final class LiveIoctlSystem: IoctlSystem {
+    private let logger: Logger
+    private var directories: [Int32: OpaquePointer] = [:]
+
+    init(logger: Logger) { self.logger = logger }
+
+    private func mapped<T>(_ body: () throws(SystemError) -> T) throws(PlatformError) -> T {
+        do { return try body() } catch {
+            logger.debug("System call failed", metadata: ["call.function": "\(error.function)", "call.errno": "\(error.errnoName)"])
+            throw PlatformError(function: error.function, code: .init(rawValue: error.errno), message: error.message)
+        }
+    }
+
+    func open(_ path: String, _ mode: IoctlOpenMode) throws(PlatformError) -> IoctlHandle {
+        let flags: Int32
+        switch mode {
+        case .read: flags = IoctlCalls.openFlags(writing: false)
+        case .readWrite: flags = IoctlCalls.openFlags(readWrite: true)
+        case .listedDirectory:
+            let opened = try mapped { () throws(SystemError) in try IoctlCalls.openListedDirectory(path) }
+            directories[opened.descriptor] = opened.directory
+            return IoctlHandle(rawValue: opened.descriptor)
+        case .write(let truncate): flags = IoctlCalls.openFlags(writing: true, truncate: truncate)
+        case .directRead: flags = IoctlCalls.openFlags(writing: false, direct: true)
+        case .directWrite(let truncate): flags = IoctlCalls.openFlags(writing: true, truncate: truncate, direct: true)
+        }
+        let descriptor = try mapped { () throws(SystemError) in try IoctlCalls.open(path, flags: flags) }
+        logger.debug("Opened", metadata: ["file.path": "\(path)", "file.fd": "\(descriptor)", "file.mode": "\(mode)"])
+        return IoctlHandle(rawValue: descriptor)
+    }
+
+    func close(_ handle: IoctlHandle) {
+        if let directory = directories.removeValue(forKey: handle.rawValue) {
+            IoctlCalls.closeDirectory(directory)
+        } else {
+            IoctlCalls.close(handle.rawValue)
+        }
+    }
+
+    func fileSystemType(_ handle: IoctlHandle) throws(PlatformError) -> UInt64 {
+        try mapped { () throws(SystemError) in try IoctlCalls.fileSystemType(handle.rawValue) }
+    }
+
+    func status(_ handle: IoctlHandle) throws(PlatformError) -> IoctlFileStatus {
+        let status = try mapped { () throws(SystemError) in try IoctlCalls.status(handle.rawValue) }
+        return IoctlFileStatus(
+            device: status.device, inode: status.inode, size: status.size, isDirectory: status.isDirectory,
+            isRegularFile: status.isRegularFile)
+    }
+
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(PlatformError) {
+        logger.debug("ioctl", metadata: ["ioctl.request": "\(request)", "ioctl.fd": "\(handle.rawValue)", "ioctl.size": "\(buffer.count)"])
+        try mapped { () throws(SystemError) in try IoctlCalls.ioctl(handle.rawValue, request, buffer: &buffer) }
+    }
+
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, value: Int32) throws(PlatformError) {
+        logger.debug("ioctl", metadata: ["ioctl.request": "\(request)", "ioctl.fd": "\(handle.rawValue)", "ioctl.value": "\(value)"])
+        try mapped { () throws(SystemError) in try IoctlCalls.ioctl(handle.rawValue, request, value: value) }
+    }
+
+    func copyFileRange(
+        from source: IoctlHandle, at sourceOffset: UInt64, to destination: IoctlHandle, at destinationOffset: UInt64,
+        length: Int
+    ) throws(PlatformError) -> Int {
+        try mapped { () throws(SystemError) in
+            try IoctlCalls.copyFileRange(
+                from: source.rawValue, at: sourceOffset, to: destination.rawValue, at: destinationOffset, length: length)
+        }
+    }
+
+    func truncate(_ handle: IoctlHandle, size: UInt64) throws(PlatformError) {
+        try mapped { () throws(SystemError) in try IoctlCalls.truncate(handle.rawValue, size: size) }
+    }
+
+    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int {
+        let result = buffer.storage.withUnsafeMutableBytes { raw -> Result<Int, SystemError> in
+            guard let base = raw.baseAddress, count <= raw.count else {
+                return .failure(SystemError(function: "pread", errno: 22, context: "buffer of \(raw.count) bytes for \(count)"))
+            }
+            return Result { () throws(SystemError) in try IoctlCalls.pread(handle.rawValue, base, count: count, at: offset) }
+        }
+        return try mapped { () throws(SystemError) in try result.get() }
+    }
+
+    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int {
+        let result = buffer.storage.withUnsafeMutableBytes { raw -> Result<Int, SystemError> in
+            guard let base = raw.baseAddress, count <= raw.count else {
+                return .failure(SystemError(function: "pwrite", errno: 22, context: "buffer of \(raw.count) bytes for \(count)"))
+            }
+            return Result { () throws(SystemError) in try IoctlCalls.pwrite(handle.rawValue, base, count: count, at: offset) }
+        }
+        return try mapped { () throws(SystemError) in try result.get() }
+    }
+
+    func makeBuffer(size: Int, alignment: Int) throws(PlatformError) -> IoctlBuffer {
+        let storage = try mapped { () throws(SystemError) in try FileAlignedBuffer(count: size, alignment: alignment) }
+        return IoctlBuffer(storage)
+    }
+
+    func monotonicNanoseconds() -> UInt64 { IoctlCalls.monotonicNanoseconds() }
+
+    func mountOptions(of path: String) -> [String]? {
+        guard let canonical = IoctlCalls.canonicalPath(path),
+            let table = try? KernelFile.read("/proc/self/mountinfo"),
+            let entry = FileMountTable.entry(containing: canonical, mountInfo: String(decoding: table, as: UTF8.self))
+        else { return nil }
+        return entry.options
+    }
+}

@@ -1,0 +1,347 @@
+import ArgumentParser
+import IoctlKit
+import SMB3System
+import SMB3Protocol
+
+struct CopySubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Server-side copy: the data stays on the server.",
+        discussion: """
+            A whole file is copied with CIFS_IOC_COPYCHUNK_FILE, which never falls back to a copy \
+            through this machine. A range (--offset, --length, --dst-offset) uses copy_file_range(2) \
+            after checking that both files share one SMB session, the condition under which the \
+            kernel offloads it; otherwise the kernel would silently copy through the client. \
+            Without --allow-fallback such a copy is refused with the reason; with it, smb3-ioctl \
+            copies through the client and says so. --reflink clones (FICLONE/FICLONERANGE, \
+            FSCTL_DUPLICATE_EXTENTS_TO_FILE) and never falls back. The last line gives bytes, \
+            seconds and throughput; a terminal also shows progress for copies of 64 MiB or more.
+            """)
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The source file, on a cifs mount.")
+    var source: String
+
+    @Argument(help: "The destination file, on a cifs mount (created if missing; truncated for whole-file copies).")
+    var destination: String
+
+    @Option(help: "Byte offset in the source (range copy). Units K, M, G allowed.")
+    var offset: ByteCount?
+
+    @Option(help: "Bytes to copy (range copy; default: to the end of the source).")
+    var length: ByteCount?
+
+    @Option(name: .customLong("dst-offset"), help: "Byte offset in the destination (range copy; default 0).")
+    var destinationOffset: ByteCount?
+
+    @Flag(name: .customLong("allow-fallback"), help: "Copy through this machine when the server cannot, and say so.")
+    var allowFallback = false
+
+    @Flag(help: "Clone with duplicate extents (needs a share with block refcounting, e.g. ReFS).")
+    var reflink = false
+
+    func run() throws {
+        let request = CopyRequest(
+            source: source, destination: destination, sourceOffset: offset?.value, length: length?.value,
+            destinationOffset: destinationOffset?.value, allowFallback: allowFallback, reflink: reflink)
+        let copier = FileCopier(system: output.makeSystem())
+        let progress = TerminalProgress.ifTerminal(destinationPath: destination)
+        let outcome = try copier.copy(request, progress: progress)
+        output.emit(outcome.report)
+    }
+}
+
+struct InfoSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Share and mount facts: CIFS_IOC_GET_MNT_INFO and CIFS_IOC_GET_TCON_INFO, decoded.")
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "Any file or directory on the cifs mount.")
+    var path: String
+
+    func run() throws {
+        output.emit(try MountInfoCommand(system: output.makeSystem()).run(path: path))
+    }
+}
+
+struct QuerySubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "One SMB2 information class through CIFS_QUERY_INFO, decoded as smbinfo does.",
+        discussion: "Classes: \(FileInfoClass.all.map(\.name).joined(separator: ", ")). Times are UTC, ISO 8601.")
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The information class.")
+    var infoClass: String
+
+    @Argument(help: "A file or directory on the cifs mount.")
+    var path: String
+
+    func validate() throws {
+        guard FileInfoClass.named(infoClass) != nil else {
+            throw ValidationError(
+                "unknown class '\(infoClass)'; one of \(FileInfoClass.all.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        guard let resolved = FileInfoClass.named(infoClass) else { throw ValidationError("unknown class '\(infoClass)'") }
+        output.emit(try QueryCommand(system: output.makeSystem()).run(infoClass: resolved, path: path))
+    }
+}
+
+struct SnapshotsSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshots",
+        abstract: "List the share's snapshots (CIFS_ENUMERATE_SNAPSHOTS): @GMT token and the NT time for snapshot=.")
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A file or directory on the cifs mount.")
+    var path: String
+
+    func run() throws {
+        output.emit(try SnapshotsCommand(system: output.makeSystem()).run(path: path))
+    }
+}
+
+struct QuotaSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quota", abstract: "The share's per-user quota entries (SMB2 QUERY_INFO, quota).")
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A file or directory on the cifs mount.")
+    var path: String
+
+    func run() throws {
+        output.emit(try QuotaCommand(system: output.makeSystem()).run(path: path))
+    }
+}
+
+struct SecdescSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secdesc", abstract: "Owner, group and DACL of a file, with ACE types, flags and masks by name.")
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A file or directory on the cifs mount.")
+    var path: String
+
+    func run() throws {
+        output.emit(try SecurityDescriptorCommand(system: output.makeSystem()).run(path: path))
+    }
+}
+
+struct KeysSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "The session's encryption keys, for decrypting captures in Wireshark (root; encrypted shares).",
+        discussion: "Uses CIFS_DUMP_FULL_KEY (full-length keys, any session) and falls back to CIFS_DUMP_KEY.")
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A file or directory on the cifs mount.")
+    var path: String
+
+    @Option(help: "The SMB session id (hex with 0x, or decimal); default: the mount's own session.")
+    var session: ByteCount?
+
+    func run() throws {
+        output.emit(try KeysCommand(system: output.makeSystem()).run(path: path, sessionID: session?.value))
+    }
+}
+
+struct NotifySubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notify",
+        abstract: "Stream change notifications for a directory until interrupted (CIFS_IOC_NOTIFY_INFO).",
+        discussion: """
+            Each change is one line (or one JSON object per line with --json). The kernel waits for the \
+            server without a timeout and only a fatal signal ends the wait: Ctrl-C stops the command. \
+            Filters: \(CIFSNotifyFilter.names.map(\.0).joined(separator: ", ")).
+            """)
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A directory on the cifs mount.")
+    var directory: String
+
+    @Flag(help: "Watch the whole tree below the directory.")
+    var tree = false
+
+    @Option(parsing: .upToNextOption, help: "What to watch (default: all).")
+    var filter: [String] = []
+
+    @Option(help: "Stop after this many notifications from the server.")
+    var count: Int?
+
+    func validate() throws {
+        for name in filter where !CIFSNotifyFilter.names.contains(where: { $0.0 == name }) {
+            throw ValidationError("unknown filter '\(name)'; one of \(CIFSNotifyFilter.names.map(\.0).joined(separator: ", "))")
+        }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+    }
+
+    func run() throws {
+        var mask: CIFSNotifyFilter = filter.isEmpty ? .all : []
+        for name in filter { mask.formUnion(CIFSNotifyFilter.names.first { $0.0 == name }?.1 ?? []) }
+        let json = output.json
+        try NotifyCommand(system: output.makeSystem()).run(path: directory, filter: mask, watchTree: tree, limit: count) { report in
+            if json {
+                IoctlCalls.writeStandardOutput(report.json.rendered())
+            } else {
+                for line in report.lines { IoctlCalls.writeStandardOutput(line) }
+            }
+        }
+    }
+}
+
+struct ShutdownSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shutdown",
+        abstract: "Shut the mount down (CIFS_IOC_SHUTDOWN, root): later I/O fails until it is unmounted.")
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "Any path on the cifs mount.")
+    var path: String
+
+    @Flag(help: "Flush dirty data first.")
+    var flush = false
+
+    @Flag(help: "Do not flush.")
+    var noflush = false
+
+    @Flag(help: "Do not ask for confirmation.")
+    var yes = false
+
+    func validate() throws {
+        guard flush != noflush else { throw ValidationError("give exactly one of --flush and --noflush") }
+    }
+
+    func run() throws {
+        if !yes {
+            guard IoctlCalls.standardInputIsTerminal else {
+                throw IoctlCommandError.usage("shutdown asks for confirmation on a terminal; pass --yes to run it without")
+            }
+            IoctlCalls.writeStandardError("Shut down the cifs mount holding \(path)? Every later operation on it fails. [y/N] ")
+            guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                throw IoctlCommandError.failed("not confirmed; nothing done")
+            }
+        }
+        output.emit(try FileControlCommands(system: output.makeSystem()).shutdown(path: path, flush: flush))
+    }
+}
+
+struct SetIntegritySubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-integrity", abstract: "Enable integrity streams on a file (CIFS_IOC_SET_INTEGRITY; ReFS).")
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A file on the cifs mount.")
+    var path: String
+
+    func run() throws {
+        output.emit(try FileControlCommands(system: output.makeSystem()).setIntegrity(path: path))
+    }
+}
+
+struct CompressionSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compression", abstract: "Get or set a file's compression (FS_IOC_GETFLAGS/SETFLAGS, FS_COMPR_FL).",
+        subcommands: [Get.self, Set.self])
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Whether the file is compressed.")
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "A file on the cifs mount.") var path: String
+        func run() throws { output.emit(try FileControlCommands(system: output.makeSystem()).compression(path: path)) }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Compress the file (--on) or ask to stop (--off).")
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "A file on the cifs mount.") var path: String
+        @Flag(help: "Enable compression.") var on = false
+        @Flag(help: "Disable compression.") var off = false
+        func validate() throws { guard on != off else { throw ValidationError("give exactly one of --on and --off") } }
+        func run() throws {
+            output.emit(try FileControlCommands(system: output.makeSystem()).setCompression(path: path, enabled: on))
+        }
+    }
+}
+
+struct FsctlSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fsctl",
+        abstract: "Send any FSCTL through CIFS_QUERY_INFO and dump the reply (root).",
+        discussion: "The kernel opens the path with the access the code's access bits ask for (FILE_ANY_ACCESS means GENERIC_ALL).")
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A file or directory on the cifs mount.")
+    var path: String
+
+    @Argument(help: "The FSCTL code, e.g. 0x9003c (FSCTL_GET_COMPRESSION).")
+    var code: ByteCount
+
+    @Option(name: .customLong("in"), help: "Input bytes in hex (at most 1024).")
+    var input: String?
+
+    @Option(name: .customLong("out-size"), help: "Room for the reply in bytes.")
+    var outputSize: Int = 4096
+
+    func validate() throws {
+        guard code.value <= UInt64(UInt32.max) else { throw ValidationError("FSCTL codes are 32-bit") }
+        if let input, parseHexBytes(input) == nil { throw ValidationError("--in is not hex: \(input)") }
+        guard outputSize >= 0 else { throw ValidationError("--out-size must not be negative") }
+    }
+
+    func run() throws {
+        let bytes = input.flatMap(parseHexBytes) ?? []
+        output.emit(try FileControlCommands(system: output.makeSystem()).fsctl(
+            path: path, code: UInt32(truncatingIfNeeded: code.value), input: bytes, outputSize: outputSize))
+    }
+}
+
+struct ReadSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read", abstract: "Read a file with O_DIRECT (no page cache) and report the throughput.")
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "A file on the cifs mount.") var path: String
+    @Option(name: .customLong("block-size"), help: "Bytes per read, a multiple of 4096.") var blockSize: ByteCount = ByteCount(UnbufferedIO.defaultBlockSize)
+    func run() throws {
+        output.emit(try UnbufferedIO(system: output.makeSystem()).read(path: path, blockSize: Int(clamping: blockSize.value)))
+    }
+}
+
+struct WriteSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "write", abstract: "Write a file of --size bytes with O_DIRECT and report the throughput.")
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The file to create or truncate on the cifs mount.") var path: String
+    @Option(help: "Bytes to write (K, M, G allowed).") var size: ByteCount
+    @Option(name: .customLong("block-size"), help: "Bytes per write, a multiple of 4096.") var blockSize: ByteCount = ByteCount(UnbufferedIO.defaultBlockSize)
+    func run() throws {
+        output.emit(try UnbufferedIO(system: output.makeSystem()).write(path: path, size: size.value, blockSize: Int(clamping: blockSize.value)))
+    }
+}
+
+struct CopyUnbufferedSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cp-unbuffered", abstract: "Copy through this machine with O_DIRECT on both files.")
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The source file on the cifs mount.") var source: String
+    @Argument(help: "The destination file on the cifs mount.") var destination: String
+    @Option(name: .customLong("block-size"), help: "Bytes per read and write, a multiple of 4096.") var blockSize: ByteCount = ByteCount(UnbufferedIO.defaultBlockSize)
+    func run() throws {
+        output.emit(try UnbufferedIO(system: output.makeSystem()).copy(
+            source: source, destination: destination, blockSize: Int(clamping: blockSize.value)))
+    }
+}
