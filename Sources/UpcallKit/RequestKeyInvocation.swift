@@ -24,6 +24,7 @@ public struct RequestKeyInvocation: Hashable, Sendable {
             case "-E", "--no-env-probe": options.noEnvironmentProbe = true
             case "-l", "--legacy-uid": options.legacyUID = true
             case "-t", "--trust-dns": options.trustDNS = true
+            case "--gssapi": options.forceGSSAPI = true
             case "-k", "--krb5conf":
                 guard let path = value() else { return nil }
                 options.krb5Config = path

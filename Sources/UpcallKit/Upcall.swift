@@ -78,17 +78,16 @@ public struct Upcall<System: UpcallSystem> {
             logger.debug("KRB5CCNAME from pid \(plan.pid): \(ccache)")
         }
 
-        let cacheName = try usableCache(plan: plan, preferred: caller.environmentCCache)
-        logger[metadataKey: "krb5.ccache"] = "\(cacheName)"
-        let ticket = try requestTicket(plan: plan, key: key, cache: cacheName)
+        let source = try credentialSource(plan: plan, preferred: caller.environmentCCache)
+        logger[metadataKey: "krb5.ccache"] = "\(source)"
+        let ticket = try requestTicket(plan: plan, key: key, source: source)
 
         let payload: [UInt8]
         do {
             guard let mechanism = MechanismOID.spnegoMechanism(for: key.mechanism) else {
                 throw UpcallFailure(.unsupportedMechanism, "sec=\(key.mechanism) has no SPNEGO mechanism")
             }
-            let krb5Token = try KerberosInitialContextToken(apRequest: ticket.apRequest).encoded()
-            let spnego = try SpnegoInitialToken(mechanismTypes: [mechanism], mechanismToken: krb5Token).encoded()
+            let spnego = try SpnegoInitialToken(mechanismTypes: [mechanism], mechanismToken: ticket.krb5Token).encoded()
             payload = try SpnegoUpcallPayload(sessionKey: ticket.sessionKey, securityBlob: spnego).encoded()
         } catch let failure as UpcallFailure {
             throw failure
@@ -103,6 +102,29 @@ public struct Upcall<System: UpcallSystem> {
         logger.info(
             "session key for \(ticket.client) to \(ticket.service) handed to cifs.ko",
             metadata: ["krb5.client": "\(ticket.client)", "krb5.spn": "\(ticket.service)"])
+    }
+
+    /// Where the ticket comes from: a credential cache, or GSS-API (`--gssapi`, gssproxy).
+    enum CredentialSource: CustomStringConvertible {
+        case cache(String)
+        case gssapi
+        var description: String {
+            switch self {
+            case .cache(let name): name
+            case .gssapi: "GSSAPI"
+            }
+        }
+    }
+
+    private func credentialSource(plan: UpcallPlan, preferred: String?) throws(UpcallFailure) -> CredentialSource {
+        if options.forceGSSAPI { return .gssapi }
+        do throws(UpcallFailure) {
+            return .cache(try usableCache(plan: plan, preferred: preferred))
+        } catch {
+            guard options.gssProxyEnabled else { throw error }
+            logger.debug("\(error.message); trying GSS-API (GSS_USE_PROXY=yes)")
+            return .gssapi
+        }
     }
 
     private func describe(_ keySerial: Int32) throws(UpcallFailure) -> KeyDescription {
@@ -173,14 +195,15 @@ public struct Upcall<System: UpcallSystem> {
     }
 
     private struct Ticket {
-        var apRequest: [UInt8]
+        /// The RFC 1964 initial context token (GSS framing, TOK_ID, AP-REQ).
+        var krb5Token: [UInt8]
         var sessionKey: Secret
         var client: String
         var service: ServicePrincipalName
     }
 
     /// Tries each service principal in turn and logs every attempt's krb5 error.
-    private func requestTicket(plan: UpcallPlan, key: KeyDescription, cache: String) throws(UpcallFailure) -> Ticket {
+    private func requestTicket(plan: UpcallPlan, key: KeyDescription, source: CredentialSource) throws(UpcallFailure) -> Ticket {
         var candidates = plan.servicePrincipals
         var lastFailure: KerberosFailure?
         var index = 0
@@ -208,8 +231,7 @@ public struct Upcall<System: UpcallSystem> {
             let service = candidates[index]
             index += 1
             do throws(KerberosFailure) {
-                let result = try system.apRequest(cache: cache, service: service)
-                return Ticket(apRequest: result.apRequest, sessionKey: result.sessionKey, client: result.client, service: service)
+                return try ticket(for: service, from: source)
             } catch {
                 logger.debug("service principal \(service): \(error.message)", metadata: ["krb5.error": "\(error.kind.rawValue)"])
                 lastFailure = error
@@ -223,7 +245,28 @@ public struct Upcall<System: UpcallSystem> {
                 "the kernel sent no host name (an extra channel on a 6.1 kernel does) and reverse DNS of \(key.address) gave none; add a PTR record or /etc/hosts entry naming the server, or use one channel")
         }
         let tried = candidates.map(\.description).joined(separator: ", ")
-        throw UpcallFailure(.kerberos, Self.advice(for: lastFailure, tried: tried, cache: cache))
+        throw UpcallFailure(.kerberos, Self.advice(for: lastFailure, tried: tried, cache: "\(source)"))
+    }
+
+    private func ticket(for service: ServicePrincipalName, from source: CredentialSource) throws(KerberosFailure) -> Ticket {
+        switch source {
+        case .cache(let cache):
+            let result = try system.apRequest(cache: cache, service: service)
+            let token: [UInt8]
+            do {
+                token = try KerberosInitialContextToken(apRequest: result.apRequest).encoded()
+            } catch {
+                throw KerberosFailure(kind: .other, message: "cannot frame the AP-REQ: \(error)")
+            }
+            return Ticket(krb5Token: token, sessionKey: result.sessionKey, client: result.client, service: service)
+        case .gssapi:
+            // GSS names the service host-based (cifs@host); the second spelling adds nothing.
+            guard !service.hostBased else {
+                throw KerberosFailure(kind: .unknownServicePrincipal, message: "GSS-API already tried cifs@\(service.host)")
+            }
+            let result = try system.gssInitialToken(host: service.host)
+            return Ticket(krb5Token: result.token, sessionKey: result.sessionKey, client: "(GSS-API)", service: service)
+        }
     }
 
     static func advice(for failure: KerberosFailure?, tried: String, cache: String) -> String {

@@ -18,6 +18,11 @@ public struct UpcallOptions: Hashable, Sendable {
     /// upcall). Each channel of a multichannel mount has its own upcall, so this saves one AS
     /// exchange per extra channel and per reconnect.
     public var keytabCacheDirectory: String? = UpcallOptions.defaultKeytabCacheDirectory
+    /// `--gssapi`: get the token through GSS-API instead of building the AP-REQ from a cache.
+    public var forceGSSAPI = false
+    /// GSS_USE_PROXY=yes was in the environment: when no cache or keytab gives a ticket, ask
+    /// GSS-API, which then reaches gssproxy (as cifs.upcall does).
+    public var gssProxyEnabled = false
 
     public static let defaultKeytabCacheDirectory = "/run/smb3kit"
 

@@ -88,4 +88,6 @@ public protocol UpcallSystem {
     /// Creates `path` as a directory only its owner (root) can enter, or checks that it is one.
     func preparePrivateDirectory(_ path: String) throws(SystemFailure)
     func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (apRequest: [UInt8], sessionKey: Secret, client: String)
+    /// gss_init_sec_context for `cifs@<host>`: the krb5 initial context token and session key.
+    func gssInitialToken(host: String) throws(KerberosFailure) -> (token: [UInt8], sessionKey: Secret)
 }

@@ -92,6 +92,12 @@ final class LiveUpcallSystem: UpcallSystem {
         }
     }
 
+    func gssInitialToken(host: String) throws(KerberosFailure) -> (token: [UInt8], sessionKey: Secret) {
+        do { return try GSSInitiator.initialToken(host: host) } catch {
+            throw KerberosFailure(kind: .other, message: error.description)
+        }
+    }
+
     static func failure(_ error: KerberosError) -> KerberosFailure {
         KerberosFailure(kind: KerberosFailure.Kind(rawValue: error.kind.rawValue) ?? .other, message: error.description)
     }

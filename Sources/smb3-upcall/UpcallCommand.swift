@@ -13,7 +13,8 @@ import Glibc
 enum UpcallMain {
     static func main() {
         // request-key's invocations skip the reflective parser (see RequestKeyInvocation).
-        if let invocation = RequestKeyInvocation(arguments: Array(CommandLine.arguments.dropFirst())) {
+        if var invocation = RequestKeyInvocation(arguments: Array(CommandLine.arguments.dropFirst())) {
+            invocation.options.gssProxyEnabled = Environment.get("GSS_USE_PROXY") == "yes"
             let failed = UpcallCommand.handle(keySerial: invocation.keySerial, options: invocation.options, debug: invocation.debug)
             // Straight out: ArgumentParser's exit(withError:) builds its help model first.
             exit(failed ? 1 : 0)
@@ -36,8 +37,10 @@ struct UpcallCommand: ParsableCommand {
             Credentials: the cache named by KRB5CCNAME in the environment of the process that \
             triggered the mount (unless -E), else the libkrb5 default cache of the user (creduid=, \
             or uid= with -l); if it holds no valid ticket and the mount has username=, a TGT is \
-            obtained from the keytab (-K, or the default keytab). With upcall_target=app (or none), \
-            the caller's namespaces are joined first; with upcall_target=mount they are not.
+            obtained from the keytab (-K, or the default keytab); if there is still none and \
+            GSS_USE_PROXY=yes is set, GSS-API is asked (reaching gssproxy). --gssapi always uses \
+            GSS-API. With upcall_target=app (or none), the caller's namespaces are joined first; with \
+            upcall_target=mount they are not.
 
             On failure the key is negated for --negative-timeout seconds (1 by default) so a retry \
             is not blocked, and one line saying what failed goes to the journal (identifier \
@@ -70,6 +73,9 @@ struct UpcallCommand: ParsableCommand {
 
     @Option(name: [.customShort("e"), .customLong("expire")], help: ArgumentHelp("Accepted for compatibility (dns_resolver keys).", valueName: "seconds"))
     var expire: UInt32?
+
+    @Flag(help: "Get the token through GSS-API (as with gssproxy) instead of building it from a credential cache.")
+    var gssapi = false
 
     @Option(help: ArgumentHelp("Seconds a failed key stays negative.", valueName: "seconds"))
     var negativeTimeout: UInt32 = 1
@@ -106,6 +112,8 @@ struct UpcallCommand: ParsableCommand {
         options.trustDNS = trustDNS
         options.negativeTimeoutSeconds = negativeTimeout
         options.keytabCacheDirectory = keytabCacheDir.isEmpty ? nil : keytabCacheDir
+        options.forceGSSAPI = gssapi
+        options.gssProxyEnabled = Environment.get("GSS_USE_PROXY") == "yes"
         return options
     }
 

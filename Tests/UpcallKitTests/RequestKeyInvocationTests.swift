@@ -26,6 +26,7 @@ struct RequestKeyInvocationTests {
         #expect(full.debug)
         #expect(full.keySerial == 42)
         #expect(RequestKeyInvocation(arguments: ["--debug", "--no-env-probe", "--keytab", "/k", "7"])?.options.keytab == "/k")
+        #expect(RequestKeyInvocation(arguments: ["--gssapi", "7"])?.options.forceGSSAPI == true)
     }
 
     @Test(arguments: [

@@ -65,6 +65,12 @@ final class FakeSystem: UpcallSystem {
         calls.append("mkdir \(path)")
         if let privateDirectoryError { throw privateDirectoryError }
     }
+    var gssResult: Result<(token: [UInt8], sessionKey: Secret), KerberosFailure> = .failure(
+        KerberosFailure(kind: .noCredentialCache, message: "No Kerberos credentials available"))
+    func gssInitialToken(host: String) throws(KerberosFailure) -> (token: [UInt8], sessionKey: Secret) {
+        calls.append("gss cifs@\(host)")
+        return try gssResult.get()
+    }
     func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (
         apRequest: [UInt8], sessionKey: Secret, client: String
     ) {
@@ -252,6 +258,32 @@ struct UpcallTests {
         let failure = Self.run(system)
         #expect(failure?.code == .unsupportedMechanism)
         #expect(failure?.message.contains("sec=krb5") == true)
+    }
+
+    @Test func gssapiOptionUsesGSSForTheToken() throws {
+        let system = FakeSystem()
+        let krb5Token = try KerberosInitialContextToken(apRequest: Self.apRequest).encoded()
+        system.gssResult = .success((krb5Token, Self.key))
+        var options = UpcallOptions()
+        options.forceGSSAPI = true
+        #expect(Self.run(system, options) == nil)
+        #expect(system.calls.contains("gss cifs@smb.test.lan"))
+        #expect(!system.calls.contains { $0.hasPrefix("cache") || $0.hasPrefix("ap-req") })
+        let payload = try SpnegoUpcallPayload(parsing: try #require(system.instantiated))
+        #expect(try SpnegoInitialToken(parsing: payload.securityBlob).mechanismToken == krb5Token)
+        #expect(payload.sessionKey == Self.key)
+    }
+
+    @Test func gssProxyIsTheLastResortOnlyWhenEnabled() throws {
+        let system = FakeSystem()
+        var options = UpcallOptions()
+        options.noEnvironmentProbe = true
+        #expect(Self.run(system, options)?.code == .noCredentials)
+        #expect(!system.calls.contains { $0.hasPrefix("gss") })
+        options.gssProxyEnabled = true
+        system.gssResult = .success((try KerberosInitialContextToken(apRequest: Self.apRequest).encoded(), Self.key))
+        #expect(Self.run(system, options) == nil)
+        #expect(system.calls.contains("gss cifs@smb.test.lan"))
     }
 
     @Test func negativeTimeoutIsConfigurable() {

@@ -63,6 +63,17 @@ info "2 channels, $((after - before)) upcalls"
 umount /mnt/k || fail "umount failed"
 cifs_wait_idle
 
+step "--gssapi: the same mount with the token from gss_init_sec_context"
+handler --gssapi
+out=$(mount -t cifs "//$LAB_SMB_HOST/share" /mnt/k -o "$opts" 2>&1) || { log_lines | tail -n 3; fail "--gssapi mount failed: $out"; }
+sleep 1
+log_lines | tail -n 1 | grep 'handed to cifs.ko' | grep -q 'krb5_ccache=GSSAPI' || { log_lines | tail -n 3; fail "the --gssapi upcall did not use GSS-API"; }
+echo gss > /mnt/k/gss.txt && [ "$(cat /srv/share/gss.txt)" = gss ] || fail "I/O through the GSS-API session failed"
+info "gssapi: $(log_lines | tail -n 1 | sed 's/.*smb3-upcall\[[0-9]*\]: //')"
+umount /mnt/k
+cifs_wait_idle
+handler
+
 step "KRB5CCNAME from the mounting process's environment; -E refuses it"
 kdestroy_all() { su "$LAB_USER" -c 'kdestroy -A' >/dev/null 2>&1; rm -f /tmp/krb5cc_*; }
 kdestroy_all
