@@ -52,7 +52,7 @@ fuzz:
 
 lab: build
 	bash lab/run.sh --kernel $(LAB_KERNEL) ntlm-multichannel kerberos-mount witness-module \
-	  upcall-krb5 upcall-keytab upcall-container ioctl-copy ioctl-snapshots ioctl-admin
+	  upcall-krb5 upcall-keytab upcall-container ioctl-copy ioctl-snapshots ioctl-admin ifaces-report ifaces-watch
 
 test: setup
 	bash Tests/run-all.sh

@@ -46,6 +46,7 @@ let package = Package(
         // Feature kits: the logic, written against protocols the kits own. No C imports.
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
         .target(name: "UpcallKit", dependencies: ["SMB3Protocol", logging]),
+        .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
 
         // Version string shared by every executable.
         .target(name: "SMB3Version"),
@@ -62,7 +63,9 @@ let package = Package(
             dependencies: ["IoctlKit", "SMB3Protocol", "SMB3System", "SMB3Version", argumentParser, logging]),
         .executableTarget(
             name: "smb3-ifaces",
-            dependencies: ["SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging]),
+            dependencies: [
+                "IfacesKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging,
+            ]),
         .executableTarget(
             name: "smb3-witnessd",
             dependencies: ["SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging]),
@@ -72,6 +75,7 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol"]),
         .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "SMB3Protocol", logging]),
+        .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
     ],
     swiftLanguageModes: [.v6]
 )

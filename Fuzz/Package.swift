@@ -18,6 +18,7 @@ let package = Package(
         .executableTarget(name: "FuzzCIFSNotify", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzCIFSKeyDump", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzCIFSMountInfo", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzNetworkInterfaceInfo", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )

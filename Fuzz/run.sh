@@ -20,7 +20,7 @@ root="$(dirname "$here")"
 fixtures="$root/Tests/SMB3ProtocolTests/Fixtures"
 scratch="${FUZZ_SCRATCH_PATH:-$here/.build-fuzz}"
 targets=(FuzzDebugData FuzzKeyDescription FuzzSpnegoToken FuzzCIFSQueryInfo FuzzSnapshotArray
-    FuzzSecurityDescriptor FuzzCIFSNotify FuzzCIFSKeyDump FuzzCIFSMountInfo)
+    FuzzSecurityDescriptor FuzzCIFSNotify FuzzCIFSKeyDump FuzzCIFSMountInfo FuzzNetworkInterfaceInfo)
 
 seeds_for() {
     case "$1" in

@@ -54,11 +54,11 @@ run_lab() {  # run_lab KERNEL SCENARIO...
 : > "$lab_log"
 # 6.12 is the default kernel; every scenario runs there.
 run_lab 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container \
-  ioctl-copy ioctl-snapshots ioctl-admin
+  ioctl-copy ioctl-snapshots ioctl-admin ifaces-report ifaces-watch
 lab612=$?
 # 6.1 differs in DebugData's format and in key descriptions (no upcall_target=, an empty host=
 # for extra channels): prove the parser and the upcall there too.
-run_lab 6.1 ntlm-multichannel upcall-krb5
+run_lab 6.1 ntlm-multichannel upcall-krb5 ifaces-report
 lab61=$?
 # run.sh prints each result twice (as it goes, and in its summary): count each scenario once.
 while read -r _ name status _; do

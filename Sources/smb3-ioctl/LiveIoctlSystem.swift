@@ -110,7 +110,7 @@ final class LiveIoctlSystem: IoctlSystem {
     func mountOptions(of path: String) -> [String]? {
         guard let canonical = IoctlCalls.canonicalPath(path),
             let table = try? KernelFile.read("/proc/self/mountinfo"),
-            let entry = FileMountTable.entry(containing: canonical, mountInfo: String(decoding: table, as: UTF8.self))
+            let entry = MountTable.mount(containing: canonical, in: String(decoding: table, as: UTF8.self))
         else { return nil }
         return entry.options
     }

@@ -1,0 +1,14 @@
+import SMB3Protocol
+
+/// libFuzzer entry point: FSCTL_QUERY_NETWORK_INTERFACE_INFO replies (server bytes) and mount
+/// tables. Decoding may throw but must never trap; a decoded reply re-encodes to the same entries.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzNetworkInterfaceInfo(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+    let bytes = start.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
+    if let info = try? NetworkInterfaceInfo(decoding: bytes) {
+        _ = info.kernelOrder
+        precondition((try? NetworkInterfaceInfo(decoding: info.encoded()))?.entries == info.entries)
+    }
+    _ = MountTable(parsing: bytes)
+    return 0
+}

@@ -1,0 +1,274 @@
+import SMB3Protocol
+
+// The stable JSON form (`smb3-ifaces --json`), one line. Keys are lowerCamelCase and always present;
+// unknown values are null. Add keys rather than renaming or removing them.
+//
+// {"source":"debugdata"|"fsctl",
+//  "mounts":[{"mountPoint","unc","server","share","addr","dialect","multichannel","maxChannels","rdma",
+//             "sessionId":"0x…","foundInDebugData",
+//    "serverInterfaces":[{"address","family","speedBps","rss","rdma","interfaceIndex","allocatedChannels",
+//                         "connected","active"}],
+//    "channels":[{"number","serverAddress","state","primary","connectionId"}]}],
+//  "local":[{"name","index","addresses":[…],"speedBps","rssQueues","rdma","up","loopback"}],
+//  "findings":[{"code","mountPoint","message","fix"}]}
+
+extension IfacesReport {
+    /// The report as one line of JSON (no trailing newline), keys in the order documented above.
+    public func jsonReport() -> String {
+        var output = ""
+        jsonValue.write(to: &output)
+        return output
+    }
+
+    var jsonValue: IfacesJSON {
+        .object([
+            ("source", .string(source.rawValue)),
+            ("mounts", .array(mounts.map(\.jsonValue))),
+            ("local", .array(local.map(\.jsonValue))),
+            ("findings", .array(findings.map(\.jsonValue))),
+        ])
+    }
+}
+
+extension IfacesReport.Mount {
+    var jsonValue: IfacesJSON {
+        var session = IfacesJSON.null
+        if let sessionId { session = .string("0x" + String(sessionId, radix: 16)) }
+        return .object([
+            ("mountPoint", .string(mountPoint)),
+            ("unc", .string(unc)),
+            ("server", .string(server)),
+            ("share", .string(share)),
+            ("addr", .optionalString(serverAddressOption)),
+            ("dialect", .optionalString(dialect)),
+            ("multichannel", .bool(multichannel)),
+            ("maxChannels", .integer(Int64(maxChannels))),
+            ("rdma", .bool(rdma)),
+            ("sessionId", session),
+            ("foundInDebugData", .bool(foundInDebugData)),
+            ("serverInterfaces", .array(serverInterfaces.map(\.jsonValue))),
+            ("channels", .array(channels.map(\.jsonValue))),
+        ])
+    }
+}
+
+extension IfacesReport.ServerInterface {
+    var jsonValue: IfacesJSON {
+        var index = IfacesJSON.null
+        if let interfaceIndex { index = .unsigned(UInt64(interfaceIndex)) }
+        var allocated = IfacesJSON.null
+        if let allocatedChannels { allocated = .integer(Int64(allocatedChannels)) }
+        return .object([
+            ("address", .string(address)),
+            ("family", .string(family)),
+            ("speedBps", .optionalUnsigned(speedBps)),
+            ("rss", .bool(rss)),
+            ("rdma", .bool(rdma)),
+            ("interfaceIndex", index),
+            ("allocatedChannels", allocated),
+            ("connected", .bool(connected)),
+            ("active", .bool(active)),
+        ])
+    }
+}
+
+extension IfacesReport.Channel {
+    var jsonValue: IfacesJSON {
+        .object([
+            ("number", .integer(Int64(number))),
+            ("serverAddress", .optionalString(serverAddress)),
+            ("state", .string(state)),
+            ("primary", .bool(primary)),
+            ("connectionId", .optionalUnsigned(connectionId)),
+        ])
+    }
+}
+
+extension IfacesReport.LocalInterface {
+    var jsonValue: IfacesJSON {
+        var interfaceIndex = IfacesJSON.null
+        if let index { interfaceIndex = .integer(Int64(index)) }
+        return .object([
+            ("name", .string(name)),
+            ("index", interfaceIndex),
+            ("addresses", .array(addresses.map(IfacesJSON.string))),
+            ("speedBps", .optionalUnsigned(speedBps)),
+            ("rssQueues", .integer(Int64(rssQueues))),
+            ("rdma", .bool(rdma)),
+            ("up", .bool(up)),
+            ("loopback", .bool(loopback)),
+        ])
+    }
+}
+
+extension IfacesReport.Finding {
+    var jsonValue: IfacesJSON {
+        .object([
+            ("code", .string(code.rawValue)),
+            ("mountPoint", .optionalString(mountPoint)),
+            ("message", .string(message)),
+            ("fix", .string(fix)),
+        ])
+    }
+}
+
+/// A JSON value with ordered object keys.
+indirect enum IfacesJSON {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case unsigned(UInt64)
+    case string(String)
+    case array([IfacesJSON])
+    case object([(String, IfacesJSON)])
+
+    static func optionalString(_ value: String?) -> IfacesJSON {
+        if let value { return .string(value) }
+        return .null
+    }
+    static func optionalUnsigned(_ value: UInt64?) -> IfacesJSON {
+        if let value { return .unsigned(value) }
+        return .null
+    }
+
+    func write(to output: inout String) {
+        switch self {
+        case .null: output += "null"
+        case .bool(let value): output += value ? "true" : "false"
+        case .integer(let value): output += String(value)
+        case .unsigned(let value): output += String(value)
+        case .string(let value): Self.writeString(value, to: &output)
+        case .array(let values):
+            output += "["
+            for (position, value) in values.enumerated() {
+                if position > 0 { output += "," }
+                value.write(to: &output)
+            }
+            output += "]"
+        case .object(let members):
+            output += "{"
+            for (position, member) in members.enumerated() {
+                if position > 0 { output += "," }
+                Self.writeString(member.0, to: &output)
+                output += ":"
+                member.1.write(to: &output)
+            }
+            output += "}"
+        }
+    }
+
+    static func writeString(_ value: String, to output: inout String) {
+        output += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        output += "\""
+    }
+}
+
+// MARK: - Prometheus text exposition (node-exporter textfile collector)
+
+extension IfacesReport {
+    /// The report as Prometheus text exposition format 0.0.4, ending with a newline.
+    public func prometheusReport() -> String {
+        var out = PrometheusWriter()
+        out.family("smb3_ifaces_mount_channels", "Channels of the cifs session of a mount.")
+        for mount in mounts {
+            out.sample("smb3_ifaces_mount_channels", mountLabels(mount), Int64(mount.channels.count))
+        }
+        out.family("smb3_ifaces_mount_max_channels", "max_channels of a mount (1 without multichannel).")
+        for mount in mounts { out.sample("smb3_ifaces_mount_max_channels", mountLabels(mount), Int64(mount.maxChannels)) }
+        out.family("smb3_ifaces_channel_up", "1 when a channel is connected, 0 when disconnected, reconnecting or disabled.")
+        for mount in mounts {
+            for channel in mount.channels {
+                let labels =
+                    mountLabels(mount) + [("channel", String(channel.number)), ("server_address", channel.serverAddress ?? "")]
+                out.sample("smb3_ifaces_channel_up", labels, channel.state == "connected" ? 1 : 0)
+            }
+        }
+        out.family("smb3_ifaces_server_interface_speed_bps", "Link speed the server advertised for an interface.")
+        for mount in mounts {
+            for interface in mount.serverInterfaces {
+                guard let speed = interface.speedBps else { continue }
+                out.sample("smb3_ifaces_server_interface_speed_bps", interfaceLabels(mount, interface), speed)
+            }
+        }
+        out.family("smb3_ifaces_server_interface_channels", "Channels of the session on a server interface.")
+        for mount in mounts {
+            for interface in mount.serverInterfaces {
+                let count = Int64(mount.channels.filter { $0.serverAddress == interface.address }.count)
+                out.sample("smb3_ifaces_server_interface_channels", interfaceLabels(mount, interface), count)
+            }
+        }
+        out.family("smb3_ifaces_local_interface_speed_bps", "Link speed of a local interface (absent when unknown).")
+        for interface in local {
+            guard let speed = interface.speedBps else { continue }
+            out.sample("smb3_ifaces_local_interface_speed_bps", [("name", interface.name)], speed)
+        }
+        out.family("smb3_ifaces_local_interface_rx_queues", "Receive queues of a local interface.")
+        for interface in local {
+            out.sample("smb3_ifaces_local_interface_rx_queues", [("name", interface.name)], Int64(interface.rssQueues))
+        }
+        out.family("smb3_ifaces_finding", "1 for each finding of smb3-ifaces (see its --json for the text).")
+        for finding in findings {
+            out.sample(
+                "smb3_ifaces_finding", [("mountpoint", finding.mountPoint ?? ""), ("code", finding.code.rawValue)],
+                Int64(1))
+        }
+        return out.text
+    }
+
+    private func mountLabels(_ mount: Mount) -> [(String, String)] {
+        [("mountpoint", mount.mountPoint), ("server", mount.server), ("share", mount.share)]
+    }
+
+    private func interfaceLabels(_ mount: Mount, _ interface: ServerInterface) -> [(String, String)] {
+        mountLabels(mount) + [
+            ("address", interface.address), ("rss", interface.rss ? "1" : "0"), ("rdma", interface.rdma ? "1" : "0"),
+        ]
+    }
+}
+
+struct PrometheusWriter {
+    var text = ""
+
+    mutating func family(_ name: String, _ help: String) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+    }
+
+    mutating func sample<Value: BinaryInteger>(_ name: String, _ labels: [(String, String)], _ value: Value) {
+        text += name
+        if !labels.isEmpty {
+            text += "{"
+            text += labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",")
+            text += "}"
+        }
+        text += " \(value)\n"
+    }
+
+    static func escape(_ value: String) -> String {
+        var result = ""
+        for character in value {
+            switch character {
+            case "\\": result += "\\\\"
+            case "\"": result += "\\\""
+            case "\n": result += "\\n"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

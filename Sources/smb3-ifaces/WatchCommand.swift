@@ -1,0 +1,71 @@
+import ArgumentParser
+import IfacesKit
+import SMB3Netlink
+import SMB3System
+
+/// `smb3-ifaces watch`: re-reports when local interfaces or DebugData's channels change.
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Print a JSON report line whenever local interfaces or cifs channels change.",
+        discussion: """
+            Sleeps in poll(2) on an rtnetlink socket subscribed to link and address events (NIC added, \
+            removed, renamed, up/down, addresses), so a local change is reported at once with no polling. \
+            cifs has no change notification, so DebugData (channels, server interfaces) is re-read every \
+            --interval seconds (default 10; the kernel itself refreshes the server's interface list only \
+            every 600 s, and channels change on reconnects). A JSON line (the --json schema) is written to \
+            standard output for the first report and for every report that differs from the previous one; \
+            with --prometheus-file the textfile is rewritten atomically (write to FILE.tmp, then rename). \
+            Server interfaces always come from DebugData here: no FSCTL is sent to the servers per poll.
+            """)
+
+    @Argument(help: ArgumentHelp("cifs mount points to watch (default: all).", valueName: "mountpoint"))
+    var mountPoints: [String] = []
+
+    @Option(help: ArgumentHelp("Seconds between DebugData reads (1-3600).", valueName: "seconds"))
+    var interval: Int = 10
+
+    @Option(help: ArgumentHelp("Also rewrite this Prometheus textfile on every change.", valueName: "file"))
+    var prometheusFile: String?
+
+    @OptionGroup var inputs: IfacesInputs
+
+    func validate() throws {
+        guard (1...3600).contains(interval) else { throw ValidationError("--interval must be 1 to 3600 seconds") }
+    }
+
+    func run() throws {
+        let events: RouteEventSocket
+        do {
+            events = try RouteEventSocket()
+        } catch {
+            Console.printError("smb3-ifaces: \(error)")
+            throw ExitCode.failure
+        }
+        var last = ""
+        var reason = "start"
+        while true {
+            let report = try inputs.report(mountPoints: mountPoints, askServers: false)
+            let line = report.jsonReport()
+            if line != last {
+                IoctlCalls.writeStandardOutput(line)
+                Console.printError("smb3-ifaces: report changed (\(reason))")
+                if let prometheusFile {
+                    do {
+                        try AtomicTextFile.write(report.prometheusReport(), to: prometheusFile)
+                    } catch {
+                        Console.printError("smb3-ifaces: \(error)")
+                    }
+                }
+                last = line
+            }
+            if events.waitForEvents(timeoutMilliseconds: Int32(interval * 1000)) {
+                // Links come up with several messages in a row (link, then addresses): settle briefly.
+                while events.waitForEvents(timeoutMilliseconds: 50) {}
+                reason = "rtnetlink event"
+            } else {
+                reason = "DebugData poll"
+            }
+        }
+    }
+}
