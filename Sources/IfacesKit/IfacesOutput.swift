@@ -16,11 +16,11 @@ extension IfacesReport {
     /// The report as one line of JSON (no trailing newline), keys in the order documented above.
     public func jsonReport() -> String {
         var output = ""
-        jsonValue.write(to: &output)
+        jsonValue.write(into: &output)
         return output
     }
 
-    var jsonValue: IfacesJSON {
+    var jsonValue: JSONValue {
         .object([
             ("source", .string(source.rawValue)),
             ("mounts", .array(mounts.map(\.jsonValue))),
@@ -31,8 +31,8 @@ extension IfacesReport {
 }
 
 extension IfacesReport.Mount {
-    var jsonValue: IfacesJSON {
-        var session = IfacesJSON.null
+    var jsonValue: JSONValue {
+        var session = JSONValue.null
         if let sessionId { session = .string("0x" + String(sessionId, radix: 16)) }
         return .object([
             ("mountPoint", .string(mountPoint)),
@@ -42,7 +42,7 @@ extension IfacesReport.Mount {
             ("addr", .optionalString(serverAddressOption)),
             ("dialect", .optionalString(dialect)),
             ("multichannel", .bool(multichannel)),
-            ("maxChannels", .integer(Int64(maxChannels))),
+            ("maxChannels", .int(Int64(maxChannels))),
             ("rdma", .bool(rdma)),
             ("sessionId", session),
             ("foundInDebugData", .bool(foundInDebugData)),
@@ -53,15 +53,15 @@ extension IfacesReport.Mount {
 }
 
 extension IfacesReport.ServerInterface {
-    var jsonValue: IfacesJSON {
-        var index = IfacesJSON.null
-        if let interfaceIndex { index = .unsigned(UInt64(interfaceIndex)) }
-        var allocated = IfacesJSON.null
-        if let allocatedChannels { allocated = .integer(Int64(allocatedChannels)) }
+    var jsonValue: JSONValue {
+        var index = JSONValue.null
+        if let interfaceIndex { index = .uint(UInt64(interfaceIndex)) }
+        var allocated = JSONValue.null
+        if let allocatedChannels { allocated = .int(Int64(allocatedChannels)) }
         return .object([
             ("address", .string(address)),
             ("family", .string(family)),
-            ("speedBps", .optionalUnsigned(speedBps)),
+            ("speedBps", .optionalUInt(speedBps)),
             ("rss", .bool(rss)),
             ("rdma", .bool(rdma)),
             ("interfaceIndex", index),
@@ -73,27 +73,27 @@ extension IfacesReport.ServerInterface {
 }
 
 extension IfacesReport.Channel {
-    var jsonValue: IfacesJSON {
+    var jsonValue: JSONValue {
         .object([
-            ("number", .integer(Int64(number))),
+            ("number", .int(Int64(number))),
             ("serverAddress", .optionalString(serverAddress)),
             ("state", .string(state)),
             ("primary", .bool(primary)),
-            ("connectionId", .optionalUnsigned(connectionId)),
+            ("connectionId", .optionalUInt(connectionId)),
         ])
     }
 }
 
 extension IfacesReport.LocalInterface {
-    var jsonValue: IfacesJSON {
-        var interfaceIndex = IfacesJSON.null
-        if let index { interfaceIndex = .integer(Int64(index)) }
+    var jsonValue: JSONValue {
+        var interfaceIndex = JSONValue.null
+        if let index { interfaceIndex = .int(Int64(index)) }
         return .object([
             ("name", .string(name)),
             ("index", interfaceIndex),
-            ("addresses", .array(addresses.map(IfacesJSON.string))),
-            ("speedBps", .optionalUnsigned(speedBps)),
-            ("rssQueues", .integer(Int64(rssQueues))),
+            ("addresses", .array(addresses.map(JSONValue.string))),
+            ("speedBps", .optionalUInt(speedBps)),
+            ("rssQueues", .int(Int64(rssQueues))),
             ("rdma", .bool(rdma)),
             ("up", .bool(up)),
             ("loopback", .bool(loopback)),
@@ -102,80 +102,13 @@ extension IfacesReport.LocalInterface {
 }
 
 extension IfacesReport.Finding {
-    var jsonValue: IfacesJSON {
+    var jsonValue: JSONValue {
         .object([
             ("code", .string(code.rawValue)),
             ("mountPoint", .optionalString(mountPoint)),
             ("message", .string(message)),
             ("fix", .string(fix)),
         ])
-    }
-}
-
-/// A JSON value with ordered object keys.
-indirect enum IfacesJSON {
-    case null
-    case bool(Bool)
-    case integer(Int64)
-    case unsigned(UInt64)
-    case string(String)
-    case array([IfacesJSON])
-    case object([(String, IfacesJSON)])
-
-    static func optionalString(_ value: String?) -> IfacesJSON {
-        if let value { return .string(value) }
-        return .null
-    }
-    static func optionalUnsigned(_ value: UInt64?) -> IfacesJSON {
-        if let value { return .unsigned(value) }
-        return .null
-    }
-
-    func write(to output: inout String) {
-        switch self {
-        case .null: output += "null"
-        case .bool(let value): output += value ? "true" : "false"
-        case .integer(let value): output += String(value)
-        case .unsigned(let value): output += String(value)
-        case .string(let value): Self.writeString(value, to: &output)
-        case .array(let values):
-            output += "["
-            for (position, value) in values.enumerated() {
-                if position > 0 { output += "," }
-                value.write(to: &output)
-            }
-            output += "]"
-        case .object(let members):
-            output += "{"
-            for (position, member) in members.enumerated() {
-                if position > 0 { output += "," }
-                Self.writeString(member.0, to: &output)
-                output += ":"
-                member.1.write(to: &output)
-            }
-            output += "}"
-        }
-    }
-
-    static func writeString(_ value: String, to output: inout String) {
-        output += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
     }
 }
 

@@ -24,15 +24,15 @@ extension DebugData {
     /// witness support. Addresses use RFC 5952 text (`fe80::1`), session ids the kernel's `0x%llx`.
     public func jsonReport() -> String {
         var output = ""
-        jsonValue.write(to: &output)
+        jsonValue.write(into: &output)
         return output
     }
 
-    var jsonValue: DebugDataJSONValue {
+    var jsonValue: JSONValue {
         .object([
             ("format", .string(format.rawValue)),
             ("cifsVersion", .optionalString(cifsVersion)),
-            ("features", .array(features.map(DebugDataJSONValue.string))),
+            ("features", .array(features.map(JSONValue.string))),
             ("servers", .array(servers.map(\.jsonValue))),
             ("witnessRegistrations", .array((witnessRegistrations ?? []).map(\.jsonValue))),
             ("diagnostics", .array(diagnostics.map(\.jsonValue))),
@@ -41,16 +41,16 @@ extension DebugData {
 }
 
 extension DebugData.Server {
-    var jsonValue: DebugDataJSONValue {
+    var jsonValue: JSONValue {
         .object([
-            ("index", .integer(Int64(index))),
-            ("connectionId", .unsigned(connectionId)),
+            ("index", .int(Int64(index))),
+            ("connectionId", .uint(connectionId)),
             ("hostname", .optionalString(hostname)),
             ("clientGUID", .optionalString(clientGUID)),
             ("dialect", .optionalString(dialect?.hexString)),
-            ("serverCapabilities", .optionalUnsigned(capabilities.map(UInt64.init))),
-            ("tcpStatus", .optionalInteger(tcpStatus.map { Int64($0.rawValue) })),
-            ("netNamespace", .optionalUnsigned(netNamespace.map(UInt64.init))),
+            ("serverCapabilities", .optionalUInt(capabilities.map(UInt64.init))),
+            ("tcpStatus", .optionalInt(tcpStatus.map { Int64($0.rawValue) })),
+            ("netNamespace", .optionalUInt(netNamespace.map(UInt64.init))),
             ("rdma", .bool(isRDMA)),
             ("signed", .bool(isSigned)),
             ("sessions", .array(sessions.map(\.jsonValue))),
@@ -59,39 +59,39 @@ extension DebugData.Server {
 }
 
 extension DebugData.Session {
-    var jsonValue: DebugDataJSONValue {
+    var jsonValue: JSONValue {
         .object([
-            ("index", .integer(Int64(index))),
+            ("index", .int(Int64(index))),
             ("address", .string(address)),
             ("securityType", .optionalString(securityType?.rawValue)),
             ("sessionId", .optionalString(sessionId.map { "0x" + String($0, radix: 16) })),
-            ("status", .optionalInteger(status.map { Int64($0.rawValue) })),
+            ("status", .optionalInt(status.map { Int64($0.rawValue) })),
             ("encrypted", .bool(isEncrypted)),
             ("signed", .bool(isSigned)),
-            ("userId", .optionalUnsigned(userId.map(UInt64.init))),
-            ("credentialUserId", .optionalUnsigned(credentialUserId.map(UInt64.init))),
+            ("userId", .optionalUInt(userId.map(UInt64.init))),
+            ("credentialUserId", .optionalUInt(credentialUserId.map(UInt64.init))),
             ("channels", .array(channels.map(\.jsonValue))),
             ("shares", .array(shares.map(\.jsonValue))),
-            ("serverInterfacesLastUpdatedSecondsAgo", .optionalUnsigned(serverInterfacesLastUpdatedSecondsAgo)),
+            ("serverInterfacesLastUpdatedSecondsAgo", .optionalUInt(serverInterfacesLastUpdatedSecondsAgo)),
             ("serverInterfaces", .array(serverInterfaces.map(\.jsonValue))),
         ])
     }
 }
 
 extension DebugData.Channel {
-    var jsonValue: DebugDataJSONValue {
+    var jsonValue: JSONValue {
         .object([
-            ("number", .integer(Int64(number))),
-            ("connectionId", .optionalUnsigned(connectionId)),
+            ("number", .int(Int64(number))),
+            ("connectionId", .optionalUInt(connectionId)),
             ("state", .string(state.rawValue)),
             ("primary", .bool(isPrimary)),
-            ("tcpStatus", .optionalInteger(connection?.tcpStatus.map { Int64($0.rawValue) })),
+            ("tcpStatus", .optionalInt(connection?.tcpStatus.map { Int64($0.rawValue) })),
         ])
     }
 }
 
 extension DebugData.Share {
-    var jsonValue: DebugDataJSONValue {
+    var jsonValue: JSONValue {
         var words: [String] = []
         let capabilityNames: [(DebugData.ShareCapabilities, String)] = [
             (.dfs, "DFS"), (.continuousAvailability, "CONTINUOUS AVAILABILITY"), (.scaleout, "SCALEOUT"),
@@ -99,11 +99,11 @@ extension DebugData.Share {
         ]
         for (capability, name) in capabilityNames where capabilities.contains(capability) { words.append(name) }
         return .object([
-            ("index", .integer(Int64(index))),
+            ("index", .int(Int64(index))),
             ("ipc", .bool(isIPC)),
             ("treeName", .optionalString(treeName)),
-            ("treeId", .optionalUnsigned(treeId.map(UInt64.init))),
-            ("capabilities", .array(words.map(DebugDataJSONValue.string))),
+            ("treeId", .optionalUInt(treeId.map(UInt64.init))),
+            ("capabilities", .array(words.map(JSONValue.string))),
             ("witness", .bool(usesWitness)),
             ("disconnected", .bool(isDisconnected)),
         ])
@@ -111,110 +111,48 @@ extension DebugData.Share {
 }
 
 extension DebugData.ServerInterface {
-    var jsonValue: DebugDataJSONValue {
+    var jsonValue: JSONValue {
         .object([
-            ("index", .integer(Int64(index))),
+            ("index", .int(Int64(index))),
             ("address", .optionalString(address?.description)),
             ("family", .optionalString(address?.family.rawValue)),
-            ("speedBps", .optionalUnsigned(speedBitsPerSecond)),
+            ("speedBps", .optionalUInt(speedBitsPerSecond)),
             ("speedText", .string(speedText)),
             ("rss", .bool(isRSSCapable)),
             ("rdma", .bool(isRDMACapable)),
             ("active", .bool(isActive)),
             ("connected", .bool(isConnected)),
-            ("weightCurrent", .optionalUnsigned(weightCurrent)),
-            ("weightTotal", .optionalUnsigned(weightTotal)),
-            ("allocatedChannels", .optionalUnsigned(allocatedChannels.map(UInt64.init))),
+            ("weightCurrent", .optionalUInt(weightCurrent)),
+            ("weightTotal", .optionalUInt(weightTotal)),
+            ("allocatedChannels", .optionalUInt(allocatedChannels.map(UInt64.init))),
         ])
     }
 }
 
 extension DebugData.WitnessRegistration {
-    var jsonValue: DebugDataJSONValue {
+    var jsonValue: JSONValue {
         var address = ipAddress?.description
         if let scope = ipAddressScopeId, let text = address { address = text + "%" + String(scope) }
         return .object([
-            ("id", .unsigned(UInt64(id))),
-            ("refs", .optionalUnsigned(references.map(UInt64.init))),
+            ("id", .uint(UInt64(id))),
+            ("refs", .optionalUInt(references.map(UInt64.init))),
             ("networkName", .string(networkName)),
             ("networkNameNotify", .bool(networkNameNotify)),
             ("shareName", .string(shareName)),
             ("shareNameNotify", .bool(shareNameNotify)),
             ("ipAddress", .optionalString(address)),
             ("ipAddressText", .string(ipAddressText)),
-            ("ipAddressNotify", ipAddressNotify.map(DebugDataJSONValue.bool) ?? .null),
+            ("ipAddressNotify", ipAddressNotify.map(JSONValue.bool) ?? .null),
         ])
     }
 }
 
 extension DebugData.Diagnostic {
-    var jsonValue: DebugDataJSONValue {
+    var jsonValue: JSONValue {
         .object([
-            ("line", .integer(Int64(line))),
+            ("line", .int(Int64(line))),
             ("code", .string(code.rawValue)),
             ("detail", .string(detail)),
         ])
-    }
-}
-
-/// A minimal JSON tree whose objects keep their key order, so the output is byte-stable.
-enum DebugDataJSONValue {
-    case null
-    case bool(Bool)
-    case integer(Int64)
-    case unsigned(UInt64)
-    case string(String)
-    case array([DebugDataJSONValue])
-    case object([(String, DebugDataJSONValue)])
-
-    static func optionalString(_ value: String?) -> DebugDataJSONValue { value.map(Self.string) ?? .null }
-    static func optionalInteger(_ value: Int64?) -> DebugDataJSONValue { value.map(Self.integer) ?? .null }
-    static func optionalUnsigned(_ value: UInt64?) -> DebugDataJSONValue { value.map(Self.unsigned) ?? .null }
-
-    func write(to output: inout String) {
-        switch self {
-        case .null: output += "null"
-        case .bool(let value): output += value ? "true" : "false"
-        case .integer(let value): output += String(value)
-        case .unsigned(let value): output += String(value)
-        case .string(let value): Self.writeString(value, to: &output)
-        case .array(let elements):
-            output += "["
-            for (position, element) in elements.enumerated() {
-                if position > 0 { output += "," }
-                element.write(to: &output)
-            }
-            output += "]"
-        case .object(let members):
-            output += "{"
-            for (position, (key, value)) in members.enumerated() {
-                if position > 0 { output += "," }
-                Self.writeString(key, to: &output)
-                output += ":"
-                value.write(to: &output)
-            }
-            output += "}"
-        }
-    }
-
-    /// RFC 8259 §7: quote, backslash and control characters are escaped; everything else is UTF-8 as is.
-    private static func writeString(_ value: String, to output: inout String) {
-        output += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case "\u{00}"..."\u{1F}", "\u{7F}":
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
     }
 }
