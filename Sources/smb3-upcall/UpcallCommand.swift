@@ -42,6 +42,11 @@ struct UpcallCommand: ParsableCommand {
             GSS-API. With upcall_target=app (or none), the caller's namespaces are joined first; with \
             upcall_target=mount they are not.
 
+            sec=krb5 and sec=mskrb5 get a SPNEGO token naming the krb5 or the MS-krb5 OID. sec=iakerb \
+            (kernels 6.14+, backported to 6.1.y and 6.12.y) is refused with a clear message: an IAKerb \
+            blob needs a multi-round-trip exchange through the server (RFC draft IAKERB), which the \
+            one-shot cifs.spnego upcall cannot carry; mount with sec=krb5 instead.
+
             On failure the key is negated for --negative-timeout seconds (1 by default) so a retry \
             is not blocked, and one line saying what failed goes to the journal (identifier \
             smb3-upcall). Use --explain to see what an upcall would do for a key description.

@@ -82,6 +82,22 @@ final class FakeSystem: UpcallSystem {
     }
 }
 
+/// Keeps every rendered log line, to check what reaches the journal.
+final class RecordingLogHandler: LogHandler, @unchecked Sendable {
+    // Tests run one upcall at a time on one thread; nothing else touches `lines`.
+    var lines: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        lines.append("\(event.message) \(merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })")
+    }
+}
+
 @Suite("Upcall")
 struct UpcallTests {
     static let apRequest: [UInt8] = [0x6e, 0x03, 0x02, 0x01, 0x05]
@@ -284,6 +300,22 @@ struct UpcallTests {
         system.gssResult = .success((try KerberosInitialContextToken(apRequest: Self.apRequest).encoded(), Self.key))
         #expect(Self.run(system, options) == nil)
         #expect(system.calls.contains("gss cifs@smb.test.lan"))
+    }
+
+    @Test func noSecretReachesTheLogEvenAtDebugLevel() throws {
+        let system = FakeSystem()
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        let secret = Secret(Array(0xA0..<0xC0))
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, secret, "u@T"))
+        let recorder = RecordingLogHandler()
+        var upcall = Upcall(system: system, options: UpcallOptions(), logger: Logger(label: "t") { _ in recorder })
+        #expect(upcall.handle(keySerial: 7) == nil)
+        #expect(!recorder.lines.isEmpty)
+        let all = recorder.lines.joined(separator: "\n").lowercased()
+        let hex = secret.bytes.map { String($0, radix: 16) }.joined()
+        #expect(!all.contains(hex))
+        #expect(!all.contains("160, 161, 162"))  // [UInt8] printed as decimals
+        #expect(!all.contains("a0a1a2"))
     }
 
     @Test func negativeTimeoutIsConfigurable() {
