@@ -45,6 +45,7 @@ show sh -c "echo hello > /mnt/k/hello.txt && cat /mnt/k/hello.txt" || fail "I/O 
 
 echo; echo "## 3. Multichannel as the kernel sees it, parsed by smb3-ifaces"
 show "$bin/smb3-ifaces" debugdata || fail "smb3-ifaces debugdata failed"
+show "$bin/smb3-ifaces" /mnt/k || fail "smb3-ifaces report failed"
 if [ -x "$bin/smb3-ioctl" ] && "$bin/smb3-ioctl" --help 2>&1 | grep -qE "^ +info "; then
   echo; echo "## 4. The mount through the cifs ioctls"
   show "$bin/smb3-ioctl" info /mnt/k || fail "smb3-ioctl info failed"
