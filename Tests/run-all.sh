@@ -17,7 +17,7 @@ section() { printf '\n=== %s ===\n' "$*"; }
 
 section "release build (static Swift stdlib)"
 build_start=$SECONDS
-if swift build -c release --static-swift-stdlib 2>&1 | tail -n 3; then
+if make --no-print-directory build 2>&1 | tail -n 3; then
   echo "build: $((SECONDS - build_start))s"
 else
   echo "release build failed"; record build 1
