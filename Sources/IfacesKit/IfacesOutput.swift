@@ -14,11 +14,7 @@ import SMB3Protocol
 
 extension IfacesReport {
     /// The report as one line of JSON (no trailing newline), keys in the order documented above.
-    public func jsonReport() -> String {
-        var output = ""
-        jsonValue.write(into: &output)
-        return output
-    }
+    public func jsonReport() -> String { jsonValue.rendered() }
 
     var jsonValue: JSONValue {
         .object([

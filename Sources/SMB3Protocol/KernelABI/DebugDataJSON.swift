@@ -22,11 +22,7 @@ extension DebugData {
     ///
     /// `witnessRegistrations` is `[]` both when the section is empty and when the kernel has no
     /// witness support. Addresses use RFC 5952 text (`fe80::1`), session ids the kernel's `0x%llx`.
-    public func jsonReport() -> String {
-        var output = ""
-        jsonValue.write(into: &output)
-        return output
-    }
+    public func jsonReport() -> String { jsonValue.rendered() }
 
     var jsonValue: JSONValue {
         .object([
