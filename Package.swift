@@ -40,13 +40,14 @@ let package = Package(
         // Platform layer: the only targets that make syscalls, ioctls, keyctl, netlink or GSS calls.
         .target(name: "SMB3System", dependencies: ["SMB3Protocol", "CLinuxShims", systemPackage]),
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "CKeyutils"]),
-        .target(name: "SMB3Netlink", dependencies: ["SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
+        .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3System", "CKrb5GSS"]),
 
         // Feature kits: the logic, written against protocols the kits own. No C imports.
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
         .target(name: "UpcallKit", dependencies: ["SMB3Protocol", logging]),
         .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
+        .target(name: "WitnessKit", dependencies: ["SMB3Protocol"]),
 
         // Version string shared by every executable.
         .target(name: "SMB3Version"),
@@ -68,7 +69,9 @@ let package = Package(
             ]),
         .executableTarget(
             name: "smb3-witnessd",
-            dependencies: ["SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging]),
+            dependencies: [
+                "WitnessKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging,
+            ]),
 
         .testTarget(
             name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")],
@@ -76,6 +79,7 @@ let package = Package(
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol"]),
         .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "SMB3Protocol", logging]),
         .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
+        .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,6 +17,9 @@ public struct NetlinkError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// NLE_OBJ_NOTFOUND: the family or group does not exist.
     public var isNotFound: Bool { code == NLE_OBJ_NOTFOUND }
+
+    /// NLE_PERM: the kernel refused for lack of a capability (CAP_NET_ADMIN for cifs_mcgrp_swn).
+    public var isPermissionDenied: Bool { code == NLE_PERM }
 }
 
 /// A resolved generic-netlink family and one of its multicast groups.

@@ -5,12 +5,18 @@ import Glibc
 /// Terminal and standard-stream facts the executables need.
 public enum Console {
     /// Writes one line to standard error (unbuffered, so it is not lost if the process exits).
-    public static func printError(_ line: String) {
-        var bytes = Array((line + "\n").utf8)
+    public static func printError(_ line: String) { writeAll(STDERR_FILENO, line + "\n") }
+
+    /// Writes to standard output unbuffered: followers (`events`) must see each line at once.
+    public static func write(_ text: String) { writeAll(STDOUT_FILENO, text) }
+    public static func printLine(_ line: String) { writeAll(STDOUT_FILENO, line + "\n") }
+
+    private static func writeAll(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeMutableBytes { raw in
-                write(STDERR_FILENO, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
             }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { return }

@@ -7,9 +7,15 @@ struct WitnessDaemon: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smb3-witnessd",
         abstract: "Witness (MS-SWN) registration daemon for cifs.ko mounts with the 'witness' option.",
-        discussion: "The daemon itself lands with its own issue; 'check-kernel' already tells whether the kernel can use it.",
+        discussion: """
+            'run' (the default) listens for the kernel's witness registrations on generic netlink, registers \
+            each with the cluster's witness service over DCE/RPC, and forwards failover notifications \
+            (RESOURCE_CHANGE, CLIENT_MOVE) to cifs.ko. It needs CAP_NET_ADMIN in the initial network namespace. \
+            'status', 'events' and 'metrics' ask a running daemon over its control socket.
+            """,
         version: SMB3KitVersion.string,
-        subcommands: [CheckKernel.self])
+        subcommands: [Run.self, Status.self, Events.self, Metrics.self, CheckKernel.self],
+        defaultSubcommand: Run.self)
 }
 
 /// Whether the running kernel's cifs.ko has witness support (CONFIG_CIFS_SWN_UPCALL).

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Detached pthreads for work that blocks in a syscall (a long poll per registration). GCD's
+/// pool would cap how many can wait at once.
+public enum BackgroundThread {
+    private final class Body {
+        let run: @Sendable () -> Void
+        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+
+    public static func detach(stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) {
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attributes, stackSize)
+        var thread = pthread_t()
+        let created = pthread_create(&thread, &attributes, { raw in
+            guard let raw else { return nil }
+            Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, context)
+        if created != 0 {
+            // Out of threads: run inline rather than lose the work.
+            Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
+        }
+    }
+}
+
+/// Signals handled synchronously by one thread: block them everywhere first (before any
+/// thread starts, so every thread inherits the mask), then `wait()` in the handler thread.
+public struct SignalSet: Sendable {
+    public let signals: [Int32]
+
+    public init(_ signals: [Int32]) { self.signals = signals }
+
+    private func set() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        return set
+    }
+
+    public func block() {
+        var mask = set()
+        pthread_sigmask(SIG_BLOCK, &mask, nil)
+    }
+
+    /// The next pending signal of the set.
+    public func wait() -> Int32 {
+        var mask = set()
+        var received: Int32 = 0
+        while sigwait(&mask, &received) != 0 {}
+        return received
+    }
+}
+
+public enum SystemClock {
+    public static func unixTime() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    public static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// Windows FILETIME: 100 ns ticks since 1601-01-01 UTC.
+    public static func fileTime() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return (UInt64(now.tv_sec) + 11_644_473_600) * 10_000_000 + UInt64(now.tv_nsec) / 100
+    }
+
+    public static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// A file opened for appending lines (the JSON-lines event log); each line is one write(2),
+/// so concurrent readers never see half a line.
+public final class AppendOnlyFile: @unchecked Sendable {
+    public let path: String
+    private let fd: Int32
+
+    public init(path: String) throws(SystemError) {
+        self.path = path
+        fd = try valueOrThrow("open", "opening \(path) for appending") {
+            open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        }
+    }
+
+    deinit { close(fd) }
+
+    public func appendLine(_ line: String) throws(SystemError) {
+        let bytes = Array((line + "\n").utf8)
+        _ = try valueOrThrow("write", "appending to \(path)") {
+            bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        }
+    }
+}

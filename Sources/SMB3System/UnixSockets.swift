@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET ("@" means abstract).
+public enum ServiceManagerNotifier {
+    /// Sends `state` (e.g. "READY=1\nSTATUS=…"); false when not run by systemd.
+    @discardableResult
+    public static func notify(_ state: String) -> Bool {
+        guard let path = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }), !path.isEmpty else { return false }
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var pathBytes = Array(path.utf8)
+        if pathBytes.first == UInt8(ascii: "@") { pathBytes[0] = 0 }
+        guard var address = UnixSocketAddress(pathBytes) else { return false }
+        let message = Array(state.utf8)
+        let sent = address.withSockaddr { pointer, length in
+            message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), pointer, length) }
+        }
+        return sent == message.count
+    }
+}
+
+struct UnixSocketAddress {
+    var storage = sockaddr_un()
+    let pathLength: Int
+
+    init?(_ path: [UInt8]) {
+        storage.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: storage.sun_path)
+        guard path.count < capacity else { return nil }
+        withUnsafeMutableBytes(of: &storage.sun_path) { raw in
+            for (index, byte) in path.enumerated() { raw[index] = byte }
+        }
+        pathLength = path.count
+    }
+
+    mutating func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        // Abstract names are not NUL-terminated: pass the exact length.
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + pathLength + (storage.sun_path.0 == 0 ? 0 : 1))
+        return withUnsafePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+        }
+    }
+}
+
+/// A listening unix stream socket (the daemon's control socket): one line in, text out.
+public final class UnixListener: @unchecked Sendable {
+    public let path: String
+    private let fd: Int32
+
+    public init(path: String, mode: mode_t) throws(SystemError) {
+        self.path = path
+        let context = "listening on \(path)"
+        fd = try valueOrThrow("socket", context) { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        unlink(path)
+        guard var address = UnixSocketAddress(Array(path.utf8)) else {
+            close(fd)
+            throw SystemError(function: "bind", errno: ENAMETOOLONG, context: context)
+        }
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
+        guard bound == 0 else {
+            let code = errno
+            close(fd)
+            throw SystemError(function: "bind", errno: code, context: context)
+        }
+        chmod(path, mode)
+        guard listen(fd, 16) == 0 else {
+            let code = errno
+            close(fd)
+            throw SystemError(function: "listen", errno: code, context: context)
+        }
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// Blocks for the next client; the returned connection closes itself when released.
+    public func accept() throws(SystemError) -> UnixConnection {
+        let client = try valueOrThrow("accept", "accepting on \(path)") { Glibc.accept(fd, nil, nil) }
+        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        return UnixConnection(fd: client)
+    }
+}
+
+public final class UnixConnection: @unchecked Sendable {
+    let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+
+    /// Connects to a listening unix socket.
+    public convenience init(connectingTo path: String) throws(SystemError) {
+        let context = "connecting to \(path)"
+        let socketFD = try valueOrThrow("socket", context) { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        guard var address = UnixSocketAddress(Array(path.utf8)) else {
+            close(socketFD)
+            throw SystemError(function: "connect", errno: ENAMETOOLONG, context: context)
+        }
+        let connected = address.withSockaddr { connect(socketFD, $0, $1) }
+        guard connected == 0 else {
+            let code = errno
+            close(socketFD)
+            throw SystemError(function: "connect", errno: code, context: context)
+        }
+        self.init(fd: socketFD)
+    }
+
+    /// One line (without its newline), or nil at EOF. Lines are capped at `limit` bytes.
+    public func readLine(limit: Int = 4096) throws(SystemError) -> String? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while line.count < limit {
+            let received = try valueOrThrow("recv", "reading a control request") { recv(fd, &byte, 1, 0) }
+            if received == 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if byte == UInt8(ascii: "\n") { break }
+            line.append(byte)
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// Returns false once the peer has gone (EPIPE), so event followers can be dropped.
+    @discardableResult
+    public func write(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 && errno == EINTR { continue }
+            if sent <= 0 { return false }
+            offset += sent
+        }
+        return true
+    }
+}

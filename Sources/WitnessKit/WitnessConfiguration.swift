@@ -1,0 +1,81 @@
+import SMB3Protocol
+
+/// /etc/smb3kit/witnessd.conf: `key = value` lines, `#` comments. Unknown keys are errors so
+/// a typo does not silently fall back to a default.
+public struct WitnessConfiguration: Sendable, Equatable {
+    public static let defaultPath = "/etc/smb3kit/witnessd.conf"
+
+    /// RegisterEx KeepAliveTimeout: how long one AsyncNotify may wait before ERROR_TIMEOUT.
+    public var keepAliveTimeout: UInt32 = 120
+    public var interfacePolicy: WitnessInterfacePolicy = .anyAvailable
+    public var authLevel: DCERPCAuthLevel = .privacy
+    /// ClientComputerName in RegisterEx; empty means the host name.
+    public var clientName = ""
+    public var connectTimeout: Int32 = 10
+    /// Upper bound of the exponential backoff between re-registration attempts.
+    public var maximumBackoff: Double = 60
+    public var controlSocket = "/run/smb3-witnessd/control"
+    /// JSON lines of every event, appended; empty means none.
+    public var eventsFile = ""
+
+    public init() {}
+
+    public struct ParseError: Error, CustomStringConvertible, Equatable {
+        public let line: Int
+        public let message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public init(parsing text: String) throws(ParseError) {
+        self.init()
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = index + 1
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let trimmed = line.trimmingSpaces()
+            if trimmed.isEmpty { continue }
+            guard let equals = trimmed.firstIndex(of: "=") else {
+                throw ParseError(line: lineNumber, message: "expected 'key = value'")
+            }
+            let key = String(trimmed[..<equals]).trimmingSpaces()
+            let value = String(trimmed[trimmed.index(after: equals)...]).trimmingSpaces()
+            func number<T: FixedWidthInteger>(_ range: ClosedRange<T>) throws(ParseError) -> T {
+                guard let parsed = T(value), range.contains(parsed) else {
+                    throw ParseError(line: lineNumber, message: "\(key) must be a number in \(range)")
+                }
+                return parsed
+            }
+            switch key {
+            case "keepalive_timeout": keepAliveTimeout = try number(0...86400)
+            case "interface_policy":
+                guard let policy = WitnessInterfacePolicy(rawValue: value) else {
+                    throw ParseError(
+                        line: lineNumber,
+                        message: "interface_policy must be one of \(WitnessInterfacePolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                interfacePolicy = policy
+            case "auth_level":
+                switch value {
+                case "integrity", "sign": authLevel = .integrity
+                case "privacy", "seal": authLevel = .privacy
+                default: throw ParseError(line: lineNumber, message: "auth_level must be integrity or privacy")
+                }
+            case "client_name": clientName = value
+            case "connect_timeout": connectTimeout = try number(1...300)
+            case "max_backoff": maximumBackoff = Double(try number(1...3600) as Int)
+            case "control_socket": controlSocket = value
+            case "events_file": eventsFile = value
+            default: throw ParseError(line: lineNumber, message: "unknown key '\(key)'")
+            }
+        }
+    }
+}
+
+extension StringProtocol {
+    func trimmingSpaces() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" && $0 != "\r" }),
+            let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" && $0 != "\r" })
+        else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+}

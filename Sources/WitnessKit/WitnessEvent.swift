@@ -1,0 +1,116 @@
+import SMB3Protocol
+
+/// One thing that happened to a registration: what the journal, the JSON-lines stream and the
+/// metrics report.
+public struct WitnessEvent: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case registered
+        case unregistered
+        case registrationFailed = "registration-failed"
+        case serverDropped = "server-dropped"
+        case resourceChange = "resource-change"
+        case clientMove = "client-move"
+        case shareMove = "share-move"
+        case ipChange = "ip-change"
+    }
+
+    public var kind: Kind
+    public var unixTime: Double
+    public var registrationID: UInt32
+    public var netName: String
+    public var shareName: String
+    public var serverAddress: String
+    public var witnessServer: String?
+    public var oldAddress: String?
+    public var newAddresses: [String] = []
+    public var resourceName: String?
+    public var resourceState: String?
+    /// Sent to the kernel as NOTIFY (only RESOURCE_CHANGE and CLIENT_MOVE are).
+    public var forwarded = false
+    /// The kernel's answer to NOTIFY (0 or -errno).
+    public var kernelResult: Int32?
+    /// From the moment the AsyncNotify reply was complete to the kernel's ack, in ms.
+    public var latencyMilliseconds: Double?
+    public var detail: String?
+
+    public var isFailover: Bool {
+        switch kind {
+        case .resourceChange, .clientMove, .shareMove, .ipChange: true
+        default: false
+        }
+    }
+
+    public var json: JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("time", .double(unixTime)), ("event", .string(kind.rawValue)),
+            ("registrationId", .uint(UInt64(registrationID))), ("netName", .string(netName)),
+            ("share", .string(shareName)), ("serverAddress", .string(serverAddress)),
+            ("witnessServer", .optionalString(witnessServer)),
+        ]
+        if isFailover {
+            fields += [
+                ("oldAddress", .optionalString(oldAddress)), ("newAddresses", .array(newAddresses.map(JSONValue.string))),
+                ("resourceName", .optionalString(resourceName)), ("state", .optionalString(resourceState)),
+                ("forwarded", .bool(forwarded)),
+                ("kernelResult", kernelResult.map { .int(Int64($0)) } ?? .null),
+                ("latencyMs", latencyMilliseconds.map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
+            ]
+        }
+        if let detail { fields.append(("detail", .string(detail))) }
+        return .object(fields)
+    }
+
+    /// Journal fields (upper case, as journald wants them).
+    public var journalFields: [(String, String)] {
+        var fields: [(String, String)] = [
+            ("WITNESS_EVENT", kind.rawValue), ("WITNESS_REGISTRATION_ID", String(registrationID)),
+            ("WITNESS_NET_NAME", netName), ("WITNESS_SHARE", shareName), ("WITNESS_SERVER_ADDRESS", serverAddress),
+        ]
+        if let witnessServer { fields.append(("WITNESS_SERVER", witnessServer)) }
+        if let oldAddress { fields.append(("WITNESS_OLD_ADDRESS", oldAddress)) }
+        if !newAddresses.isEmpty { fields.append(("WITNESS_NEW_ADDRESS", newAddresses.joined(separator: ","))) }
+        if let resourceName { fields.append(("WITNESS_RESOURCE_NAME", resourceName)) }
+        if let resourceState { fields.append(("WITNESS_STATE", resourceState)) }
+        if isFailover { fields.append(("WITNESS_FORWARDED", forwarded ? "1" : "0")) }
+        if let kernelResult { fields.append(("WITNESS_KERNEL_RESULT", String(kernelResult))) }
+        if let latencyMilliseconds { fields.append(("WITNESS_LATENCY_MS", formatMilliseconds(latencyMilliseconds))) }
+        return fields
+    }
+
+    /// One line for humans (the journal's MESSAGE).
+    public var message: String {
+        let subject = "registration \(registrationID) (\\\\\(netName)\\\(shareName) at \(serverAddress))"
+        switch kind {
+        case .registered: return "\(subject): registered with witness server \(witnessServer ?? "?")\(detail.map { " (\($0))" } ?? "")"
+        case .unregistered: return "\(subject): unregistered\(detail.map { " (\($0))" } ?? "")"
+        case .registrationFailed: return "\(subject): registration failed: \(detail ?? "unknown error")"
+        case .serverDropped: return "\(subject): the witness server dropped the registration; registering again"
+        case .resourceChange, .clientMove, .shareMove, .ipChange:
+            var text = "\(subject): \(kind.rawValue)"
+            if let resourceName { text += " resource '\(resourceName)'" }
+            if let resourceState { text += " \(resourceState)" }
+            if !newAddresses.isEmpty { text += " to \(newAddresses.joined(separator: ", "))" }
+            if forwarded {
+                text += kernelResult == 0 ? ", forwarded to the kernel" : ", kernel refused it (\(kernelResult ?? 0))"
+                if let latencyMilliseconds { text += " in \(formatMilliseconds(latencyMilliseconds)) ms" }
+            } else {
+                text += ", reported only (cifs.ko ignores this type)"
+            }
+            return text
+        }
+    }
+}
+
+func formatMilliseconds(_ value: Double) -> String {
+    let scaled = (value * 10).rounded() / 10
+    return String(scaled)
+}
+
+/// Where events go; the daemon fans out to the journal, the events file and followers.
+public protocol WitnessEventSink: Sendable {
+    func record(_ event: WitnessEvent)
+    /// A non-event diagnostic (connection errors during retries, unsupported mounts).
+    func log(_ level: WitnessLogLevel, _ message: String)
+}
+
+public enum WitnessLogLevel: Sendable { case error, warning, info, debug }

@@ -1,0 +1,218 @@
+import Dispatch
+import SMB3Protocol
+import Synchronization
+
+/// The daemon's core: kernel REGISTER/UNREGISTER in, one worker per registration id, events
+/// out. REGISTER is idempotent (the kernel repeats it every echo interval); a changed address
+/// or name restarts the registration.
+public final class WitnessRegistry: Sendable {
+    private let platform: any WitnessPlatform
+    private let sink: any WitnessEventSink
+    private let clientName: String
+    private let state: Mutex<State>
+
+    struct State: ~Copyable {
+        var configuration: WitnessConfiguration
+        var workers: [UInt32: RegistrationWorker] = [:]
+        var eventCounts: [WitnessEvent.Kind: Int] = [:]
+        var kernelRejections = 0
+        var startedAt: Double
+    }
+
+    public init(
+        configuration: WitnessConfiguration, clientName: String, platform: any WitnessPlatform, sink: any WitnessEventSink
+    ) {
+        self.platform = platform
+        self.sink = sink
+        self.clientName = configuration.clientName.isEmpty ? clientName : configuration.clientName
+        state = Mutex(State(configuration: configuration, startedAt: platform.unixTime()))
+    }
+
+    /// New registrations use the new configuration; running ones keep theirs until they re-register.
+    public func reload(_ configuration: WitnessConfiguration) {
+        state.withLock { $0.configuration = configuration }
+    }
+
+    public var configuration: WitnessConfiguration { state.withLock { $0.configuration } }
+
+    private func record(_ event: WitnessEvent) {
+        state.withLock {
+            $0.eventCounts[event.kind, default: 0] += 1
+            if event.forwarded, let result = event.kernelResult, result != 0 { $0.kernelRejections += 1 }
+        }
+        sink.record(event)
+    }
+
+    public func handle(_ kernelEvent: SWNKernelEvent) {
+        switch kernelEvent {
+        case .register(let registration): register(registration)
+        case .unregister(let registration): unregister(registration)
+        }
+    }
+
+    private func register(_ registration: SWNRegistration) {
+        let (existing, configuration) = state.withLock { ($0.workers[registration.id], $0.configuration) }
+        if let existing {
+            let old = existing.registration
+            if old.address == registration.address && old.netName == registration.netName
+                && old.shareName == registration.shareName && existing.snapshot.phase != .unsupported
+            {
+                existing.noteKernelRepeat()
+                return
+            }
+            sink.log(.info, "registration \(registration.id): the kernel re-registered with \(registration.address); registering again")
+            retire(existing, reason: "replaced by a new REGISTER")
+        }
+        var credentials: NTLMCredentials?
+        var unsupported: String?
+        switch registration.credentials {
+        case .ntlm(let user, let password, let domain):
+            // Only the NT hash is kept; the kernel's plaintext copy dies with this message.
+            credentials = NTLMCredentials(
+                userName: user, domainName: domain, password: String(decoding: password.bytes, as: UTF8.self))
+        case .kerberos:
+            unsupported = "the mount uses Kerberos; Kerberos authentication to the witness service is not implemented (mount with NTLM credentials for witness)"
+        case .none:
+            unsupported = "the kernel sent no credentials (the mount's security type cannot be used for witness)"
+        }
+        if Self.isAddressLiteral(registration.netName) {
+            unsupported = "the share was mounted by address (\(registration.netName)); MS-SWN needs the server's name (mount //NAME/share)"
+        }
+        let worker = RegistrationWorker(
+            registration: registration, credentials: credentials, configuration: configuration, clientName: clientName,
+            platform: platform, sink: sink, onEvent: { [weak self] event in self?.record(event) })
+        state.withLock { $0.workers[registration.id] = worker }
+        if let unsupported {
+            worker.markUnsupported(unsupported)
+            record(
+                WitnessEvent(
+                    kind: .registrationFailed, unixTime: platform.unixTime(), registrationID: registration.id,
+                    netName: registration.netName, shareName: registration.shareName,
+                    serverAddress: registration.address.addressText, detail: unsupported))
+            return
+        }
+        platform.spawn(name: "witness-\(registration.id)") { worker.run() }
+    }
+
+    private func unregister(_ registration: SWNRegistration) {
+        let worker = state.withLock { $0.workers.removeValue(forKey: registration.id) }
+        guard let worker else {
+            sink.log(.debug, "UNREGISTER for unknown registration \(registration.id)")
+            return
+        }
+        retire(worker, reason: "the kernel unregistered it")
+    }
+
+    /// Stops a worker off the caller's thread: UnRegister may take seconds and the netlink
+    /// loop must keep reading.
+    private func retire(_ worker: RegistrationWorker, reason: String) {
+        platform.spawn(name: "witness-stop-\(worker.registration.id)") { [weak self] in
+            let phase = worker.snapshot.phase
+            let status = worker.stop(reason: reason)
+            guard let self else { return }
+            let registration = worker.registration
+            var detail = reason
+            if let status { detail += "; UnRegister returned \(WitnessStatus.name(status))" }
+            if phase != .unsupported {
+                self.record(
+                    WitnessEvent(
+                        kind: .unregistered, unixTime: self.platform.unixTime(), registrationID: registration.id,
+                        netName: registration.netName, shareName: registration.shareName,
+                        serverAddress: registration.address.addressText, witnessServer: worker.snapshot.witnessServer,
+                        detail: detail))
+            }
+        }
+    }
+
+    /// SIGTERM: UnRegister everything in parallel, wait at most `seconds`.
+    public func shutdown(seconds: Double) {
+        let workers = state.withLock { state in
+            let all = Array(state.workers.values)
+            state.workers.removeAll()
+            return all
+        }
+        let group = DispatchGroup()
+        for worker in workers {
+            group.enter()
+            platform.spawn(name: "witness-shutdown") {
+                _ = worker.stop(reason: "daemon stopping")
+                _ = worker.waitUntilFinished(seconds: seconds)
+                group.leave()
+            }
+        }
+        _ = group.wait(timeout: .now() + seconds)
+    }
+
+    static func isAddressLiteral(_ name: String) -> Bool {
+        if name.contains(":") { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+    }
+
+    // MARK: reporting
+
+    public func statusJSON() -> JSONValue {
+        let (workers, counts, rejections, started) = state.withLock {
+            ($0.workers.sorted { $0.key < $1.key }.map(\.value), $0.eventCounts, $0.kernelRejections, $0.startedAt)
+        }
+        let registrations = workers.map { worker -> JSONValue in
+            let snapshot = worker.snapshot
+            let registration = worker.registration
+            return .object([
+                ("registrationId", .uint(UInt64(registration.id))), ("netName", .string(registration.netName)),
+                ("share", .string(registration.shareName)), ("serverAddress", .string(registration.address.addressText)),
+                ("ipNotify", .bool(registration.ipNotify)), ("state", .string(snapshot.phase.rawValue)),
+                ("witnessServer", .optionalString(snapshot.witnessServer)),
+                ("protocolVersion", .optionalString(snapshot.protocolVersion)),
+                ("registeredSince", snapshot.registeredSince.map(JSONValue.double) ?? .null),
+                ("kernelRepeats", .int(Int64(snapshot.kernelRepeats))), ("reconnects", .int(Int64(snapshot.reconnects))),
+                ("lastError", .optionalString(snapshot.lastError)), ("lastEvent", snapshot.lastEvent?.json ?? .null),
+            ])
+        }
+        let events = WitnessEvent.Kind.allCases.map { ($0.rawValue, JSONValue.int(Int64(counts[$0] ?? 0))) }
+        return .object([
+            ("startedAt", .double(started)), ("registrations", .array(registrations)), ("events", .object(events)),
+            ("kernelRejections", .int(Int64(rejections))),
+        ])
+    }
+
+    public func statusText() -> String {
+        let workers = state.withLock { $0.workers.sorted { $0.key < $1.key }.map(\.value) }
+        if workers.isEmpty { return "no witness registrations\n" }
+        var text = ""
+        for worker in workers {
+            let snapshot = worker.snapshot
+            let registration = worker.registration
+            text += "registration \(registration.id): \\\\\(registration.netName)\\\(registration.shareName) at \(registration.address.addressText)\n"
+            text += "  state: \(snapshot.phase.rawValue)"
+            if let witness = snapshot.witnessServer { text += ", witness server \(witness)" }
+            if let version = snapshot.protocolVersion { text += " (\(version))" }
+            text += "\n  kernel repeats: \(snapshot.kernelRepeats), reconnects: \(snapshot.reconnects)\n"
+            if let error = snapshot.lastError { text += "  last error: \(error)\n" }
+            if let event = snapshot.lastEvent { text += "  last event: \(event.message)\n" }
+        }
+        return text
+    }
+
+    /// Prometheus text exposition.
+    public func metricsText() -> String {
+        let (workers, counts, rejections) = state.withLock {
+            (Array($0.workers.values), $0.eventCounts, $0.kernelRejections)
+        }
+        var text = "# HELP smb3_witnessd_registrations Kernel witness registrations by state.\n"
+        text += "# TYPE smb3_witnessd_registrations gauge\n"
+        let phases: [RegistrationWorker.Phase] = [.connecting, .registered, .retrying, .unsupported]
+        for phase in phases {
+            text += "smb3_witnessd_registrations{state=\"\(phase.rawValue)\"} \(workers.filter { $0.snapshot.phase == phase }.count)\n"
+        }
+        text += "# HELP smb3_witnessd_events_total Witness events by type.\n# TYPE smb3_witnessd_events_total counter\n"
+        for kind in WitnessEvent.Kind.allCases {
+            text += "smb3_witnessd_events_total{type=\"\(kind.rawValue)\"} \(counts[kind] ?? 0)\n"
+        }
+        text += "# HELP smb3_witnessd_reconnects_total Re-registrations after errors.\n# TYPE smb3_witnessd_reconnects_total counter\n"
+        text += "smb3_witnessd_reconnects_total \(workers.reduce(0) { $0 + $1.snapshot.reconnects })\n"
+        text += "# HELP smb3_witnessd_kernel_rejections_total NOTIFY messages the kernel refused.\n# TYPE smb3_witnessd_kernel_rejections_total counter\n"
+        text += "smb3_witnessd_kernel_rejections_total \(rejections)\n"
+        return text
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import SMB3System
+import WitnessKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The control socket's requests: one line each.
+enum ControlRequest: String {
+    case status, statusJSON = "status-json", metrics, events
+}
+
+struct ControlSocketOption: ParsableArguments {
+    @Option(name: .customLong("socket"), help: "The daemon's control socket.")
+    var path = WitnessConfiguration().controlSocket
+
+    func connect() throws -> UnixConnection {
+        do {
+            return try UnixConnection(connectingTo: path)
+        } catch {
+            if error.errno == ENOENT || error.errno == ECONNREFUSED {
+                throw ValidationErrorLine("smb3-witnessd is not running (no listener on \(path))")
+            }
+            if error.errno == EACCES { throw ValidationErrorLine("permission denied on \(path): run as root") }
+            throw ValidationErrorLine(error.description)
+        }
+    }
+
+    /// Sends `request` and copies the reply to stdout until the daemon closes.
+    func relay(_ request: ControlRequest) throws {
+        let connection = try connect()
+        guard connection.write(request.rawValue + "\n") else { throw ValidationErrorLine("the daemon closed \(path)") }
+        while let line = try connection.readLine(limit: 1 << 20) {
+            Console.printLine(line)
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the daemon's registrations, their witness server, state and last event.")
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var socket: ControlSocketOption
+
+    func run() throws { try socket.relay(json ? .statusJSON : .status) }
+}
+
+struct Metrics: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print Prometheus text metrics of the running daemon.")
+
+    @OptionGroup var socket: ControlSocketOption
+
+    func run() throws { try socket.relay(.metrics) }
+}
+
+struct Events: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Follow the daemon's events as JSON lines (from the control socket, or from an events file).")
+
+    @Option(help: "Read this events file (events_file in witnessd.conf) from the start and keep following it.")
+    var file: String?
+
+    @OptionGroup var socket: ControlSocketOption
+
+    func run() throws {
+        guard let file else { return try socket.relay(.events) }
+        guard let stream = fopen(file, "r") else {
+            throw ValidationErrorLine("cannot open \(file): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(stream) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        while true {
+            let length = getline(&line, &capacity, stream)
+            if length > 0, let line {
+                Console.write(String(cString: line))
+            } else {
+                clearerr(stream)
+                usleep(500_000)
+            }
+        }
+    }
+}

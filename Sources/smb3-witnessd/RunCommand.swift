@@ -1,0 +1,187 @@
+import ArgumentParser
+import SMB3Netlink
+import SMB3Protocol
+import SMB3System
+import WitnessKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon in the foreground (systemd Type=notify).")
+
+    @Option(help: "Configuration file (missing is fine at the default path).")
+    var config = WitnessConfiguration.defaultPath
+
+    @Flag(name: .shortAndLong, help: "Log debug messages.")
+    var debug = false
+
+    func loadConfiguration() throws -> WitnessConfiguration {
+        let text: String
+        do throws(SystemError) {
+            text = String(decoding: try KernelFile.read(config, limit: 1 << 20), as: UTF8.self)
+        } catch {
+            if error.errno == ENOENT && config == WitnessConfiguration.defaultPath { return WitnessConfiguration() }
+            throw ValidationErrorLine("cannot read \(config): \(error)")
+        }
+        do {
+            return try WitnessConfiguration(parsing: text)
+        } catch {
+            throw ValidationErrorLine("\(config): \(error)")
+        }
+    }
+
+    func run() throws {
+        var configuration = try loadConfiguration()
+        // Before any thread exists, so all inherit the mask and only the signal thread sees them.
+        let signals = SignalSet([SIGTERM, SIGINT, SIGHUP])
+        signals.block()
+        signal(SIGPIPE, SIG_IGN)
+
+        let log = SystemLog(identifier: "smb3-witnessd")
+        let sink = DaemonEventSink(log: log, debug: debug)
+        let sockets: SWNNetlinkSockets
+        do {
+            sockets = try SWNNetlinkSockets()
+            try sockets.watchFamilies()
+        } catch {
+            throw ValidationErrorLine("generic netlink: \(error)")
+        }
+        let platform = DaemonPlatform(sockets: sockets)
+        if !configuration.eventsFile.isEmpty {
+            sink.setEventsFile(try openEventsFile(configuration.eventsFile))
+        }
+        let registry = WitnessRegistry(
+            configuration: configuration, clientName: SystemClock.hostName(), platform: platform, sink: sink)
+
+        let control: UnixListener
+        do {
+            control = try ControlServer.listen(path: configuration.controlSocket)
+        } catch {
+            throw ValidationErrorLine("control socket: \(error)")
+        }
+        ControlServer.serve(control, registry: registry, sink: sink)
+
+        let joined = try joinWitnessGroup(sockets: sockets, platform: platform, log: log)
+        let ready = joined ? "listening for cifs.ko witness registrations" : "waiting for cifs.ko with witness support"
+        ServiceManagerNotifier.notify("READY=1\nSTATUS=\(ready)")
+        log.write(.info, "smb3-witnessd \(SMB3KitVersionString()) started: \(ready)")
+
+        BackgroundThread.detach {
+            while true {
+                let received = signals.wait()
+                if received == SIGHUP {
+                    ServiceManagerNotifier.notify("RELOADING=1")
+                    do {
+                        let reloaded = try loadConfiguration()
+                        registry.reload(reloaded)
+                        sink.setEventsFile(reloaded.eventsFile.isEmpty ? nil : try openEventsFile(reloaded.eventsFile))
+                        log.write(.info, "configuration reloaded from \(config); new registrations use it")
+                    } catch {
+                        log.write(.error, "reload failed, keeping the old configuration: \(error)")
+                    }
+                    ServiceManagerNotifier.notify("READY=1")
+                    continue
+                }
+                ServiceManagerNotifier.notify("STOPPING=1\nSTATUS=unregistering")
+                log.write(.info, "signal \(received): unregistering every registration, then exiting")
+                registry.shutdown(seconds: 10)
+                Glibc.exit(0)
+            }
+        }
+        _ = configuration  // the registry owns the live configuration from here on
+        configuration = registry.configuration
+        receiveLoop(sockets: sockets, platform: platform, registry: registry, log: log, sink: sink)
+    }
+
+    private func openEventsFile(_ path: String) throws -> AppendOnlyFile {
+        do {
+            return try AppendOnlyFile(path: path)
+        } catch {
+            throw ValidationErrorLine("events_file: \(error)")
+        }
+    }
+
+    /// Resolves cifs and joins its group. False when the family does not exist yet (the
+    /// controller's NEWFAMILY will tell us); throws on anything else, with the
+    /// CAP_NET_ADMIN hint for EPERM.
+    private func joinWitnessGroup(sockets: SWNNetlinkSockets, platform: DaemonPlatform, log: SystemLog) throws -> Bool {
+        do {
+            let family = try sockets.joinWitnessGroup(
+                family: SWNGenericNetlink.familyName, group: SWNGenericNetlink.multicastGroup)
+            platform.familyID.withLock { $0 = family.id }
+            log.write(.info, "joined \(family.name)/\(family.multicastGroup) (family id \(family.id), group id \(family.multicastGroupID))")
+            return true
+        } catch {
+            if error.isNotFound {
+                log.write(.notice, "cifs.ko is not loaded or lacks CONFIG_CIFS_SWN_UPCALL; waiting for the 'cifs' family")
+                return false
+            }
+            if error.isPermissionDenied {
+                throw ValidationErrorLine(
+                    "joining cifs_mcgrp_swn was refused: smb3-witnessd needs CAP_NET_ADMIN (the group carries NTLM passwords)")
+            }
+            throw ValidationErrorLine("\(error)")
+        }
+    }
+
+    private func receiveLoop(
+        sockets: SWNNetlinkSockets, platform: DaemonPlatform, registry: WitnessRegistry, log: SystemLog,
+        sink: DaemonEventSink
+    ) -> Never {
+        let controllerID: UInt16 = 0x10  // GENL_ID_CTRL
+        while true {
+            let datagram: [UInt8]
+            do {
+                datagram = try sockets.receive()
+            } catch {
+                // ENOBUFS after a burst: the kernel repeats REGISTER every echo interval anyway.
+                log.write(.warning, "netlink receive: \(error); continuing")
+                continue
+            }
+            let messages: [NetlinkMessage]
+            do {
+                messages = try NetlinkMessage.split(datagram)
+            } catch {
+                log.write(.warning, "malformed netlink datagram (\(datagram.count) bytes): \(error)")
+                continue
+            }
+            for message in messages {
+                guard let generic = try? GenericNetlinkMessage(parsing: message.payload) else {
+                    sink.log(.debug, "ignoring netlink message type \(message.type) without a generic header")
+                    continue
+                }
+                if message.type == controllerID {
+                    handleController(generic, sockets: sockets, platform: platform, log: log)
+                } else if message.type == platform.familyID.withLock({ $0 }) {
+                    do {
+                        registry.handle(try SWNKernelEvent(parsing: generic))
+                    } catch {
+                        log.write(.warning, "malformed witness message from the kernel: \(error)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// CTRL_CMD_NEWFAMILY (1) / DELFAMILY (2) for "cifs": cifs.ko was loaded or removed.
+    private func handleController(_ message: GenericNetlinkMessage, sockets: SWNNetlinkSockets, platform: DaemonPlatform, log: SystemLog) {
+        guard message.attribute(2)?.string == SWNGenericNetlink.familyName else { return }  // CTRL_ATTR_FAMILY_NAME
+        switch message.command {
+        case 1:
+            if (try? joinWitnessGroup(sockets: sockets, platform: platform, log: log)) == true {
+                ServiceManagerNotifier.notify("STATUS=listening for cifs.ko witness registrations")
+            }
+        case 2:
+            platform.familyID.withLock { $0 = nil }
+            log.write(.notice, "the 'cifs' generic-netlink family went away (cifs.ko unloaded); waiting for it")
+            ServiceManagerNotifier.notify("STATUS=waiting for cifs.ko with witness support")
+        default:
+            break
+        }
+    }
+}
+
+func SMB3KitVersionString() -> String { WitnessDaemon.configuration.version }
