@@ -54,8 +54,9 @@ public final class WitnessRegistry: Sendable {
         let (existing, configuration) = state.withLock { ($0.workers[registration.id], $0.configuration) }
         if let existing {
             let old = existing.registration
+            // Unsupported ones too: reporting them again every echo interval would only be noise.
             if old.address == registration.address && old.netName == registration.netName
-                && old.shareName == registration.shareName && existing.snapshot.phase != .unsupported
+                && old.shareName == registration.shareName
             {
                 existing.noteKernelRepeat()
                 return

@@ -129,3 +129,14 @@ struct WitnessInterfacePolicyTests {
         #expect(WitnessInterfacePolicy.anyAvailable.choose(from: list, serverAddress: "192.0.2.12") == "192.0.2.12")
     }
 }
+
+@Suite("WitnessRegistry, repeats of unsupported registrations")
+struct WitnessRegistryRepeatTests {
+    @Test func anUnsupportedRegistrationIsReportedOnce() async throws {
+        let sink = CollectingSink()
+        let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: sink)
+        for _ in 0..<3 { registry.handle(.register(WitnessRegistryTests.registration(credentials: .kerberos))) }
+        #expect(sink.kinds() == [.registrationFailed])
+        #expect(registry.statusJSON().rendered().contains(#""kernelRepeats":2"#))
+    }
+}
