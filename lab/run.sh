@@ -37,7 +37,7 @@ command -v qemu-system-x86_64 >/dev/null || lab_die "qemu-system-x86_64 missing 
 
 witness=
 # Scenarios that load the rebuilt cifs.ko with CONFIG_CIFS_SWN_UPCALL.
-for s in "${scenarios[@]}"; do case "$s" in witness-module|demo) witness=witness ;; esac; done
+for s in "${scenarios[@]}"; do case "$s" in witness-*|demo) witness=witness ;; esac; done
 t0=$SECONDS
 for k in $kernels; do
   t=$SECONDS

@@ -5,21 +5,10 @@
 # and DebugData lists WITNESS among its features.
 # shellcheck source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
+# shellcheck source=../guest/witness-server.sh
+. "$LAB_GUEST/witness-server.sh"
 lab_start
-ko=$LAB_WITNESS_KO
-[ -f "$ko" ] || fail "witness cifs.ko not built ($ko missing; run lab/prepare.sh --kernel $LAB_KERNEL --witness)"
-vermagic=$(modinfo -F vermagic "$ko")
-[ "${vermagic%% *}" = "$(uname -r)" ] || fail "witness cifs.ko was built for '${vermagic%% *}', guest runs $(uname -r)"
-# Dependencies come from the stock tree; the stock cifs must NOT be loaded first (once it has
-# been used it cannot be removed, lab-recipe.md §9).
-deps=$(modinfo -F depends "$ko")
-info "witness cifs.ko depends: $deps"
-for m in ${deps//,/ }; do
-  modprobe "$m" || fail "modprobe $m (dependency of the witness cifs.ko) failed"
-done
-lsmod | grep -q '^cifs ' && fail "the stock cifs module is already loaded"
-out=$(insmod "$ko" 2>&1) || fail "insmod of the witness cifs.ko failed: $out"
-dmesg | grep -iE 'cifs|taint' | tail -n 5
+witness_module_load
 
 genl ctrl list > /run/genl.txt 2>&1 || fail "genl ctrl list failed: $(head -c 200 /run/genl.txt)"
 # The block of the family named cifs, up to the next family.
