@@ -56,7 +56,8 @@ fuzz:
 
 lab: build
 	bash lab/run.sh --kernel $(LAB_KERNEL) ntlm-multichannel kerberos-mount witness-module \
-	  upcall-krb5 upcall-keytab upcall-container ioctl-copy ioctl-snapshots ioctl-admin ifaces-report ifaces-watch
+	  upcall-krb5 upcall-keytab upcall-container ioctl-copy ioctl-snapshots ioctl-admin ifaces-report ifaces-watch \
+	  witness-server witness-failover
 
 test: setup
 	bash Tests/run-all.sh
@@ -78,6 +79,10 @@ install: build man
 	  echo '# "create cifs.spnego" line in cifs.spnego.conf (cifs-utils) to use smb3-upcall instead.'; \
 	  echo '#create  cifs.spnego  *  *  $(SBINDIR)/smb3-upcall %k'; } > $(REQUEST_KEY_CONF)
 	chmod 0644 $(REQUEST_KEY_CONF)
+	# The witness daemon's configuration: all defaults, commented; never overwrite an admin's file.
+	install -d $(DESTDIR)$(SYSCONFDIR)/smb3kit
+	[ -e $(DESTDIR)$(SYSCONFDIR)/smb3kit/witnessd.conf ] || \
+	  install -m 0644 etc/witnessd.conf.example $(DESTDIR)$(SYSCONFDIR)/smb3kit/witnessd.conf
 	for f in systemd/*.service systemd/*.timer; do [ -e "$$f" ] || continue; \
 	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' "$$f" > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$f); done
 	for f in udev/*.rules; do [ -e "$$f" ] || continue; \
