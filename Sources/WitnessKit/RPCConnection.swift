@@ -142,12 +142,12 @@ public final class RPCConnection: Sendable {
                 try stream.write(pdu)
             } catch {
                 state.pending[callID] = nil
-                throw .unexpectedPacket("send failed: \(error)")
+                throw .connectionLost("\(error)")
             }
         }
         if let timeoutSeconds {
             if waiter.semaphore.wait(timeout: .now() + timeoutSeconds) == .timedOut {
-                close(because: .unexpectedPacket("no reply within \(Int(timeoutSeconds)) s"))
+                close(because: .connectionLost("no reply from \(peer) within \(Int(timeoutSeconds)) s"))
                 _ = waiter.semaphore.wait(timeout: .now() + 5)
             }
         } else {
@@ -157,7 +157,7 @@ public final class RPCConnection: Sendable {
     }
 
     /// Fails every pending call with `error` and closes the stream.
-    public func close(because error: DCERPCError = .unexpectedPacket("connection closed")) {
+    public func close(because error: DCERPCError = .connectionLost("closed by us")) {
         let waiters = state.withLock { (state: inout State) -> [Waiter] in
             if state.closedError == nil { state.closedError = error }
             let waiters = Array(state.pending.values)
@@ -182,13 +182,14 @@ public final class RPCConnection: Sendable {
                 close(because: error)
                 return
             } catch {
-                close(because: .unexpectedPacket("\(peer): \(error)"))
+                close(because: .connectionLost("\(error)"))
                 return
             }
         }
     }
 
     private func handle(_ raw: inout [UInt8]) throws {
+        guard raw.count >= DCERPCPacket.headerSize else { throw DCERPCError.truncated("header") }
         let authLength = Int(raw[10]) | Int(raw[11]) << 8
         let type = raw[2]
         if authLength > 0, type == DCERPCPacketType.response.rawValue {

@@ -13,6 +13,8 @@ public enum DCERPCError: Error, Hashable, Sendable, CustomStringConvertible {
     case fault(status: UInt32)
     case ndr(String)
     case tooLarge(Int)
+    /// The transport failed: the peer closed, reset, or a call timed out.
+    case connectionLost(String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum DCERPCError: Error, Hashable, Sendable, CustomStringConvertible {
         case .fault(let status): "DCE/RPC fault \(DCERPCFaultStatus.name(status))"
         case .ndr(let what): "NDR: \(what)"
         case .tooLarge(let size): "DCE/RPC: \(size)-byte message exceeds the limit"
+        case .connectionLost(let why): "connection lost: \(why)"
         }
     }
 }
