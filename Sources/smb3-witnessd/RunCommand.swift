@@ -10,7 +10,33 @@ import Glibc
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the daemon in the foreground (systemd Type=notify).")
+        abstract: "Run the daemon in the foreground (systemd Type=notify).",
+        discussion: """
+            Needs CAP_NET_ADMIN and the initial network namespace. Without a witness-capable cifs.ko it \
+            waits for the 'cifs' generic-netlink family to appear. SIGHUP reloads the configuration (new \
+            registrations use it); SIGTERM unregisters everything (at most 10 s) and exits.
+
+            Configuration, /etc/smb3kit/witnessd.conf (optional), 'key = value' lines, '#' comments, \
+            unknown keys are errors:
+              keepalive_timeout = 120        RegisterEx KeepAliveTimeout in seconds (0: none)
+              interface_policy = any-available
+                                             strict | any-available | server-address: what to do when
+                                             no interface is flagged INTERFACE_WITNESS (single node)
+              auth_level = privacy           privacy (sealed) or integrity (signed)
+              client_name =                  ClientComputerName; default the host name
+              connect_timeout = 10           TCP connect and per-call timeout in seconds
+              max_backoff = 60               ceiling of the re-registration backoff in seconds
+              control_socket = /run/smb3-witnessd/control
+              events_file =                  append every event as a JSON line
+
+            Authentication to the witness service: NTLMSSP with the user, password and domain the \
+            kernel passes in REGISTER for NTLM mounts; the daemon keeps only the NT hash and drops it \
+            with the registration. Kerberos mounts (KRB_AUTH) are reported as unsupported.
+
+            After a daemon restart the registrations come back when the kernel re-sends REGISTER: on \
+            each echo it sends, i.e. within one echo_interval (default 60 s) on an idle connection; \
+            a busy connection sends no echo, so the gap lasts until it is idle for an echo_interval.
+            """)
 
     @Option(help: "Configuration file (missing is fine at the default path).")
     var config = WitnessConfiguration.defaultPath
