@@ -16,18 +16,26 @@ struct Run: ParsableCommand {
             waits for the 'cifs' generic-netlink family to appear. SIGHUP reloads the configuration (new \
             registrations use it); SIGTERM unregisters everything (at most 10 s) and exits.
 
-            Configuration, /etc/smb3kit/witnessd.conf (optional), 'key = value' lines, '#' comments, \
-            unknown keys are errors:
-              keepalive_timeout = 120        RegisterEx KeepAliveTimeout in seconds (0: none)
-              interface_policy = any-available
-                                             strict | any-available | server-address: what to do when
-                                             no interface is flagged INTERFACE_WITNESS (single node)
-              auth_level = privacy           privacy (sealed) or integrity (signed)
-              client_name =                  ClientComputerName; default the host name
-              connect_timeout = 10           TCP connect and per-call timeout in seconds
-              max_backoff = 60               ceiling of the re-registration backoff in seconds
-              control_socket = /run/smb3-witnessd/control
-              events_file =                  append every event as a JSON line
+            Configuration: /etc/smb3kit/witnessd.conf (optional), 'key = value' lines, '#' comments; \
+            unknown keys are errors.
+
+            keepalive_timeout (120): RegisterEx KeepAliveTimeout in seconds; 0 means none.
+
+            interface_policy (any-available): what to do when no interface is flagged \
+            INTERFACE_WITNESS, as on a single-node cluster: strict (do not register), any-available \
+            (another node's address first), server-address.
+
+            auth_level (privacy): privacy (sealed) or integrity (signed).
+
+            client_name (the host name): ClientComputerName in RegisterEx.
+
+            connect_timeout (10): TCP connect and per-call timeout in seconds.
+
+            max_backoff (60): ceiling of the re-registration backoff in seconds.
+
+            control_socket (/run/smb3-witnessd/control): where status, events and metrics ask.
+
+            events_file (none): append every event as one JSON line.
 
             Authentication to the witness service: NTLMSSP with the user, password and domain the \
             kernel passes in REGISTER for NTLM mounts; the daemon keeps only the NT hash and drops it \
