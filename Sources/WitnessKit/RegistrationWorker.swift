@@ -27,7 +27,6 @@ final class RegistrationWorker: Sendable {
     private let configuration: WitnessConfiguration
     private let clientName: String
     private let platform: any WitnessPlatform
-    private let sink: any WitnessEventSink
     private let onEvent: @Sendable (WitnessEvent) -> Void
     private let wakeUp = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -35,7 +34,7 @@ final class RegistrationWorker: Sendable {
 
     init(
         registration: SWNRegistration, credentials: NTLMCredentials?, configuration: WitnessConfiguration,
-        clientName: String, platform: any WitnessPlatform, sink: any WitnessEventSink,
+        clientName: String, platform: any WitnessPlatform,
         onEvent: @escaping @Sendable (WitnessEvent) -> Void
     ) {
         // The worker keeps no password: the registration copy loses its credentials here.
@@ -46,7 +45,6 @@ final class RegistrationWorker: Sendable {
         self.configuration = configuration
         self.clientName = clientName
         self.platform = platform
-        self.sink = sink
         self.onEvent = onEvent
         state = Mutex(
             (Snapshot(phase: .connecting, reconnects: 0, kernelRepeats: 0), nil, nil, false))
@@ -230,7 +228,7 @@ final class RegistrationWorker: Sendable {
 
     /// Asks the server to drop the registration (UnRegister on the same connection, possible
     /// because the bind negotiated PFC_CONC_MPX), then closes. Blocks up to a few seconds.
-    func stop(reason: String) -> UInt32? {
+    func stop() -> UInt32? {
         let (client, handle) = state.withLock {
             $0.stopRequested = true
             $0.snapshot.phase = .stopping

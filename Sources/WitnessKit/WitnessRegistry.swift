@@ -81,7 +81,7 @@ public final class WitnessRegistry: Sendable {
         }
         let worker = RegistrationWorker(
             registration: registration, credentials: credentials, configuration: configuration, clientName: clientName,
-            platform: platform, sink: sink, onEvent: { [weak self] event in self?.record(event) })
+            platform: platform, onEvent: { [weak self] event in self?.record(event) })
         state.withLock { $0.workers[registration.id] = worker }
         if let unsupported {
             worker.markUnsupported(unsupported)
@@ -109,7 +109,7 @@ public final class WitnessRegistry: Sendable {
     private func retire(_ worker: RegistrationWorker, reason: String) {
         platform.spawn(name: "witness-stop-\(worker.registration.id)") { [weak self] in
             let phase = worker.snapshot.phase
-            let status = worker.stop(reason: reason)
+            let status = worker.stop()
             guard let self else { return }
             let registration = worker.registration
             var detail = reason
@@ -136,7 +136,7 @@ public final class WitnessRegistry: Sendable {
         for worker in workers {
             group.enter()
             platform.spawn(name: "witness-shutdown") {
-                _ = worker.stop(reason: "daemon stopping")
+                _ = worker.stop()
                 _ = worker.waitUntilFinished(seconds: seconds)
                 group.leave()
             }
