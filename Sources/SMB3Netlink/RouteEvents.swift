@@ -38,17 +38,20 @@ public struct RouteEventSocket: ~Copyable {
 
     deinit { nl_socket_free(socket) }
 
-    /// Sleeps in poll(2) until an event arrives or `timeoutMilliseconds` pass (-1: forever); drains what arrived.
-    ///
-    /// - Returns: whether any event arrived.
-    public func waitForEvents(timeoutMilliseconds: Int32) -> Bool {
+    public enum WaitResult: Sendable {
+        case events, timeout
+        /// A signal arrived (poll returned EINTR); the caller checks why.
+        case interrupted
+    }
+
+    /// Sleeps in poll(2) until an event arrives, `timeoutMilliseconds` pass (-1: forever) or a
+    /// signal interrupts; drains what arrived.
+    public func waitForEvents(timeoutMilliseconds: Int32) -> WaitResult {
         let descriptor = nl_socket_get_fd(socket)
         var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        var ready: Int32
-        repeat {
-            ready = poll(&request, 1, timeoutMilliseconds)
-        } while ready < 0 && errno == EINTR
-        guard ready > 0 else { return false }
+        let ready = poll(&request, 1, timeoutMilliseconds)
+        if ready < 0 && errno == EINTR { return .interrupted }
+        guard ready > 0 else { return .timeout }
         var buffer = [UInt8](repeating: 0, count: 32768)
         var received = false
         while true {
@@ -62,6 +65,6 @@ public struct RouteEventSocket: ~Copyable {
             if count < 0 && errno == ENOBUFS { received = true }
             break
         }
-        return received
+        return received ? .events : .timeout
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -106,4 +107,22 @@ public final class AppendOnlyFile: @unchecked Sendable {
             bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         }
     }
+}
+
+/// A signal (SIGHUP) recorded by a handler and taken by the main loop, whose blocking
+/// poll(2) the signal interrupts with EINTR (the handler is installed without SA_RESTART).
+public enum PendingSignal {
+    private static let count = Atomic<Int>(0)
+
+    public static func install(_ signalNumber: Int32) {
+        _ = count.load(ordering: .relaxed)  // initialise before any handler can run
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in _ = PendingSignal.count.add(1, ordering: .relaxed) }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(signalNumber, &action, nil)
+    }
+
+    /// Whether the signal arrived since the last call.
+    public static func take() -> Bool { count.exchange(0, ordering: .relaxed) > 0 }
 }

@@ -3,6 +3,10 @@ import IfacesKit
 import SMB3Netlink
 import SMB3System
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `smb3-ifaces watch`: re-reports when local interfaces or DebugData's channels change.
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +20,11 @@ struct WatchCommand: ParsableCommand {
             every 600 s, and channels change on reconnects). A JSON line (the --json schema) is written to \
             standard output for the first report and for every report that differs from the previous one; \
             with --prometheus-file the textfile is rewritten atomically (write to FILE.tmp, then rename). \
-            Server interfaces always come from DebugData here: no FSCTL is sent to the servers per poll.
+            Server interfaces always come from DebugData here: no FSCTL is sent to the servers per poll. \
+            SIGHUP (systemctl reload smb3-ifaces, which the udev rule runs on NIC add/remove/rename) \
+            re-reads everything and writes a report even if nothing changed. Under systemd \
+            (systemd/smb3-ifaces.service, Type=notify) READY is sent after the first report and each \
+            change is logged to the journal with the fields IFACES_REASON and IFACES_MOUNTS.
             """)
 
     @Argument(help: ArgumentHelp("cifs mount points to watch (default: all).", valueName: "mountpoint"))
@@ -42,14 +50,24 @@ struct WatchCommand: ParsableCommand {
             Console.printError("smb3-ifaces: \(error)")
             throw ExitCode.failure
         }
+        PendingSignal.install(SIGHUP)
+        let journal = getenv("JOURNAL_STREAM") != nil ? SystemLog(identifier: "smb3-ifaces") : nil
         var last = ""
         var reason = "start"
+        var forced = true
         while true {
             let report = try inputs.report(mountPoints: mountPoints, askServers: false)
             let line = report.jsonReport()
-            if line != last {
+            if line != last || forced {
                 IoctlCalls.writeStandardOutput(line)
-                Console.printError("smb3-ifaces: report changed (\(reason))")
+                let message = line == last ? "report refreshed (\(reason))" : "report changed (\(reason))"
+                if let journal {
+                    journal.write(
+                        .info, message,
+                        fields: [("IFACES_REASON", reason), ("IFACES_MOUNTS", String(report.mounts.count))])
+                } else {
+                    Console.printError("smb3-ifaces: \(message)")
+                }
                 if let prometheusFile {
                     do {
                         try AtomicTextFile.write(report.prometheusReport(), to: prometheusFile)
@@ -57,14 +75,21 @@ struct WatchCommand: ParsableCommand {
                         Console.printError("smb3-ifaces: \(error)")
                     }
                 }
+                if reason == "start" { ServiceManagerNotifier.notify("READY=1\nSTATUS=watching \(report.mounts.count) mount(s)") }
                 last = line
             }
-            if events.waitForEvents(timeoutMilliseconds: Int32(interval * 1000)) {
+            forced = false
+            switch events.waitForEvents(timeoutMilliseconds: Int32(interval * 1000)) {
+            case .events:
                 // Links come up with several messages in a row (link, then addresses): settle briefly.
-                while events.waitForEvents(timeoutMilliseconds: 50) {}
+                while events.waitForEvents(timeoutMilliseconds: 50) == .events {}
                 reason = "rtnetlink event"
-            } else {
+            case .timeout:
                 reason = "DebugData poll"
+            case .interrupted:
+                guard PendingSignal.take() else { continue }
+                reason = "SIGHUP"
+                forced = true
             }
         }
     }

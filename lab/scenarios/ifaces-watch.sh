@@ -50,6 +50,14 @@ sleep 5
 s2=$(awk '/^voluntary_ctxt_switches/{print $2}' /proc/$watcher/status)
 info "watch idle: $((s2 - s1)) voluntary context switches in 5 s; RSS $(awk '/^VmRSS/{print $2" "$3}' /proc/$watcher/status)"
 
+# SIGHUP (what the udev rule's `systemctl reload` sends): a fresh report even without a change.
+lines=$(wc -l < /run/watch.out)
+kill -HUP "$watcher"
+wait_for 5 sh -c "[ \$(wc -l < /run/watch.out) -gt $lines ]" || fail "SIGHUP produced no fresh report"
+grep -q 'report refreshed (SIGHUP)' /run/watch.err || fail "SIGHUP was not logged as a refresh: $(tail -n 2 /run/watch.err)"
+kill -0 "$watcher" || fail "watch exited on SIGHUP"
+info "SIGHUP: fresh report line $((lines + 1))"
+
 ip link del smb3lab0
 kill "$watcher"
 cat /run/watch.err
