@@ -19,6 +19,11 @@ let package = Package(
         .executableTarget(name: "FuzzCIFSKeyDump", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzCIFSMountInfo", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzNetworkInterfaceInfo", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzSWNNetlink", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzDCERPCPDU", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzWitnessResponses", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzWitnessNotification", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzNTLMChallenge", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -160,3 +160,18 @@ struct WitnessRPCTests {
         #expect(failed == nil && WitnessStatus.name(failure) == "ERROR_INVALID_STATE (0x139F)")
     }
 }
+
+@Suite("Witness notification leniency")
+struct WitnessNotificationLeniencyTests {
+    /// A list whose Length exceeds 12 + 24×Num (found by FuzzWitnessNotification): MS-SWN only
+    /// requires 12 + 24×Num ≤ Length, so the extra bytes are skipped, and the next record is
+    /// found through Length.
+    @Test func listRecordWithExtraBytesIsAccepted() throws {
+        let buffer = hexBytes("24000000 01240000 00000000") + Array(repeating: 0xAB, count: 24)
+            + hexBytes("24000000 00000000 01000000 09000000 c000020b") + Array(repeating: 0, count: 16)
+        let notification = try WitnessNotification(type: 2, numberOfMessages: 2, buffer: buffer)
+        #expect(notification.messages.count == 2)
+        #expect(notification.messages[0] == .addresses([]))
+        #expect(notification.messages[1] == .addresses([.init(flags: [.ipv4, .online], ipv4: IPv4Address(192, 0, 2, 11), ipv6: nil)]))
+    }
+}
