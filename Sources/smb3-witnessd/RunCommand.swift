@@ -2,6 +2,7 @@ import ArgumentParser
 import SMB3Netlink
 import SMB3Protocol
 import SMB3System
+import SMB3Version
 import WitnessKit
 
 #if canImport(Glibc)
@@ -68,7 +69,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = try loadConfiguration()
+        let configuration = try loadConfiguration()
         // Before any thread exists, so all inherit the mask and only the signal thread sees them.
         let signals = SignalSet([SIGTERM, SIGINT, SIGHUP])
         signals.block()
@@ -101,7 +102,7 @@ struct Run: ParsableCommand {
         let joined = try joinWitnessGroup(sockets: sockets, platform: platform, log: log)
         let ready = joined ? "listening for cifs.ko witness registrations" : "waiting for cifs.ko with witness support"
         ServiceManagerNotifier.notify("READY=1\nSTATUS=\(ready)")
-        log.write(.info, "smb3-witnessd \(SMB3KitVersionString()) started: \(ready)")
+        log.write(.info, "smb3-witnessd \(SMB3KitVersion.string) started: \(ready)")
 
         BackgroundThread.detach {
             while true {
@@ -125,8 +126,6 @@ struct Run: ParsableCommand {
                 Glibc.exit(0)
             }
         }
-        _ = configuration  // the registry owns the live configuration from here on
-        configuration = registry.configuration
         receiveLoop(sockets: sockets, platform: platform, registry: registry, log: log, sink: sink)
     }
 
@@ -217,5 +216,3 @@ struct Run: ParsableCommand {
         }
     }
 }
-
-func SMB3KitVersionString() -> String { WitnessDaemon.configuration.version }
