@@ -55,8 +55,9 @@ public final class TCPStream: @unchecked Sendable {
         var offset = 0
         while offset < bytes.count {
             let sent = try valueOrThrow("send", "sending to \(peer)") {
-                bytes.withUnsafeBytes { raw in
-                    send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                bytes.withUnsafeBytes { raw -> Int in
+                    guard let base = raw.baseAddress else { return 0 }
+                    return send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
                 }
             }
             offset += sent
@@ -69,7 +70,10 @@ public final class TCPStream: @unchecked Sendable {
         var offset = 0
         while offset < count {
             let received = try valueOrThrow("recv", "reading from \(peer)") {
-                buffer.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress! + offset, count - offset, 0) }
+                buffer.withUnsafeMutableBytes { raw -> Int in
+                    guard let base = raw.baseAddress else { return 0 }
+                    return recv(fd, base + offset, count - offset, 0)
+                }
             }
             if received == 0 { throw SystemError(function: "recv", errno: ECONNRESET, context: "\(peer) closed the connection") }
             offset += received

@@ -121,13 +121,19 @@ public final class UnixConnection: @unchecked Sendable {
         return String(decoding: line, as: UTF8.self)
     }
 
-    /// Returns false once the peer has gone (EPIPE), so event followers can be dropped.
+    /// Returns false once the peer has gone (EPIPE), so event followers can be dropped. With
+    /// `nonBlocking`, a peer that does not read (full socket buffer) also gives false instead
+    /// of stalling the writer.
     @discardableResult
-    public func write(_ text: String) -> Bool {
+    public func write(_ text: String, nonBlocking: Bool = false) -> Bool {
         let bytes = Array(text.utf8)
+        let flags = Int32(MSG_NOSIGNAL) | (nonBlocking ? Int32(MSG_DONTWAIT) : 0)
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return send(fd, base + offset, raw.count - offset, flags)
+            }
             if sent < 0 && errno == EINTR { continue }
             if sent <= 0 { return false }
             offset += sent

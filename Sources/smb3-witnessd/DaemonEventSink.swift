@@ -31,7 +31,8 @@ final class DaemonEventSink: WitnessEventSink {
         if let file {
             do { try file.appendLine(line) } catch { log.write(.warning, "events file: \(error)") }
         }
-        let gone = followers.filter { !$0.write(line + "\n") }
+        // A follower that stops reading is dropped rather than allowed to stall the worker.
+        let gone = followers.filter { !$0.write(line + "\n", nonBlocking: true) }
         if !gone.isEmpty {
             outputs.withLock { state in state.followers.removeAll { follower in gone.contains { $0 === follower } } }
         }
