@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Witness benchmark, in the lab on the real cifs.ko with Samba's witness server: failover time
+# from `net witness client-move` to the kernel's connection on the new address (idle mount and
+# mount with traffic; median of BENCH_RUNS, default 10) and the daemon's share of it; daemon RSS
+# with 100 more registrations; context switches while idle. Prints measurements side by side,
+# asserts nothing (the machine is shared and the guest is emulated).
+#   Benchmarks/witness.sh [--kernel 6.12|6.1]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kernel=6.12
+[ "${1:-}" = --kernel ] && kernel=$2
+bash lab/run.sh --kernel "$kernel" --timeout 2400 bench-witness >/dev/null \
+  || { echo "benchmark run failed; see the newest lab/out/bench-witness-$kernel-*.log"; exit 1; }
+log=$(ls -t lab/out/bench-witness-"$kernel"-*.log | head -n1)
+python3 - "$log" <<'PY'
+import statistics, sys
+failover = {"idle": [], "busy": []}
+daemon = {"idle": [], "busy": []}
+for line in open(sys.argv[1], errors="replace"):
+    p = line.split()
+    if len(p) < 2 or p[0] != "BENCH": continue
+    if p[1] == "failover":
+        failover[p[2]].append(int(p[4])); daemon[p[2]].append(float(p[5]))
+    elif p[1] == "rss":
+        print(f"RSS with {p[2]} registrations: {int(p[3])/1024:.1f} MiB, {p[4]} threads (target < 16 MiB)")
+    elif p[1] == "wakeups":
+        print(f"idle {p[2]} s: {p[3]} context switches of all daemon threads, {p[4]} kernel REGISTER repeats received")
+for mode in ("idle", "busy"):
+    if failover[mode]:
+        t, d = statistics.median(failover[mode]), statistics.median(daemon[mode])
+        print(f"failover ({mode} mount): median {t/1000:.2f} s from client-move to the kernel's connection on the new address "
+              f"over {len(failover[mode])} runs; daemon share (AsyncNotify reply -> kernel ack) median {d:.1f} ms = {d/t*100:.2f} %")
+PY

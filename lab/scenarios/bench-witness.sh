@@ -1,0 +1,96 @@
+#!/bin/bash
+# Benchmark (not a test; run by Benchmarks/witness.sh): smb3-witnessd against Samba's witness
+# server in one guest. Prints BENCH lines:
+#   failover idle|busy N total_ms daemon_ms   `net witness client-move` -> the kernel's TCP
+#        connection on the new address (ss), and the daemon's share (AsyncNotify reply ->
+#        kernel ack), alternating the two server addresses; "busy" keeps a stat loop running
+#   rss REGISTRATIONS KiB THREADS                smb3-witnessd VmRSS with that many registrations
+#   wakeups SECONDS DAEMON_SWITCHES REGISTER_MESSAGES   context switches of all daemon threads
+#        while idle, and how many kernel REGISTER repeats arrived meanwhile
+# shellcheck source=../guest/lib.sh
+. "$(dirname "$0")/../guest/lib.sh"
+# shellcheck source=../guest/witness-server.sh
+. "$LAB_GUEST/witness-server.sh"
+lab_start
+W="$SMB3KIT_BIN/smb3-witnessd"
+RUNS=${BENCH_RUNS:-10}
+SHARES=${BENCH_SHARES:-100}
+EVENTS=/run/witness/events.jsonl
+mkdir -p /run/witness /etc/smb3kit
+witness_server_start
+witness_module_load
+# Extra shares for the RSS measurement: one registration per (server, share).
+for i in $(seq 1 "$SHARES"); do
+  mkdir -p "/srv/w$i" && chmod 777 "/srv/w$i"
+  printf '[w%s]\n\tpath = /srv/w%s\n\tread only = no\n' "$i" "$i" >> "$WITNESS_SMB_CONF"
+done
+smbcontrol smbd reload-config >/dev/null 2>&1 || true
+cat > /etc/smb3kit/witnessd.conf <<CONF
+keepalive_timeout = 600
+auth_level = privacy
+client_name = benchclient
+events_file = $EVENTS
+CONF
+"$W" run >> /run/witness/daemon.out 2>&1 &
+WPID=$!
+wait_for 30 "$W" status || fail "smb3-witnessd did not start"
+mkdir -p /mnt/w
+opts="username=$WITNESS_USER,password=$WITNESS_PASSWORD,vers=3.1.1,witness"
+mount -t cifs "//$WITNESS_NAME/$WITNESS_SHARE" /mnt/w -o "$opts,echo_interval=60" || fail "witness mount failed"
+registered() { "$W" status --json | grep -q '"state":"registered"'; }
+# The kernel re-registers with the address it moved to; the next move must wait for that.
+registered_at() { "$W" status --json | grep -q "\"serverAddress\":\"$1\",[^}]*\"state\":\"registered\""; }
+wait_for 90 registered || fail "not registered"
+now_ms() { date +%s%3N; }
+conn_to() { ss -Htn state established "dst $1 and dport = :445" | grep -q .; }
+
+step "failover: $RUNS client-moves each, idle and busy"
+target=$WITNESS_NODE_IP
+for mode in idle busy; do
+  busy_pid=
+  if [ "$mode" = busy ]; then
+    ( while :; do stat /mnt/w >/dev/null 2>&1; ls /mnt/w >/dev/null 2>&1; sleep 0.1; done ) &
+    busy_pid=$!
+  fi
+  for n in $(seq 1 "$RUNS"); do
+    wait_for 120 registered || fail "not registered before run $n"
+    # grep -c prints 0 and fails when nothing matches: keep its output, default an absent file to 0.
+    before=$(grep -c '"event":"client-move"' "$EVENTS" 2>/dev/null)
+    before=${before:-0}
+    t0=$(now_ms)
+    net witness client-move --witness-apply-to-all --witness-new-ip="$target" >/dev/null
+    for _ in $(seq 1 600); do conn_to "$target" && break; sleep 0.05; done
+    t1=$(now_ms)
+    conn_to "$target" || fail "run $n: the connection did not move to $target"
+    wait_for 30 sh -c "[ \$(grep -c '\"event\":\"client-move\"' $EVENTS) -gt $before ]" || fail "no client-move event"
+    daemon=$(grep '"event":"client-move"' "$EVENTS" | tail -n1 | sed 's/.*"latencyMs":\([0-9.]*\).*/\1/')
+    echo "BENCH failover $mode $n $((t1 - t0)) $daemon"
+    wait_for 120 registered_at "$target" || fail "run $n: no registration at $target after the move"
+    [ "$target" = "$WITNESS_NODE_IP" ] && target=$WITNESS_PUBLIC_IP || target=$WITNESS_NODE_IP
+  done
+  [ -n "$busy_pid" ] && kill "$busy_pid"
+done
+
+step "RSS with $SHARES more registrations"
+for i in $(seq 1 "$SHARES"); do
+  mkdir -p "/mnt/w$i"
+  mount -t cifs "//$WITNESS_NAME/w$i" "/mnt/w$i" -o "$opts,echo_interval=60" || fail "mount of w$i failed"
+done
+count() { "$W" status --json | grep -o '"state":"registered"' | wc -l; }
+wait_for 600 sh -c "[ \$(\"$W\" status --json | grep -o '\"state\":\"registered\"' | wc -l) -ge $((SHARES + 1)) ]" \
+  || fail "only $(count) of $((SHARES + 1)) registrations registered"
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$WPID/status")
+threads=$(awk '/^Threads/ {print $2}' "/proc/$WPID/status")
+echo "BENCH rss $(count) $rss $threads"
+
+step "idle wakeups over 60 s"
+switches() { cat /proc/$WPID/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+repeats() { "$W" status --json | grep -o '"kernelRepeats":[0-9]*' | cut -d: -f2 | paste -sd+ | bc; }
+s0=$(switches); r0=$(repeats)
+sleep 60
+s1=$(switches); r1=$(repeats)
+echo "BENCH wakeups 60 $((s1 - s0)) $((r1 - r0))"
+for i in $(seq 1 "$SHARES"); do umount "/mnt/w$i"; done
+umount /mnt/w
+kill -TERM "$WPID"
+pass
