@@ -21,12 +21,28 @@ public struct LocalNetworkInterface: Hashable, Sendable {
     public var isLoopback: Bool
 }
 
-/// Reads the local interfaces from `/sys/class/net` (link speed, queues, RDMA) and getifaddrs(3) (addresses).
-///
-/// rtnetlink through libnl-route would give the same names, indexes and addresses; sysfs plus
-/// getifaddrs needs no socket and is what ethtool's speed comes from (`ethtool_ops.get_link_ksettings`).
+/// Local interfaces: identity (name, index, flags, addresses) from rtnetlink when the caller
+/// has it (`SMB3Netlink.RouteLinks`), else from sysfs and getifaddrs(3); link speed, receive
+/// queues and RDMA always from `/sys/class/net`, which is where ethtool's speed comes from
+/// (`ethtool_ops.get_link_ksettings`).
 public enum LocalInterfaces {
     public static let sysfsRoot = "/sys/class/net"
+
+    /// One rtnetlink link completed with what only sysfs knows.
+    public static func completing(
+        name: String, index: Int, isUp: Bool, isLoopback: Bool, addresses: [String],
+        sysfsRoot: String = LocalInterfaces.sysfsRoot
+    ) -> LocalNetworkInterface {
+        let base = "\(sysfsRoot)/\(name)"
+        var speed: UInt64?
+        if let text = readText("\(base)/speed"), let megabits = Int64(text), megabits > 0 {
+            speed = UInt64(megabits) * 1_000_000
+        }
+        let queues = directoryEntries("\(base)/queues").filter { $0.hasPrefix("rx-") }.count
+        return LocalNetworkInterface(
+            name: name, index: index, addresses: addresses, speedBitsPerSecond: speed, receiveQueues: max(queues, 1),
+            hasRDMADevice: access("\(base)/device/infiniband", F_OK) == 0, isUp: isUp, isLoopback: isLoopback)
+    }
 
     /// All interfaces, sorted by index (then name).
     public static func read(sysfsRoot: String = LocalInterfaces.sysfsRoot) -> [LocalNetworkInterface] {

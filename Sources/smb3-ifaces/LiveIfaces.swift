@@ -1,5 +1,6 @@
 import IfacesKit
 import SMB3Protocol
+import SMB3Netlink
 import SMB3System
 
 /// The live sources: the FSCTL through CIFS_QUERY_INFO and the local interfaces.
@@ -32,8 +33,19 @@ enum LiveIfaces {
         var description: String { text }
     }
 
+    /// rtnetlink (libnl-route) for names, indexes, flags and addresses; sysfs and getifaddrs
+    /// only if rtnetlink cannot be read.
     static func localInterfaces() -> [IfacesReport.LocalInterface] {
-        LocalInterfaces.read().map { interface in
+        let interfaces: [LocalNetworkInterface]
+        if let links = try? RouteLinks.read() {
+            interfaces = links.map {
+                LocalInterfaces.completing(
+                    name: $0.name, index: $0.index, isUp: $0.isUp, isLoopback: $0.isLoopback, addresses: $0.addresses)
+            }
+        } else {
+            interfaces = LocalInterfaces.read()
+        }
+        return interfaces.map { interface in
             IfacesReport.LocalInterface(
                 name: interface.name, index: interface.index, addresses: interface.addresses,
                 speedBps: interface.speedBitsPerSecond, rssQueues: interface.receiveQueues,
