@@ -17,12 +17,13 @@ set -euo pipefail
 
 kernels=$LAB_DEFAULT_KERNEL
 secs=${LAB_TIMEOUT:-480}
+explicit_timeout=${LAB_TIMEOUT:+yes}
 scenarios=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) kernels=$2; shift 2 ;;
     --kernel=*) kernels=${1#--kernel=}; shift ;;
-    --timeout) secs=$2; shift 2 ;;
+    --timeout) secs=$2; explicit_timeout=yes; shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     -*) lab_die "unknown option '$1' (see --help)" ;;
     *) scenarios+=("$1"); shift ;;
@@ -51,10 +52,14 @@ passed=0 failed=0 results=()
 for k in $kernels; do
   for s in "${scenarios[@]}"; do
     log=$LAB_OUT/$s-$k-$stamp.log
-    lab_log "== $s on $k (timeout ${secs}s, log $log)"
+    # The witness scenarios start ctdb, smbd and samba-dcerpcd (30-90 s under TCG) and then
+    # drive seven failover steps: give them room on a loaded machine unless told otherwise.
+    s_secs=$secs
+    case "$s" in witness-server|witness-failover) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
+    lab_log "== $s on $k (timeout ${s_secs}s, log $log)"
     t=$SECONDS
     rc=0
-    lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$secs" || rc=$?
+    lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$s_secs" || rc=$?
     # TCG occasionally panics while booting (seen: an int3 oops in sched_clock_cpu at 1.4 s,
     # before userspace). The scenario never ran then, so boot it once more; a panic after the
     # guest script started is a result and is not retried.
@@ -62,7 +67,7 @@ for k in $kernels; do
       lab_log "$s@$k: the guest kernel panicked before the scenario started; booting again"
       mv "$log" "$log.panic"
       rc=0
-      lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$secs" || rc=$?
+      lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$s_secs" || rc=$?
     fi
     dt=$((SECONDS - t))
     ln -sfn "$(basename "$log")" "$LAB_OUT/$s-$k.log"
@@ -71,7 +76,7 @@ for k in $kernels; do
     else
       verdict=FAIL; failed=$((failed + 1))
       why=$(grep -m1 "^LAB-FAIL " "$log" || true)
-      [ "$rc" = 124 ] && why="host timeout after ${secs}s${why:+; $why}"
+      [ "$rc" = 124 ] && why="host timeout after ${s_secs}s${why:+; $why}"
       [ -n "$why" ] || why="no verdict from the guest (qemu exit status $rc)"
       lab_log "$s@$k failed: $why"
       lab_log "---- tail of $log ----"
