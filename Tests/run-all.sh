@@ -57,8 +57,9 @@ run_lab 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-
   ioctl-copy ioctl-snapshots ioctl-admin ifaces-report ifaces-watch witness-server witness-failover
 lab612=$?
 # 6.1 differs in DebugData's format and in key descriptions (no upcall_target=, an empty host=
-# for extra channels): prove the parser and the upcall there too.
-run_lab 6.1 ntlm-multichannel upcall-krb5 ifaces-report
+# for extra channels): prove the parser and the upcall there too; and the witness daemon
+# against 6.1's cifs_swn (its own witness-enabled module build).
+run_lab 6.1 ntlm-multichannel upcall-krb5 ifaces-report witness-failover
 lab61=$?
 # run.sh prints each result twice (as it goes, and in its summary): count each scenario once.
 while read -r _ name status _; do
