@@ -9,7 +9,7 @@ bash lab/run.sh --kernel "$kernel" demo > lab/out/demo-run.txt 2>&1 || status=$?
 log=lab/out/demo-$kernel.log
 if [ -f "$log" ]; then
   # The guest's own narrative, without the kernel's console noise.
-  sed -n '/^=== DEMO BEGIN/,/^=== DEMO END/p' "$log" | grep -v '^\[ *[0-9.]*\] ' | sed '/^=== DEMO/d'
+  sed -n '/^=== DEMO BEGIN/,/^=== DEMO END/p' "$log" | grep -v -e '^\[ *[0-9.]*\] ' -e '^LAB-' | sed '/^=== DEMO/d'
 fi
 tail -n 3 lab/out/demo-run.txt
 exit "$status"

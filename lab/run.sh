@@ -55,7 +55,7 @@ for k in $kernels; do
     # The witness scenarios start ctdb, smbd and samba-dcerpcd (30-90 s under TCG) and then
     # drive seven failover steps: give them room on a loaded machine unless told otherwise.
     s_secs=$secs
-    case "$s" in witness-server|witness-failover) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
+    case "$s" in witness-server|witness-failover|demo) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
     lab_log "== $s on $k (timeout ${s_secs}s, log $log)"
     t=$SECONDS
     rc=0
