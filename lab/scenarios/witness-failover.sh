@@ -13,10 +13,12 @@
 # WITNESS_AUTH_LEVEL (privacy by default, or integrity) picks the DCE/RPC auth level.
 # shellcheck source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
+# shellcheck source=../guest/services.sh
+. "$LAB_GUEST/services.sh"
 # shellcheck source=../guest/witness-server.sh
 . "$LAB_GUEST/witness-server.sh"
 lab_start
-syslog_start 2>/dev/null || busybox syslogd -n -O /var/log/messages &
+syslog_start
 t_start=$(lab_uptime)
 W="$SMB3KIT_BIN/smb3-witnessd"
 [ -x "$W" ] || fail "smb3-witnessd not built ($SMB3KIT_BIN)"
@@ -200,7 +202,13 @@ wait_for 60 sh -c '! net witness list 2>/dev/null | grep -q labclient' || wfail 
 wait_for 30 sh -c "! \"$W\" status --json | grep -q registrationId" || wfail "status still lists a registration"
 grep -q "Passw0rd" /run/witness/daemon.out /var/log/messages "$EVENTS" 2>/dev/null && wfail "the password appeared in a log"
 
-step "SIGTERM"
+step "SIGHUP reloads witnessd.conf, SIGTERM exits"
+sed -i 's/^keepalive_timeout = .*/keepalive_timeout = 25/' /etc/smb3kit/witnessd.conf
+kill -HUP "$WPID"
+wait_for 20 grep -q 'configuration reloaded from /etc/smb3kit/witnessd.conf' /var/log/messages \
+  || wfail "SIGHUP did not reload the configuration"
+"$W" status > /dev/null || wfail "smb3-witnessd stopped answering after SIGHUP"
+info "SIGHUP: $(grep -m1 'configuration reloaded' /var/log/messages | sed 's/^.*smb3-witnessd/smb3-witnessd/')"
 kill -TERM "$WPID"
 wait_for 20 sh -c "! kill -0 $WPID" || wfail "smb3-witnessd did not exit on SIGTERM"
 info "events reported: $(wc -l < "$EVENTS")"

@@ -5,10 +5,35 @@
 # and DebugData lists WITNESS among its features.
 # shellcheck source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
+# shellcheck source=../guest/services.sh
+. "$LAB_GUEST/services.sh"
 # shellcheck source=../guest/witness-server.sh
 . "$LAB_GUEST/witness-server.sh"
 lab_start
+syslog_start
+W=$SMB3KIT_BIN/smb3-witnessd
+[ -x "$W" ] || fail "smb3-witnessd not built ($SMB3KIT_BIN)"
+
+# Before the module exists the daemon must wait for the family, not exit; it joins the group
+# when cifs.ko appears (the controller's NEWFAMILY).
+mkdir -p /etc/smb3kit
+"$W" run > /run/witnessd.out 2>&1 &
+wpid=$!
+wait_for 20 "$W" status || fail "smb3-witnessd did not start without cifs.ko: $(tail -n 3 /run/witnessd.out)"
+wait_for 10 grep -q "waiting for the 'cifs' family" /var/log/messages || fail "smb3-witnessd did not say it waits for cifs.ko"
 witness_module_load
+wait_for 20 grep -q 'joined cifs/cifs_mcgrp_swn' /var/log/messages \
+  || fail "smb3-witnessd did not join cifs_mcgrp_swn when the module appeared: $(grep smb3-witnessd /var/log/messages | tail -n 3)"
+info "$(grep -m1 'joined cifs/cifs_mcgrp_swn' /var/log/messages | sed 's/^.*smb3-witnessd/smb3-witnessd/')"
+kill -TERM "$wpid"
+wait_for 20 sh -c "! kill -0 $wpid" || fail "smb3-witnessd did not exit on SIGTERM"
+
+# Without CAP_NET_ADMIN the group (which carries NTLM passwords) is refused: one clear error.
+out=$(capsh --drop=cap_net_admin -- -c "$W run --config /dev/null" 2>&1)
+rc=$?
+info "without CAP_NET_ADMIN: exit $rc: $out"
+[ $rc = 1 ] || fail "smb3-witnessd without CAP_NET_ADMIN exited $rc, expected 1"
+case "$out" in *CAP_NET_ADMIN*) ;; *) fail "the error does not name CAP_NET_ADMIN: $out" ;; esac
 
 genl ctrl list > /run/genl.txt 2>&1 || fail "genl ctrl list failed: $(head -c 200 /run/genl.txt)"
 # The block of the family named cifs, up to the next family.
