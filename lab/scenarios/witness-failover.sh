@@ -71,12 +71,12 @@ d = json.load(sys.stdin)
 for r in d["registrations"]:
     if r["registrationId"] == int(sys.argv[1]): print(r["state"], r.get("witnessServer") or "-", r["serverAddress"])' "$1"
 }
-registered() { registration_state "$1" | grep -q "^registered "; }
 any_registered() { status_json | grep -q '"state":"registered"'; }
 # events_of TYPE: event lines of that type so far.
 events_of() { grep -c "\"event\":\"$1\"" "$EVENTS" 2>/dev/null || true; }
 wait_event() {  # wait_event TYPE COUNT SECONDS
-  wait_for "$3" sh -c "[ \$(grep -c '\"event\":\"$1\"' $EVENTS 2>/dev/null || echo 0) -ge $2 ]"
+  # grep -c prints 0 when nothing matches (and nothing when the file is missing: not yet).
+  wait_for "$3" sh -c "[ \$(grep -c '\"event\":\"$1\"' $EVENTS 2>/dev/null) -ge $2 ]"
 }
 last_event() { grep "\"event\":\"$1\"" "$EVENTS" | tail -n 1; }
 listed() { net witness list 2>/dev/null | grep -q labclient; }
