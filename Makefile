@@ -42,13 +42,11 @@ build:
 man: build
 	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
 	rm -rf $(MAN_DIR) && mkdir -p $(MAN_DIR)
-	@# SwiftPM puts the plugin's host tool in the debug or the release tree depending on its version.
-	@tool=$$(find .build -type f -name generate-manual-tool -perm -u+x | head -n1); \
-	test -n "$$tool" || { echo "generate-manual-tool not built"; exit 1; }; \
-	for p in $(SBIN_PROGRAMS); do "$$tool" $(RELEASE_DIR)/$$p --multi-page \
-	  --section 8 --authors 'SMB3Kit developers' -o $(MAN_DIR) || exit 1; done; \
-	for p in $(BIN_PROGRAMS); do "$$tool" $(RELEASE_DIR)/$$p --multi-page \
-	  --section 1 --authors 'SMB3Kit developers' -o $(MAN_DIR) || exit 1; done
+	@# The product builds swift-argument-parser's generate-manual tool into the release tree.
+	@for p in $(SBIN_PROGRAMS); do $(RELEASE_DIR)/generate-manual $(RELEASE_DIR)/$$p --multi-page \
+	  --section 8 --authors 'SMB3Kit developers' --output-directory $(MAN_DIR) || exit 1; done
+	@for p in $(BIN_PROGRAMS); do $(RELEASE_DIR)/generate-manual $(RELEASE_DIR)/$$p --multi-page \
+	  --section 1 --authors 'SMB3Kit developers' --output-directory $(MAN_DIR) || exit 1; done
 	@ls $(MAN_DIR)
 
 unit:
