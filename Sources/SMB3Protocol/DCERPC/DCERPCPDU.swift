@@ -108,20 +108,11 @@ public struct DCERPCSyntax: Hashable, Sendable {
         guard text.utf8.count == 36, hex.count == 32 else { return nil }
         var bytes: [UInt8] = []
         for index in stride(from: 0, to: 32, by: 2) {
-            guard let high = hexDigit(hex[index]), let low = hexDigit(hex[index + 1]) else { return nil }
+            guard let high = hexDigitValue(hex[index]), let low = hexDigitValue(hex[index + 1]) else { return nil }
             bytes.append(high << 4 | low)
         }
         let timeLow = bytes[0..<4].reversed(), timeMid = bytes[4..<6].reversed(), timeHigh = bytes[6..<8].reversed()
         return Array(timeLow) + Array(timeMid) + Array(timeHigh) + Array(bytes[8...])
-    }
-
-    private static func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// NDR20 transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860 v2.

@@ -37,11 +37,12 @@ public struct NDRWriter: Sendable {
     public mutating func uniqueUTF16String(_ text: String?) {
         guard let text else { return null() }
         referent()
-        let units = Array(text.utf16) + [0]
-        u32(UInt32(units.count))
+        let characters = encodeUTF16LE(text) + [0, 0]
+        let count = UInt32(characters.count / 2)
+        u32(count)
         u32(0)
-        u32(UInt32(units.count))
-        for unit in units { withUnsafeBytes(of: unit.littleEndian) { bytes.append(contentsOf: $0) } }
+        u32(count)
+        bytes.append(contentsOf: characters)
     }
 }
 
@@ -90,16 +91,4 @@ public struct NDRReader: Sendable {
     public func expectEnd(_ what: String) throws(DCERPCError) {
         guard remaining == 0 else { throw .ndr("\(remaining) unexpected bytes after \(what)") }
     }
-}
-
-/// Decodes UTF-16LE code units up to the first NUL; lone surrogates become U+FFFD.
-public func decodeUTF16LE(_ bytes: some Collection<UInt8>) -> String {
-    var units: [UInt16] = []
-    var iterator = bytes.makeIterator()
-    while let low = iterator.next(), let high = iterator.next() {
-        let unit = UInt16(low) | UInt16(high) << 8
-        if unit == 0 { break }
-        units.append(unit)
-    }
-    return String(decoding: units, as: UTF16.self)
 }

@@ -135,7 +135,7 @@ extension DebugData {
                 guard !group.isEmpty, group.count <= 4 else { return nil }
                 var word: UInt16 = 0
                 for byte in group {
-                    guard let nibble = DebugDataText.hexDigitValue(byte) else { return nil }
+                    guard let nibble = hexDigitValue(byte) else { return nil }
                     word = word << 4 | UInt16(nibble)
                 }
                 words.append(word)

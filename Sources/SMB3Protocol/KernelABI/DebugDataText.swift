@@ -95,15 +95,6 @@ enum DebugDataText {
         return text.count > limit ? "'\(shown)…'" : "'\(shown)'"
     }
 
-    static func hexDigitValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-
     /// `%d`, `%u`, `%zu`, `%lu`: optional `-` (signed types only), then decimal digits, nothing else.
     static func decimal<T: FixedWidthInteger>(_ text: ArraySlice<UInt8>, as type: T.Type = T.self) -> T? {
         var digits = text

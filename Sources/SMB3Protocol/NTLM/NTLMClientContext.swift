@@ -82,7 +82,7 @@ public struct NTLMClientContext: Sendable {
             avFlags.writeInteger((targetInfo.flags ?? 0) | NTLMTargetInfo.micPresentFlag, .little)
             targetInfo.set(.flags, to: avFlags.bytes)
         }
-        if let targetName { targetInfo.set(.targetName, to: ntlmUTF16LE(targetName)) }
+        if let targetName { targetInfo.set(.targetName, to: encodeUTF16LE(targetName)) }
 
         let response = try NTLMv2Response(
             responseKeyNT: credentials.responseKeyNT, serverChallenge: challenge.serverChallenge,

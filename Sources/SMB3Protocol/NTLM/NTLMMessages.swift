@@ -97,7 +97,7 @@ public struct NTLMChallengeMessage: Hashable, Sendable {
         if flags.contains(.unicode) {
             // Lenient on an odd length: the name is informational, and MS-NLMP 4.2.4.3's own example
             // sends TargetNameLen 3 for "Server".
-            targetName = ntlmStringFromUTF16LE(nameBytes)
+            targetName = decodeUTF16LELeniently(nameBytes)
         } else {
             targetName = String(decoding: nameBytes, as: UTF8.self)
         }
@@ -118,7 +118,7 @@ public struct NTLMChallengeMessage: Hashable, Sendable {
     /// A CHALLENGE as a server would send it: header, optional version, target name, target info.
     public func encoded() throws -> [UInt8] {
         guard serverChallenge.count == 8 else { throw NTLMError.invalidParameter("server challenge must be 8 bytes") }
-        let nameBytes = flags.contains(.unicode) ? ntlmUTF16LE(targetName) : Array(targetName.utf8)
+        let nameBytes = flags.contains(.unicode) ? encodeUTF16LE(targetName) : Array(targetName.utf8)
         let infoBytes = try targetInfo.encoded()
         let headerLength = 48 + (version == nil ? 0 : NTLMVersion.encodedLength)
         var payload = NTLMPayloadBuilder(start: headerLength)
@@ -178,9 +178,9 @@ public struct NTLMAuthenticateMessage: Hashable, Sendable {
         let hasVersionField = version != nil || mic != nil
         let headerLength = 64 + (hasVersionField ? NTLMVersion.encodedLength : 0) + (mic == nil ? 0 : Self.micLength)
         var payload = NTLMPayloadBuilder(start: headerLength)
-        let domainField = try payload.append(ntlmUTF16LE(domainName), field: .domainName)
-        let userField = try payload.append(ntlmUTF16LE(userName), field: .userName)
-        let workstationField = try payload.append(ntlmUTF16LE(workstation), field: .workstation)
+        let domainField = try payload.append(encodeUTF16LE(domainName), field: .domainName)
+        let userField = try payload.append(encodeUTF16LE(userName), field: .userName)
+        let workstationField = try payload.append(encodeUTF16LE(workstation), field: .workstation)
         let lmField = try payload.append(lmChallengeResponse, field: .lmChallengeResponse)
         let ntField = try payload.append(ntChallengeResponse, field: .ntChallengeResponse)
         let keyField = try payload.append(encryptedRandomSessionKey, field: .encryptedRandomSessionKey)
@@ -226,7 +226,7 @@ public struct NTLMAuthenticateMessage: Hashable, Sendable {
         func string(_ index: Int) throws -> String {
             guard unicode else { return String(decoding: payloads[index], as: UTF8.self) }
             guard payloads[index].count % 2 == 0 else { throw NTLMError.oddUnicodeLength(names[index]) }
-            return ntlmStringFromUTF16LE(payloads[index])
+            return decodeUTF16LELeniently(payloads[index])
         }
         lmChallengeResponse = payloads[0]
         ntChallengeResponse = payloads[1]

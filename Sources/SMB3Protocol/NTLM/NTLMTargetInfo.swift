@@ -103,10 +103,10 @@ public struct NTLMTargetInfo: Hashable, Sendable {
         return reader.readInteger(.little, as: UInt32.self)
     }
 
-    public var nbComputerName: String? { value(for: .nbComputerName).map(ntlmStringFromUTF16LE) }
-    public var nbDomainName: String? { value(for: .nbDomainName).map(ntlmStringFromUTF16LE) }
-    public var dnsComputerName: String? { value(for: .dnsComputerName).map(ntlmStringFromUTF16LE) }
-    public var dnsDomainName: String? { value(for: .dnsDomainName).map(ntlmStringFromUTF16LE) }
+    public var nbComputerName: String? { value(for: .nbComputerName).map { decodeUTF16LELeniently($0) } }
+    public var nbDomainName: String? { value(for: .nbDomainName).map { decodeUTF16LELeniently($0) } }
+    public var dnsComputerName: String? { value(for: .dnsComputerName).map { decodeUTF16LELeniently($0) } }
+    public var dnsDomainName: String? { value(for: .dnsDomainName).map { decodeUTF16LELeniently($0) } }
 
     /// Sets a pair in place, or appends it when absent.
     public mutating func set(_ id: NTLMAVID, to value: [UInt8]) {
@@ -116,27 +116,4 @@ public struct NTLMTargetInfo: Hashable, Sendable {
             pairs.append(NTLMAVPair(id: id, value: value))
         }
     }
-}
-
-func ntlmUTF16LE(_ string: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(string.utf16.count * 2)
-    for unit in string.utf16 {
-        bytes.append(UInt8(truncatingIfNeeded: unit))
-        bytes.append(UInt8(truncatingIfNeeded: unit >> 8))
-    }
-    return bytes
-}
-
-/// Lenient: an odd trailing byte is dropped and bad surrogates become U+FFFD. Callers that must reject
-/// odd lengths check first.
-func ntlmStringFromUTF16LE(_ bytes: [UInt8]) -> String {
-    var units: [UInt16] = []
-    units.reserveCapacity(bytes.count / 2)
-    var index = 0
-    while index + 1 < bytes.count {
-        units.append(UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8)
-        index += 2
-    }
-    return String(decoding: units, as: UTF16.self)
 }

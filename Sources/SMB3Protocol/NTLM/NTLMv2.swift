@@ -6,7 +6,7 @@ public struct NTLMCredentials: Hashable, Sendable, CustomStringConvertible, Cust
     public let ntHash: Secret
 
     public init(userName: String, domainName: String, password: String) {
-        self.init(userName: userName, domainName: domainName, ntHash: Secret(MD4.hash(ntlmUTF16LE(password))))
+        self.init(userName: userName, domainName: domainName, ntHash: Secret(MD4.hash(encodeUTF16LE(password))))
     }
 
     public init(userName: String, domainName: String, ntHash: Secret) {
@@ -20,7 +20,7 @@ public struct NTLMCredentials: Hashable, Sendable, CustomStringConvertible, Cust
     public var responseKeyNT: Secret {
         Secret(
             HMACMD5.authenticationCode(
-                key: ntHash.bytes, message: ntlmUTF16LE(windowsUppercased(userName) + domainName)))
+                key: ntHash.bytes, message: encodeUTF16LE(windowsUppercased(userName) + domainName)))
     }
 
     public var description: String { "\(domainName)\\\(userName)" }

@@ -56,19 +56,10 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
         guard digits.count == 32 else { return nil }
         var octets: [UInt8] = []
         for pair in stride(from: 0, to: 32, by: 2) {
-            guard let high = Self.hexValue(digits[pair]), let low = Self.hexValue(digits[pair + 1]) else { return nil }
+            guard let high = hexDigitValue(digits[pair]), let low = hexDigitValue(digits[pair + 1]) else { return nil }
             octets.append(high << 4 | low)
         }
         self.init(octets: octets)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     private var groups: [UInt16] {

@@ -82,7 +82,7 @@ public struct WitnessNotification: Hashable, Sendable {
             var record = WireReader(rest)
             if type == .resourceChange {
                 guard let state = record.readInteger(.little, as: UInt32.self) else { throw .truncated(message: index) }
-                messages.append(.resourceChange(ResourceChange(state: state, name: decodeUTF16LE(record.bytes))))
+                messages.append(.resourceChange(ResourceChange(state: state, name: decodeUTF16LELeniently(record.bytes, upToNUL: true))))
             } else {
                 guard record.readInteger(.little, as: UInt32.self) != nil,  // Reserved
                     let count = record.readInteger(.little, as: UInt32.self)
@@ -123,8 +123,7 @@ public struct WitnessNotification: Hashable, Sendable {
         for message in messages {
             switch message {
             case .resourceChange(let change):
-                var name: [UInt8] = []
-                for unit in Array(change.name.utf16) + [0] { name += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+                let name = encodeUTF16LE(change.name) + [0, 0]
                 writer.writeInteger(UInt32(8 + name.count), .little)
                 writer.writeInteger(change.state, .little)
                 writer.writeBytes(name)

@@ -135,7 +135,7 @@ public struct WitnessInterface: Hashable, Sendable {
 
     init(reading reader: inout NDRReader) throws(DCERPCError) {
         let name = try reader.take(520, "InterfaceGroupName")
-        groupName = decodeUTF16LE(name)
+        groupName = decodeUTF16LELeniently(name, upToNUL: true)
         version = try reader.u32("Version")
         rawState = try reader.u16("State")
         state = State(rawValue: rawState)

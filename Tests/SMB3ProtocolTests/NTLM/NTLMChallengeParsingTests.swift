@@ -109,7 +109,7 @@ struct NTLMChallengeParsingTests {
 
     @Test func encodedChallengeRoundTrips() throws {
         var info = NTLMTargetInfo()
-        info.set(.nbDomainName, to: ntlmUTF16LE("SAMBA"))
+        info.set(.nbDomainName, to: encodeUTF16LE("SAMBA"))
         info.set(.timestamp, to: [1, 2, 3, 4, 5, 6, 7, 8])
         let challenge = NTLMChallengeMessage(
             flags: NTLMNegotiateFlags(rawValue: 0x628A_8215), serverChallenge: [9, 8, 7, 6, 5, 4, 3, 2],

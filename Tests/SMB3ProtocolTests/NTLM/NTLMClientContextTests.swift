@@ -13,10 +13,10 @@ struct NTLMClientContextTests {
     /// A CHALLENGE like Samba 4.22's (neg_flags 0x628a8215: no SEAL, no 56), with or without MsvAvTimestamp.
     static func sambaChallenge(timestamp: UInt64?) throws -> [UInt8] {
         var info = NTLMTargetInfo()
-        info.set(.nbDomainName, to: ntlmUTF16LE("SAMBA"))
-        info.set(.nbComputerName, to: ntlmUTF16LE("DC1"))
-        info.set(.dnsDomainName, to: ntlmUTF16LE("samba.example"))
-        info.set(.dnsComputerName, to: ntlmUTF16LE("dc1.samba.example"))
+        info.set(.nbDomainName, to: encodeUTF16LE("SAMBA"))
+        info.set(.nbComputerName, to: encodeUTF16LE("DC1"))
+        info.set(.dnsDomainName, to: encodeUTF16LE("samba.example"))
+        info.set(.dnsComputerName, to: encodeUTF16LE("dc1.samba.example"))
         if let timestamp {
             var writer = WireWriter()
             writer.writeInteger(timestamp, .little)
@@ -112,7 +112,7 @@ struct NTLMClientContextTests {
         #expect(reader.readInteger(.little, as: UInt64.self) == Self.clientTimestamp)
         let info = try NTLMTargetInfo(parsing: Array(blob[28...]))
         #expect(info.flags == nil)
-        #expect(info.value(for: .targetName) == ntlmUTF16LE("host/dc1.samba.example"))
+        #expect(info.value(for: .targetName) == encodeUTF16LE("host/dc1.samba.example"))
     }
 
     /// Samba reads the MIC at offset 72 whatever the flags say, so a client without a version still leaves

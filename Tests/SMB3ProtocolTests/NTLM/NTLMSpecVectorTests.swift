@@ -114,7 +114,7 @@ struct NTLMSpecVectorTests {
     @Test func gssWrapEx() throws {
         var security = try NTLMSessionSecurity(
             exportedSessionKey: Self.randomSessionKey, flags: NTLMNegotiateFlags(rawValue: 0xE28A_8233))
-        let (sealed, signature) = security.seal(ntlmUTF16LE("Plaintext"))
+        let (sealed, signature) = security.seal(encodeUTF16LE("Plaintext"))
         #expect(ntlmHexString(sealed) == "54e50165bf1936dc996020c1811b0f06fb5f")
         #expect(ntlmHexString(signature) == "010000007fb38ec5c55d497600000000")
         #expect(security.outboundSequenceNumber == 1)
@@ -126,6 +126,6 @@ struct NTLMSpecVectorTests {
         var security = try NTLMSessionSecurity(
             exportedSessionKey: Self.randomSessionKey,
             flags: NTLMNegotiateFlags(rawValue: 0xE28A_8233).subtracting(.seal))
-        #expect(ntlmHexString(security.sign(ntlmUTF16LE("Plaintext"))) == "0100000074d045342c4f1cd500000000")
+        #expect(ntlmHexString(security.sign(encodeUTF16LE("Plaintext"))) == "0100000074d045342c4f1cd500000000")
     }
 }

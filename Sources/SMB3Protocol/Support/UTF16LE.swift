@@ -1,0 +1,38 @@
+/// UTF-16LE as SMB, NTLMSSP and MS-SWN put names on the wire.
+
+/// Encodes UTF-16LE, no terminator.
+func encodeUTF16LE(_ text: String) -> [UInt8] {
+    var writer = WireWriter(capacity: text.utf16.count * 2)
+    for unit in text.utf16 { writer.writeInteger(unit, .little) }
+    return writer.bytes
+}
+
+/// Decodes UTF-16LE strictly: an odd byte count or a lone surrogate is an error.
+func decodeUTF16LE(_ bytes: ArraySlice<UInt8>, _ field: @autoclosure () -> String) throws(CIFSABIError) -> String {
+    guard bytes.count % 2 == 0 else {
+        throw CIFSABIError(.invalidUTF16, "\(field()): odd UTF-16 byte count \(bytes.count)")
+    }
+    var units: [UInt16] = []
+    units.reserveCapacity(bytes.count / 2)
+    var reader = WireReader(bytes)
+    while let unit = reader.readInteger(.little, as: UInt16.self) { units.append(unit) }
+    guard let text = String(validating: units, as: UTF16.self) else {
+        throw CIFSABIError(.invalidUTF16, "\(field()): not valid UTF-16")
+    }
+    return text
+}
+
+/// Decodes UTF-16LE leniently, for names that are shown, not trusted: an odd trailing byte is
+/// dropped and lone surrogates become U+FFFD. With `upToNUL` the text ends at the first NUL
+/// (MS-SWN's NUL-terminated names and NUL-padded fixed arrays).
+func decodeUTF16LELeniently(_ bytes: some Collection<UInt8>, upToNUL: Bool = false) -> String {
+    var units: [UInt16] = []
+    units.reserveCapacity(bytes.count / 2)
+    var iterator = bytes.makeIterator()
+    while let low = iterator.next(), let high = iterator.next() {
+        let unit = UInt16(low) | UInt16(high) << 8
+        if upToNUL && unit == 0 { break }
+        units.append(unit)
+    }
+    return String(decoding: units, as: UTF16.self)
+}
