@@ -203,9 +203,9 @@ final class RegistrationWorker: Sendable {
                     return text.map { info.flags.contains(.offline) ? "\($0) (offline)" : $0 }
                 }
                 // CLIENT_MOVE goes to the first address that is not marked offline.
-                if type == .clientMove, let target = list.first(where: { !$0.flags.contains(.offline) && ($0.ipv4 != nil || $0.ipv6 != nil) }) {
-                    let host: SWNSocketAddress.Host =
-                        if let v4 = target.ipv4 { .ipv4(v4) } else if let v6 = target.ipv6 { .ipv6(v6, scopeID: 0) } else { .ipv4(IPv4Address(0, 0, 0, 0)) }
+                if type == .clientMove,
+                    let host = list.lazy.filter({ !$0.flags.contains(.offline) }).compactMap(\.socketHost).first
+                {
                     notify = .clientMove(SWNSocketAddress(host: host, port: registration.address.port))
                 }
             default:
@@ -244,4 +244,13 @@ final class RegistrationWorker: Sendable {
     }
 
     func waitUntilFinished(seconds: Double) -> Bool { finished.wait(timeout: .now() + seconds) == .success }
+}
+
+extension WitnessNotification.AddressInfo {
+    /// The address as the kernel's NOTIFY carries it; IPv4 first when both are valid.
+    fileprivate var socketHost: SWNSocketAddress.Host? {
+        if let ipv4 { return .ipv4(ipv4) }
+        if let ipv6 { return .ipv6(ipv6, scopeID: 0) }
+        return nil
+    }
 }

@@ -4,6 +4,12 @@ public struct IPv4Address: Hashable, Sendable, CustomStringConvertible {
 
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) { octets = [a, b, c, d] }
 
+    /// - Returns: `nil` unless exactly 4 bytes (network order) are given.
+    public init?(octets: some Collection<UInt8>) {
+        guard octets.count == 4 else { return nil }
+        self.octets = Array(octets)
+    }
+
     /// Parses the kernel's `%pI4` form: four decimal numbers 0–255 without leading zeros.
     public init?(kernelText text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)

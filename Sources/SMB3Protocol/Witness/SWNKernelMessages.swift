@@ -59,9 +59,10 @@ public struct SWNSocketAddress: Hashable, Sendable, CustomStringConvertible {
         else { throw .badAttributePayload("IP", length: bytes.count) }
         switch family {
         case Self.afInet:
-            guard let octets = reader.readBytes(4) else { throw .badAttributePayload("IP", length: bytes.count) }
-            let a = Array(octets)
-            host = .ipv4(IPv4Address(a[0], a[1], a[2], a[3]))
+            guard let octets = reader.readBytes(4), let address = IPv4Address(octets: octets) else {
+                throw .badAttributePayload("IP", length: bytes.count)
+            }
+            host = .ipv4(address)
         case Self.afInet6:
             guard reader.readInteger(.big, as: UInt32.self) != nil,  // flowinfo
                 let octets = reader.readBytes(16), let address = IPv6Address(octets: Array(octets)),
@@ -193,7 +194,7 @@ public enum SWNKernelEvent: Hashable, Sendable {
     }
 }
 
-/// cifs_swn_resource_state.
+/// cifs_swn_resource_state: the values MS-SWN uses for RESOURCE_CHANGE and for an interface's State.
 public enum SWNResourceState: UInt32, Hashable, Sendable, CustomStringConvertible {
     case unknown = 0
     case available = 1

@@ -96,11 +96,10 @@ public struct WitnessNotification: Hashable, Sendable {
                         let v4 = record.readBytes(4), let v6 = record.readBytes(16)
                     else { throw .truncated(message: index) }
                     let parsedFlags = AddressInfo.Flags(rawValue: flags)
-                    let a = Array(v4)
                     addresses.append(
                         AddressInfo(
                             flags: parsedFlags,
-                            ipv4: parsedFlags.contains(.ipv4) ? IPv4Address(a[0], a[1], a[2], a[3]) : nil,
+                            ipv4: parsedFlags.contains(.ipv4) ? IPv4Address(octets: v4) : nil,
                             ipv6: parsedFlags.contains(.ipv6) ? IPv6Address(octets: Array(v6)) : nil))
                 }
                 messages.append(.addresses(addresses))

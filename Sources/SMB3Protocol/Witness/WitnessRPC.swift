@@ -101,19 +101,6 @@ public enum WitnessStatus {
 public struct WitnessInterface: Hashable, Sendable {
     public static let ndrSize = 552
 
-    public enum State: UInt16, Sendable, CustomStringConvertible {
-        case unknown = 0
-        case available = 1
-        case unavailable = 0xFF
-        public var description: String {
-            switch self {
-            case .unknown: "unknown"
-            case .available: "available"
-            case .unavailable: "unavailable"
-            }
-        }
-    }
-
     public struct Flags: OptionSet, Hashable, Sendable {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
@@ -126,8 +113,8 @@ public struct WitnessInterface: Hashable, Sendable {
 
     public var groupName: String
     public var version: UInt32
-    /// Nil for a state outside the spec's three values.
-    public var state: State?
+    /// Nil for a state outside the spec's three values (the same three as RESOURCE_CHANGE).
+    public var state: SWNResourceState?
     public var rawState: UInt16
     public var ipv4: IPv4Address?
     public var ipv6: IPv6Address?
@@ -138,13 +125,13 @@ public struct WitnessInterface: Hashable, Sendable {
         groupName = decodeUTF16LELeniently(name, upToNUL: true)
         version = try reader.u32("Version")
         rawState = try reader.u16("State")
-        state = State(rawValue: rawState)
+        state = SWNResourceState(rawValue: UInt32(rawState))
         try reader.align(4)
         let v4 = try reader.take(4, "IPV4")
         let v6 = try reader.take(16, "IPV6")
         flags = Flags(rawValue: try reader.u32("Flags")).intersection(.known)
         // The address fields mean something only when their flag says so.
-        ipv4 = flags.contains(.ipv4Valid) ? IPv4Address(v4[0], v4[1], v4[2], v4[3]) : nil
+        ipv4 = flags.contains(.ipv4Valid) ? IPv4Address(octets: v4) : nil
         ipv6 = flags.contains(.ipv6Valid) ? IPv6Address(octets: v6) : nil
     }
 }
