@@ -1,6 +1,7 @@
 import CNetlinkGeneric
 import SMB3Protocol
 import SMB3System
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,8 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
 
     private let listener: OpaquePointer
     private let requester: OpaquePointer
-    private var sequence: UInt32 = 1
+    /// The last request's sequence number; held while a request waits for its ack.
+    private let requestLock = Mutex<UInt32>(1)
 
     public init() throws(NetlinkError) {
         guard let listener = nl_socket_alloc(), let requester = nl_socket_alloc() else {
@@ -70,46 +72,50 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
     /// Blocks for the next datagram on the listener (its raw bytes: one or more messages).
     public func receive() throws(NetlinkError) -> [UInt8] {
         while true {
-            var peer = sockaddr_nl()
-            var buffer: UnsafeMutablePointer<UInt8>?
-            let received = nl_recv(listener, &peer, &buffer, nil)
-            defer { free(buffer) }
-            if received == -NLE_INTR || received == -NLE_AGAIN { continue }
-            guard received > 0, let buffer else {
-                throw NetlinkError(function: "nl_recv", code: received < 0 ? -received : NLE_FAILURE, context: "receiving witness messages")
-            }
+            let (bytes, peerPort) = try Self.receiveDatagram(on: listener, context: "receiving witness messages")
             // Only the kernel (port 0) may speak for cifs.ko.
-            guard peer.nl_pid == 0 else { continue }
-            return Array(UnsafeBufferPointer(start: buffer, count: Int(received)))
+            if peerPort == 0 { return bytes }
         }
     }
 
     /// Sends one NOTIFY request built by the caller (sequence filled in here) and waits for the
     /// kernel's ack. Returns the kernel's errno (0 on success, e.g. -EINVAL for an unknown id).
+    /// Workers notify concurrently: one request at a time owns the socket, so no thread can
+    /// read another's ack.
     public func sendRequest(_ build: (UInt32) -> [UInt8]) throws(NetlinkError) -> Int32 {
-        sequence &+= 1
-        let message = build(sequence)
-        let sent = message.withUnsafeBytes { raw in
-            nl_sendto(requester, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
+        try requestLock.withLock { (sequence: inout UInt32) throws(NetlinkError) -> Int32 in
+            sequence &+= 1
+            let expected = sequence
+            let message = build(expected)
+            let sent = message.withUnsafeBytes { raw in
+                nl_sendto(requester, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
+            }
+            guard sent >= 0 else {
+                throw NetlinkError(function: "nl_sendto", code: -sent, context: "sending a witness notification")
+            }
+            while true {
+                let (bytes, _) = try Self.receiveDatagram(on: requester, context: "reading the kernel's ack")
+                // The ack is an NLMSG_ERROR carrying our sequence; its payload starts with the errno.
+                guard let messages = try? NetlinkMessage.split(bytes) else { continue }
+                if let code = messages.first(where: { $0.sequence == expected && $0.errorCode != nil })?.errorCode {
+                    return code
+                }
+            }
         }
-        guard sent >= 0 else {
-            throw NetlinkError(function: "nl_sendto", code: -sent, context: "sending a witness notification")
-        }
+    }
+
+    /// One nl_recv, retried on EINTR/EAGAIN: the datagram and the sender's port.
+    private static func receiveDatagram(on socket: OpaquePointer, context: String) throws(NetlinkError) -> ([UInt8], UInt32) {
         while true {
             var peer = sockaddr_nl()
             var buffer: UnsafeMutablePointer<UInt8>?
-            let received = nl_recv(requester, &peer, &buffer, nil)
+            let received = nl_recv(socket, &peer, &buffer, nil)
             defer { free(buffer) }
             if received == -NLE_INTR || received == -NLE_AGAIN { continue }
             guard received > 0, let buffer else {
-                throw NetlinkError(function: "nl_recv", code: received < 0 ? -received : NLE_FAILURE, context: "reading the kernel's ack")
+                throw NetlinkError(function: "nl_recv", code: received < 0 ? -received : NLE_FAILURE, context: context)
             }
-            let bytes = Array(UnsafeBufferPointer(start: buffer, count: Int(received)))
-            // The ack is an NLMSG_ERROR carrying our sequence; its payload starts with the errno.
-            guard let messages = try? NetlinkMessage.split(bytes) else { continue }
-            if let ack = messages.first(where: { $0.sequence == sequence && $0.errorCode != nil }), let code = ack.errorCode {
-                return code
-            }
+            return (Array(UnsafeBufferPointer(start: buffer, count: Int(received))), peer.nl_pid)
         }
     }
 }
