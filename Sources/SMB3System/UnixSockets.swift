@@ -45,6 +45,26 @@ struct UnixSocketAddress {
     }
 }
 
+/// A new AF_UNIX stream socket on which `operation` (bind or connect) to `path` succeeded;
+/// the socket is closed again on any failure.
+private func unixStreamSocket(
+    path: String, function: String, context: String, _ operation: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
+) throws(SystemError) -> Int32 {
+    let fd = try valueOrThrow("socket", context) {
+        socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    }
+    guard var address = UnixSocketAddress(Array(path.utf8)) else {
+        close(fd)
+        throw SystemError(function: function, errno: ENAMETOOLONG, context: context)
+    }
+    guard address.withSockaddr({ operation(fd, $0, $1) }) == 0 else {
+        let code = errno
+        close(fd)
+        throw SystemError(function: function, errno: code, context: context)
+    }
+    return fd
+}
+
 /// A listening unix stream socket (the daemon's control socket): one line in, text out.
 public final class UnixListener: @unchecked Sendable {
     public let path: String
@@ -53,18 +73,8 @@ public final class UnixListener: @unchecked Sendable {
     public init(path: String, mode: mode_t) throws(SystemError) {
         self.path = path
         let context = "listening on \(path)"
-        fd = try valueOrThrow("socket", context) { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         unlink(path)
-        guard var address = UnixSocketAddress(Array(path.utf8)) else {
-            close(fd)
-            throw SystemError(function: "bind", errno: ENAMETOOLONG, context: context)
-        }
-        let bound = address.withSockaddr { bind(fd, $0, $1) }
-        guard bound == 0 else {
-            let code = errno
-            close(fd)
-            throw SystemError(function: "bind", errno: code, context: context)
-        }
+        fd = try unixStreamSocket(path: path, function: "bind", context: context) { bind($0, $1, $2) }
         chmod(path, mode)
         guard listen(fd, 16) == 0 else {
             let code = errno
@@ -93,17 +103,8 @@ public final class UnixConnection: @unchecked Sendable {
 
     /// Connects to a listening unix socket.
     public convenience init(connectingTo path: String) throws(SystemError) {
-        let context = "connecting to \(path)"
-        let socketFD = try valueOrThrow("socket", context) { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        guard var address = UnixSocketAddress(Array(path.utf8)) else {
-            close(socketFD)
-            throw SystemError(function: "connect", errno: ENAMETOOLONG, context: context)
-        }
-        let connected = address.withSockaddr { connect(socketFD, $0, $1) }
-        guard connected == 0 else {
-            let code = errno
-            close(socketFD)
-            throw SystemError(function: "connect", errno: code, context: context)
+        let socketFD = try unixStreamSocket(path: path, function: "connect", context: "connecting to \(path)") {
+            connect($0, $1, $2)
         }
         self.init(fd: socketFD)
     }
