@@ -24,7 +24,7 @@ public enum GSSInitiator {
             var buffer = gss_buffer_desc(length: raw.count, value: raw.baseAddress)
             return gss_import_name(&minor, &buffer, smb3_gss_nt_hostbased_service(), &name)
         }
-        guard smb3_gss_error(major) == 0, let name else { throw error("gss_import_name", major, minor) }
+        guard smb3_gss_error(major) == 0, let name else { throw GSSError("gss_import_name", major, minor) }
         defer {
             var releaseMinor: OM_uint32 = 0
             var releasable: gss_name_t? = name
@@ -41,7 +41,7 @@ public enum GSSInitiator {
             if context != nil { gss_delete_sec_context(&releaseMinor, &context, nil) }
         }
         guard smb3_gss_error(major) == 0, let value = output.value else {
-            throw error("gss_init_sec_context", major, minor)
+            throw GSSError("gss_init_sec_context", major, minor)
         }
         let token = Array(UnsafeRawBufferPointer(start: value, count: output.length))
 
@@ -53,16 +53,23 @@ public enum GSSInitiator {
         }
         guard smb3_gss_error(major) == 0, let keys, keys.pointee.count >= 1, let elements = keys.pointee.elements,
             let keyValue = elements[0].value
-        else { throw error("gss_inquire_sec_context_by_oid", major, minor) }
+        else { throw GSSError("gss_inquire_sec_context_by_oid", major, minor) }
         let key = Array(UnsafeRawBufferPointer(start: keyValue, count: elements[0].length))
         return (token, Secret(key))
     }
+}
 
-    private static func error(_ function: String, _ major: OM_uint32, _ minor: OM_uint32) -> GSSError {
-        GSSError(
+extension GSSError {
+    /// The error for a failed call, with the library's text for both status codes.
+    init(_ function: String, _ major: OM_uint32, _ minor: OM_uint32) {
+        // "Unspecified GSS failure. Minor code may provide more information" says nothing the
+        // minor code's text does not.
+        let message = [Self.statusText(major, GSS_C_GSS_CODE), Self.statusText(minor, GSS_C_MECH_CODE)]
+            .filter { !$0.isEmpty && $0 != "Unknown error" && !$0.hasPrefix("Unspecified GSS failure") }
+            .joined(separator: ": ")
+        self.init(
             function: function, major: major, minor: minor,
-            message: [statusText(major, GSS_C_GSS_CODE), statusText(minor, GSS_C_MECH_CODE)]
-                .filter { !$0.isEmpty && $0 != "Unknown error" }.joined(separator: ": "))
+            message: message.isEmpty ? "major status 0x\(String(major, radix: 16)), minor \(minor)" : message)
     }
 
     private static func statusText(_ status: OM_uint32, _ type: Int32) -> String {
