@@ -70,7 +70,8 @@ let package = Package(
         .executableTarget(
             name: "smb3-witnessd",
             dependencies: [
-                "WitnessKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging,
+                "WitnessKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Kerberos", "SMB3Version", argumentParser,
+                logging,
             ]),
 
         .testTarget(

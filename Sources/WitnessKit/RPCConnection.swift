@@ -2,8 +2,8 @@ import Dispatch
 import SMB3Protocol
 import Synchronization
 
-/// One DCE/RPC association over a byte stream: bind (with NTLMSSP at integrity or privacy, or
-/// unauthenticated for the endpoint mapper), then calls. Binds with PFC_CONC_MPX so a second
+/// One DCE/RPC association over a byte stream: bind (with NTLMSSP or krb5 at integrity or
+/// privacy, or unauthenticated for the endpoint mapper), then calls. Binds with PFC_CONC_MPX so a second
 /// call (UnRegister) can go out while one (AsyncNotify) is pending; a reader thread routes
 /// responses by call id and reassembles fragments.
 public final class RPCConnection: Sendable {
@@ -20,7 +20,7 @@ public final class RPCConnection: Sendable {
         var nextCallID: UInt32 = 2
         var pending: [UInt32: Waiter] = [:]
         var partial: [UInt32: [UInt8]] = [:]
-        var security: NTLMRPCSecurity?
+        var security: (any RPCSecurityContext)?
         var closedError: DCERPCError?
         var maxTransmit = Int(RPCConnection.fragmentSize)
     }
@@ -31,7 +31,7 @@ public final class RPCConnection: Sendable {
         var result: Result<[UInt8], DCERPCError> = .failure(.unexpectedPacket("no reply"))
     }
 
-    private init(peer: String, stream: any RPCByteStream, security: NTLMRPCSecurity?) {
+    private init(peer: String, stream: any RPCByteStream, security: (any RPCSecurityContext)?) {
         self.peer = peer
         self.stream = stream
         state = Mutex(State(security: security))
@@ -43,12 +43,19 @@ public final class RPCConnection: Sendable {
         platform: some WitnessPlatform, address: String, port: UInt16, interface: DCERPCSyntax,
         authentication: RPCAuthentication?, timeoutSeconds: Int32
     ) throws -> RPCConnection {
-        let stream = try platform.connect(address: address, port: port, timeoutSeconds: timeoutSeconds)
-        var security: NTLMRPCSecurity?
-        if let authentication, case .ntlm(let credentials) = authentication.method {
-            security = NTLMRPCSecurity(
-                credentials: credentials, level: authentication.level, workstation: authentication.workstation)
+        var security: (any RPCSecurityContext)?
+        if let authentication {
+            switch authentication.method {
+            case .ntlm(let credentials):
+                security = NTLMRPCSecurity(
+                    credentials: credentials, level: authentication.level, workstation: authentication.workstation)
+            case .kerberos(let target):
+                security = KerberosRPCSecurity(
+                    context: try platform.kerberosContext(for: target, confidentiality: authentication.level == .privacy),
+                    level: authentication.level)
+            }
         }
+        let stream = try platform.connect(address: address, port: port, timeoutSeconds: timeoutSeconds)
         let connection = RPCConnection(
             peer: address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)", stream: stream,
             security: security)
@@ -74,8 +81,8 @@ public final class RPCConnection: Sendable {
         var bindAuth: DCERPCAuthVerifier?
         if var current = security {
             bindAuth = DCERPCAuthVerifier(
-                type: DCERPCAuthType.ntlmssp.rawValue, level: current.level.rawValue, contextID: Self.contextID,
-                value: current.negotiate())
+                type: current.authType.rawValue, level: current.level.rawValue, contextID: Self.contextID,
+                value: try current.bindToken(platform: platform))
             security = current
         }
         let bind = DCERPCPacket(
@@ -87,15 +94,14 @@ public final class RPCConnection: Sendable {
         guard let first = ack.results.first else { throw DCERPCError.truncated("bind_ack without results") }
         guard first.result == 0 else { throw DCERPCError.contextRejected(result: first.result, reason: first.reason) }
         if var current = security {
-            guard let challenge = reply.auth?.value, !challenge.isEmpty else {
-                throw DCERPCError.unexpectedPacket("bind_ack without an NTLMSSP challenge")
-            }
-            let authenticate = try current.authenticate(challenge: challenge, platform: platform)
+            let token = try current.auth3Token(
+                bindAckToken: reply.auth?.value ?? [], headerSigning: reply.flags.contains(.supportHeaderSign),
+                platform: platform)
             let auth3 = DCERPCPacket(
                 type: .auth3, flags: [.firstFragment, .lastFragment], callID: 1, body: DCERPCBody.auth3,
                 auth: DCERPCAuthVerifier(
-                    type: DCERPCAuthType.ntlmssp.rawValue, level: current.level.rawValue, contextID: Self.contextID,
-                    value: authenticate))
+                    type: current.authType.rawValue, level: current.level.rawValue, contextID: Self.contextID,
+                    value: token))
             try stream.write(auth3.encoded())
             security = current
         }
@@ -117,15 +123,21 @@ public final class RPCConnection: Sendable {
             var pdu: [UInt8]
             if var security = state.security {
                 let pad = (16 - stub.count % 16) % 16
-                let packet = DCERPCPacket(
-                    type: .request, flags: [.firstFragment, .lastFragment], callID: callID,
-                    body: DCERPCBody.request(opnum: opnum, stub: stub),
-                    auth: DCERPCAuthVerifier(
-                        type: DCERPCAuthType.ntlmssp.rawValue, level: security.level.rawValue, padLength: UInt8(pad),
-                        contextID: Self.contextID, value: Array(repeating: 0, count: NTLMRPCSecurity.signatureSize)))
-                pdu = packet.encoded()
                 do {
+                    let packet = DCERPCPacket(
+                        type: .request, flags: [.firstFragment, .lastFragment], callID: callID,
+                        body: DCERPCBody.request(opnum: opnum, stub: stub),
+                        auth: DCERPCAuthVerifier(
+                            type: security.authType.rawValue, level: security.level.rawValue, padLength: UInt8(pad),
+                            contextID: Self.contextID,
+                            value: Array(repeating: 0, count: try security.authValueSize(dataLength: stub.count + pad))))
+                    pdu = packet.encoded()
+                    // Checked before protecting: a protected PDU that is never sent would
+                    // leave the sequence numbers out of step with the server's.
+                    guard pdu.count <= state.maxTransmit else { throw DCERPCError.tooLarge(pdu.count) }
                     try security.protect(&pdu, dataRange: 24..<(24 + stub.count + pad))
+                } catch let error as DCERPCError {
+                    throw error
                 } catch {
                     throw .unexpectedPacket("signing failed: \(error)")
                 }

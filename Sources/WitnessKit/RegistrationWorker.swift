@@ -22,8 +22,23 @@ final class RegistrationWorker: Sendable {
         var kernelRepeats: Int
     }
 
+    /// How this registration authenticates to the witness service.
+    enum Credentials: Sendable {
+        /// From the kernel's REGISTER (NT hash only).
+        case ntlm(NTLMCredentials)
+        /// The daemon's own Kerberos identity (the kernel sends only KRB_AUTH).
+        case kerberos
+
+        var name: String {
+            switch self {
+            case .ntlm: "ntlm"
+            case .kerberos: "krb5"
+            }
+        }
+    }
+
     let registration: SWNRegistration
-    private let credentials: NTLMCredentials?
+    let credentials: Credentials?
     private let configuration: WitnessConfiguration
     private let clientName: String
     private let platform: any WitnessPlatform
@@ -33,7 +48,7 @@ final class RegistrationWorker: Sendable {
     private let state: Mutex<(snapshot: Snapshot, client: WitnessClient?, handle: WitnessContextHandle?, stopRequested: Bool)>
 
     init(
-        registration: SWNRegistration, credentials: NTLMCredentials?, configuration: WitnessConfiguration,
+        registration: SWNRegistration, credentials: Credentials?, configuration: WitnessConfiguration,
         clientName: String, platform: any WitnessPlatform,
         onEvent: @escaping @Sendable (WitnessEvent) -> Void
     ) {
@@ -96,9 +111,18 @@ final class RegistrationWorker: Sendable {
         finished.signal()
     }
 
-    private func authentication() throws -> RPCAuthentication {
-        guard let credentials else { throw WitnessFailure("no NTLM credentials for this registration") }
-        return RPCAuthentication(method: .ntlm(credentials), level: configuration.authLevel, workstation: clientName)
+    func authentication() throws -> RPCAuthentication {
+        let method: RPCAuthentication.Method
+        switch credentials {
+        case .ntlm(let ntlm): method = .ntlm(ntlm)
+        case .kerberos:
+            method = .kerberos(
+                KerberosTarget(
+                    service: configuration.kerberosService, host: registration.netName,
+                    credentials: configuration.kerberosCredentials))
+        case nil: throw WitnessFailure("no credentials for this registration")
+        }
+        return RPCAuthentication(method: method, level: configuration.authLevel, workstation: clientName)
     }
 
     /// One registration's life on one connection. Returns to re-register, throws to back off.

@@ -17,6 +17,10 @@ public struct WitnessConfiguration: Sendable, Equatable {
     public var controlSocket = "/run/smb3-witnessd/control"
     /// JSON lines of every event, appended; empty means none.
     public var eventsFile = ""
+    /// Kerberos mounts: the service of the witness server's name (`<service>@<net name>`).
+    public var kerberosService = "cifs"
+    /// Kerberos mounts: who the daemon is (krb5_principal, krb5_client_keytab, krb5_ccache).
+    public var kerberosCredentials = KerberosClientCredentials()
 
     public init() {}
 
@@ -64,6 +68,14 @@ public struct WitnessConfiguration: Sendable, Equatable {
             case "max_backoff": maximumBackoff = Double(try number(1...3600) as Int)
             case "control_socket": controlSocket = value
             case "events_file": eventsFile = value
+            case "krb5_service":
+                guard !value.isEmpty, !value.contains("@"), !value.contains("/") else {
+                    throw ParseError(line: lineNumber, message: "krb5_service must be a bare service name such as cifs")
+                }
+                kerberosService = value
+            case "krb5_principal": kerberosCredentials.principal = value.isEmpty ? nil : value
+            case "krb5_client_keytab": kerberosCredentials.clientKeytab = value.isEmpty ? nil : value
+            case "krb5_ccache": kerberosCredentials.ccache = value.isEmpty ? nil : value
             default: throw ParseError(line: lineNumber, message: "unknown key '\(key)'")
             }
         }

@@ -64,15 +64,16 @@ public final class WitnessRegistry: Sendable {
             sink.log(.info, "registration \(registration.id): the kernel re-registered with \(registration.address); registering again")
             retire(existing, reason: "replaced by a new REGISTER")
         }
-        var credentials: NTLMCredentials?
+        var credentials: RegistrationWorker.Credentials?
         var unsupported: String?
         switch registration.credentials {
         case .ntlm(let user, let password, let domain):
             // Only the NT hash is kept; the kernel's plaintext copy dies with this message.
-            credentials = NTLMCredentials(
-                userName: user, domainName: domain, password: String(decoding: password.bytes, as: UTF8.self))
+            credentials = .ntlm(
+                NTLMCredentials(
+                    userName: user, domainName: domain, password: String(decoding: password.bytes, as: UTF8.self)))
         case .kerberos:
-            unsupported = "the mount uses Kerberos; Kerberos authentication to the witness service is not implemented (mount with NTLM credentials for witness)"
+            credentials = .kerberos
         case .none:
             unsupported = "the kernel sent no credentials (the mount's security type cannot be used for witness)"
         }
@@ -163,6 +164,7 @@ public final class WitnessRegistry: Sendable {
                 ("registrationId", .uint(UInt64(registration.id))), ("netName", .string(registration.netName)),
                 ("share", .string(registration.shareName)), ("serverAddress", .string(registration.address.addressText)),
                 ("ipNotify", .bool(registration.ipNotify)), ("state", .string(snapshot.phase.rawValue)),
+                ("authentication", .optionalString(worker.credentials?.name)),
                 ("witnessServer", .optionalString(snapshot.witnessServer)),
                 ("protocolVersion", .optionalString(snapshot.protocolVersion)),
                 ("registeredSince", snapshot.registeredSince.map(JSONValue.double) ?? .null),
@@ -186,6 +188,7 @@ public final class WitnessRegistry: Sendable {
             let registration = worker.registration
             text += "registration \(registration.id): \\\\\(registration.netName)\\\(registration.shareName) at \(registration.address.addressText)\n"
             text += "  state: \(snapshot.phase.rawValue)"
+            if let credentials = worker.credentials { text += ", auth \(credentials.name)" }
             if let witness = snapshot.witnessServer { text += ", witness server \(witness)" }
             if let version = snapshot.protocolVersion { text += " (\(version))" }
             text += "\n  kernel repeats: \(snapshot.kernelRepeats), reconnects: \(snapshot.reconnects)\n"

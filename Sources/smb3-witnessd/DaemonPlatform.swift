@@ -1,3 +1,4 @@
+import SMB3Kerberos
 import SMB3Netlink
 import SMB3Protocol
 import SMB3System
@@ -5,6 +6,7 @@ import Synchronization
 import WitnessKit
 
 extension TCPStream: RPCByteStream {}
+extension GSSDCEContext: KerberosRPCContext {}
 
 /// The witness logic's view of the system: TCP, the kernel's NOTIFY, clocks and threads.
 final class DaemonPlatform: WitnessPlatform {
@@ -23,6 +25,19 @@ final class DaemonPlatform: WitnessPlatform {
             throw WitnessFailure("the cifs generic-netlink family is gone (cifs.ko unloaded?)")
         }
         return try sockets.sendRequest { sequence in notify.encoded(familyID: family, sequence: sequence) }
+    }
+
+    /// With a client keytab and no ccache, tickets go to a private in-memory ccache rather than
+    /// root's default one, which belongs to whoever logs in as root.
+    static let keytabCCache = "MEMORY:smb3-witnessd"
+
+    func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext {
+        var credentials = target.credentials
+        if credentials.clientKeytab != nil && credentials.ccache == nil { credentials.ccache = Self.keytabCCache }
+        let credential = try GSSCredential(
+            principal: credentials.principal, clientKeytab: credentials.clientKeytab, ccache: credentials.ccache)
+        return try GSSDCEContext(
+            service: target.service, host: target.host, credential: credential, confidentiality: confidentiality)
     }
 
     func randomBytes(_ count: Int) -> [UInt8] {

@@ -38,9 +38,24 @@ struct Run: ParsableCommand {
 
             events_file (none): append every event as one JSON line.
 
-            Authentication to the witness service: NTLMSSP with the user, password and domain the \
-            kernel passes in REGISTER for NTLM mounts; the daemon keeps only the NT hash and drops it \
-            with the registration. Kerberos mounts (KRB_AUTH) are reported as unsupported.
+            krb5_service (cifs): Kerberos mounts authenticate to <krb5_service>@<server name>, the \
+            name Samba registers and Windows clients use.
+
+            krb5_principal (none): the daemon's own principal; none means the first in the keytab \
+            or the ccache's default.
+
+            krb5_client_keytab (none): a keytab MIT krb5 gets (and renews) the daemon's TGT from; \
+            the tickets then live in MEMORY:smb3-witnessd unless krb5_ccache says otherwise.
+
+            krb5_ccache (none): a credential cache to use instead (none: the default ccache).
+
+            Authentication to the witness service: for NTLM mounts, NTLMSSP with the user, password \
+            and domain the kernel passes in REGISTER; the daemon keeps only the NT hash and drops it \
+            with the registration. For Kerberos mounts the kernel passes only KRB_AUTH (no uid, no \
+            ccache), so the daemon authenticates as itself: krb5 (DCE/RPC auth type 16, DCE style, \
+            through GSS-API) with its own principal from krb5_client_keytab, or from krb5_ccache, or \
+            the default credentials. Typically that is the machine's principal; the witness server \
+            must accept it (Samba: realm and a keytab in smb.conf).
 
             After a daemon restart the registrations come back when the kernel re-sends REGISTER: on \
             each echo it sends, i.e. within one echo_interval (default 60 s) on an idle connection; \

@@ -16,6 +16,10 @@ struct WitnessConfigurationTests {
                 max_backoff = 10
                 control_socket = /run/w/control
                 events_file = /var/log/w.jsonl
+                krb5_service = host
+                krb5_principal = witnessd@TEST.LAN
+                krb5_client_keytab = /etc/smb3kit/witnessd.keytab
+                krb5_ccache = MEMORY:w
                 """)
         #expect(configuration.keepAliveTimeout == 30)
         #expect(configuration.interfacePolicy == .strict)
@@ -23,6 +27,12 @@ struct WitnessConfigurationTests {
         #expect(configuration.clientName == "labclient")
         #expect(configuration.connectTimeout == 5 && configuration.maximumBackoff == 10)
         #expect(configuration.controlSocket == "/run/w/control" && configuration.eventsFile == "/var/log/w.jsonl")
+        #expect(configuration.kerberosService == "host")
+        #expect(
+            configuration.kerberosCredentials
+                == KerberosClientCredentials(
+                    principal: "witnessd@TEST.LAN", clientKeytab: "/etc/smb3kit/witnessd.keytab", ccache: "MEMORY:w"))
+        #expect(WitnessConfiguration().kerberosService == "cifs")
     }
 
     @Test func rejectsTyposAndBadValues() throws {
@@ -32,6 +42,7 @@ struct WitnessConfigurationTests {
         #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "auth_level = none") }
         #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "connect_timeout = 0") }
         #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "just words") }
+        #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "krb5_service = cifs/x") }
         #expect(try WitnessConfiguration(parsing: "") == WitnessConfiguration())
     }
 }

@@ -16,6 +16,10 @@ final class RefusingPlatform: WitnessPlatform {
         throw Refused()
     }
     func notifyKernel(_ notify: SWNNotify) throws -> Int32 { 0 }
+    func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext {
+        connects.withLock { $0.append("krb5 \(target.service)@\(target.host)") }
+        throw Refused()
+    }
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 7, count: count) }
     func monotonicSeconds() -> Double { 0 }
     func fileTime() -> UInt64 { 0 }
@@ -75,19 +79,43 @@ struct WitnessRegistryTests {
         registry.shutdown(seconds: 2)
     }
 
-    @Test func kerberosAndAddressLiteralsAreReportedUnsupported() async throws {
+    @Test func addressLiteralsAreReportedUnsupported() async throws {
         let platform = RefusingPlatform()
         let sink = CollectingSink()
         let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: platform, sink: sink)
-        registry.handle(.register(Self.registration(id: 1, credentials: .kerberos)))
         registry.handle(.register(Self.registration(id: 2, net: "192.0.2.12")))
         let status = registry.statusJSON().rendered()
         #expect(status.contains(#""state":"unsupported""#))
-        #expect(status.contains("Kerberos"))
         #expect(status.contains("mounted by address"))
         try await Task.sleep(for: .milliseconds(50))
         #expect(platform.connects.withLock { $0.isEmpty })
-        #expect(registry.metricsText().contains(#"smb3_witnessd_registrations{state="unsupported"} 2"#))
+        #expect(registry.metricsText().contains(#"smb3_witnessd_registrations{state="unsupported"} 1"#))
+    }
+
+    /// KRB_AUTH carries no identity: the worker authenticates with krb5 to
+    /// `<krb5_service>@<net name>` with the configured credentials, at the configured level.
+    @Test func kerberosMountsUseTheDaemonsOwnIdentity() throws {
+        var configuration = WitnessConfiguration()
+        configuration.kerberosService = "host"
+        configuration.authLevel = .integrity
+        configuration.kerberosCredentials = KerberosClientCredentials(principal: "w@TEST.LAN", clientKeytab: "/k")
+        let registry = WitnessRegistry(configuration: configuration, clientName: "c", platform: RefusingPlatform(), sink: CollectingSink())
+        registry.handle(.register(Self.registration(id: 1, credentials: .kerberos)))
+        let status = registry.statusJSON().rendered()
+        #expect(status.contains(#""authentication":"krb5""#))
+        #expect(!status.contains(#""state":"unsupported""#))
+        registry.shutdown(seconds: 2)
+
+        let worker = RegistrationWorker(
+            registration: Self.registration(credentials: .kerberos), credentials: .kerberos, configuration: configuration,
+            clientName: "c", platform: RefusingPlatform(), onEvent: { _ in })
+        let authentication = try worker.authentication()
+        guard case .kerberos(let target) = authentication.method else {
+            Issue.record("expected krb5, got \(authentication.method)")
+            return
+        }
+        #expect(target == KerberosTarget(service: "host", host: "witnesslab", credentials: configuration.kerberosCredentials))
+        #expect(authentication.level == .integrity)
     }
 
     @Test func noPasswordInStatusOrEvents() async throws {
@@ -135,7 +163,7 @@ struct WitnessRegistryRepeatTests {
     @Test func anUnsupportedRegistrationIsReportedOnce() async throws {
         let sink = CollectingSink()
         let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: sink)
-        for _ in 0..<3 { registry.handle(.register(WitnessRegistryTests.registration(credentials: .kerberos))) }
+        for _ in 0..<3 { registry.handle(.register(WitnessRegistryTests.registration(net: "192.0.2.12"))) }
         #expect(sink.kinds() == [.registrationFailed])
         #expect(registry.statusJSON().rendered().contains(#""kernelRepeats":2"#))
     }
