@@ -20,6 +20,7 @@
 #                          addresses from lo.
 #   witness_server_dump    ctdb/Samba state and log tails into the full log (also part of
 #                          lab_debug_dump, so every fail and the watchdog print it).
+#   WITNESS_SMB_GLOBAL_EXTRA  extra [global] lines for smb.conf (witness-krb5: realm and keytab).
 #   witness_module_load    loads the witness-enabled cifs.ko ($LAB_WITNESS_KO) instead of the
 #                          stock one: file present, vermagic = running kernel, dependencies from
 #                          the stock tree, stock cifs not loaded, insmod ok; fails otherwise.
@@ -216,6 +217,7 @@ CONF
 	disable netbios = yes
 	log file = /var/log/samba/log.%m
 	log level = ${WITNESS_LOG_LEVEL:-1}
+${WITNESS_SMB_GLOBAL_EXTRA:-}
 [$WITNESS_SHARE]
 	path = $WITNESS_SHARE_PATH
 	read only = no
