@@ -4,6 +4,7 @@
 #
 #   lab/run.sh [--kernel 6.12|6.1|all] [--timeout SECONDS] [SCENARIO...]
 #
+# LAB_GUEST_ENV="NAME=VALUE ..." passes variables to the scenario (NAME upper case, no spaces).
 # SCENARIO is a file name under lab/scenarios/ without .sh; default:
 #   ntlm-multichannel kerberos-mount witness-module
 # The project's binaries are taken from $SMB3KIT_BIN (default <repo>/.build/release); the
@@ -30,6 +31,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$kernels" = all ] && kernels=$LAB_KERNELS
+guest_env=()
+for kv in ${LAB_GUEST_ENV:-}; do
+  [[ "$kv" =~ ^[A-Z][A-Z0-9_]*=[^[:space:]]*$ ]] || lab_die "LAB_GUEST_ENV: '$kv' is not NAME=VALUE"
+  guest_env+=("smb3kit.env.$kv")
+done
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(ntlm-multichannel kerberos-mount witness-module)
 for s in "${scenarios[@]}"; do
   [ -x "$LAB_DIR/scenarios/$s.sh" ] || lab_die "no scenario '$s' (have: $(find "$LAB_DIR/scenarios" -name "*.sh" -printf "%f\n" | sed "s/\.sh$//" | sort | tr "\n" " "))"
@@ -55,11 +61,11 @@ for k in $kernels; do
     # The witness scenarios start ctdb, smbd and samba-dcerpcd (30-90 s under TCG) and then
     # drive seven failover steps: give them room on a loaded machine unless told otherwise.
     s_secs=$secs
-    case "$s" in witness-server|witness-failover|demo) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
+    case "$s" in witness-server|witness-failover|witness-krb5|demo) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
     lab_log "== $s on $k (timeout ${s_secs}s, log $log)"
     t=$SECONDS
     rc=0
-    lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$s_secs" || rc=$?
+    lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$s_secs" "${guest_env[@]}" || rc=$?
     # TCG occasionally panics while booting (seen: an int3 oops in sched_clock_cpu at 1.4 s,
     # before userspace). The scenario never ran then, so boot it once more; a panic after the
     # guest script started is a result and is not retried.
@@ -67,7 +73,7 @@ for k in $kernels; do
       lab_log "$s@$k: the guest kernel panicked before the scenario started; booting again"
       mv "$log" "$log.panic"
       rc=0
-      lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$s_secs" || rc=$?
+      lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$s_secs" "${guest_env[@]}" || rc=$?
     fi
     dt=$((SECONDS - t))
     ln -sfn "$(basename "$log")" "$LAB_OUT/$s-$k.log"

@@ -30,6 +30,8 @@ for _a in "${_args[@]}"; do
     smb3kit.witness=*) LAB_WITNESS_KO=${_a#*=} ;;
     smb3kit.bin=*) SMB3KIT_BIN=${_a#*=} ;;
     smb3kit.watchdog=*) LAB_WATCHDOG=${_a#*=} ;;
+    # LAB_GUEST_ENV on the host (run.sh): NAME=VALUE for the scenario, e.g. benchmark sizes.
+    smb3kit.env.[A-Z]*=*) _kv=${_a#smb3kit.env.}; export "${_kv%%=*}=${_kv#*=}" ;;
   esac
 done
 : "${LAB_REPO:?smb3kit.repo= missing}" "${LAB_KDIR:?smb3kit.kdir= missing}"

@@ -30,7 +30,7 @@ EOF
 }
 
 # samba_setup "<interfaces line>" [krb5]: writes smb.conf, adds the users to passdb and
-# starts smbd. The interfaces line is the value of "interfaces =", e.g. with per-interface
+# starts smbd (in network namespace $LAB_SMBD_NETNS if set). The interfaces line is the value of "interfaces =", e.g. with per-interface
 # speed/capability for multichannel (smb.conf(5): "interfaces").
 samba_setup() {
   local ifaces=$1 krb5=${2:-} krb5_conf=
@@ -59,9 +59,12 @@ EOF
   users_setup
   printf '%s\n%s\n' "$LAB_NTLM_PW" "$LAB_NTLM_PW" | smbpasswd -s -a "$LAB_USER" >/dev/null \
     || fail "smbpasswd -a $LAB_USER failed"
-  smbd -D || fail "smbd did not start"
-  wait_for 60 sh -c 'ss -Hltn "sport = :445" | grep -q .' || fail "smbd is not listening on 445 after 60s"
-  step "smbd listening: $(ss -Hltn 'sport = :445' | awk '{print $4}' | tr '\n' ' ')"
+  # LAB_SMBD_NETNS: run smbd in that network namespace (bench-copy puts the wire between).
+  local in_ns=()
+  [ -n "${LAB_SMBD_NETNS:-}" ] && in_ns=(ip netns exec "$LAB_SMBD_NETNS")
+  "${in_ns[@]}" smbd -D || fail "smbd did not start"
+  wait_for 60 "${in_ns[@]}" sh -c 'ss -Hltn "sport = :445" | grep -q .' || fail "smbd is not listening on 445 after 60s"
+  step "smbd listening: $("${in_ns[@]}" ss -Hltn 'sport = :445' | awk '{print $4}' | tr '\n' ' ')"
 }
 
 # An MIT KDC for TEST.LAN with alice and the keytab'd cifs/smb.test.lan (lab-recipe.md §7).
