@@ -264,6 +264,8 @@ final class RegistrationWorker: Sendable {
             status = try? client.unregister(handle, timeoutSeconds: 5)
             client.connection.close()
         }
+        // The NT hash is a password equivalent: zero it once UnRegister no longer needs it.
+        if case .ntlm(let ntlm) = credentials { ntlm.ntHash.wipe() }
         return status
     }
 

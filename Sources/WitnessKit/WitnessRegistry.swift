@@ -51,6 +51,9 @@ public final class WitnessRegistry: Sendable {
     }
 
     private func register(_ registration: SWNRegistration) {
+        // The kernel's plaintext password is needed only to derive the NT hash below, and every
+        // echo interval brings it again: zero it whatever happens to this REGISTER.
+        defer { if case .ntlm(_, let password, _) = registration.credentials { password.wipe() } }
         let (existing, configuration) = state.withLock { ($0.workers[registration.id], $0.configuration) }
         if let existing {
             let old = existing.registration
@@ -68,7 +71,7 @@ public final class WitnessRegistry: Sendable {
         var unsupported: String?
         switch registration.credentials {
         case .ntlm(let user, let password, let domain):
-            // Only the NT hash is kept; the kernel's plaintext copy dies with this message.
+            // Only the NT hash is kept.
             credentials = .ntlm(
                 NTLMCredentials(
                     userName: user, domainName: domain, password: String(decoding: password.bytes, as: UTF8.self)))

@@ -118,6 +118,26 @@ struct WitnessRegistryTests {
         #expect(authentication.level == .integrity)
     }
 
+    /// The REGISTER's plaintext password is zeroed once the hash exists (repeats too), and the
+    /// worker's NT hash when it stops.
+    @Test func passwordAndHashAreWiped() throws {
+        let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: CollectingSink())
+        let first = Secret(Array("pw".utf8))
+        let repeated = Secret(Array("pw".utf8))
+        registry.handle(.register(Self.registration(id: 1, credentials: .ntlm(user: "u", password: first, domain: ""))))
+        registry.handle(.register(Self.registration(id: 1, credentials: .ntlm(user: "u", password: repeated, domain: ""))))
+        #expect(first.count == 0 && repeated.count == 0)
+        registry.shutdown(seconds: 2)
+
+        let ntlm = NTLMCredentials(userName: "u", domainName: "", password: "pw")
+        let worker = RegistrationWorker(
+            registration: Self.registration(), credentials: .ntlm(ntlm), configuration: WitnessConfiguration(),
+            clientName: "c", platform: RefusingPlatform(), onEvent: { _ in })
+        #expect(ntlm.ntHash.count == 16)
+        _ = worker.stop()
+        #expect(ntlm.ntHash.count == 0)
+    }
+
     @Test func noPasswordInStatusOrEvents() async throws {
         let sink = CollectingSink()
         let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: sink)

@@ -1,11 +1,34 @@
+import Synchronization
+
 /// Bytes that must never reach a log: session keys, tickets, passwords.
-/// Printing one shows only its length.
+/// Printing one shows only its length. Copies of a Secret share one storage, so `wipe()`
+/// through any of them zeroes the bytes for all (the witness daemon wipes a mount's NT hash
+/// on UNREGISTER); a wiped Secret reads as an empty one.
 public struct Secret: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    public let bytes: [UInt8]
+    private final class Storage: Sendable {
+        let bytes: Mutex<[UInt8]>
+        init(_ bytes: [UInt8]) { self.bytes = Mutex(bytes) }
+    }
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    private let storage: Storage
 
-    public var count: Int { bytes.count }
-    public var description: String { "<redacted \(bytes.count) bytes>" }
+    public init(_ bytes: [UInt8]) { storage = Storage(bytes) }
+
+    public var bytes: [UInt8] { storage.bytes.withLock { $0 } }
+    public var count: Int { storage.bytes.withLock { $0.count } }
+
+    /// Overwrites the bytes with zeros in place, then forgets them. A copy obtained from
+    /// `bytes` earlier and still alive keeps its own buffer: callers hold those briefly.
+    public func wipe() {
+        storage.bytes.withLock { bytes in
+            bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            bytes.removeAll()
+        }
+    }
+
+    public static func == (lhs: Secret, rhs: Secret) -> Bool { lhs.bytes == rhs.bytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
+
+    public var description: String { "<redacted \(count) bytes>" }
     public var debugDescription: String { description }
 }
