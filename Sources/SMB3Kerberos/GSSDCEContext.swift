@@ -34,12 +34,13 @@ public final class GSSCredential: @unchecked Sendable {
         var elements = zip(keys, values).map { gss_key_value_element_desc(key: $0, value: $1) }
         var acquired: gss_cred_id_t?
         let major = elements.withUnsafeMutableBufferPointer { elementBuffer in
-            var storeSet = gss_key_value_set_desc(count: OM_uint32(elementBuffer.count), elements: elementBuffer.baseAddress)
+            var storeSet = gss_key_value_set_desc(
+                count: OM_uint32(elementBuffer.count), elements: elementBuffer.baseAddress)
             var mech = smb3_gss_mech_krb5().pointee
             return withUnsafeMutablePointer(to: &mech) { mechPointer in
                 var mechs = gss_OID_set_desc(count: 1, elements: mechPointer)
                 return gss_acquire_cred_from(
-                    &minor, name, 0xffff_ffff  /* GSS_C_INDEFINITE */, &mechs, gss_cred_usage_t(GSS_C_INITIATE), &storeSet,
+                    &minor, name, gssIndefinite, &mechs, gss_cred_usage_t(GSS_C_INITIATE), &storeSet,
                     &acquired, nil, nil)
             }
         }
@@ -122,8 +123,9 @@ public final class GSSDCEContext: @unchecked Sendable {
             // A context without the protection we asked for would silently weaken the level.
             let needed = requestedFlags & OM_uint32(GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)
             guard returnedFlags & needed == needed else {
-                throw GSSError(function: "gss_init_sec_context", major: major, minor: 0,
-                               message: "the context lacks the requested integrity/confidentiality")
+                throw GSSError(
+                    function: "gss_init_sec_context", major: major, minor: 0,
+                    message: "the context lacks the requested integrity/confidentiality")
             }
             isEstablished = true
         }
@@ -134,11 +136,14 @@ public final class GSSDCEContext: @unchecked Sendable {
     public func wrapTokenSize(dataLength: Int) throws(GSSError) -> Int {
         var minor: OM_uint32 = 0
         var iov = [
-            gss_iov_buffer_desc(type: OM_uint32(GSS_IOV_BUFFER_TYPE_HEADER), buffer: gss_buffer_desc(length: 0, value: nil)),
-            gss_iov_buffer_desc(type: OM_uint32(GSS_IOV_BUFFER_TYPE_DATA), buffer: gss_buffer_desc(length: dataLength, value: nil)),
+            gss_iov_buffer_desc(
+                type: OM_uint32(GSS_IOV_BUFFER_TYPE_HEADER), buffer: gss_buffer_desc(length: 0, value: nil)),
+            gss_iov_buffer_desc(
+                type: OM_uint32(GSS_IOV_BUFFER_TYPE_DATA), buffer: gss_buffer_desc(length: dataLength, value: nil)),
         ]
         let major = iov.withUnsafeMutableBufferPointer { buffers in
-            gss_wrap_iov_length(&minor, context, 1, gss_qop_t(GSS_C_QOP_DEFAULT), nil, buffers.baseAddress, Int32(buffers.count))
+            gss_wrap_iov_length(
+                &minor, context, 1, gss_qop_t(GSS_C_QOP_DEFAULT), nil, buffers.baseAddress, Int32(buffers.count))
         }
         guard smb3_gss_error(major) == 0 else { throw GSSError("gss_wrap_iov_length", major, minor) }
         return iov[0].buffer.length
@@ -148,11 +153,14 @@ public final class GSSDCEContext: @unchecked Sendable {
     public func micTokenSize() throws(GSSError) -> Int {
         var minor: OM_uint32 = 0
         var iov = [
-            gss_iov_buffer_desc(type: OM_uint32(GSS_IOV_BUFFER_TYPE_DATA), buffer: gss_buffer_desc(length: 0, value: nil)),
-            gss_iov_buffer_desc(type: OM_uint32(GSS_IOV_BUFFER_TYPE_MIC_TOKEN), buffer: gss_buffer_desc(length: 0, value: nil)),
+            gss_iov_buffer_desc(
+                type: OM_uint32(GSS_IOV_BUFFER_TYPE_DATA), buffer: gss_buffer_desc(length: 0, value: nil)),
+            gss_iov_buffer_desc(
+                type: OM_uint32(GSS_IOV_BUFFER_TYPE_MIC_TOKEN), buffer: gss_buffer_desc(length: 0, value: nil)),
         ]
         let major = iov.withUnsafeMutableBufferPointer { buffers in
-            gss_get_mic_iov_length(&minor, context, gss_qop_t(GSS_C_QOP_DEFAULT), buffers.baseAddress, Int32(buffers.count))
+            gss_get_mic_iov_length(
+                &minor, context, gss_qop_t(GSS_C_QOP_DEFAULT), buffers.baseAddress, Int32(buffers.count))
         }
         guard smb3_gss_error(major) == 0 else { throw GSSError("gss_get_mic_iov_length", major, minor) }
         return iov[1].buffer.length
@@ -160,7 +168,9 @@ public final class GSSDCEContext: @unchecked Sendable {
 
     /// Seals `pdu[data]` in place; with `signed`, the bytes of `signed` around `data` are
     /// covered by the checksum too (DCE/RPC header signing). Returns the header token.
-    public func wrap(_ pdu: inout [UInt8], data: Range<Int>, signed: Range<Int>?, tokenSize: Int) throws(GSSError) -> [UInt8] {
+    public func wrap(_ pdu: inout [UInt8], data: Range<Int>, signed: Range<Int>?, tokenSize: Int) throws(GSSError)
+        -> [UInt8]
+    {
         var token = [UInt8](repeating: 0, count: tokenSize)
         var minor: OM_uint32 = 0
         var sealed: Int32 = 0
@@ -168,7 +178,9 @@ public final class GSSDCEContext: @unchecked Sendable {
             token.withUnsafeMutableBytes { tokenBytes in
                 var iov = Self.iovecs(pdu: pduBytes, data: data, signed: signed, header: tokenBytes)
                 return iov.withUnsafeMutableBufferPointer { buffers in
-                    gss_wrap_iov(&minor, context, 1, gss_qop_t(GSS_C_QOP_DEFAULT), &sealed, buffers.baseAddress, Int32(buffers.count))
+                    gss_wrap_iov(
+                        &minor, context, 1, gss_qop_t(GSS_C_QOP_DEFAULT), &sealed, buffers.baseAddress,
+                        Int32(buffers.count))
                 }
             }
         }
@@ -235,21 +247,27 @@ public final class GSSDCEContext: @unchecked Sendable {
         // MIT treats the call as integrity-only and silently does not seal.
         func buffer(_ type: Int32, _ range: Range<Int>) -> gss_iov_buffer_desc {
             guard !range.isEmpty || type == GSS_IOV_BUFFER_TYPE_DATA, let base = pdu.baseAddress else {
-                return gss_iov_buffer_desc(type: OM_uint32(GSS_IOV_BUFFER_TYPE_EMPTY), buffer: gss_buffer_desc(length: 0, value: nil))
+                return gss_iov_buffer_desc(
+                    type: OM_uint32(GSS_IOV_BUFFER_TYPE_EMPTY), buffer: gss_buffer_desc(length: 0, value: nil))
             }
-            return gss_iov_buffer_desc(type: OM_uint32(type), buffer: gss_buffer_desc(length: range.count, value: base + range.lowerBound))
+            return gss_iov_buffer_desc(
+                type: OM_uint32(type), buffer: gss_buffer_desc(length: range.count, value: base + range.lowerBound))
         }
         let before = signed.map { $0.lowerBound..<data.lowerBound } ?? 0..<0
         let after = signed.map { data.upperBound..<$0.upperBound } ?? 0..<0
         return [
             gss_iov_buffer_desc(
-                type: OM_uint32(GSS_IOV_BUFFER_TYPE_HEADER), buffer: gss_buffer_desc(length: header.count, value: header.baseAddress)),
+                type: OM_uint32(GSS_IOV_BUFFER_TYPE_HEADER),
+                buffer: gss_buffer_desc(length: header.count, value: header.baseAddress)),
             buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, before),
             buffer(GSS_IOV_BUFFER_TYPE_DATA, data),
             buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, after),
         ]
     }
 }
+
+/// GSS_C_INDEFINITE, a cast macro Swift does not import.
+private let gssIndefinite: OM_uint32 = 0xffff_ffff
 
 private func releaseName(_ name: inout gss_name_t?) {
     var minor: OM_uint32 = 0

@@ -75,7 +75,8 @@ protocol RPCSecurityContext: Sendable {
     mutating func bindToken(platform: some WitnessPlatform) throws -> [UInt8]
     /// The bind_ack's token in, the auth3 token out. `headerSigning`: the server echoed
     /// PFC_SUPPORT_HEADER_SIGN.
-    mutating func auth3Token(bindAckToken: [UInt8], headerSigning: Bool, platform: some WitnessPlatform) throws -> [UInt8]
+    mutating func auth3Token(bindAckToken: [UInt8], headerSigning: Bool, platform: some WitnessPlatform) throws
+        -> [UInt8]
     func authValueSize(dataLength: Int) throws -> Int
     mutating func protect(_ pdu: inout [UInt8], dataRange: Range<Int>) throws
     mutating func unprotect(_ pdu: inout [UInt8], dataRange: Range<Int>, authLength: Int) throws
@@ -100,7 +101,9 @@ struct NTLMRPCSecurity: RPCSecurityContext {
     mutating func bindToken(platform: some WitnessPlatform) throws -> [UInt8] { context.negotiate() }
 
     /// NTLM always signs the whole PDU (MS-RPCE 2.2.2.11), header signing or not.
-    mutating func auth3Token(bindAckToken challenge: [UInt8], headerSigning: Bool, platform: some WitnessPlatform) throws -> [UInt8] {
+    mutating func auth3Token(bindAckToken challenge: [UInt8], headerSigning: Bool, platform: some WitnessPlatform)
+        throws -> [UInt8]
+    {
         guard !challenge.isEmpty else { throw DCERPCError.unexpectedPacket("bind_ack without an NTLMSSP challenge") }
         let message = try context.authenticate(
             challenge: challenge, credentials: credentials, clientChallenge: platform.randomBytes(8),
@@ -170,7 +173,9 @@ struct KerberosRPCSecurity: RPCSecurityContext {
         return token
     }
 
-    mutating func auth3Token(bindAckToken: [UInt8], headerSigning: Bool, platform: some WitnessPlatform) throws -> [UInt8] {
+    mutating func auth3Token(bindAckToken: [UInt8], headerSigning: Bool, platform: some WitnessPlatform) throws
+        -> [UInt8]
+    {
         guard !bindAckToken.isEmpty else { throw DCERPCError.unexpectedPacket("bind_ack without a krb5 AP-REP") }
         let token = try context.step(bindAckToken)
         guard context.isEstablished, !token.isEmpty else {
@@ -190,7 +195,8 @@ struct KerberosRPCSecurity: RPCSecurityContext {
         guard signedEnd >= dataRange.upperBound else { throw DCERPCError.badAuthLength(size) }
         let token: [UInt8]
         if level == .privacy {
-            token = try context.wrap(&pdu, data: dataRange, signed: headerSigning ? 0..<signedEnd : nil, tokenSize: size)
+            token = try context.wrap(
+                &pdu, data: dataRange, signed: headerSigning ? 0..<signedEnd : nil, tokenSize: size)
         } else {
             token = try context.mic(headerSigning ? Array(pdu[..<signedEnd]) : Array(pdu[dataRange]))
         }

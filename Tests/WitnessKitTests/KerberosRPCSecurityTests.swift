@@ -7,7 +7,11 @@ import Testing
 /// A stand-in for the GSS-API krb5 context: three legs, "sealing" by XOR and a token that is
 /// a checksum of what it covers, so tests can see exactly which bytes were sealed and signed.
 final class FakeKerberosContext: KerberosRPCContext {
-    struct Calls { var steps: [[UInt8]?] = []; var signed: [Range<Int>?] = []; var micInputs: [[UInt8]] = [] }
+    struct Calls {
+        var steps: [[UInt8]?] = []
+        var signed: [Range<Int>?] = []
+        var micInputs: [[UInt8]] = []
+    }
     let calls = Mutex(Calls())
     let established = Mutex(false)
     let completeAfterFirstLeg: Bool
@@ -116,7 +120,9 @@ struct KerberosRPCSecurityTests {
         #expect(context.calls.withLock { $0.signed } == [0..<signedEnd])
         #expect(Array(pdu[..<24]) == Array(plain[..<24]))  // the header stays readable
         #expect(Array(pdu[data]) != Array(plain[data]))
-        #expect(Array(pdu[signedEnd...]) == FakeKerberosContext.checksum(plain[..<signedEnd], size: FakeKerberosContext.wrapSize))
+        #expect(
+            Array(pdu[signedEnd...])
+                == FakeKerberosContext.checksum(plain[..<signedEnd], size: FakeKerberosContext.wrapSize))
         #expect(pdu.count == plain.count)
 
         try security.unprotect(&pdu, dataRange: data, authLength: FakeKerberosContext.wrapSize)
@@ -125,7 +131,9 @@ struct KerberosRPCSecurityTests {
         // A flipped header byte (covered only with header signing) fails verification.
         try security.protect(&pdu, dataRange: data)
         pdu[4] ^= 1
-        #expect(throws: DCERPCError.self) { try security.unprotect(&pdu, dataRange: data, authLength: FakeKerberosContext.wrapSize) }
+        #expect(throws: DCERPCError.self) {
+            try security.unprotect(&pdu, dataRange: data, authLength: FakeKerberosContext.wrapSize)
+        }
     }
 
     @Test func withoutHeaderSigningOnlyTheDataIsCovered() throws {
@@ -141,7 +149,8 @@ struct KerberosRPCSecurityTests {
         var security = KerberosRPCSecurity(context: context, level: .integrity)
         security.headerSigning = true
         #expect(try security.authValueSize(dataLength: 1000) == FakeKerberosContext.micSize)
-        var (pdu, data) = Self.request(stub: Array(repeating: 0xAB, count: 40), authSize: FakeKerberosContext.micSize, level: .integrity)
+        var (pdu, data) = Self.request(
+            stub: Array(repeating: 0xAB, count: 40), authSize: FakeKerberosContext.micSize, level: .integrity)
         let plain = pdu
         try security.protect(&pdu, dataRange: data)
         let signedEnd = pdu.count - FakeKerberosContext.micSize
@@ -149,7 +158,9 @@ struct KerberosRPCSecurityTests {
         #expect(Array(pdu[..<signedEnd]) == Array(plain[..<signedEnd]))  // integrity leaves the stub in clear
         try security.unprotect(&pdu, dataRange: data, authLength: FakeKerberosContext.micSize)
         pdu[30] ^= 0xFF
-        #expect(throws: DCERPCError.self) { try security.unprotect(&pdu, dataRange: data, authLength: FakeKerberosContext.micSize) }
+        #expect(throws: DCERPCError.self) {
+            try security.unprotect(&pdu, dataRange: data, authLength: FakeKerberosContext.micSize)
+        }
     }
 
     @Test func anAuthValueOverlappingTheStubIsRefused() throws {
