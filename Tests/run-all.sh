@@ -53,7 +53,7 @@ run_lab() {  # run_lab KERNEL SCENARIO...
 }
 : > "$lab_log"
 # 6.12 is the default kernel; every scenario runs there.
-run_lab 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container \
+run_lab 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container upcall-gssproxy \
   ioctl-copy ioctl-snapshots ioctl-admin ifaces-report ifaces-watch witness-server witness-failover witness-krb5
 lab612=$?
 # 6.1 differs in DebugData's format and in key descriptions (no upcall_target=, an empty host=
