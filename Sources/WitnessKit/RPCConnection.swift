@@ -3,9 +3,9 @@ import SMB3Protocol
 import Synchronization
 
 /// One DCE/RPC association over a byte stream: bind (with NTLMSSP or krb5 at integrity or
-/// privacy, or unauthenticated for the endpoint mapper), then calls. Binds with PFC_CONC_MPX so a second
-/// call (UnRegister) can go out while one (AsyncNotify) is pending; a reader thread routes
-/// responses by call id and reassembles fragments.
+/// privacy, or unauthenticated for the endpoint mapper), then calls. Binds with PFC_CONC_MPX so
+/// a second call (UnRegister) can go out while one (AsyncNotify) is pending; a reader thread
+/// routes responses by call id and reassembles fragments.
 public final class RPCConnection: Sendable {
     public let peer: String
     private let stream: any RPCByteStream

@@ -203,7 +203,7 @@ final class RegistrationWorker: Sendable {
         }
     }
 
-    private func forward(_ notification: WitnessNotification, receivedAt: Double, witness: String) {
+    func forward(_ notification: WitnessNotification, receivedAt: Double, witness: String) {
         for message in notification.messages {
             var report = event(.resourceChange, witness: witness)
             report.oldAddress = registration.address.addressText
@@ -243,10 +243,27 @@ final class RegistrationWorker: Sendable {
                     report.detail = "NOTIFY failed: \(error)"
                 }
                 report.latencyMilliseconds = (platform.monotonicSeconds() - receivedAt) * 1000
+                if report.kernelResult == 0, configuration.abortConnections, Self.makesTheKernelReconnect(notify) {
+                    do {
+                        report.abortedConnections = try platform.abortKernelConnections(to: registration.address)
+                    } catch {
+                        report.detail = "could not abort the kernel's connections to \(registration.address.addressText): \(error)"
+                    }
+                }
             }
             let recorded = report
             state.withLock { $0.snapshot.lastEvent = recorded }
             onEvent(recorded)
+        }
+    }
+
+    /// The notifications after which cifs.ko marks the connection for reconnect (cifs_swn.c):
+    /// a move, or the resource going UNAVAILABLE.
+    static func makesTheKernelReconnect(_ notify: SWNNotify.Kind) -> Bool {
+        switch notify {
+        case .clientMove: true
+        case .resourceChange(_, let state): state == SWNResourceState.unavailable.rawValue
+        default: false
         }
     }
 

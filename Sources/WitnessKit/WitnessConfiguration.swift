@@ -17,6 +17,10 @@ public struct WitnessConfiguration: Sendable, Equatable {
     public var controlSocket = "/run/smb3-witnessd/control"
     /// JSON lines of every event, appended; empty means none.
     public var eventsFile = ""
+    /// After the kernel accepted a CLIENT_MOVE or an UNAVAILABLE RESOURCE_CHANGE, abort its TCP
+    /// connections to the old address: cifs.ko otherwise acts only when its 7 s receive
+    /// timeout expires or data arrives.
+    public var abortConnections = true
     /// Kerberos mounts: the service of the witness server's name (`<service>@<net name>`).
     public var kerberosService = "cifs"
     /// Kerberos mounts: who the daemon is (krb5_principal, krb5_client_keytab, krb5_ccache).
@@ -68,6 +72,12 @@ public struct WitnessConfiguration: Sendable, Equatable {
             case "max_backoff": maximumBackoff = Double(try number(1...3600) as Int)
             case "control_socket": controlSocket = value
             case "events_file": eventsFile = value
+            case "abort_connections":
+                switch value {
+                case "yes", "true", "1": abortConnections = true
+                case "no", "false", "0": abortConnections = false
+                default: throw ParseError(line: lineNumber, message: "abort_connections must be yes or no")
+                }
             case "krb5_service":
                 guard !value.isEmpty, !value.contains("@"), !value.contains("/") else {
                     throw ParseError(line: lineNumber, message: "krb5_service must be a bare service name such as cifs")

@@ -31,6 +31,9 @@ public struct WitnessEvent: Sendable {
     public var kernelResult: Int32?
     /// From the moment the AsyncNotify reply was complete to the kernel's ack, in ms.
     public var latencyMilliseconds: Double?
+    /// The kernel's TCP connections to the old address the daemon aborted so that cifs.ko
+    /// reconnects at once (abort_connections); nil when it did not try.
+    public var abortedConnections: Int?
     public var detail: String?
 
     public var isFailover: Bool {
@@ -54,6 +57,7 @@ public struct WitnessEvent: Sendable {
                 ("forwarded", .bool(forwarded)),
                 ("kernelResult", kernelResult.map { .int(Int64($0)) } ?? .null),
                 ("latencyMs", latencyMilliseconds.map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
+                ("abortedConnections", abortedConnections.map { .int(Int64($0)) } ?? .null),
             ]
         }
         if let detail { fields.append(("detail", .string(detail))) }
@@ -74,6 +78,7 @@ public struct WitnessEvent: Sendable {
         if isFailover { fields.append(("WITNESS_FORWARDED", forwarded ? "1" : "0")) }
         if let kernelResult { fields.append(("WITNESS_KERNEL_RESULT", String(kernelResult))) }
         if let latencyMilliseconds { fields.append(("WITNESS_LATENCY_MS", formatMilliseconds(latencyMilliseconds))) }
+        if let abortedConnections { fields.append(("WITNESS_ABORTED_CONNECTIONS", String(abortedConnections))) }
         return fields
     }
 
@@ -93,6 +98,9 @@ public struct WitnessEvent: Sendable {
             if forwarded {
                 text += kernelResult == 0 ? ", forwarded to the kernel" : ", kernel refused it (\(kernelResult ?? 0))"
                 if let latencyMilliseconds { text += " in \(formatMilliseconds(latencyMilliseconds)) ms" }
+                if let abortedConnections, abortedConnections > 0 {
+                    text += "; aborted \(abortedConnections) connection(s) to \(oldAddress ?? serverAddress) so it reconnects now"
+                }
             } else {
                 text += ", reported only (cifs.ko ignores this type)"
             }

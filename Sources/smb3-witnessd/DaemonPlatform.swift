@@ -27,6 +27,10 @@ final class DaemonPlatform: WitnessPlatform {
         return try sockets.sendRequest { sequence in notify.encoded(familyID: family, sequence: sequence) }
     }
 
+    func abortKernelConnections(to address: SWNSocketAddress) throws -> Int {
+        try KernelConnections.abort(to: address.host, port: address.port)
+    }
+
     /// With a client keytab and no ccache, tickets go to a private in-memory ccache rather than
     /// root's default one, which belongs to whoever logs in as root.
     static let keytabCCache = "MEMORY:smb3-witnessd"

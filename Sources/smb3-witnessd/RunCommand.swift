@@ -38,6 +38,12 @@ struct Run: ParsableCommand {
 
             events_file (none): append every event as one JSON line.
 
+            abort_connections (yes): after the kernel accepted a CLIENT_MOVE or an UNAVAILABLE \
+            RESOURCE_CHANGE, abort its TCP connections to the old address (SOCK_DESTROY, as ss -K \
+            does) so that cifs.ko reconnects at once; otherwise it notices only when its 7 s \
+            receive timeout expires or data arrives. Other mounts' connections to that address \
+            reconnect too.
+
             krb5_service (cifs): Kerberos mounts authenticate to <krb5_service>@<server name>, the \
             name Samba registers and Windows clients use.
 

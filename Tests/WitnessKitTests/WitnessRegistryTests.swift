@@ -16,6 +16,7 @@ final class RefusingPlatform: WitnessPlatform {
         throw Refused()
     }
     func notifyKernel(_ notify: SWNNotify) throws -> Int32 { 0 }
+    func abortKernelConnections(to address: SWNSocketAddress) throws -> Int { 0 }
     func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext {
         connects.withLock { $0.append("krb5 \(target.service)@\(target.host)") }
         throw Refused()

@@ -67,6 +67,10 @@ check_client_move() {
   info "event: $ev"
   [ "$(json_field "$ev" forwarded)" = True ] || wfail "CLIENT_MOVE was not forwarded"
   [ "$(json_field "$ev" kernelResult)" = 0 ] || wfail "the kernel refused CLIENT_MOVE: $ev"
+  # abort_connections (default yes): the kernel's socket to the old address was destroyed, so
+  # cifs.ko reconnects now instead of after its 7 s receive timeout.
+  [ "$(json_field "$ev" abortedConnections)" -ge 1 ] 2>/dev/null \
+    || wfail "the daemon aborted none of the kernel's connections to the old address: $ev"
   wait_for 60 sh -c "ss -Htn state established 'dport = :445' | grep -q '$WITNESS_NODE_IP:445'" \
     || wfail "the SMB connection did not move to $WITNESS_NODE_IP: $(server_conn)"
   info "SMB connection after: $(server_conn) ($(_witness_since "$t0")s after net witness client-move)"

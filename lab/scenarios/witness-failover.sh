@@ -87,6 +87,7 @@ ev=$(last_event resource-change)
 info "event: $ev"
 [ "$(json_field "$ev" forwarded)" = True ] && [ "$(json_field "$ev" kernelResult)" = 0 ] || wfail "RESOURCE_CHANGE not accepted by the kernel: $ev"
 [ "$(json_field "$ev" resourceName)" = lab-resource ] && [ "$(json_field "$ev" state)" = unavailable ] || wfail "RESOURCE_CHANGE decoded wrongly: $ev"
+[ "$(json_field "$ev" abortedConnections)" -ge 1 ] 2>/dev/null || wfail "UNAVAILABLE did not abort the kernel's connection: $ev"
 wait_for 60 sh -c "! grep -m1 -q '$inst_before\$' /proc/fs/cifs/DebugData" \
   || warn "DebugData instance did not change after RESOURCE_CHANGE ($inst_before)"
 info "reconnect: $inst_before -> $(grep -m1 -o 'Instance: [0-9]*' /proc/fs/cifs/DebugData)"
