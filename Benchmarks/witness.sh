@@ -14,20 +14,24 @@ bash lab/run.sh --kernel "$kernel" --timeout 2400 bench-witness >/dev/null \
 log=$(ls -t lab/out/bench-witness-"$kernel"-*.log | head -n1)
 python3 - "$log" <<'PY'
 import statistics, sys
-failover = {"idle": [], "busy": []}
-daemon = {"idle": [], "busy": []}
+failover, daemon = {}, {}
 for line in open(sys.argv[1], errors="replace"):
     p = line.split()
     if len(p) < 2 or p[0] != "BENCH": continue
     if p[1] == "failover":
-        failover[p[2]].append(int(p[4])); daemon[p[2]].append(float(p[5]))
+        failover.setdefault(p[2], []).append(int(p[4])); daemon.setdefault(p[2], []).append(float(p[5]))
     elif p[1] == "rss":
         print(f"RSS with {p[2]} registrations: {int(p[3])/1024:.1f} MiB, {p[4]} threads (target < 16 MiB)")
     elif p[1] == "wakeups":
         print(f"idle {p[2]} s: {p[3]} context switches of all daemon threads, {p[4]} kernel REGISTER repeats received")
+med = {k: statistics.median(v) for k, v in failover.items()}
+for key in ("yes-idle", "yes-busy", "no-idle", "no-busy"):
+    if key in failover:
+        abort, mode = key.split("-")
+        t, d = med[key], statistics.median(daemon[key])
+        print(f"failover, abort_connections={abort}, {mode} mount: median {t/1000:.2f} s from client-move to the kernel's "
+              f"connection on the new address over {len(failover[key])} runs (target < 2 s); daemon share median {d:.1f} ms")
 for mode in ("idle", "busy"):
-    if failover[mode]:
-        t, d = statistics.median(failover[mode]), statistics.median(daemon[mode])
-        print(f"failover ({mode} mount): median {t/1000:.2f} s from client-move to the kernel's connection on the new address "
-              f"over {len(failover[mode])} runs; daemon share (AsyncNotify reply -> kernel ack) median {d:.1f} ms = {d/t*100:.2f} %")
+    if f"yes-{mode}" in med and f"no-{mode}" in med:
+        print(f"{mode}: without aborting / with aborting = {med[f'no-{mode}'] / med[f'yes-{mode}']:.1f}x")
 PY

@@ -1,3 +1,4 @@
+import CLinuxShims
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -5,6 +6,16 @@ import Glibc
 
 /// Detached pthreads for work that blocks in a syscall (a long poll per registration). GCD's
 /// pool would cap how many can wait at once.
+/// Process-wide memory settings.
+public enum ProcessMemory {
+    /// One malloc arena for all threads. glibc gives threads their own arenas (up to 8 per
+    /// core); a daemon with two mostly idle threads per registration pays RSS for each and
+    /// gains nothing from them.
+    public static func useSingleMallocArena() {
+        _ = smb3_malloc_arena_max(1)
+    }
+}
+
 public enum BackgroundThread {
     private final class Body {
         let run: @Sendable () -> Void

@@ -90,6 +90,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        ProcessMemory.useSingleMallocArena()
         let configuration = try loadConfiguration()
         // Before any thread exists, so all inherit the mask and only the signal thread sees them.
         let signals = SignalSet([SIGTERM, SIGINT, SIGHUP])

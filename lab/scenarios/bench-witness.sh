@@ -1,9 +1,11 @@
 #!/bin/bash
 # Benchmark (not a test; run by Benchmarks/witness.sh): smb3-witnessd against Samba's witness
 # server in one guest. Prints BENCH lines:
-#   failover idle|busy N total_ms daemon_ms   `net witness client-move` -> the kernel's TCP
-#        connection on the new address (ss), and the daemon's share (AsyncNotify reply ->
-#        kernel ack), alternating the two server addresses; "busy" keeps a stat loop running
+#   failover ABORT-idle|ABORT-busy N total_ms daemon_ms   `net witness client-move` -> the
+#        kernel's TCP connection on the new address (ss), and the daemon's share (AsyncNotify
+#        reply -> kernel ack), alternating the two server addresses; "busy" keeps a stat loop
+#        running; ABORT is the daemon's abort_connections (yes: it aborts the kernel's old
+#        connection so cifs.ko reconnects at once; no: cifs.ko waits for its receive timeout)
 #   rss REGISTRATIONS KiB THREADS                smb3-witnessd VmRSS with that many registrations
 #   wakeups SECONDS DAEMON_SWITCHES REGISTER_MESSAGES   context switches of all daemon threads
 #        while idle, and how many kernel REGISTER repeats arrived meanwhile
@@ -25,12 +27,16 @@ for i in $(seq 1 "$SHARES"); do
   printf '[w%s]\n\tpath = /srv/w%s\n\tread only = no\n' "$i" "$i" >> "$WITNESS_SMB_CONF"
 done
 smbcontrol smbd reload-config >/dev/null 2>&1 || true
-cat > /etc/smb3kit/witnessd.conf <<CONF
+write_conf() {  # write_conf ABORT
+  cat > /etc/smb3kit/witnessd.conf <<CONF
 keepalive_timeout = 600
 auth_level = privacy
 client_name = benchclient
 events_file = $EVENTS
+abort_connections = $1
 CONF
+}
+write_conf yes
 "$W" run >> /run/witness/daemon.out 2>&1 &
 WPID=$!
 wait_for 30 "$W" status || fail "smb3-witnessd did not start"
@@ -44,9 +50,33 @@ wait_for 90 registered || fail "not registered"
 now_ms() { date +%s%3N; }
 conn_to() { ss -Htn state established "dst $1 and dport = :445" | grep -q .; }
 
-step "failover: $RUNS client-moves each, idle and busy"
+# move TARGET: one client-move; sets MOVE_MS to the ms until the kernel's connection is on
+# TARGET, then waits until the kernel's re-REGISTER for TARGET is registered again.
+move() {
+  local t0 t1 before
+  # grep -c prints 0 and fails when nothing matches: keep its output, default an absent file to 0.
+  before=$(grep -c '"event":"client-move"' "$EVENTS" 2>/dev/null)
+  before=${before:-0}
+  t0=$(now_ms)
+  net witness client-move --witness-apply-to-all --witness-new-ip="$1" >/dev/null
+  for _ in $(seq 1 600); do conn_to "$1" && break; sleep 0.05; done
+  t1=$(now_ms)
+  conn_to "$1" || fail "the connection did not move to $1"
+  wait_for 30 sh -c "[ \$(grep -c '\"event\":\"client-move\"' $EVENTS) -gt $before ]" || fail "no client-move event"
+  MOVE_MS=$((t1 - t0))
+  wait_for 120 registered_at "$1" || fail "no registration at $1 after the move"
+}
+
 target=$WITNESS_NODE_IP
-for mode in idle busy; do
+for abort in yes no; do
+ step "failover with abort_connections = $abort: $RUNS client-moves each, idle and busy"
+ write_conf "$abort"
+ kill -HUP "$WPID"
+ sleep 1
+ # Running registrations keep their settings until they register again: one untimed move.
+ move "$target"
+ [ "$target" = "$WITNESS_NODE_IP" ] && target=$WITNESS_PUBLIC_IP || target=$WITNESS_NODE_IP
+ for mode in idle busy; do
   busy_pid=
   if [ "$mode" = busy ]; then
     ( while :; do stat /mnt/w >/dev/null 2>&1; ls /mnt/w >/dev/null 2>&1; sleep 0.1; done ) &
@@ -54,21 +84,14 @@ for mode in idle busy; do
   fi
   for n in $(seq 1 "$RUNS"); do
     wait_for 120 registered || fail "not registered before run $n"
-    # grep -c prints 0 and fails when nothing matches: keep its output, default an absent file to 0.
-    before=$(grep -c '"event":"client-move"' "$EVENTS" 2>/dev/null)
-    before=${before:-0}
-    t0=$(now_ms)
-    net witness client-move --witness-apply-to-all --witness-new-ip="$target" >/dev/null
-    for _ in $(seq 1 600); do conn_to "$target" && break; sleep 0.05; done
-    t1=$(now_ms)
-    conn_to "$target" || fail "run $n: the connection did not move to $target"
-    wait_for 30 sh -c "[ \$(grep -c '\"event\":\"client-move\"' $EVENTS) -gt $before ]" || fail "no client-move event"
-    daemon=$(grep '"event":"client-move"' "$EVENTS" | tail -n1 | sed 's/.*"latencyMs":\([0-9.]*\).*/\1/')
-    echo "BENCH failover $mode $n $((t1 - t0)) $daemon"
-    wait_for 120 registered_at "$target" || fail "run $n: no registration at $target after the move"
+    move "$target"
+    last=$(grep '"event":"client-move"' "$EVENTS" | tail -n1)
+    daemon=$(echo "$last" | sed 's/.*"latencyMs":\([0-9.]*\).*/\1/')
+    echo "BENCH failover $abort-$mode $n $MOVE_MS $daemon"
     [ "$target" = "$WITNESS_NODE_IP" ] && target=$WITNESS_PUBLIC_IP || target=$WITNESS_NODE_IP
   done
   [ -n "$busy_pid" ] && kill "$busy_pid"
+ done
 done
 
 step "RSS with $SHARES more registrations"

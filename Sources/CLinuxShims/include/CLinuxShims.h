@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -22,6 +23,9 @@ static inline void smb3_syslog(int priority, const char *message) {
 }
 
 static inline int smb3_errno(void) { return errno; }
+
+/* M_ARENA_MAX comes from malloc.h, which Swift's Glibc module does not export. */
+static inline int smb3_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
 /* setns(2) and setresuid(2) are declared by glibc only under _GNU_SOURCE, which would change
  * the struct definitions this module shares with Swift's Glibc; call the system calls directly. */
