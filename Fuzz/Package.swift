@@ -24,6 +24,7 @@ let package = Package(
         .executableTarget(name: "FuzzWitnessResponses", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzWitnessNotification", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzNTLMChallenge", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzInetDiag", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )
