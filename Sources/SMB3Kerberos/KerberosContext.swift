@@ -17,7 +17,8 @@ public struct KerberosError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The few causes an admin can act on, told apart by their krb5 codes.
     public enum Kind: String, Sendable {
         case noCredentialCache, noTicket, ticketExpired, clockSkew, unknownServicePrincipal
-        case unknownClientPrincipal, kdcUnreachable, keytabHasNoKey, keytabMissing, wrongPassword, other
+        case unknownClientPrincipal, kdcUnreachable, keytabHasNoKey, keytabMissing, keytabUnreadable, wrongPassword
+        case other
     }
 
     public var kind: Kind {
@@ -32,6 +33,9 @@ public struct KerberosError: Error, Hashable, Sendable, CustomStringConvertible 
         case KRB5_KT_NOTFOUND: .keytabHasNoKey
         case KRB5_KT_NOWRITE, KRB5_KT_END: .keytabHasNoKey
         case KRB5_KT_BADNAME, KRB5_KT_UNKNOWN_TYPE: .keytabMissing
+        // The keytab functions are the only ones that surface a bare errno from open(2).
+        case Int(EACCES), Int(EPERM): .keytabUnreadable
+        case Int(ENOENT): .keytabMissing
         case KRB5KDC_ERR_PREAUTH_FAILED, KRB5KRB_AP_ERR_BAD_INTEGRITY: .wrongPassword
         default: .other
         }
@@ -84,6 +88,13 @@ public struct KerberosSession: ~Copyable {
             code = krb5_parse_name(context, user, &principal)
             guard code == 0, let principal else { throw Self.error(context, "krb5_parse_name", code) }
             defer { krb5_free_principal(context, principal) }
+
+            // A keytab without a key for this principal fails here, without an AS exchange whose
+            // only answer would be the KDC's "client not found" (or a timeout when it is down).
+            var entry = krb5_keytab_entry()
+            code = krb5_kt_get_entry(context, keytabHandle, principal, 0, 0, &entry)
+            guard code == 0 else { throw Self.error(context, "krb5_kt_get_entry", code) }
+            krb5_free_keytab_entry_contents(context, &entry)
 
             var creds = krb5_creds()
             code = krb5_get_init_creds_keytab(context, &creds, principal, keytabHandle, 0, nil, nil)

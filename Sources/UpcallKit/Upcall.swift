@@ -176,9 +176,16 @@ public struct Upcall<System: UpcallSystem> {
             return try system.keytabCache(keytab: options.keytab, user: user, cacheName: persistent)
         } catch {
             let keytab = options.keytab ?? "the default keytab"
+            let advice =
+                switch error.kind {
+                case .keytabHasNoKey: "; run kinit as that user, or add user=\(user)'s key to the keytab (-K names another)"
+                case .keytabMissing: "; -K names the keytab to use"
+                case .keytabUnreadable: "; uid \(plan.uid) cannot read it: use -K with a keytab that user can read, or kinit"
+                default: ""
+                }
             throw UpcallFailure(
                 .noCredentials,
-                "no Kerberos ticket for uid \(plan.uid) (\(why)) and \(keytab) gave none for user=\(user): \(error.message)")
+                "no Kerberos ticket for uid \(plan.uid) (\(why)) and \(keytab) gave none for user=\(user): \(error.message)\(advice)")
         }
     }
 

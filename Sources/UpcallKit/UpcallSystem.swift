@@ -35,7 +35,8 @@ public struct CredentialCacheState: Hashable, Sendable {
 public struct KerberosFailure: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case noCredentialCache, noTicket, ticketExpired, clockSkew, unknownServicePrincipal
-        case unknownClientPrincipal, kdcUnreachable, keytabHasNoKey, keytabMissing, wrongPassword, other
+        case unknownClientPrincipal, kdcUnreachable, keytabHasNoKey, keytabMissing, keytabUnreadable, wrongPassword
+        case other
     }
 
     public var kind: Kind

@@ -213,6 +213,20 @@ struct UpcallTests {
         #expect(system.calls.contains("keytab default svc -> memory"))
     }
 
+    /// A keytab without the user's key is named as the cause, with what to do about it.
+    @Test func aKeytabWithoutTheUsersKeySaysSo() {
+        let system = FakeSystem()
+        system.description = system.description.replacingOccurrences(of: "pid=", with: "user=alice;pid=")
+        let failure = Self.run(system)
+        #expect(failure?.code == .noCredentials)
+        #expect(failure?.message.contains("the default keytab gave none for user=alice: no key") == true)
+        #expect(failure?.message.contains("add user=alice's key to the keytab") == true)
+
+        system.keytabResult = .failure(KerberosFailure(kind: .keytabUnreadable, message: "krb5_kt_get_entry: Permission denied"))
+        let unreadable = Self.run(system)
+        #expect(unreadable?.message.contains("uid 1000 cannot read it: use -K") == true)
+    }
+
     @Test func keytabCacheNamesAreSafe() {
         #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "../x/HOST$") == "FILE:/run/smb3kit/krb5cc_0_.._x_HOST$")
     }
