@@ -36,23 +36,7 @@ public struct SystemLog: Sendable {
             lines.append("\(name)=\(value.replacingNewlines())")
         }
         let datagram = Array((lines.map { $0.replacingNewlines() }.joined(separator: "\n") + "\n").utf8)
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(Self.journalSocket.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.enumerated() where index < raw.count - 1 { raw[index] = byte }
-        }
-        let sent = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                datagram.withUnsafeBytes { bytes in
-                    sendto(fd, bytes.baseAddress, bytes.count, 0, socketAddress, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-        }
-        return sent == datagram.count
+        return sendUnixDatagram(datagram, to: Array(Self.journalSocket.utf8))
     }
 }
 

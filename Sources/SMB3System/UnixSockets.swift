@@ -8,18 +8,23 @@ public enum ServiceManagerNotifier {
     @discardableResult
     public static func notify(_ state: String) -> Bool {
         guard let path = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }), !path.isEmpty else { return false }
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
         var pathBytes = Array(path.utf8)
         if pathBytes.first == UInt8(ascii: "@") { pathBytes[0] = 0 }
-        guard var address = UnixSocketAddress(pathBytes) else { return false }
-        let message = Array(state.utf8)
-        let sent = address.withSockaddr { pointer, length in
-            message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), pointer, length) }
-        }
-        return sent == message.count
+        return sendUnixDatagram(Array(state.utf8), to: pathBytes)
     }
+}
+
+/// One datagram to a unix socket path (abstract when it starts with NUL); true when all of
+/// it went. For fire-and-forget messages to systemd and journald.
+func sendUnixDatagram(_ message: [UInt8], to path: [UInt8]) -> Bool {
+    let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    guard var address = UnixSocketAddress(path) else { return false }
+    let sent = address.withSockaddr { pointer, length in
+        message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), pointer, length) }
+    }
+    return sent == message.count
 }
 
 struct UnixSocketAddress {
