@@ -44,11 +44,12 @@ public enum KernelConnections {
         var aborted = 0
         for (index, socket) in matches.enumerated() {
             try send(descriptor, InetDiag.destroyRequest(socket, sequence: UInt32(2 + index)), context)
-            let errno = try InetDiag.parseAck(try receive(descriptor, context)) ?? 0
-            switch -errno {
+            // The ack carries a negative errno.
+            let code = -(try InetDiag.parseAck(try receive(descriptor, context)) ?? 0)
+            switch code {
             case 0: aborted += 1
             case ENOENT: continue  // gone already
-            default: throw SystemError(function: "SOCK_DESTROY", errno: -errno, context: context)
+            default: throw SystemError(function: "SOCK_DESTROY", errno: code, context: context)
             }
         }
         return aborted
