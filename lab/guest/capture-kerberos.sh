@@ -10,10 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=services.sh
 . "$LAB_GUEST/services.sh"
-lab_start
-syslog_start
-hosts_setup
-kdc_setup
+kerberos_lab_start
 # Three server addresses: 127.0.0.1 (fast, RSS: where extra channels go), 127.0.0.2 (primary
 # of the multichannel capture, so its two upcalls show different ip4=), ::1 (the IPv6 mount).
 ip addr add 127.0.0.2/8 dev lo

@@ -106,6 +106,15 @@ EOF
   step "krb5kdc up"
 }
 
+# kerberos_lab_start: the start of every Kerberos scenario: the guest, syslog, the hosts file
+# and the KDC (samba_setup with krb5 comes after, with the scenario's interfaces).
+kerberos_lab_start() {
+  lab_start
+  syslog_start
+  hosts_setup
+  kdc_setup
+}
+
 # kinit as the test user (the ccache lands in /tmp/krb5cc_<uid>, which cifs.upcall finds
 # through creduid=).
 kinit_user() {

@@ -4,10 +4,7 @@
 # for a 4-channel keytab mount. Prints BENCH lines; the host script computes the ratios.
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
-lab_start
-syslog_start
-hosts_setup
-kdc_setup
+kerberos_lab_start
 kadmin.local -q "addprinc -randkey svc" >/dev/null && kadmin.local -q "ktadd -k /etc/krb5.keytab svc" >/dev/null \
   || fail "svc principal"
 id svc >/dev/null 2>&1 || useradd -M -s /bin/sh svc

@@ -7,10 +7,7 @@
 . "$(dirname "$0")/../guest/lib.sh"
 # shellcheck source=../guest/services.sh
 . "$LAB_GUEST/services.sh"
-lab_start
-syslog_start
-hosts_setup
-kdc_setup
+kerberos_lab_start
 samba_setup lo krb5
 upcall_wrapper_install
 check "modprobe cifs failed" modprobe cifs

@@ -6,11 +6,8 @@
 # credentials), with upcall_target=mount as alice (the host's).
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
-lab_start
+kerberos_lab_start
 [ "$LAB_KERNEL" = 6.12 ] || fail "upcall_target= needs the 6.12 kernel (this is $LAB_KERNEL)"
-syslog_start
-hosts_setup
-kdc_setup
 kadmin.local -q "addprinc -pw bobpw bob" >/dev/null || fail "addprinc bob failed"
 samba_setup lo krb5
 id bob >/dev/null 2>&1 || useradd -M -s /bin/sh bob

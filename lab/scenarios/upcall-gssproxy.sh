@@ -8,10 +8,7 @@
 # without GSS_USE_PROXY the same mount fails with 126 and names the missing ticket.
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
-lab_start
-syslog_start
-hosts_setup
-kdc_setup
+kerberos_lab_start
 samba_setup 127.0.0.1 krb5
 U="$SMB3KIT_BIN/smb3-upcall"
 [ -x "$U" ] || fail "smb3-upcall not built ($U)"

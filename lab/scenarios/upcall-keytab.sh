@@ -6,10 +6,7 @@
 # systemd timer runs).
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
-lab_start
-syslog_start
-hosts_setup
-kdc_setup
+kerberos_lab_start
 kadmin.local -q "addprinc -randkey svc" >/dev/null || fail "addprinc svc failed"
 kadmin.local -q "ktadd -k /etc/krb5.keytab svc" >/dev/null || fail "ktadd svc failed"
 # Samba (standalone) maps svc@TEST.LAN to the local account svc.

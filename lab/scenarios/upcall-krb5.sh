@@ -7,10 +7,7 @@
 # mounting process's environment, and -E refuses it with a clear message.
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
-lab_start
-syslog_start
-hosts_setup
-kdc_setup
+kerberos_lab_start
 # Two addresses so a second channel has somewhere to go; both reach the same smbd.
 ip addr add 127.0.0.2/8 dev lo
 samba_setup '"127.0.0.1;speed=10000000000,capability=RSS" "127.0.0.2;speed=1000000000"' krb5
