@@ -1,7 +1,16 @@
 # shellcheck shell=bash
 # smb3-witnessd inside the lab guest: start it, read its state, and the checks the witness
 # scenarios share (witness-failover, witness-krb5). Sourced after witness-server.sh; the
-# scenario sets W (the daemon binary) and EVENTS (its events_file) first.
+# scenario calls witness_daemon_prepare after lab_start.
+
+# witness_daemon_prepare: W (the daemon binary, checked), EVENTS (the events_file the
+# scenario's witnessd.conf names) and the directories for both.
+witness_daemon_prepare() {
+  W="$SMB3KIT_BIN/smb3-witnessd"
+  [ -x "$W" ] || fail "smb3-witnessd not built ($SMB3KIT_BIN)"
+  EVENTS=/run/witness/events.jsonl
+  mkdir -p /run/witness /etc/smb3kit
+}
 
 daemon_start() {
   "$W" run --debug >> /run/witness/daemon.out 2>&1 &

@@ -22,11 +22,8 @@
 lab_start
 syslog_start
 t_start=$(lab_uptime)
-W="$SMB3KIT_BIN/smb3-witnessd"
-[ -x "$W" ] || fail "smb3-witnessd not built ($SMB3KIT_BIN)"
-EVENTS=/run/witness/events.jsonl
+witness_daemon_prepare
 ECHO=5
-mkdir -p /run/witness /etc/smb3kit
 
 witness_server_start
 witness_module_load

@@ -22,14 +22,12 @@
 lab_start
 syslog_start
 t_start=$(lab_uptime)
-W="$SMB3KIT_BIN/smb3-witnessd"
+witness_daemon_prepare
 U="$SMB3KIT_BIN/smb3-upcall"
-[ -x "$W" ] && [ -x "$U" ] || fail "smb3-witnessd or smb3-upcall not built ($SMB3KIT_BIN)"
-EVENTS=/run/witness/events.jsonl
+[ -x "$U" ] || fail "smb3-upcall not built ($SMB3KIT_BIN)"
 ECHO=5
 DAEMON_PRINCIPAL=witnessd            # the daemon's identity; a Unix user too, as Samba maps it
 DAEMON_KEYTAB=/etc/smb3kit/witnessd.keytab
-mkdir -p /run/witness /etc/smb3kit
 
 # The KDC first (witness_server_start rewrites /etc/hosts, which the KDC does not need: it
 # listens on 127.0.0.1). The short cluster name maps to the lab realm.
