@@ -174,15 +174,8 @@ public final class GSSDCEContext: @unchecked Sendable {
         var token = [UInt8](repeating: 0, count: tokenSize)
         var minor: OM_uint32 = 0
         var sealed: Int32 = 0
-        let major = pdu.withUnsafeMutableBytes { pduBytes in
-            token.withUnsafeMutableBytes { tokenBytes in
-                var iov = Self.iovecs(pdu: pduBytes, data: data, signed: signed, header: tokenBytes)
-                return iov.withUnsafeMutableBufferPointer { buffers in
-                    gss_wrap_iov(
-                        &minor, context, 1, gss_qop_t(GSS_C_QOP_DEFAULT), &sealed, buffers.baseAddress,
-                        Int32(buffers.count))
-                }
-            }
+        let major = Self.withIOVecs(&pdu, data: data, signed: signed, header: &token) { iov, count in
+            gss_wrap_iov(&minor, context, 1, gss_qop_t(GSS_C_QOP_DEFAULT), &sealed, iov, count)
         }
         guard smb3_gss_error(major) == 0 else { throw GSSError("gss_wrap_iov", major, minor) }
         guard sealed != 0 else {
@@ -197,13 +190,8 @@ public final class GSSDCEContext: @unchecked Sendable {
         var minor: OM_uint32 = 0
         var sealed: Int32 = 0
         var qop: gss_qop_t = 0
-        let major = pdu.withUnsafeMutableBytes { pduBytes in
-            header.withUnsafeMutableBytes { tokenBytes in
-                var iov = Self.iovecs(pdu: pduBytes, data: data, signed: signed, header: tokenBytes)
-                return iov.withUnsafeMutableBufferPointer { buffers in
-                    gss_unwrap_iov(&minor, context, &sealed, &qop, buffers.baseAddress, Int32(buffers.count))
-                }
-            }
+        let major = Self.withIOVecs(&pdu, data: data, signed: signed, header: &header) { iov, count in
+            gss_unwrap_iov(&minor, context, &sealed, &qop, iov, count)
         }
         guard smb3_gss_error(major) == 0 else { throw GSSError("gss_unwrap_iov", major, minor) }
         guard sealed != 0 else {
@@ -237,6 +225,19 @@ public final class GSSDCEContext: @unchecked Sendable {
             }
         }
         guard smb3_gss_error(major) == 0 else { throw GSSError("gss_verify_mic", major, minor) }
+    }
+
+    /// Runs a `gss_(un)wrap_iov` call over the PDU's iovecs; both buffers stay pinned for it.
+    private static func withIOVecs(
+        _ pdu: inout [UInt8], data: Range<Int>, signed: Range<Int>?, header: inout [UInt8],
+        _ call: (UnsafeMutablePointer<gss_iov_buffer_desc>?, Int32) -> OM_uint32
+    ) -> OM_uint32 {
+        pdu.withUnsafeMutableBytes { pduBytes in
+            header.withUnsafeMutableBytes { headerBytes in
+                var iov = iovecs(pdu: pduBytes, data: data, signed: signed, header: headerBytes)
+                return iov.withUnsafeMutableBufferPointer { call($0.baseAddress, Int32($0.count)) }
+            }
+        }
     }
 
     /// HEADER (the token), SIGN_ONLY before the data, DATA (sealed in place), SIGN_ONLY after.
