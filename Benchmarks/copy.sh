@@ -6,13 +6,11 @@
 # one run, side by side; nothing is asserted.
 #   Benchmarks/copy.sh [--kernel 6.12|6.1]   (BENCH_RATE, BENCH_DELAY, BENCH_MIB, BENCH_REPS pass through)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-kernel=6.12
-[ "${1:-}" = --kernel ] && kernel=$2
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 export LAB_GUEST_ENV="BENCH_RATE=${BENCH_RATE:-1gbit} BENCH_DELAY=${BENCH_DELAY:-1ms} BENCH_MIB=${BENCH_MIB:-256} BENCH_REPS=${BENCH_REPS:-3}"
-bash lab/run.sh --kernel "$kernel" --timeout 1800 bench-copy >/dev/null \
-  || { echo "benchmark run failed; see the newest lab/out/bench-copy-$kernel-*.log"; exit 1; }
-log=$(ls -t lab/out/bench-copy-"$kernel"-*.log | head -n1)
+bench_run bench-copy 1800 "$@"
+log=$BENCH_LOG
 grep -E '^(LAB-INFO|  (Copy chunk|Protocol|.*sector))' "$log" | sed 's/^LAB-INFO /  /'
 python3 - "$log" <<'PY'
 import statistics, sys

@@ -5,12 +5,10 @@
 # `watch`. Ratios and counts side by side from one run; nothing is asserted.
 #   Benchmarks/ifaces.sh [--kernel 6.12|6.1]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-kernel=6.12
-[ "${1:-}" = --kernel ] && kernel=$2
-bash lab/run.sh --kernel "$kernel" --timeout 1200 bench-ifaces >/dev/null \
-  || { echo "benchmark run failed; see the newest lab/out/bench-ifaces-$kernel-*.log"; exit 1; }
-log=$(ls -t lab/out/bench-ifaces-"$kernel"-*.log | head -n1)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_run bench-ifaces 1200 "$@"
+log=$BENCH_LOG
 grep '^LAB-INFO' "$log" | sed 's/^LAB-INFO /  /'
 python3 - "$log" <<'PY'
 import statistics, sys

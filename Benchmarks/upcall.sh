@@ -2,13 +2,12 @@
 # Kerberos upcall benchmark, in the lab on the real cifs.ko: cifs-utils' cifs.upcall (A) vs
 # smb3-upcall (B) measured side by side in one guest, alternating A/B. Prints ratios, never
 # asserts absolute times (the machine is shared and the guest is emulated).
-#   Benchmarks/upcall.sh [--kernel 6.12|6.1]   (BENCH_RUNS=N mounts per tool, default 10)
+#   Benchmarks/upcall.sh [--kernel 6.12|6.1]   (LAB_GUEST_ENV=BENCH_RUNS=N: mounts per tool, default 10)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-kernel=6.12
-[ "${1:-}" = --kernel ] && kernel=$2
-bash lab/run.sh --kernel "$kernel" bench-upcall >/dev/null || { echo "benchmark run failed; see lab/out/bench-upcall-$kernel.log"; exit 1; }
-log=lab/out/bench-upcall-$kernel.log
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_run bench-upcall 480 "$@"
+log=$BENCH_LOG
 python3 - "$log" <<'PY'
 import statistics, sys
 mount, handler, asreq = {"A": [], "B": []}, {"A": [], "B": []}, {}

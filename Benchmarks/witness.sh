@@ -6,12 +6,10 @@
 # asserts nothing (the machine is shared and the guest is emulated).
 #   Benchmarks/witness.sh [--kernel 6.12|6.1]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-kernel=6.12
-[ "${1:-}" = --kernel ] && kernel=$2
-bash lab/run.sh --kernel "$kernel" --timeout 2400 bench-witness >/dev/null \
-  || { echo "benchmark run failed; see the newest lab/out/bench-witness-$kernel-*.log"; exit 1; }
-log=$(ls -t lab/out/bench-witness-"$kernel"-*.log | head -n1)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_run bench-witness 2400 "$@"
+log=$BENCH_LOG
 python3 - "$log" <<'PY'
 import statistics, sys
 failover, daemon = {}, {}
