@@ -81,6 +81,7 @@ let package = Package(
         .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "SMB3Protocol", logging]),
         .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
         .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
+        .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System"]),
         .testTarget(name: "SMB3NetlinkTests", dependencies: ["SMB3Protocol", "CNetlinkGeneric"]),
     ],
     swiftLanguageModes: [.v6]

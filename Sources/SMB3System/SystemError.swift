@@ -1,3 +1,5 @@
+import CLinuxShims
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,23 +19,14 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The errno's symbolic name where known (`EACCES`), else its number.
-    public var errnoName: String { Self.names[errno] ?? "errno \(errno)" }
+    public var errnoName: String {
+        guard let name = smb3_errno_name(errno) else { return "errno \(errno)" }
+        return String(cString: name)
+    }
 
     public var message: String { String(cString: strerror(errno)) }
 
     public var description: String { "\(context): \(function) failed: \(message) (\(errnoName))" }
-
-    private static let names: [Int32: String] = [
-        EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO", ENXIO: "ENXIO",
-        E2BIG: "E2BIG", EBADF: "EBADF", EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES",
-        EFAULT: "EFAULT", EBUSY: "EBUSY", EEXIST: "EEXIST", EXDEV: "EXDEV", ENODEV: "ENODEV",
-        ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENOSPC: "ENOSPC", EROFS: "EROFS",
-        ENOTTY: "ENOTTY", EFBIG: "EFBIG", ENOSYS: "ENOSYS", EOPNOTSUPP: "EOPNOTSUPP",
-        ENOKEY: "ENOKEY", EKEYEXPIRED: "EKEYEXPIRED", EKEYREVOKED: "EKEYREVOKED",
-        EKEYREJECTED: "EKEYREJECTED", ENOTCONN: "ENOTCONN", ETIMEDOUT: "ETIMEDOUT",
-        ECONNREFUSED: "ECONNREFUSED", EHOSTUNREACH: "EHOSTUNREACH", ENETUNREACH: "ENETUNREACH",
-        ECONNRESET: "ECONNRESET", EPIPE: "EPIPE", ENAMETOOLONG: "ENAMETOOLONG", EINPROGRESS: "EINPROGRESS",
-    ]
 }
 
 /// Runs a call that returns -1 and sets errno on failure, retrying on EINTR. errno is read

@@ -24,6 +24,10 @@ static inline void smb3_syslog(int priority, const char *message) {
 
 static inline int smb3_errno(void) { return errno; }
 
+/* The errno's symbolic name ("EACCES"), or NULL for an unknown number (glibc's strerrorname_np,
+ * declared only under _GNU_SOURCE; defined in shims.c). */
+const char *smb3_errno_name(int code);
+
 /* M_ARENA_MAX comes from malloc.h, which Swift's Glibc module does not export. */
 static inline int smb3_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
