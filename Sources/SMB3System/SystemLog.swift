@@ -23,8 +23,29 @@ public struct SystemLog: Sendable {
     /// Sends one entry. `fields` are upper-case journald field names (KEY_SERIAL=…).
     public func write(_ priority: Priority, _ message: String, fields: [(String, String)] = []) {
         if sendToJournal(priority, message, fields: fields) { return }
-        let suffix = fields.isEmpty ? "" : " [" + fields.map { "\($0.0.lowercased())=\($0.1)" }.joined(separator: " ") + "]"
-        smb3_syslog(LOG_DAEMON | priority.rawValue, message + suffix)
+        smb3_syslog(LOG_DAEMON | priority.rawValue, message + Self.syslogSuffix(fields))
+    }
+
+    /// The journal field name for a metadata key: `key.serial` → `KEY_SERIAL`. Journald takes
+    /// only A-Z, 0-9 and `_` in field names, so the mapping is ASCII (`é` is not kept as `É`).
+    public static func fieldName(_ key: String) -> String {
+        String(decoding: key.utf8.map { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - 0x20
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): byte
+            default: UInt8(ascii: "_")
+            }
+        }, as: UTF8.self)
+    }
+
+    /// ` [key_serial=5 server_host=srv]` for syslog, where fields have no structure.
+    public static func syslogSuffix(_ fields: [(String, String)]) -> String {
+        guard !fields.isEmpty else { return "" }
+        return " [" + fields.map { "\(asciiLowercased($0.0))=\($0.1)" }.joined(separator: " ") + "]"
+    }
+
+    private static func asciiLowercased(_ name: String) -> String {
+        String(decoding: name.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 
     /// The journal's native protocol: one datagram of `FIELD=value` lines.
@@ -41,7 +62,8 @@ public struct SystemLog: Sendable {
 }
 
 extension String {
+    /// Byte-wise: CR and LF never occur inside a multi-byte UTF-8 sequence.
     fileprivate func replacingNewlines() -> String {
-        String(unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : Character($0) })
+        String(decoding: utf8.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }, as: UTF8.self)
     }
 }

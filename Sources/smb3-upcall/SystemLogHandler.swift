@@ -22,16 +22,11 @@ struct SystemLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let fields = merged.sorted { $0.key < $1.key }.map { (Self.fieldName($0.key), "\($0.value)") }
+        let fields = merged.sorted { $0.key < $1.key }.map { (SystemLog.fieldName($0.key), "\($0.value)") }
         log.write(Self.priority(event.level), "\(event.message)", fields: fields)
         if echoToTerminal {
-            let context = fields.map { "\($0.0.lowercased())=\($0.1)" }.joined(separator: " ")
-            Console.printError("smb3-upcall: \(event.level): \(event.message)" + (context.isEmpty ? "" : " [\(context)]"))
+            Console.printError("smb3-upcall: \(event.level): \(event.message)" + SystemLog.syslogSuffix(fields))
         }
-    }
-
-    static func fieldName(_ key: String) -> String {
-        String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
     static func priority(_ level: Logger.Level) -> SystemLog.Priority {
