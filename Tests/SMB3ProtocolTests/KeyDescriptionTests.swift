@@ -170,6 +170,28 @@ struct KeyDescriptionTests {
         }
     }
 
+    @Test func controlCharactersAreCategoryCcExactly() {
+        // C0, DEL and C1 are control characters; U+00A0 and U+200B are not (Zs, Cf).
+        for scalar in ["\u{0}", "\u{1F}", "\u{7F}", "\u{85}", "\u{9F}"] {
+            #expect(throws: KeyDescriptionError(.invalidValue, field: "user", "")) {
+                try KeyDescription(parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=a\(scalar)b;pid=0x1")
+            }
+        }
+        for scalar in ["\u{A0}", "\u{200B}", "é"] {
+            let key = try? KeyDescription(parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=a\(scalar)b;pid=0x1")
+            #expect(key?.user == "a\(scalar)b")
+        }
+    }
+
+    @Test func errorMessagesReplaceControlCharacters() {
+        do {
+            _ = try KeyDescription(parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=k\u{1B}[2J\u{85}é;uid=0x0;creduid=0x0;pid=0x1")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.reason == "sec='k?[2J?é' is not one of krb5, mskrb5, iakerb")
+        }
+    }
+
     @Test func everyPrefixOfAValidDescriptionIsHandled() {
         // Truncation anywhere gives an error, or a value that encodes back to exactly the prefix
         // (a cut inside pid= is still a complete description); never a trap.

@@ -240,13 +240,14 @@ extension KeyDescription {
 
     /// Reads `0x` followed by 1 to 8 hex digits, as the kernel's `0x%x` prints a u32.
     static func hexNumber(_ text: String, field: String) throws(KeyDescriptionError) -> UInt32 {
-        let invalid = KeyDescriptionError(
-            .invalidValue, field: field, "\(field)=\(quote(text)) is not a hexadecimal number of the form 0x1f")
-        guard text.hasPrefix("0x") else { throw invalid }
         let digits = text.utf8.dropFirst(2)
-        guard (1...8).contains(digits.count), digits.allSatisfy(\.isASCIIHexDigit),
+        guard text.hasPrefix("0x"), (1...8).contains(digits.count), digits.allSatisfy(\.isASCIIHexDigit),
             let value = UInt32(String(decoding: digits, as: UTF8.self), radix: 16)
-        else { throw invalid }
+        else {
+            // Built only on failure: the message quotes the value, which is not free.
+            throw KeyDescriptionError(
+                .invalidValue, field: field, "\(field)=\(quote(text)) is not a hexadecimal number of the form 0x1f")
+        }
         return value
     }
 
