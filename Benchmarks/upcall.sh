@@ -6,22 +6,39 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# The start-up floor of any Swift tool: an empty program linked like ours (Makefile LINK_FLAGS).
+(
+  cd "$(dirname "$0")/.." && mkdir -p .build/bench && echo 'print("")' > .build/bench/empty.swift \
+    && swiftc -O -static-stdlib -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
+      .build/bench/empty.swift -o .build/bench/empty-swift
+)
 bench_run bench-upcall 480 "$@"
 log=$BENCH_LOG
 python3 - "$log" <<'PY'
 import statistics, sys
 mount, handler, asreq = {"A": [], "B": []}, {"A": [], "B": []}, {}
+startup = {}
 for line in open(sys.argv[1], errors="replace"):
     p = line.split()
     if not p or p[0] != "BENCH": continue
     if p[1] == "mount": mount[p[2]].append(int(p[3]))
     elif p[1] == "handler": handler[p[2]].append(int(p[3]))
     elif p[1] == "as-requests": asreq[p[2]] = (int(p[3]), int(p[5]))
+    elif p[1] == "startup": startup.setdefault(p[2], []).append(int(p[3]))
 name = {"A": "cifs.upcall", "B": "smb3-upcall"}
 for what, data in (("mount wall time", mount), ("handler wall time", handler)):
     ma, mb = statistics.median(data["A"]), statistics.median(data["B"])
     print(f"{what}: median {name['A']} {ma/1000:.1f} ms, {name['B']} {mb/1000:.1f} ms over {len(data['A'])}/{len(data['B'])} runs; "
           f"ratio smb3-upcall/cifs.upcall = {mb/ma:.2f} (target <= 1.0)")
+if startup:
+    st = {k: statistics.median(v) / 1000 for k, v in startup.items()}
+    parts = [f"{label} {st[k]:.1f} ms" for k, label in (("exec", "/bin/true"), ("A", "cifs.upcall"),
+             ("swift", "empty static Swift program"), ("B", "smb3-upcall")) if k in st]
+    print("process start-up, failing on a missing key (median of 3 x 20 runs): " + ", ".join(parts))
+    if "A" in st and "B" in st:
+        extra = st["B"] - st["A"]
+        hd = statistics.median(handler["B"]) / 1000 - statistics.median(handler["A"]) / 1000
+        print(f"smb3-upcall starts {extra:.1f} ms slower than cifs.upcall; its handler runs {hd:.1f} ms longer")
 for tool in ("A", "B"):
     if tool in asreq:
         n, ch = asreq[tool]

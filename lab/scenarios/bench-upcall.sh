@@ -50,6 +50,27 @@ for i in $(seq 1 "$runs"); do
 done
 awk '{ print "BENCH handler " $2 " " int($3 / 1000) }' /run/bench/handler.log
 
+# What the handler difference is made of: a bare exec, each tool failing at once on a key that
+# does not exist (start-up, keyctl, one log line), and an empty statically linked Swift program
+# built with the project's flags (Benchmarks/upcall.sh builds it), the floor for any Swift tool.
+step "process start-up: 20 runs each"
+startup() {  # startup NAME COMMAND...
+  local name=$1 s i
+  shift
+  "$@" >/dev/null 2>&1
+  s=$(date +%s%N)
+  for i in $(seq 20); do "$@" >/dev/null 2>&1; done
+  echo "BENCH startup $name $(( ($(date +%s%N) - s) / 20000 ))"
+}
+empty=$LAB_REPO/.build/bench/empty-swift
+[ -x "$empty" ] && cp "$empty" /run/bench/ || warn "no $empty: run Benchmarks/upcall.sh, which builds it"
+for round in 1 2 3; do
+  startup exec /bin/true
+  startup A "$A" 1
+  startup B "$B" 1
+  if [ -x /run/bench/empty-swift ]; then startup swift /run/bench/empty-swift; fi
+done
+
 step "keytab mount with 4 channels: AS exchanges per tool"
 kdestroy -A 2>/dev/null; rm -f /tmp/krb5cc_0
 for tool in A B; do
