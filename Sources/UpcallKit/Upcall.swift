@@ -34,7 +34,9 @@ public struct Upcall<System: UpcallSystem> {
             } catch {
                 logger.warning("could not negate the key: \(error)")
             }
-            logger.error("\(error.message)", metadata: ["upcall.failure": "\(error.code.rawValue)"])
+            var metadata: Logger.Metadata = ["upcall.failure": "\(error.code.rawValue)"]
+            for (name, value) in error.fields { metadata[name] = "\(value)" }
+            logger.error("\(error.message)", metadata: metadata)
             return error
         }
     }
@@ -161,7 +163,8 @@ public struct Upcall<System: UpcallSystem> {
         guard let user = plan.keytabUser else {
             throw UpcallFailure(
                 .noCredentials,
-                "no Kerberos ticket for uid \(plan.uid): \(why); run kinit as that user, or mount with username= and a keytab")
+                "no Kerberos ticket for uid \(plan.uid): \(why); run kinit as that user, or mount with username= and a keytab",
+                fields: ["krb5.ccache": cache.name, "krb5.error": (cache.principal == nil ? KerberosFailure.Kind.noCredentialCache : .noTicket).rawValue])
         }
         logger.debug("\(why); trying keytab \(options.keytab ?? "(default)") for \(user)")
         let persistent = persistentKeytabCache(uid: plan.uid, user: user)
@@ -185,7 +188,8 @@ public struct Upcall<System: UpcallSystem> {
                 }
             throw UpcallFailure(
                 .noCredentials,
-                "no Kerberos ticket for uid \(plan.uid) (\(why)) and \(keytab) gave none for user=\(user): \(error.message)\(advice)")
+                "no Kerberos ticket for uid \(plan.uid) (\(why)) and \(keytab) gave none for user=\(user): \(error.message)\(advice)",
+                fields: ["krb5.ccache": cache.name, "krb5.error": error.kind.rawValue])
         }
     }
 
@@ -252,7 +256,9 @@ public struct Upcall<System: UpcallSystem> {
                 "the kernel sent no host name (an extra channel on a 6.1 kernel does) and reverse DNS of \(key.address) gave none; add a PTR record or /etc/hosts entry naming the server, or use one channel")
         }
         let tried = candidates.map(\.description).joined(separator: ", ")
-        throw UpcallFailure(.kerberos, Self.advice(for: lastFailure, tried: tried, cache: "\(source)"))
+        var fields = ["krb5.ccache": "\(source)", "krb5.spn": tried]
+        if let lastFailure { fields["krb5.error"] = lastFailure.kind.rawValue }
+        throw UpcallFailure(.kerberos, Self.advice(for: lastFailure, tried: tried, cache: "\(source)"), fields: fields)
     }
 
     private func ticket(for service: ServicePrincipalName, from source: CredentialSource) throws(KerberosFailure) -> Ticket {

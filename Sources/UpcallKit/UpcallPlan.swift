@@ -106,10 +106,14 @@ public struct UpcallFailure: Error, Hashable, Sendable, CustomStringConvertible 
 
     public let code: Code
     public let message: String
+    /// Journal fields for the failure line, so `journalctl KRB5_ERROR=clockSkew` finds it:
+    /// `krb5.error` (a `KerberosFailure.Kind`), `krb5.ccache`, `krb5.spn`, where known.
+    public var fields: [String: String] = [:]
     public var description: String { message }
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, fields: [String: String] = [:]) {
         self.code = code
         self.message = message
+        self.fields = fields
     }
 }

@@ -265,6 +265,34 @@ struct UpcallTests {
         #expect(system.calls.last == "negate")
     }
 
+    @Test func theFailureLineCarriesTheKerberosFields() {
+        let system = FakeSystem()
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        let recorder = RecordingLogHandler()
+        recorder.logLevel = .info
+        var upcall = Upcall(system: system, options: UpcallOptions(), logger: Logger(label: "t") { _ in recorder })
+        let failure = upcall.handle(keySerial: 7)
+        #expect(failure?.fields == [
+            "krb5.ccache": "FILE:/home/u/other_cc", "krb5.error": "unknownServicePrincipal",
+            "krb5.spn": "cifs/smb.test.lan, CIFS/smb.test.lan (host-based)",
+        ])
+        // One line, and it is the error with every field.
+        #expect(recorder.lines.count == 1)
+        let line = recorder.lines.first ?? ""
+        for field in ["upcall.failure=kerberos", "krb5.error=unknownServicePrincipal", "krb5.ccache=FILE:/home/u/other_cc", "key.serial=7"] {
+            #expect(line.contains(field), "\(field) missing in \(line)")
+        }
+    }
+
+    @Test func noTicketNamesTheCacheAndWhy() {
+        let system = FakeSystem()
+        #expect(Self.run(system)?.fields == ["krb5.ccache": "FILE:/tmp/krb5cc_1000", "krb5.error": "noCredentialCache"])
+        system.defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: "u@T", hasUsableTicket: false)
+        #expect(Self.run(system)?.fields["krb5.error"] == "noTicket")
+        system.description = system.description.replacingOccurrences(of: ";pid=", with: ";user=u;pid=")
+        #expect(Self.run(system)?.fields["krb5.error"] == "keytabHasNoKey")
+    }
+
     @Test func refusesKeysNotOwnedByTheKernel() {
         let system = FakeSystem()
         system.description = system.description.replacingOccurrences(of: "cifs.spnego;0;0;", with: "cifs.spnego;1000;1000;")
