@@ -149,43 +149,11 @@ extension DebugData.IPAddress: Hashable {}
 extension DebugData.IPAddress: Sendable {}
 
 extension DebugData.IPAddress: CustomStringConvertible {
-    /// Dotted IPv4, or RFC 5952 IPv6: lower case, no leading zeros, the longest run of two or more zero
-    /// groups (the first on a tie) as `::`, and `::ffff:a.b.c.d` for IPv4-mapped addresses.
+    /// Dotted IPv4, or RFC 5952 IPv6 (see ``IPv6Address/description``).
     public var description: String {
         switch family {
-        case .ipv4:
-            return bytes.map { String($0) }.joined(separator: ".")
-        case .ipv6:
-            var words: [UInt16] = []
-            var index = bytes.startIndex
-            while index + 1 < bytes.endIndex {
-                words.append(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]))
-                index += 2
-            }
-            guard words.count == 8 else { return "" }
-            if words[0..<5].allSatisfy({ $0 == 0 }) && words[5] == 0xFFFF {
-                return "::ffff:" + bytes[12..<16].map { String($0) }.joined(separator: ".")
-            }
-            var bestStart = -1
-            var bestLength = 0
-            var runStart = -1
-            for position in 0...8 {
-                if position < 8 && words[position] == 0 {
-                    if runStart < 0 { runStart = position }
-                } else if runStart >= 0 {
-                    let length = position - runStart
-                    if length > bestLength {
-                        bestStart = runStart
-                        bestLength = length
-                    }
-                    runStart = -1
-                }
-            }
-            func hex(_ range: Range<Int>) -> String {
-                words[range].map { String($0, radix: 16) }.joined(separator: ":")
-            }
-            guard bestLength >= 2 else { return hex(0..<8) }
-            return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
+        case .ipv4: IPv4Address(octets: bytes)?.description ?? ""
+        case .ipv6: IPv6Address(octets: bytes)?.description ?? ""
         }
     }
 }

@@ -80,9 +80,13 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
         }.joined(separator: ":")
     }
 
-    /// RFC 5952 text: the longest run of two or more zero groups becomes `::`.
+    /// RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups
+    /// (the first on a tie) as `::`, and `::ffff:a.b.c.d` for IPv4-mapped addresses (§5).
     public var description: String {
         let groups = groups
+        if groups[0..<5].allSatisfy({ $0 == 0 }) && groups[5] == 0xFFFF {
+            return "::ffff:" + octets[12..<16].map { String($0) }.joined(separator: ".")
+        }
         var bestStart = -1, bestLength = 0, runStart = -1
         for (index, group) in groups.enumerated() {
             if group == 0 {
