@@ -2,7 +2,7 @@
 # Kerberos upcall benchmark, in the lab on the real cifs.ko: cifs-utils' cifs.upcall (A) vs
 # smb3-upcall (B) measured side by side in one guest, alternating A/B. Prints ratios, never
 # asserts absolute times (the machine is shared and the guest is emulated).
-#   Benchmarks/upcall.sh [--kernel 6.12|6.1]   (LAB_GUEST_ENV=BENCH_RUNS=N: mounts per tool, default 10)
+#   Benchmarks/upcall.sh [--kernel 6.12|6.1]   (LAB_GUEST_ENV=BENCH_RUNS=N: mounts per tool, default 20)
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
