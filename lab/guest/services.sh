@@ -29,6 +29,13 @@ hosts_setup() {
 EOF
 }
 
+# hosts_server_first: 127.0.0.1 maps back to the server's name, not localhost. 6.1 sends an
+# empty host= for a multichannel mount's extra channels; smb3-upcall then names the server by
+# reverse DNS of the channel's address (cifs.upcall gives up), as a PTR record would.
+hosts_server_first() {
+  printf '127.0.0.1 %s smb localhost\n::1 localhost\n' "$LAB_SMB_HOST" > /etc/hosts
+}
+
 # samba_setup "<interfaces line>" [krb5]: writes smb.conf, adds the users to passdb and
 # starts smbd (in network namespace $LAB_SMBD_NETNS if set). The interfaces line is the value of "interfaces =", e.g. with per-interface
 # speed/capability for multichannel (smb.conf(5): "interfaces").

@@ -10,7 +10,7 @@ kadmin.local -q "addprinc -randkey svc" >/dev/null && kadmin.local -q "ktadd -k 
 id svc >/dev/null 2>&1 || useradd -M -s /bin/sh svc
 for a in 2 3 4; do ip addr add 127.0.0.$a/8 dev lo; done
 samba_setup '"127.0.0.1;speed=10000000000,capability=RSS" "127.0.0.2;speed=10000000000,capability=RSS" "127.0.0.3;speed=10000000000,capability=RSS" "127.0.0.4;speed=10000000000,capability=RSS"' krb5
-printf '127.0.0.1 %s smb localhost\n::1 localhost\n' "$LAB_SMB_HOST" > /etc/hosts
+hosts_server_first
 check "modprobe cifs failed" modprobe cifs
 kinit_user
 mkdir -p /mnt/k /run/bench

@@ -27,7 +27,7 @@ hosts_setup
 kdc_setup >/dev/null
 ip addr add 127.0.0.2/8 dev lo
 samba_setup '"127.0.0.1;speed=10000000000,capability=RSS" "127.0.0.2;speed=1000000000"' krb5 >/dev/null
-printf '127.0.0.1 %s smb localhost\n::1 localhost\n' "$LAB_SMB_HOST" > /etc/hosts
+hosts_server_first
 echo "create cifs.spnego * * $bin/smb3-upcall %k" > /etc/request-key.d/cifs.spnego.conf
 show cat /etc/request-key.d/cifs.spnego.conf
 echo; echo "\$ su $LAB_USER -c kinit   # alice gets a TGT"

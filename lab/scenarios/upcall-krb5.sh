@@ -51,9 +51,7 @@ umount /mnt/k || fail "umount failed"
 cifs_wait_idle
 
 step "multichannel Kerberos mount: one upcall per channel"
-# 6.1 sends an empty host= for the extra channel; smb3-upcall then names the server by reverse
-# DNS of the channel's address (cifs.upcall gives up), so let 127.0.0.1 map back to the server.
-printf '127.0.0.1 %s smb localhost\n::1 localhost\n' "$LAB_SMB_HOST" > /etc/hosts
+hosts_server_first
 before=$(log_lines | grep -c "handed to cifs.ko")
 mount -t cifs "//$LAB_SMB_HOST/share" /mnt/k -o "$opts,multichannel,max_channels=2" || fail "multichannel krb5 mount failed"
 wait_for 20 sh -c 'grep -q "Extra Channels: 1" /proc/fs/cifs/DebugData' || { cat /proc/fs/cifs/DebugData; fail "second channel did not come up"; }
