@@ -4,14 +4,10 @@ import SMB3Protocol
 ///
 /// Tries `CIFS_DUMP_FULL_KEY` (full-length keys, any session) and falls back to the legacy
 /// `CIFS_DUMP_KEY` (16-byte keys, this mount's session only), as smbinfo does.
-public struct KeysCommand {
-    let system: any IoctlSystem
+public struct KeysCommand: CIFSFileCommand {
     let files: CIFSFiles
 
-    public init(system: any IoctlSystem) {
-        self.system = system
-        self.files = CIFSFiles(system: system)
-    }
+    public init(system: any IoctlSystem) { files = CIFSFiles(system: system) }
 
     public func run(path: String, sessionID: UInt64?) throws(IoctlCommandError) -> IoctlReport {
         let handle = try files.openForCIFSFileIoctl(path)
@@ -107,14 +103,10 @@ public struct KeysCommand {
 }
 
 /// `smb3-ioctl notify DIR`: waits for changes with CIFS_IOC_NOTIFY_INFO and reports each batch.
-public struct NotifyCommand {
-    let system: any IoctlSystem
+public struct NotifyCommand: CIFSFileCommand {
     let files: CIFSFiles
 
-    public init(system: any IoctlSystem) {
-        self.system = system
-        self.files = CIFSFiles(system: system)
-    }
+    public init(system: any IoctlSystem) { files = CIFSFiles(system: system) }
 
     /// Blocks in the kernel until the server reports a change (only a fatal signal interrupts the
     /// wait); calls `emit` per record. Stops after `limit` batches when given.
@@ -155,14 +147,10 @@ public struct NotifyCommand {
 }
 
 /// `shutdown`, `set-integrity` and `compression`: single ioctls with a one-line result.
-public struct FileControlCommands {
-    let system: any IoctlSystem
+public struct FileControlCommands: CIFSFileCommand {
     let files: CIFSFiles
 
-    public init(system: any IoctlSystem) {
-        self.system = system
-        self.files = CIFSFiles(system: system)
-    }
+    public init(system: any IoctlSystem) { files = CIFSFiles(system: system) }
 
     /// CIFS_IOC_SHUTDOWN: later operations on the mount fail (EIO) until it is unmounted.
     public func shutdown(path: String, flush: Bool) throws(IoctlCommandError) -> IoctlReport {

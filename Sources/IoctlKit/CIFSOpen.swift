@@ -1,5 +1,15 @@
 import SMB3Protocol
 
+/// A command over files on a cifs mount: it reaches the system through the checked opens and
+/// calls of `CIFSFiles`.
+protocol CIFSFileCommand {
+    var files: CIFSFiles { get }
+}
+
+extension CIFSFileCommand {
+    var system: any IoctlSystem { files.system }
+}
+
 /// Opening paths that must be on cifs, and the ioctls every command shares.
 struct CIFSFiles {
     let system: any IoctlSystem

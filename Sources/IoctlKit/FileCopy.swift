@@ -100,18 +100,14 @@ public protocol CopyProgress: AnyObject {
 
 /// Copies files on cifs mounts the way `smb3-ioctl copy` promises: server-side by default, and
 /// never through the client without `--allow-fallback`.
-public struct FileCopier {
-    let system: any IoctlSystem
+public struct FileCopier: CIFSFileCommand {
     let files: CIFSFiles
     /// Bytes per copy_file_range call when progress is shown (otherwise one call for the range).
     public var progressStep: UInt64 = 32 << 20
     /// Bytes per read/write of a client-side copy.
     public var clientBufferSize = 4 << 20
 
-    public init(system: any IoctlSystem) {
-        self.system = system
-        self.files = CIFSFiles(system: system)
-    }
+    public init(system: any IoctlSystem) { files = CIFSFiles(system: system) }
 
     private struct Side {
         let path: String

@@ -1,14 +1,10 @@
 import SMB3Protocol
 
 /// `smb3-ioctl info PATH`: CIFS_IOC_GET_MNT_INFO and CIFS_IOC_GET_TCON_INFO, decoded.
-public struct MountInfoCommand {
-    let system: any IoctlSystem
+public struct MountInfoCommand: CIFSFileCommand {
     let files: CIFSFiles
 
-    public init(system: any IoctlSystem) {
-        self.system = system
-        self.files = CIFSFiles(system: system)
-    }
+    public init(system: any IoctlSystem) { files = CIFSFiles(system: system) }
 
     public func run(path: String) throws(IoctlCommandError) -> IoctlReport {
         let handle = try files.openForCIFSFileIoctl(path)

@@ -2,14 +2,10 @@ import SMB3Protocol
 
 /// `smb3-ioctl query CLASS PATH`: one information class through CIFS_QUERY_INFO, decoded with
 /// smbinfo's labels (flag words also by name, times in UTC ISO 8601).
-public struct QueryCommand {
-    let system: any IoctlSystem
+public struct QueryCommand: CIFSFileCommand {
     let files: CIFSFiles
 
-    public init(system: any IoctlSystem) {
-        self.system = system
-        self.files = CIFSFiles(system: system)
-    }
+    public init(system: any IoctlSystem) { files = CIFSFiles(system: system) }
 
     public func run(infoClass: FileInfoClass, path: String) throws(IoctlCommandError) -> IoctlReport {
         // A fresh O_RDONLY fd: CIFS_QUERY_INFO opens the path by name, as a directory only when the

@@ -1,14 +1,10 @@
 import SMB3Protocol
 
 /// `smb3-ioctl snapshots PATH`: CIFS_ENUMERATE_SNAPSHOTS, probing the size first like smbinfo.
-public struct SnapshotsCommand {
-    let system: any IoctlSystem
+public struct SnapshotsCommand: CIFSFileCommand {
     let files: CIFSFiles
 
-    public init(system: any IoctlSystem) {
-        self.system = system
-        self.files = CIFSFiles(system: system)
-    }
+    public init(system: any IoctlSystem) { files = CIFSFiles(system: system) }
 
     public func run(path: String) throws(IoctlCommandError) -> IoctlReport {
         let handle = try files.openForCIFSFileIoctl(path)
@@ -58,14 +54,10 @@ public struct SnapshotsCommand {
 }
 
 /// `smb3-ioctl quota PATH`: the share's quota entries (QUERY_INFO, InfoType 4), like smbinfo quota.
-public struct QuotaCommand {
-    let system: any IoctlSystem
+public struct QuotaCommand: CIFSFileCommand {
     let files: CIFSFiles
 
-    public init(system: any IoctlSystem) {
-        self.system = system
-        self.files = CIFSFiles(system: system)
-    }
+    public init(system: any IoctlSystem) { files = CIFSFiles(system: system) }
 
     public func run(path: String) throws(IoctlCommandError) -> IoctlReport {
         let handle = try files.openOnCIFS(path, .read)
@@ -109,14 +101,10 @@ public struct QuotaCommand {
 }
 
 /// `smb3-ioctl secdesc PATH`: owner, group and DACL (QUERY_INFO, InfoType 3), like smbinfo secdesc.
-public struct SecurityDescriptorCommand {
-    let system: any IoctlSystem
+public struct SecurityDescriptorCommand: CIFSFileCommand {
     let files: CIFSFiles
 
-    public init(system: any IoctlSystem) {
-        self.system = system
-        self.files = CIFSFiles(system: system)
-    }
+    public init(system: any IoctlSystem) { files = CIFSFiles(system: system) }
 
     public func run(path: String) throws(IoctlCommandError) -> IoctlReport {
         let handle = try files.openOnCIFS(path, .read)
