@@ -1,11 +1,15 @@
 # shellcheck shell=bash
 # smb3-witnessd inside the lab guest: start it, read its state, and the checks the witness
 # scenarios share (witness-failover, witness-krb5). Sourced after witness-server.sh; the
-# scenario calls witness_daemon_prepare after lab_start.
+# scenario starts with witness_daemon_lab_start.
 
-# witness_daemon_prepare: W (the daemon binary, checked), EVENTS (the events_file the
-# scenario's witnessd.conf names) and the directories for both.
-witness_daemon_prepare() {
+# witness_daemon_lab_start: the guest and syslog, t_start (guest uptime at the start, for the
+# scenario's total), W (the daemon binary, checked), EVENTS (the events_file the scenario's
+# witnessd.conf names) and the directories for both.
+witness_daemon_lab_start() {
+  lab_start
+  syslog_start
+  t_start=$(lab_uptime)
   W="$SMB3KIT_BIN/smb3-witnessd"
   [ -x "$W" ] || fail "smb3-witnessd not built ($SMB3KIT_BIN)"
   EVENTS=/run/witness/events.jsonl

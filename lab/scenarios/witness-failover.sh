@@ -19,10 +19,7 @@
 . "$LAB_GUEST/witness-server.sh"
 # shellcheck source=../guest/witness-daemon.sh
 . "$LAB_GUEST/witness-daemon.sh"
-lab_start
-syslog_start
-t_start=$(lab_uptime)
-witness_daemon_prepare
+witness_daemon_lab_start
 ECHO=5
 
 witness_server_start
