@@ -1,3 +1,5 @@
+import CLinuxShims
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,14 +52,13 @@ struct UnixSocketAddress {
     }
 }
 
-/// A new AF_UNIX stream socket on which `operation` (bind or connect) to `path` succeeded;
-/// the socket is closed again on any failure.
-private func unixStreamSocket(
-    path: String, function: String, context: String, _ operation: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
+/// A new AF_UNIX socket (stream unless `type` says otherwise) on which `operation` (bind or
+/// connect) to `path` succeeded; the socket is closed again on any failure.
+private func unixSocket(
+    path: String, type: Int32 = Int32(SOCK_STREAM.rawValue), function: String, context: String,
+    _ operation: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
 ) throws(SystemError) -> Int32 {
-    let fd = try valueOrThrow("socket", context) {
-        socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    }
+    let fd = try valueOrThrow("socket", context) { socket(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0) }
     guard var address = UnixSocketAddress(Array(path.utf8)) else {
         close(fd)
         throw SystemError(function: function, errno: ENAMETOOLONG, context: context)
@@ -79,7 +80,7 @@ public final class UnixListener: @unchecked Sendable {
         self.path = path
         let context = "listening on \(path)"
         unlink(path)
-        fd = try unixStreamSocket(path: path, function: "bind", context: context) { bind($0, $1, $2) }
+        fd = try unixSocket(path: path, function: "bind", context: context) { bind($0, $1, $2) }
         chmod(path, mode)
         guard listen(fd, 16) == 0 else {
             let code = errno
@@ -108,7 +109,7 @@ public final class UnixConnection: @unchecked Sendable {
 
     /// Connects to a listening unix socket.
     public convenience init(connectingTo path: String) throws(SystemError) {
-        let socketFD = try unixStreamSocket(path: path, function: "connect", context: "connecting to \(path)") {
+        let socketFD = try unixSocket(path: path, function: "connect", context: "connecting to \(path)") {
             connect($0, $1, $2)
         }
         self.init(fd: socketFD)
@@ -145,5 +146,117 @@ public final class UnixConnection: @unchecked Sendable {
             offset += sent
         }
         return true
+    }
+}
+
+/// A unix SOCK_SEQPACKET socket: each send is one message and each receive returns one whole
+/// message, so a request/reply service needs no framing. Closes itself when released.
+public final class UnixPacketSocket: @unchecked Sendable {
+    private let fd: Int32
+    private let unlinkOnClose: String?
+
+    private init(fd: Int32, unlinkOnClose: String? = nil) {
+        self.fd = fd
+        self.unlinkOnClose = unlinkOnClose
+    }
+
+    deinit {
+        close(fd)
+        if let unlinkOnClose { unlink(unlinkOnClose) }
+    }
+
+    /// A listening socket at `path` (a stale socket file there is replaced), with `mode`.
+    public static func listening(at path: String, mode: mode_t) throws(SystemError) -> UnixPacketSocket {
+        let context = "listening on \(path)"
+        unlink(path)
+        let fd = try unixSocket(path: path, type: Int32(SOCK_SEQPACKET.rawValue), function: "bind", context: context) {
+            bind($0, $1, $2)
+        }
+        let socket = UnixPacketSocket(fd: fd, unlinkOnClose: path)
+        _ = try valueOrThrow("chmod", context) { chmod(path, mode) }
+        _ = try valueOrThrow("listen", context) { listen(fd, 64) }
+        return socket
+    }
+
+    /// The listening socket systemd passed (socket activation, sd_listen_fds(3)): descriptor 3
+    /// when LISTEN_PID is this process and LISTEN_FDS is 1; the variables are then cleared so
+    /// that children do not take them for theirs.
+    public static func passedBySystemd() -> UnixPacketSocket? {
+        defer {
+            unsetenv("LISTEN_PID")
+            unsetenv("LISTEN_FDS")
+            unsetenv("LISTEN_FDNAMES")
+        }
+        guard let pid = Environment.get("LISTEN_PID").flatMap({ Int32($0) }), pid == getpid(),
+            Environment.get("LISTEN_FDS") == "1"
+        else { return nil }
+        let fd: Int32 = 3
+        var type: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0, type == Int32(SOCK_SEQPACKET.rawValue) else {
+            return nil
+        }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        return UnixPacketSocket(fd: fd)
+    }
+
+    /// Connects to the listening socket at `path`.
+    public static func connected(to path: String) throws(SystemError) -> UnixPacketSocket {
+        let fd = try unixSocket(
+            path: path, type: Int32(SOCK_SEQPACKET.rawValue), function: "connect", context: "connecting to \(path)"
+        ) { connect($0, $1, $2) }
+        return UnixPacketSocket(fd: fd)
+    }
+
+    /// Blocks for the next connection.
+    public func accept() throws(SystemError) -> UnixPacketSocket {
+        let client = try valueOrThrow("accept4", "accepting a connection") { smb3_accept_cloexec(fd) }
+        return UnixPacketSocket(fd: client)
+    }
+
+    /// The uid of the process at the other end, from the kernel (SO_PEERCRED).
+    public func peerUID() throws(SystemError) -> UInt32 {
+        var uid: UInt32 = 0
+        _ = try valueOrThrow("getsockopt", "reading the peer's credentials") { smb3_peer_uid(fd, &uid) }
+        return uid
+    }
+
+    /// Sends and receives give up with EAGAIN after this long.
+    public func setTimeout(seconds: Int) throws(SystemError) {
+        var limit = timeval(tv_sec: seconds, tv_usec: 0)
+        for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+            _ = try valueOrThrow("setsockopt", "setting a socket timeout") {
+                setsockopt(fd, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size))
+            }
+        }
+    }
+
+    public func send(_ message: [UInt8]) throws(SystemError) {
+        let sent = try valueOrThrow("send", "sending a message") {
+            message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        guard sent == message.count else { throw SystemError(function: "send", errno: EMSGSIZE, context: "sending a message") }
+    }
+
+    /// The next message, or nil when the peer has closed. A message longer than `limit` is an
+    /// error (EMSGSIZE), never silently cut. The buffer is the message's size, learnt first with
+    /// MSG_PEEK|MSG_TRUNC, so a generous limit costs nothing.
+    public func receive(limit: Int) throws(SystemError) -> [UInt8]? {
+        let size = try valueOrThrow("recv", "receiving a message") {
+            Glibc.recv(fd, nil, 0, Int32(MSG_PEEK) | Int32(MSG_TRUNC))
+        }
+        guard size <= limit else {
+            _ = Glibc.recv(fd, nil, 0, Int32(MSG_TRUNC))  // drop it, so the next receive sees the next message
+            throw SystemError(function: "recv", errno: EMSGSIZE, context: "receiving a message")
+        }
+        // A size of zero is the end of the stream, or an empty message, which neither end of
+        // our services sends: it is consumed and read as the end.
+        var buffer = [UInt8](repeating: 0, count: size)
+        let count = try valueOrThrow("recv", "receiving a message") {
+            buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) }
+        }
+        if count == 0 && size == 0 { return nil }
+        guard count == size else { throw SystemError(function: "recv", errno: EMSGSIZE, context: "receiving a message") }
+        return buffer
     }
 }

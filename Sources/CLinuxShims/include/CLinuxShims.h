@@ -28,6 +28,10 @@ static inline int smb3_errno(void) { return errno; }
  * declared only under _GNU_SOURCE; defined in shims.c). */
 const char *smb3_errno_name(int code);
 
+/* accept4(2) with SOCK_CLOEXEC, and SO_PEERCRED's uid: both need _GNU_SOURCE (shims.c). */
+int smb3_accept_cloexec(int fd);
+int smb3_peer_uid(int fd, unsigned int *uid);
+
 /* M_ARENA_MAX comes from malloc.h, which Swift's Glibc module does not export. */
 static inline int smb3_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
@@ -63,6 +67,12 @@ static inline int smb3_drop_all_capabilities(void) {
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
         return -1;
     return (int)syscall(SYS_capset, &header, data);
+}
+
+/* prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent ends (0: none).
+ * prctl is variadic, which Swift cannot call. */
+static inline int smb3_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
 }
 
 /* Reads the effective set of this thread, for tests and diagnostics (lower and upper 32 bits). */

@@ -1,0 +1,66 @@
+import CLinuxShims
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Worker processes that run one job each: the upcall service forks one per request, so each
+/// upcall's setns and setuid happen in a process of its own and the server keeps its privileges
+/// and namespaces. The server must be single-threaded: only the forking thread survives a fork.
+public enum ForkedChild {
+    /// Children are reaped by the kernel (SIGCHLD ignored): the server never waits for them.
+    public static func reapAutomatically() {
+        signal(SIGCHLD, SIG_IGN)
+    }
+
+    /// Forks; the child runs `body` and ends with `_exit` of its result, so it never returns
+    /// into the caller, runs no atexit handlers and releases none of the server's objects (a
+    /// listening socket's release would unlink its path). Returns the child's pid.
+    @discardableResult
+    public static func run(_ body: () -> Int32) throws(SystemError) -> Int32 {
+        let pid = try valueOrThrow("fork", "starting a worker process") { fork() }
+        if pid == 0 {
+            signal(SIGCHLD, SIG_DFL)  // the job's own children, if any, are its to wait for
+            _exit(body())
+        }
+        return pid
+    }
+
+    /// Forks a child that runs `body` and waits until the child calls `started()`, or ends
+    /// without doing so. A server uses it to keep one worker waiting ahead of demand (blocked in
+    /// accept, say) and to fork the next one as soon as that worker has work, so no request
+    /// waits for a fork. A child still waiting when the server ends ends with it (SIGTERM); one
+    /// that has started finishes its work. True if the child called `started()`.
+    public static func runUntilStarted(_ body: (_ started: () -> Void) -> Int32) throws(SystemError) -> Bool {
+        var ends: [Int32] = [0, 0]
+        _ = try valueOrThrow("pipe", "starting a worker process") { pipe(&ends) }
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        // Single-threaded server: nothing can exec between pipe and these.
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+        let server = getpid()
+        do {
+            try run {
+                close(readEnd)
+                _ = smb3_set_parent_death_signal(SIGTERM)
+                if getppid() != server { return 1 }  // the server ended before the signal was set
+                return body {
+                    _ = smb3_set_parent_death_signal(0)
+                    var byte: UInt8 = 1
+                    _ = write(writeEnd, &byte, 1)
+                    close(writeEnd)
+                }
+            }
+        } catch {
+            close(readEnd)
+            close(writeEnd)
+            throw error
+        }
+        close(writeEnd)
+        defer { close(readEnd) }
+        var byte: UInt8 = 0
+        // One byte when the child has started; end of file (0) when it ended first.
+        let count = (try? valueOrThrow("read", "waiting for a worker process") { read(readEnd, &byte, 1) }) ?? 0
+        return count == 1
+    }
+}
