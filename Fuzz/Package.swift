@@ -25,6 +25,7 @@ let package = Package(
         .executableTarget(name: "FuzzWitnessNotification", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzNTLMChallenge", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzInetDiag", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzUpcallService", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )
