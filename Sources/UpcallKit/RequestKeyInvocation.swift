@@ -7,11 +7,23 @@ public struct RequestKeyInvocation: Hashable, Sendable {
     public var keySerial: Int32
     public var options: UpcallOptions
     public var debug: Bool
+    /// `--no-service`: handle the key in this process even when the upcall service runs.
+    public var useService = true
+    /// `--service-socket`: where the upcall service listens.
+    public var serviceSocket = UpcallService.defaultSocketPath
+
+    public init(keySerial: Int32, options: UpcallOptions, debug: Bool) {
+        self.keySerial = keySerial
+        self.options = options
+        self.debug = debug
+    }
 
     public init?(arguments: [String]) {
         var options = UpcallOptions()
         var debug = false
         var serial: Int32?
+        var useService = true
+        var serviceSocket = UpcallService.defaultSocketPath
         var index = 0
         func value() -> String? {
             index += 1
@@ -25,6 +37,10 @@ public struct RequestKeyInvocation: Hashable, Sendable {
             case "-l", "--legacy-uid": options.legacyUID = true
             case "-t", "--trust-dns": options.trustDNS = true
             case "--gssapi": options.forceGSSAPI = true
+            case "--no-service": useService = false
+            case "--service-socket":
+                guard let path = value(), !path.isEmpty else { return nil }
+                serviceSocket = path
             case "-k", "--krb5conf":
                 guard let path = value() else { return nil }
                 options.krb5Config = path
@@ -51,5 +67,7 @@ public struct RequestKeyInvocation: Hashable, Sendable {
         self.keySerial = serial
         self.options = options
         self.debug = debug
+        self.useService = useService
+        self.serviceSocket = serviceSocket
     }
 }

@@ -75,6 +75,9 @@ public struct Upcall<System: UpcallSystem> {
             throw UpcallFailure(.identity, "cannot switch to uid \(plan.uid): \(error)")
         }
         if let config = options.krb5Config { system.setEnvironment("KRB5_CONFIG", config) }
+        // gssproxy's interposer looks for it in the environment, which the upcall service's
+        // child has not inherited from the handler.
+        if options.gssProxyEnabled { system.setEnvironment("GSS_USE_PROXY", "yes") }
         if let ccache = caller.environmentCCache {
             system.setEnvironment("KRB5CCNAME", ccache)
             logger.debug("KRB5CCNAME from pid \(plan.pid): \(ccache)")

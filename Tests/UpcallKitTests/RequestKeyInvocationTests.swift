@@ -29,6 +29,18 @@ struct RequestKeyInvocationTests {
         #expect(RequestKeyInvocation(arguments: ["--gssapi", "7"])?.options.forceGSSAPI == true)
     }
 
+    @Test func choosesBetweenTheServiceAndThisProcess() throws {
+        let plain = try #require(RequestKeyInvocation(arguments: ["5"]))
+        #expect(plain.useService)
+        #expect(plain.serviceSocket == UpcallService.defaultSocketPath)
+        let here = try #require(RequestKeyInvocation(arguments: ["--no-service", "5"]))
+        #expect(!here.useService)
+        let elsewhere = try #require(RequestKeyInvocation(arguments: ["--service-socket", "/run/x.sock", "5"]))
+        #expect(elsewhere.serviceSocket == "/run/x.sock")
+        #expect(RequestKeyInvocation(arguments: ["--service-socket", "", "5"]) == nil)
+        #expect(RequestKeyInvocation(arguments: ["5", "--service-socket"]) == nil)
+    }
+
     @Test(arguments: [
         [], ["--help"], ["-h"], ["--version"], ["-v"], ["--explain", "x"], ["1", "2"], ["-k"], ["-K"], ["12x"],
         ["-12"], ["--negative-timeout", "soon", "1"], ["-e", "x", "1"], ["99999999999"], ["-d"], ["--json", "1"],

@@ -338,10 +338,16 @@ struct UpcallTests {
         options.noEnvironmentProbe = true
         #expect(Self.run(system, options)?.code == .noCredentials)
         #expect(!system.calls.contains { $0.hasPrefix("gss") })
+        #expect(!system.calls.contains("env GSS_USE_PROXY=yes"))
         options.gssProxyEnabled = true
         system.gssResult = .success((try KerberosInitialContextToken(apRequest: Self.apRequest).encoded(), Self.key))
         #expect(Self.run(system, options) == nil)
         #expect(system.calls.contains("gss cifs@smb.test.lan"))
+        // The upcall service's child did not inherit the handler's environment: GSS-API's
+        // gssproxy interposer reads the variable itself, so it is set again, as the user.
+        let set = try #require(system.calls.firstIndex(of: "env GSS_USE_PROXY=yes"))
+        let becameUser = try #require(system.calls.firstIndex { $0.hasPrefix("become") })
+        #expect(set > becameUser)
     }
 
     @Test func noSecretReachesTheLogEvenAtDebugLevel() throws {
