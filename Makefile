@@ -84,7 +84,7 @@ install: build man
 	install -d $(DESTDIR)$(SYSCONFDIR)/smb3kit
 	[ -e $(DESTDIR)$(SYSCONFDIR)/smb3kit/witnessd.conf ] || \
 	  install -m 0644 etc/witnessd.conf.example $(DESTDIR)$(SYSCONFDIR)/smb3kit/witnessd.conf
-	for f in systemd/*.service systemd/*.timer; do [ -e "$$f" ] || continue; \
+	for f in systemd/*.service systemd/*.socket systemd/*.timer; do [ -e "$$f" ] || continue; \
 	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' "$$f" > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$f); done
 	for f in udev/*.rules; do [ -e "$$f" ] || continue; \
 	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' "$$f" > $(DESTDIR)$(UDEVDIR)/$$(basename $$f); done
@@ -93,6 +93,8 @@ uninstall:
 	for p in $(SBIN_PROGRAMS); do rm -f $(DESTDIR)$(SBINDIR)/$$p; done
 	for p in $(BIN_PROGRAMS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
 	rm -f $(DESTDIR)$(MANDIR)/man1/smb3-*.1 $(DESTDIR)$(MANDIR)/man8/smb3-*.8 $(REQUEST_KEY_CONF)
+	for f in systemd/*.service systemd/*.socket systemd/*.timer; do rm -f $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$f); done
+	for f in udev/*.rules; do rm -f $(DESTDIR)$(UDEVDIR)/$$(basename $$f); done
 
 clean:
 	rm -rf .build lab/out

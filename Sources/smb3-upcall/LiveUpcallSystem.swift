@@ -8,18 +8,37 @@ import UpcallKit
 /// and MIT krb5. A class because it keeps the pinned caller and its namespace files between calls.
 final class LiveUpcallSystem: UpcallSystem {
     private let keyring = Keyring()
+    private let relayedKey: RelayedKey?
     private var caller: ProcessHandle?
     private var namespaces: NamespaceSet?
 
+    /// With `relayedKey`, the key is the upcall service's request and its outcome the reply;
+    /// without, keyctl (this process holds request-key's authority over the key).
+    init(relayedKey: RelayedKey? = nil) {
+        self.relayedKey = relayedKey
+    }
+
     func describeKey(_ serial: Int32) throws(SystemFailure) -> String {
+        if let relayedKey {
+            guard serial == relayedKey.serial else { throw SystemFailure("key \(serial) is not the requested key") }
+            return relayedKey.description
+        }
         do { return try keyring.describe(KeySerial(rawValue: serial)) } catch { throw SystemFailure(error.description) }
     }
 
     func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemFailure) {
+        if let relayedKey {
+            relayedKey.reply = .instantiate(payload: payload)
+            return
+        }
         do { try keyring.instantiate(KeySerial(rawValue: serial), payload: payload) } catch { throw SystemFailure(error.description) }
     }
 
     func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemFailure) {
+        if let relayedKey {
+            relayedKey.reply = .negate(timeoutSeconds: timeoutSeconds)
+            return
+        }
         do { try keyring.negate(KeySerial(rawValue: serial), timeoutSeconds: timeoutSeconds) } catch {
             throw SystemFailure(error.description)
         }
@@ -100,6 +119,19 @@ final class LiveUpcallSystem: UpcallSystem {
 
     static func failure(_ error: KerberosError) -> KerberosFailure {
         KerberosFailure(kind: KerberosFailure.Kind(rawValue: error.kind.rawValue) ?? .other, message: error.description)
+    }
+}
+
+/// A key the upcall service handles for the handler that holds it: the description it sent,
+/// and the reply (instantiate or negate) the upcall leads to.
+final class RelayedKey {
+    let serial: Int32
+    let description: String
+    var reply: UpcallServiceReply?
+
+    init(serial: Int32, description: String) {
+        self.serial = serial
+        self.description = description
     }
 }
 

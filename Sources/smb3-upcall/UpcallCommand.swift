@@ -15,7 +15,7 @@ enum UpcallMain {
         // request-key's invocations skip the reflective parser (see RequestKeyInvocation).
         if var invocation = RequestKeyInvocation(arguments: Array(CommandLine.arguments.dropFirst())) {
             invocation.options.gssProxyEnabled = Environment.get("GSS_USE_PROXY") == "yes"
-            let failed = UpcallCommand.handle(keySerial: invocation.keySerial, options: invocation.options, debug: invocation.debug)
+            let failed = UpcallCommand.handle(invocation)
             // Straight out: ArgumentParser's exit(withError:) builds its help model first.
             exit(failed ? 1 : 0)
         }
@@ -46,6 +46,11 @@ struct UpcallCommand: ParsableCommand {
             (kernels 6.14+, backported to 6.1.y and 6.12.y) is refused with a clear message: an IAKerb \
             blob needs a multi-round-trip exchange through the server (RFC draft IAKERB), which the \
             one-shot cifs.spnego upcall cannot carry; mount with sec=krb5 instead.
+
+            With the upcall service running (smb3-upcall.socket, which starts smb3-upcall --serve), \
+            this handler only reads the key and passes it to the service, where a process forked for \
+            the request does the rest; that saves most of a handler's start-up. Without it, or with \
+            --no-service, or if the service gives no answer, the key is handled in this process.
 
             On failure the key is negated for --negative-timeout seconds (1 by default) so a retry \
             is not blocked, and one line saying what failed goes to the journal (identifier \
@@ -105,6 +110,15 @@ struct UpcallCommand: ParsableCommand {
         "Directory for root's keytab TGTs, reused by later upcalls (empty: keep them in memory only).", valueName: "dir"))
     var keytabCacheDir: String = UpcallOptions.defaultKeytabCacheDirectory
 
+    @Flag(help: "Handle the key in this process even when the upcall service is running.")
+    var noService = false
+
+    @Option(help: ArgumentHelp("Where the upcall service listens.", valueName: "path"))
+    var serviceSocket: String = UpcallService.defaultSocketPath
+
+    @Flag(help: "Run the upcall service (what smb3-upcall.service starts): handle the keys that handlers pass to it.")
+    var serve = false
+
     @Argument(help: "The key serial number request-key passes as %k.")
     var keySerial: Int32?
 
@@ -135,18 +149,32 @@ struct UpcallCommand: ParsableCommand {
             try Explain(description: explainDescription, options: options, json: json).run()
             return
         }
+        if serve {
+            guard keySerial == nil else { throw ValidationError("--serve takes no KEY_SERIAL") }
+            try UpcallServer(socketPath: serviceSocket, logger: Self.logger(debug: debug)).run()
+            return
+        }
         guard let keySerial else { throw ValidationError("missing KEY_SERIAL (or --explain DESCRIPTION)") }
-        if Self.handle(keySerial: keySerial, options: options, debug: debug) { throw ExitCode.failure }
+        var invocation = RequestKeyInvocation(keySerial: keySerial, options: options, debug: debug)
+        invocation.useService = !noService
+        invocation.serviceSocket = serviceSocket
+        if Self.handle(invocation) { throw ExitCode.failure }
     }
 
-    /// Runs one upcall; true if it failed (the key is then negated and the reason logged).
-    static func handle(keySerial: Int32, options: UpcallOptions, debug: Bool) -> Bool {
+    /// Runs one upcall, through the service when it runs; true if it failed (the key is then
+    /// negated and the reason logged).
+    static func handle(_ invocation: RequestKeyInvocation) -> Bool {
+        if invocation.useService, let failed = UpcallServiceClient.handle(invocation) { return failed }
+        var upcall = Upcall(system: LiveUpcallSystem(), options: invocation.options, logger: logger(debug: invocation.debug))
+        return upcall.handle(keySerial: invocation.keySerial) != nil
+    }
+
+    /// The journal (identifier smb3-upcall), echoed to a terminal when run by hand.
+    static func logger(debug: Bool, echoToTerminal: Bool = Console.standardErrorIsTerminal) -> Logger {
         let systemLog = SystemLog(identifier: "smb3-upcall")
         let level: Logger.Level = debug ? .debug : .info
-        let logger = Logger(label: "smb3-upcall") { _ in
-            SystemLogHandler(log: systemLog, logLevel: level, echoToTerminal: Console.standardErrorIsTerminal)
+        return Logger(label: "smb3-upcall") { _ in
+            SystemLogHandler(log: systemLog, logLevel: level, echoToTerminal: echoToTerminal)
         }
-        var upcall = Upcall(system: LiveUpcallSystem(), options: options, logger: logger)
-        return upcall.handle(keySerial: keySerial) != nil
     }
 }
