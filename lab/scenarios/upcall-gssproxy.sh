@@ -5,7 +5,8 @@
 # GSS-API, whose gssproxy interposer (/etc/gss/mech.d/proxymech.conf) gets the ticket from the
 # daemon. Proves: the mount works and I/O goes through it; the log says the token came through
 # GSS-API; the KDC saw gssproxy's AS exchange for the user; no ccache was created for the user;
-# without GSS_USE_PROXY the same mount fails with 126 and names the missing ticket.
+# without GSS_USE_PROXY the same mount fails with 126 and names the missing ticket; through the
+# upcall service the handler's GSS_USE_PROXY=yes reaches the service's child.
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
 kerberos_lab_start
@@ -67,6 +68,22 @@ info "KDC: $((as_after - as_before)) AS exchange(s) for $LAB_USER@$LAB_REALM, ma
 ls /tmp/krb5cc_* >/dev/null 2>&1 && fail "a ccache for the user appeared: $(ls /tmp/krb5cc_*)"
 umount /mnt/k
 cifs_wait_idle
+
+step "the same through the upcall service, whose own environment has no GSS_USE_PROXY"
+mkdir -m 0700 -p /run/smb3kit
+env -u GSS_USE_PROXY "$U" --serve > /run/upcall-service.out 2>&1 &
+service=$!
+wait_for 10 test -S /run/smb3kit/upcall.sock || { cat /run/upcall-service.out; fail "the upcall service did not start"; }
+out=$(mount -t cifs "//$LAB_SMB_HOST/share" /mnt/k -o "$opts" 2>&1) \
+  || { log_lines | tail -n 4; fail "mount through the upcall service and gssproxy failed: $out"; }
+sleep 1
+log_lines | tail -n 1 | grep 'handed to cifs.ko' | grep 'krb5_ccache=GSSAPI' | grep -q 'upcall_via=service' \
+  || { log_lines | tail -n 4; fail "the service's upcall did not hand over a GSS-API token"; }
+info "log: $(log_lines | tail -n 1 | sed 's/^.*smb3-upcall\[[0-9]*\]: //')"
+umount /mnt/k
+cifs_wait_idle
+kill "$service"
+wait "$service" 2>/dev/null
 
 step "gssproxy stopped: the same handler fails again"
 kill "$GSSPROXY_PID"
