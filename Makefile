@@ -16,7 +16,9 @@ SWIFT ?= swift
 # relative relocations that ld.so would otherwise apply at every start, and the upcall is
 # started once per session setup. The binaries stay position-independent (ASLR).
 LINK_FLAGS = -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
-RELEASE_FLAGS = -c release --static-swift-stdlib $(LINK_FLAGS)
+# No $ORIGIN run path: nothing of ours is a shared library, and a root helper should not look for
+# libkrb5 next to itself first (ld.so tried a dozen paths there for each library, every start).
+RELEASE_FLAGS = -c release --static-swift-stdlib --disable-local-rpath $(LINK_FLAGS)
 RELEASE_DIR = .build/release
 SBIN_PROGRAMS = smb3-upcall smb3-witnessd
 BIN_PROGRAMS = smb3-ioctl smb3-ifaces
