@@ -1,7 +1,9 @@
 #!/bin/bash
 # Benchmark (not a test; run by Benchmarks/upcall.sh): Kerberos mount latency with cifs-utils'
-# cifs.upcall (A) and smb3-upcall (B) alternating in one guest, and the AS exchanges each makes
-# for a 4-channel keytab mount. Prints BENCH lines; the host script computes the ratios.
+# cifs.upcall (A), smb3-upcall handling the key itself (B) and smb3-upcall passing it to the
+# upcall service (S, smb3-upcall.socket enabled), alternating in one guest, and the AS
+# exchanges each makes for a 4-channel keytab mount. Prints BENCH lines; the host script
+# computes the ratios.
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
 kerberos_lab_start
@@ -34,13 +36,21 @@ H
 [ -x "$SMB3KIT_BIN/smb3-upcall" ] || fail "smb3-upcall not built"
 cp /usr/sbin/cifs.upcall "$SMB3KIT_BIN/smb3-upcall" /run/bench/
 A=/run/bench/cifs.upcall
-B=/run/bench/smb3-upcall
+B="/run/bench/smb3-upcall --no-service"
+S=/run/bench/smb3-upcall
+# The service as smb3-upcall.socket starts it: activated by the first upcall that uses it.
+mkdir -m 0700 -p /run/smb3kit
+systemd-socket-activate --seqpacket -l /run/smb3kit/upcall.sock /run/bench/smb3-upcall --serve >/dev/null 2>&1 &
+wait_for 10 test -S /run/smb3kit/upcall.sock || fail "the upcall service socket did not appear"
+handler_of() {  # handler_of TOOL: the command line of tool A, B or S
+  case $1 in A) echo "$A" ;; B) echo "$B" ;; S) echo "$S" ;; esac
+}
 
 runs=${BENCH_RUNS:-20}  # the host is shared: more pairs steady the medians
 step "latency: $runs alternating mounts per tool"
 for i in $(seq 1 "$runs"); do
-  for tool in A B; do
-    if [ $tool = A ]; then use_handler A "$A"; else use_handler B "$B"; fi
+  for tool in A B S; do
+    use_handler $tool "$(handler_of $tool)"
     s=$(date +%s%N)
     mount -t cifs "//$LAB_SMB_HOST/share" /mnt/k -o "sec=krb5,cruid=$LAB_UID,vers=3.1.1" || fail "mount with $tool failed"
     echo "BENCH mount $tool $(( ($(date +%s%N) - s) / 1000 ))"
@@ -67,15 +77,15 @@ empty=$LAB_REPO/.build/bench/empty-swift
 for round in 1 2 3; do
   startup exec /bin/true
   startup A "$A" 1
-  startup B "$B" 1
+  startup B $B 1
   if [ -x /run/bench/empty-swift ]; then startup swift /run/bench/empty-swift; fi
 done
 
 step "keytab mount with 4 channels: AS exchanges per tool"
 kdestroy -A 2>/dev/null; rm -f /tmp/krb5cc_0
-for tool in A B; do
-  if [ $tool = A ]; then use_handler A "$A"; else use_handler B "$B"; fi
-  rm -rf /run/smb3kit
+for tool in A B S; do
+  use_handler $tool "$(handler_of $tool)"
+  rm -f /run/smb3kit/krb5cc_*
   before=$(grep -c "AS_REQ.*ISSUE.*svc@TEST.LAN for krbtgt" /run/krb5kdc.log)
   mount -t cifs "//$LAB_SMB_HOST/share" /mnt/k -o "sec=krb5,username=svc,vers=3.1.1,multichannel,max_channels=4" \
     || fail "keytab mount with $tool failed"
