@@ -15,12 +15,13 @@ enum UpcallServiceClient {
     /// True if the upcall failed, false if the key was instantiated; nil when the service could
     /// not be used (not running, no answer): the caller then handles the key in this process.
     static func handle(_ invocation: RequestKeyInvocation) -> Bool? {
+        // Not running (no socket, nobody listening): the usual case without the service. Asked
+        // first, so that the upcall in this process is then the only one to read the key.
+        guard let connection = try? UnixPacketSocket.connected(to: invocation.serviceSocket) else { return nil }
         let keyring = Keyring()
         let serial = KeySerial(rawValue: invocation.keySerial)
         // Without a description, the upcall in this process reports why and negates the key.
         guard let description = try? keyring.describe(serial) else { return nil }
-        // Not running (no socket, nobody listening): the usual case without the service.
-        guard let connection = try? UnixPacketSocket.connected(to: invocation.serviceSocket) else { return nil }
         let request = UpcallServiceRequest(
             keySerial: invocation.keySerial, keyDescription: description, options: invocation.options, debug: invocation.debug)
         let reply: UpcallServiceReply
