@@ -128,6 +128,31 @@ kinit_user() {
   su "$LAB_USER" -c "echo $LAB_KRB_PW | kinit $LAB_USER" >/dev/null || fail "kinit $LAB_USER failed"
 }
 
+# The container scenarios' second principal: bob, with a unix and a Samba account.
+container_user_setup() {
+  kadmin.local -q "addprinc -pw bobpw bob" >/dev/null || fail "addprinc bob failed"
+  id bob >/dev/null 2>&1 || useradd -M -s /bin/sh bob
+  printf 'x\nx\n' | smbpasswd -s -a bob >/dev/null
+}
+
+# container_mount TARGET: inside new mount+pid namespaces (a "container"), put bob's ticket
+# into a private /tmp as alice's default cache, then mount /mnt/c with upcall_target=TARGET.
+# Exits 10 (kinit), 11 (mount) or 12 (the option is not in /proc/mounts).
+container_mount() {
+  unshare --mount --pid --fork --propagation private sh -c "
+    mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp
+    su $LAB_USER -c 'echo bobpw | kinit bob' >/dev/null || exit 10
+    mount -t cifs //$LAB_SMB_HOST/share /mnt/c -o sec=krb5,cruid=$LAB_UID,vers=3.1.1,upcall_target=$1 || exit 11
+    grep -q 'upcall_target=$1' /proc/mounts || exit 12
+    umount /mnt/c
+  "
+}
+
+# The Kerberos client of smb3-upcall's last successful upcall, from syslog.
+last_upcall_client() {
+  grep 'smb3-upcall' /var/log/messages | grep 'handed to cifs.ko' | tail -n 1 | sed -n 's/.*krb5_client=\([^ ]*\).*/\1/p'
+}
+
 # Points request-key's cifs.spnego rule at a wrapper that records the key description exactly
 # as the handler sees it (keyctl rdescribe), then runs the reference /usr/sbin/cifs.upcall.
 # Each call leaves /run/upcall/<ns-time>.<serial>.desc; /run/upcall.log has one line per call.

@@ -74,28 +74,17 @@ cifs_wait_idle
 
 if [ "$LAB_KERNEL" = 6.12 ]; then
   # As in upcall-container: bob's ticket as alice's default cache in a private /tmp.
-  kadmin.local -q "addprinc -pw bobpw bob" >/dev/null || fail "addprinc bob failed"
-  id bob >/dev/null 2>&1 || useradd -M -s /bin/sh bob
-  printf 'x\nx\n' | smbpasswd -s -a bob >/dev/null
-  last_client() { log_lines | grep 'handed to cifs.ko' | tail -n 1 | sed -n 's/.*krb5_client=\([^ ]*\).*/\1/p'; }
-  in_container() {
-    unshare --mount --pid --fork --propagation private sh -c "
-      mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp
-      su $LAB_USER -c 'echo bobpw | kinit bob' >/dev/null || exit 10
-      mount -t cifs //$LAB_SMB_HOST/share /mnt/c -o $opts,upcall_target=$1 || exit 11
-      umount /mnt/c
-    "
-  }
+  container_user_setup
   step "container, upcall_target=app, through the service: the container's credentials (bob)"
-  in_container app || { log_lines | tail -n 4; fail "container mount with upcall_target=app failed ($?)"; }
+  container_mount app || { log_lines | tail -n 4; fail "container mount with upcall_target=app failed ($?)"; }
   sleep 1
-  [ "$(last_client)" = "bob@TEST.LAN" ] || fail "upcall_target=app authenticated as '$(last_client)', not bob@TEST.LAN"
+  [ "$(last_upcall_client)" = "bob@TEST.LAN" ] || fail "upcall_target=app authenticated as '$(last_upcall_client)', not bob@TEST.LAN"
   log_lines | grep 'handed to cifs.ko' | tail -n 1 | grep -q upcall_via=service || fail "the app upcall did not go through the service"
   cifs_wait_idle
   step "container, upcall_target=mount, through the service: the host's credentials (alice)"
-  in_container mount || { log_lines | tail -n 4; fail "container mount with upcall_target=mount failed ($?)"; }
+  container_mount mount || { log_lines | tail -n 4; fail "container mount with upcall_target=mount failed ($?)"; }
   sleep 1
-  [ "$(last_client)" = "alice@TEST.LAN" ] || fail "upcall_target=mount authenticated as '$(last_client)', not alice@TEST.LAN"
+  [ "$(last_upcall_client)" = "alice@TEST.LAN" ] || fail "upcall_target=mount authenticated as '$(last_upcall_client)', not alice@TEST.LAN"
   log_lines | grep 'handed to cifs.ko' | tail -n 1 | grep -q upcall_via=service || fail "the mount upcall did not go through the service"
   # The server never joined a namespace: its mount namespace is still the host's.
   [ "$(readlink /proc/"$service_pid"/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ] || fail "the server left the host's mount namespace"
