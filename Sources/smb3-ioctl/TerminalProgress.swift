@@ -32,6 +32,9 @@ final class TerminalProgress: CopyProgress, @unchecked Sendable {
         guard totalBytes >= Self.threshold else { return }
         stopped.store(false, ordering: .sequentiallyConsistent)
         if !determinate {
+            // Drawn at once: a blocking copy may finish before the first tick, and the user should
+            // still have seen what ran (the lab's pty check relies on it too).
+            draw(copied: nil, serverSide: true)
             ticker = Task.detached { [self] in
                 while !stopped.load(ordering: .sequentiallyConsistent) {
                     try? await Task.sleep(for: .milliseconds(500))
