@@ -22,7 +22,9 @@ RELEASE_FLAGS = -c release --static-swift-stdlib --disable-local-rpath $(LINK_FL
 RELEASE_DIR = .build/release
 SBIN_PROGRAMS = smb3-upcall smb3-witnessd
 BIN_PROGRAMS = smb3-ioctl smb3-ifaces
-PROGRAMS = $(SBIN_PROGRAMS) $(BIN_PROGRAMS)
+PROGRAMS = $(SBIN_PROGRAMS) $(BIN_PROGRAMS) smb3-upcall-full
+# smb3-upcall execs smb3-upcall-full from <its directory>/../libexec/smb3kit, so the path follows SBINDIR.
+UPCALL_FULL_DIR = $(SBINDIR)/../libexec/smb3kit
 MAN_DIR = .build/man
 FUZZ_SECONDS ?= 30
 LAB_KERNEL ?= 6.12
@@ -71,9 +73,10 @@ demo: setup build
 REQUEST_KEY_CONF = $(DESTDIR)$(SYSCONFDIR)/request-key.d/smb3kit.spnego.conf
 
 install: build man
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UPCALL_FULL_DIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(SYSCONFDIR)/request-key.d $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(UDEVDIR)
 	for p in $(SBIN_PROGRAMS); do install -m 0755 $(RELEASE_DIR)/$$p $(DESTDIR)$(SBINDIR)/$$p; done
+	install -m 0755 $(RELEASE_DIR)/smb3-upcall-full $(DESTDIR)$(UPCALL_FULL_DIR)/smb3-upcall-full
 	for p in $(BIN_PROGRAMS); do install -m 0755 $(RELEASE_DIR)/$$p $(DESTDIR)$(BINDIR)/$$p; done
 	for m in $(MAN_DIR)/*.1; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; done; true
 	for m in $(MAN_DIR)/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
@@ -93,6 +96,8 @@ install: build man
 
 uninstall:
 	for p in $(SBIN_PROGRAMS); do rm -f $(DESTDIR)$(SBINDIR)/$$p; done
+	rm -f $(DESTDIR)$(UPCALL_FULL_DIR)/smb3-upcall-full
+	-rmdir $(DESTDIR)$(UPCALL_FULL_DIR) 2>/dev/null
 	for p in $(BIN_PROGRAMS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
 	rm -f $(DESTDIR)$(MANDIR)/man1/smb3-*.1 $(DESTDIR)$(MANDIR)/man8/smb3-*.8 $(REQUEST_KEY_CONF)
 	for f in systemd/*.service systemd/*.socket systemd/*.timer; do rm -f $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$f); done

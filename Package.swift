@@ -3,27 +3,32 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
-let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
 
 let package = Package(
     name: "SMB3Kit",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "smb3-upcall", targets: ["smb3-upcall"]),
+        .executable(name: "smb3-upcall-full", targets: ["smb3-upcall-full"]),
         .executable(name: "smb3-ioctl", targets: ["smb3-ioctl"]),
         .executable(name: "smb3-ifaces", targets: ["smb3-ifaces"]),
         .executable(name: "smb3-witnessd", targets: ["smb3-witnessd"]),
         .library(name: "SMB3Protocol", targets: ["SMB3Protocol"]),
+        .library(name: "UpcallRelay", targets: ["UpcallRelay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // Layer 0: the pure protocol model. No I/O, no C imports, no Foundation; DER through SwiftASN1.
-        .target(name: "SMB3Protocol", dependencies: [.product(name: "SwiftASN1", package: "swift-asn1")]),
+        // SMB3Wire (byte reader/writer) stands alone so that UpcallRelay can use it without SwiftASN1.
+        .target(name: "SMB3Wire"),
+        .target(name: "SMB3Protocol", dependencies: ["SMB3Wire", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        // What request-key runs the handler with, and the messages that relay it to the upcall
+        // service. Pure and small: the request-key handler links it and nothing heavier.
+        .target(name: "UpcallRelay", dependencies: ["SMB3Wire"]),
 
         // C shims: a modulemap and pkg-config, nothing else. Each names its Debian package.
         .systemLibrary(name: "CKrb5GSS", pkgConfig: "krb5-gssapi", providers: [.apt(["libkrb5-dev"])]),
@@ -38,14 +43,15 @@ let package = Package(
         .target(name: "CLinuxShims"),
 
         // Platform layer: the only targets that make syscalls, ioctls, keyctl, netlink or GSS calls.
-        .target(name: "SMB3System", dependencies: ["SMB3Protocol", "CLinuxShims", systemPackage]),
+        // SMB3System and SMB3Keyring depend on no Swift package: the request-key handler links them.
+        .target(name: "SMB3System", dependencies: ["CLinuxShims"]),
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "CKeyutils"]),
         .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3System", "CKrb5GSS"]),
 
         // Feature kits: the logic, written against protocols the kits own. No C imports.
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
-        .target(name: "UpcallKit", dependencies: ["SMB3Protocol", logging]),
+        .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "UpcallRelay", logging]),
         .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
         .target(name: "WitnessKit", dependencies: ["SMB3Protocol"]),
 
@@ -53,11 +59,20 @@ let package = Package(
         .target(name: "SMB3Version"),
 
         // Executables only wire things together.
+        // What request-key runs: passes the key to the upcall service, or execs smb3-upcall-full.
+        // Kept small on purpose: its start-up is paid on every session setup.
+        // Fully static (glibc and libkeyutils too): no dynamic loader at all. Under emulation an empty
+        // program so linked starts in 14 ms against 60 ms with dynamic glibc (README, Benchmarks).
+        // The linker warns about getaddrinfo/getpwuid_r in static binaries: SMB3System has them,
+        // this program never calls them (it resolves no names and looks up no users).
         .executableTarget(
-            name: "smb3-upcall",
+            name: "smb3-upcall", dependencies: ["UpcallRelay", "SMB3Keyring", "SMB3System"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        .executableTarget(
+            name: "smb3-upcall-full",
             dependencies: [
-                "UpcallKit", "SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Version", argumentParser,
-                logging,
+                "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Version",
+                argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-ioctl",
@@ -78,7 +93,8 @@ let package = Package(
             name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol"]),
-        .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "SMB3Protocol", logging]),
+        .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "UpcallRelay", "SMB3Protocol", logging]),
+        .testTarget(name: "UpcallRelayTests", dependencies: ["UpcallRelay"]),
         .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
         .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
         .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System"]),

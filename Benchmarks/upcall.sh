@@ -7,11 +7,14 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# The start-up floor of any Swift tool: an empty program linked like ours (Makefile LINK_FLAGS).
+# The start-up floor of any Swift tool: an empty program linked like smb3-upcall-full and the
+# other tools (static Swift stdlib, dynamic glibc: Makefile LINK_FLAGS), and one linked like
+# smb3-upcall (fully static, Package.swift).
 (
   cd "$(dirname "$0")/.." && mkdir -p .build/bench && echo 'print("")' > .build/bench/empty.swift \
     && swiftc -O -static-stdlib -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
-      .build/bench/empty.swift -o .build/bench/empty-swift
+      .build/bench/empty.swift -o .build/bench/empty-swift \
+    && swiftc -O -static-executable -use-ld=lld .build/bench/empty.swift -o .build/bench/empty-swift-static 2>/dev/null
 )
 bench_run bench-upcall 720 "$@"
 log=$BENCH_LOG
@@ -26,7 +29,8 @@ for line in open(sys.argv[1], errors="replace"):
     elif p[1] == "handler": handler[p[2]].append(int(p[3]))
     elif p[1] == "as-requests": asreq[p[2]] = (int(p[3]), int(p[5]))
     elif p[1] == "startup": startup.setdefault(p[2], []).append(int(p[3]))
-name = {"A": "cifs.upcall", "B": "smb3-upcall in its own process", "S": "smb3-upcall with the upcall service"}
+name = {"A": "cifs.upcall", "B": "smb3-upcall in its own process (execs smb3-upcall-full)",
+        "S": "smb3-upcall with the upcall service"}
 for what, data in (("mount wall time", mount), ("handler wall time", handler)):
     ma = statistics.median(data["A"])
     print(f"{what}: median {name['A']} {ma/1000:.1f} ms over {len(data['A'])} runs")
@@ -37,12 +41,13 @@ for what, data in (("mount wall time", mount), ("handler wall time", handler)):
 if startup:
     st = {k: statistics.median(v) / 1000 for k, v in startup.items()}
     parts = [f"{label} {st[k]:.1f} ms" for k, label in (("exec", "/bin/true"), ("A", "cifs.upcall"),
-             ("swift", "empty static Swift program"), ("B", "smb3-upcall")) if k in st]
+             ("swift", "empty Swift program (static stdlib)"), ("swift-static", "empty Swift program (fully static)"),
+             ("B", "smb3-upcall --no-service")) if k in st]
     print("process start-up, failing on a missing key (median of 3 x 20 runs): " + ", ".join(parts))
     if "A" in st and "B" in st:
         extra = st["B"] - st["A"]
         hd = statistics.median(handler["B"]) / 1000 - statistics.median(handler["A"]) / 1000
-        print(f"smb3-upcall starts {extra:.1f} ms slower than cifs.upcall; in its own process its handler runs {hd:.1f} ms longer")
+        print(f"smb3-upcall --no-service starts {extra:.1f} ms slower than cifs.upcall; in its own process its handler runs {hd:.1f} ms longer")
 for tool in ("A", "B", "S"):
     if tool in asreq:
         n, ch = asreq[tool]

@@ -1,9 +1,10 @@
 // swift-tools-version:6.1
-// Fuzz targets for the SMB3Protocol parsers, one executable each. Build and run with ./run.sh;
+// Fuzz targets for the SMB3Protocol and UpcallRelay parsers, one executable each. Build and run with ./run.sh;
 // a plain `swift build` here links no libFuzzer main and is not meant to be used.
 import PackageDescription
 
 let smb3Protocol = Target.Dependency.product(name: "SMB3Protocol", package: "SMB3Kit")
+let upcallRelay = Target.Dependency.product(name: "UpcallRelay", package: "SMB3Kit")
 
 let package = Package(
     name: "Fuzz",
@@ -25,7 +26,7 @@ let package = Package(
         .executableTarget(name: "FuzzWitnessNotification", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzNTLMChallenge", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzInetDiag", dependencies: [smb3Protocol]),
-        .executableTarget(name: "FuzzUpcallService", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzUpcallService", dependencies: [upcallRelay]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,3 @@
-import SMB3Protocol
-
 import CLinuxShims
 
 #if canImport(Glibc)
@@ -102,8 +100,11 @@ public enum IoctlCalls {
             mode: UInt32(info.st_mode))
     }
 
-    /// ioctl(2) whose argument is a buffer the kernel reads and may overwrite.
-    public static func ioctl(_ descriptor: Int32, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(SystemError) {
+    /// ioctl(2) whose argument is a buffer the kernel reads and may overwrite. `request` is any
+    /// request-number type (smb3-ioctl passes `CIFSIoctl`), so this layer needs no protocol model.
+    public static func ioctl<Request: RawRepresentable>(
+        _ descriptor: Int32, _ request: Request, buffer: inout [UInt8]
+    ) throws(SystemError) where Request.RawValue == UInt {
         if buffer.isEmpty { buffer.append(0) }  // a non-nil pointer even for zero-size arguments
         _ = try valueOrThrow("ioctl", "ioctl \(request) on fd \(descriptor)") {
             buffer.withUnsafeMutableBytes { raw -> Int32 in
@@ -114,7 +115,9 @@ public enum IoctlCalls {
     }
 
     /// ioctl(2) whose argument is an int passed by value (`CIFS_IOC_COPYCHUNK_FILE`, `FICLONE`).
-    public static func ioctl(_ descriptor: Int32, _ request: CIFSIoctl, value: Int32) throws(SystemError) {
+    public static func ioctl<Request: RawRepresentable>(
+        _ descriptor: Int32, _ request: Request, value: Int32
+    ) throws(SystemError) where Request.RawValue == UInt {
         _ = try valueOrThrow("ioctl", "ioctl \(request) on fd \(descriptor)") {
             Glibc.ioctl(descriptor, request.rawValue, value)
         }

@@ -1,5 +1,6 @@
 import Logging
 import SMB3Protocol
+import UpcallRelay
 
 /// One cifs.spnego upcall from key serial to instantiated (or negated) key.
 ///

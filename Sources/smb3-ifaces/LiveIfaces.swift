@@ -20,7 +20,7 @@ enum LiveIfaces {
             let descriptor = try IoctlCalls.open(mountPoint, flags: IoctlCalls.openFlags(readWrite: false))
             defer { IoctlCalls.close(descriptor) }
             var buffer = request.encoded()
-            try IoctlCalls.ioctl(descriptor, .queryInfo, buffer: &buffer)
+            try IoctlCalls.ioctl(descriptor, CIFSIoctl.queryInfo, buffer: &buffer)
             let reply = try request.reply(from: buffer)
             return .success(try NetworkInterfaceInfo(decoding: reply))
         } catch {

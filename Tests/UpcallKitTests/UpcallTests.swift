@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SMB3Protocol
+import UpcallRelay
 import Testing
 
 @testable import UpcallKit

@@ -30,11 +30,12 @@ H
   chmod 755 /run/bench/handler.sh
   echo 'create cifs.spnego * * /run/bench/handler.sh %k' > /etc/request-key.d/cifs.spnego.conf
 }
-# Both executables are copied into the guest's tmpfs: run from the 9p export (no page cache
-# there) every exec would re-read them over emulated virtio, and the 30 MB static binary would
-# pay for that far more than the 40 kB dynamic one; installed tools live on a local disk.
-[ -x "$SMB3KIT_BIN/smb3-upcall" ] || fail "smb3-upcall not built"
-cp /usr/sbin/cifs.upcall "$SMB3KIT_BIN/smb3-upcall" /run/bench/
+# The executables are copied into the guest's tmpfs: run from the 9p export (no page cache
+# there) every exec would re-read them over emulated virtio, and the 30 MB static
+# smb3-upcall-full would pay for that far more than the 40 kB dynamic cifs.upcall; installed
+# tools live on a local disk. smb3-upcall finds smb3-upcall-full beside itself, as in a build tree.
+[ -x "$SMB3KIT_BIN/smb3-upcall" ] && [ -x "$SMB3KIT_BIN/smb3-upcall-full" ] || fail "smb3-upcall not built"
+cp /usr/sbin/cifs.upcall "$SMB3KIT_BIN/smb3-upcall" "$SMB3KIT_BIN/smb3-upcall-full" /run/bench/
 A=/run/bench/cifs.upcall
 B="/run/bench/smb3-upcall --no-service"
 S=/run/bench/smb3-upcall
@@ -61,8 +62,9 @@ done
 awk '{ print "BENCH handler " $2 " " int($3 / 1000) }' /run/bench/handler.log
 
 # What the handler difference is made of: a bare exec, each tool failing at once on a key that
-# does not exist (start-up, keyctl, one log line), and an empty statically linked Swift program
-# built with the project's flags (Benchmarks/upcall.sh builds it), the floor for any Swift tool.
+# does not exist (start-up, keyctl, one log line; smb3-upcall --no-service execs smb3-upcall-full),
+# and empty Swift programs linked as our programs are (Benchmarks/upcall.sh builds them): the
+# floor for any Swift tool.
 step "process start-up: 20 runs each"
 startup() {  # startup NAME COMMAND...
   local name=$1 s i
@@ -72,13 +74,15 @@ startup() {  # startup NAME COMMAND...
   for i in $(seq 20); do "$@" >/dev/null 2>&1; done
   echo "BENCH startup $name $(( ($(date +%s%N) - s) / 20000 ))"
 }
-empty=$LAB_REPO/.build/bench/empty-swift
-[ -x "$empty" ] && cp "$empty" /run/bench/ || warn "no $empty: run Benchmarks/upcall.sh, which builds it"
+for empty in "$LAB_REPO/.build/bench/empty-swift" "$LAB_REPO/.build/bench/empty-swift-static"; do
+  [ -x "$empty" ] && cp "$empty" /run/bench/ || warn "no $empty: run Benchmarks/upcall.sh, which builds it"
+done
 for round in 1 2 3; do
   startup exec /bin/true
   startup A "$A" 1
   startup B $B 1
   if [ -x /run/bench/empty-swift ]; then startup swift /run/bench/empty-swift; fi
+  if [ -x /run/bench/empty-swift-static ]; then startup swift-static /run/bench/empty-swift-static; fi
 done
 
 step "keytab mount with 4 channels: AS exchanges per tool"

@@ -1,4 +1,4 @@
-import SMB3Protocol
+import UpcallRelay
 
 /// libFuzzer entry point: the upcall service's request and reply. Decoding may throw but must
 /// never trap, and whatever decodes must encode back to exactly its input (one encoding per

@@ -3,6 +3,7 @@ import SMB3Kerberos
 import SMB3Protocol
 import SMB3System
 import UpcallKit
+import UpcallRelay
 
 /// `--explain`: what an upcall would do for a description, in this environment, without a key.
 struct Explain {

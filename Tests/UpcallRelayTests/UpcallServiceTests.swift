@@ -1,7 +1,6 @@
-import SMB3Protocol
 import Testing
 
-@testable import UpcallKit
+@testable import UpcallRelay
 
 @Suite("UpcallService")
 struct UpcallServiceTests {

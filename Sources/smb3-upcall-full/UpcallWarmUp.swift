@@ -1,6 +1,7 @@
 import Logging
 import SMB3Protocol
 import UpcallKit
+import UpcallRelay
 
 /// What the upcall service does once, before it serves: an upcall for a made-up key whose
 /// every step that would change the process (setns, setuid, environment) or reach beyond it

@@ -2,6 +2,7 @@ import ArgumentParser
 import SMB3Kerberos
 import SMB3System
 import UpcallKit
+import UpcallRelay
 
 /// `--refresh-keytab-cache USER`: renews root's keytab TGT before it expires, so no upcall
 /// (one per channel, per reconnect) has to wait for an AS exchange.

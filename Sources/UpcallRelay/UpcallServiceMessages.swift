@@ -1,6 +1,8 @@
+import SMB3Wire
+
 /// What `smb3-upcall` run by request-key (the handler) sends the upcall service (`smb3-upcall
-/// --serve`): the key as keyctl describes it and the handler's options (UpcallKit maps them to
-/// and from its `UpcallOptions`). The service forks a child per request
+/// --serve`): the key as keyctl describes it and the handler's options (UpcallService.swift maps
+/// them to and from `UpcallOptions`). The service forks a child per request
 /// that runs the whole upcall except the two keyctl calls only the handler may make (it holds
 /// request-key's authorisation key): reading the description and instantiating or negating.
 ///

@@ -2,6 +2,7 @@ import Logging
 import SMB3Protocol
 import SMB3System
 import UpcallKit
+import UpcallRelay
 
 #if canImport(Glibc)
 import Glibc

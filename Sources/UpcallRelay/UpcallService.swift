@@ -1,5 +1,3 @@
-import SMB3Protocol
-
 /// The upcall service: `smb3-upcall --serve`, started by systemd (smb3-upcall.socket).
 public enum UpcallService {
     /// Inside the root-only directory that also holds root's keytab caches.

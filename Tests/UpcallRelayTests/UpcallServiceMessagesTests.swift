@@ -1,6 +1,6 @@
 import Testing
 
-@testable import SMB3Protocol
+@testable import UpcallRelay
 
 @Suite("UpcallServiceMessages")
 struct UpcallServiceMessagesTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import UpcallKit
+@testable import UpcallRelay
 
 @Suite("RequestKeyInvocation")
 struct RequestKeyInvocationTests {

@@ -4,11 +4,14 @@ import SMB3Protocol
 import SMB3System
 import SMB3Version
 import UpcallKit
+import UpcallRelay
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// smb3-upcall-full: smb3-upcall (what request-key runs) execs this for everything but relaying a
+/// key to the upcall service. Its help, man page and messages speak as smb3-upcall.
 @main
 enum UpcallMain {
     static func main() {
@@ -50,7 +53,8 @@ struct UpcallCommand: ParsableCommand {
             With the upcall service running (smb3-upcall.socket, which starts smb3-upcall --serve), \
             this handler only reads the key and passes it to the service, where a process forked for \
             the request does the rest; that saves most of a handler's start-up. Without it, or with \
-            --no-service, or if the service gives no answer, the key is handled in this process.
+            --no-service, or if the service gives no answer, the handler execs smb3-upcall-full \
+            (installed in libexec/smb3kit), which handles the key in the same process.
 
             On failure the key is negated for --negative-timeout seconds (1 by default) so a retry \
             is not blocked, and one line saying what failed goes to the journal (identifier \
@@ -110,7 +114,7 @@ struct UpcallCommand: ParsableCommand {
         "Directory for root's keytab TGTs, reused by later upcalls (empty: keep them in memory only).", valueName: "dir"))
     var keytabCacheDir: String = UpcallOptions.defaultKeytabCacheDirectory
 
-    @Flag(help: "Handle the key in this process even when the upcall service is running.")
+    @Flag(help: "Handle the key in the handler's process even when the upcall service is running.")
     var noService = false
 
     @Option(help: ArgumentHelp("Where the upcall service listens.", valueName: "path"))
@@ -155,16 +159,14 @@ struct UpcallCommand: ParsableCommand {
             return
         }
         guard let keySerial else { throw ValidationError("missing KEY_SERIAL (or --explain DESCRIPTION)") }
-        var invocation = RequestKeyInvocation(keySerial: keySerial, options: options, debug: debug)
-        invocation.useService = !noService
-        invocation.serviceSocket = serviceSocket
+        // --no-service and --service-socket concern smb3-upcall, which exec'd this program.
+        let invocation = RequestKeyInvocation(keySerial: keySerial, options: options, debug: debug)
         if Self.handle(invocation) { throw ExitCode.failure }
     }
 
-    /// Runs one upcall, through the service when it runs; true if it failed (the key is then
-    /// negated and the reason logged).
+    /// Runs one upcall in this process (smb3-upcall has asked the service already, if it runs);
+    /// true if it failed (the key is then negated and the reason logged).
     static func handle(_ invocation: RequestKeyInvocation) -> Bool {
-        if invocation.useService, let failed = UpcallServiceClient.handle(invocation) { return failed }
         var upcall = Upcall(system: LiveUpcallSystem(), options: invocation.options, logger: logger(debug: invocation.debug))
         return upcall.handle(keySerial: invocation.keySerial) != nil
     }

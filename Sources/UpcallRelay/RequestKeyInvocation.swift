@@ -1,8 +1,8 @@
 /// The command lines request-key gives the handler (`smb3-upcall [cifs.upcall options] %k`),
 /// parsed without reflection: process start-up is most of an upcall's cost, and the general
 /// argument parser's type lookups cost more than the Kerberos work under emulation. Anything
-/// this does not recognise (help, --explain, a typo) returns `nil` and goes to the full parser,
-/// which owns the documentation of every option.
+/// this does not recognise (help, --explain, a typo) returns `nil` and goes to the full parser
+/// in smb3-upcall-full, which owns the documentation of every option.
 public struct RequestKeyInvocation: Hashable, Sendable {
     public var keySerial: Int32
     public var options: UpcallOptions

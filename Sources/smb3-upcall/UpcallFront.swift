@@ -1,0 +1,65 @@
+import SMB3Keyring
+import SMB3System
+import UpcallRelay
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// smb3-upcall, the program request-key runs for every cifs.spnego key: a key goes to the upcall
+/// service when it runs; everything else (no service, --no-service, help, --explain, --serve)
+/// is done by smb3-upcall-full, exec'd in this process. This program links neither libkrb5 nor
+/// the protocol model nor the argument parser: its start-up is paid on every session setup.
+@main
+enum UpcallFront {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard var invocation = RequestKeyInvocation(arguments: arguments) else {
+            execFull(forwarding: arguments, serviceTried: false, keyOnFailure: nil)
+        }
+        guard invocation.useService else { execFull(forwarding: arguments, serviceTried: false, keyOnFailure: invocation) }
+        invocation.options.gssProxyEnabled = Environment.get("GSS_USE_PROXY") == "yes"
+        if let failed = UpcallServiceClient.handle(invocation) { exit(failed ? 1 : 0) }
+        execFull(forwarding: arguments, serviceTried: true, keyOnFailure: invocation)
+    }
+
+    /// Replaces this process with smb3-upcall-full. If that cannot be done, says why (and for a
+    /// key, negates it so that the mount fails now instead of waiting for request-key's timeout).
+    static func execFull(forwarding arguments: [String], serviceTried: Bool, keyOnFailure: RequestKeyInvocation?) -> Never {
+        var reasons: [String] = []
+        do throws(SystemError) {
+            let candidates = UpcallFullProgram.candidates(besideFront: try ProgramImage.currentPath())
+            for path in candidates where ProgramImage.isExecutable(path) {
+                let full = UpcallFullProgram.arguments(programPath: path, forwarding: arguments, serviceTried: serviceTried)
+                reasons.append("\(ProgramImage.replace(with: path, arguments: full))")
+            }
+            if reasons.isEmpty { reasons.append("not found at \(candidates.joined(separator: " or "))") }
+        } catch {
+            reasons.append("\(error)")
+        }
+        let message = "cannot run \(UpcallFullProgram.name): \(reasons.joined(separator: "; ")); reinstall SMB3Kit"
+        guard let invocation = keyOnFailure else {
+            Console.printError("smb3-upcall: \(message)")
+            exit(1)
+        }
+        let log = RelayLog()
+        log.write(.error, message, keySerial: invocation.keySerial)
+        UpcallServiceClient.negate(invocation, timeoutSeconds: invocation.options.negativeTimeoutSeconds, log: log)
+        exit(1)
+    }
+}
+
+/// The few lines this program logs, with the identifier and fields of smb3-upcall-full's.
+struct RelayLog {
+    private let log = SystemLog(identifier: "smb3-upcall")
+
+    func write(_ priority: SystemLog.Priority, _ message: String, keySerial: Int32, failure: String? = nil) {
+        var fields = [("KEY_SERIAL", "\(keySerial)")]
+        if let failure { fields.append(("UPCALL_FAILURE", failure)) }
+        log.write(priority, message, fields: fields)
+        // An admin running the handler by hand sees the line too.
+        if Console.standardErrorIsTerminal {
+            Console.printError("smb3-upcall: \(priority): \(message)" + SystemLog.syslogSuffix(fields))
+        }
+    }
+}
