@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "SMB3System", dependencies: ["CLinuxShims"]),
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "CKeyutils"]),
         .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
-        .target(name: "SMB3Kerberos", dependencies: ["SMB3System", "CKrb5GSS"]),
+        .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3System", "CKrb5GSS"]),
 
         // Feature kits: the logic, written against protocols the kits own. No C imports.
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
