@@ -71,6 +71,23 @@ private func unixSocket(
     return fd
 }
 
+/// A listening AF_UNIX socket of `type` at `path` (a stale socket file there is replaced), with
+/// `mode`; on any failure the socket is closed and its file removed.
+private func listeningUnixSocket(path: String, type: Int32, mode: mode_t, backlog: Int32) throws(SystemError) -> Int32 {
+    let context = "listening on \(path)"
+    unlink(path)
+    let fd = try unixSocket(path: path, type: type, function: "bind", context: context) { bind($0, $1, $2) }
+    do throws(SystemError) {
+        _ = try valueOrThrow("chmod", context) { chmod(path, mode) }
+        _ = try valueOrThrow("listen", context) { listen(fd, backlog) }
+    } catch {
+        close(fd)
+        unlink(path)
+        throw error
+    }
+    return fd
+}
+
 /// A listening unix stream socket (the daemon's control socket): one line in, text out.
 public final class UnixListener: @unchecked Sendable {
     public let path: String
@@ -78,15 +95,7 @@ public final class UnixListener: @unchecked Sendable {
 
     public init(path: String, mode: mode_t) throws(SystemError) {
         self.path = path
-        let context = "listening on \(path)"
-        unlink(path)
-        fd = try unixSocket(path: path, function: "bind", context: context) { bind($0, $1, $2) }
-        chmod(path, mode)
-        guard listen(fd, 16) == 0 else {
-            let code = errno
-            close(fd)
-            throw SystemError(function: "listen", errno: code, context: context)
-        }
+        fd = try listeningUnixSocket(path: path, type: Int32(SOCK_STREAM.rawValue), mode: mode, backlog: 16)
     }
 
     deinit {
@@ -167,15 +176,8 @@ public final class UnixPacketSocket: @unchecked Sendable {
 
     /// A listening socket at `path` (a stale socket file there is replaced), with `mode`.
     public static func listening(at path: String, mode: mode_t) throws(SystemError) -> UnixPacketSocket {
-        let context = "listening on \(path)"
-        unlink(path)
-        let fd = try unixSocket(path: path, type: Int32(SOCK_SEQPACKET.rawValue), function: "bind", context: context) {
-            bind($0, $1, $2)
-        }
-        let socket = UnixPacketSocket(fd: fd, unlinkOnClose: path)
-        _ = try valueOrThrow("chmod", context) { chmod(path, mode) }
-        _ = try valueOrThrow("listen", context) { listen(fd, 64) }
-        return socket
+        let fd = try listeningUnixSocket(path: path, type: Int32(SOCK_SEQPACKET.rawValue), mode: mode, backlog: 64)
+        return UnixPacketSocket(fd: fd, unlinkOnClose: path)
     }
 
     /// The listening socket systemd passed (socket activation, sd_listen_fds(3)): descriptor 3
