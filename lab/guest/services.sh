@@ -148,6 +148,17 @@ container_mount() {
   "
 }
 
+# container_mount_as TARGET PRINCIPAL: container_mount TARGET, which must succeed and whose
+# upcall must have authenticated as PRINCIPAL (shows the last handler lines otherwise).
+container_mount_as() {
+  local rc=0
+  container_mount "$1" || rc=$?
+  # rc is read before the log lines are shown: container_mount's exit code names the step.
+  [ "$rc" -eq 0 ] || { grep smb3-upcall /var/log/messages | tail -n 4; fail "container mount with upcall_target=$1 failed ($rc)"; }
+  sleep 1
+  [ "$(last_upcall_client)" = "$2" ] || fail "upcall_target=$1 authenticated as '$(last_upcall_client)', not $2"
+}
+
 # The Kerberos client of smb3-upcall's last successful upcall, from syslog.
 last_upcall_client() {
   grep 'smb3-upcall' /var/log/messages | grep 'handed to cifs.ko' | tail -n 1 | sed -n 's/.*krb5_client=\([^ ]*\).*/\1/p'
