@@ -9,7 +9,7 @@ import Testing
 /// Records every effect and scripts the answers, in the style of swift-system's MockingDriver.
 final class FakeSystem: UpcallSystem {
     var description = "cifs.spnego;0;0;39010000;ver=0x2;host=SMB.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x3e8;pid=0x2a;upcall_target=app"
-    var caller = CallerProcess(environmentCCache: "FILE:/home/u/other_cc", realUID: 1000, realGID: 1000)
+    var caller = CallerProcess(environmentCCache: "FILE:/home/u/other_cc", realUID: 1000, effectiveUID: 1000, realGID: 1000)
     var groups: [UInt32: UInt32] = [1000: 100]
     var caches: [String: CredentialCacheState] = [:]
     var defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: nil, hasUsableTicket: false)
@@ -127,6 +127,23 @@ struct UpcallTests {
         let spnego = try SpnegoInitialToken(parsing: payload.securityBlob)
         #expect(spnego.mechanismTypes == [MechanismOID.krb5])
         #expect(try KerberosInitialContextToken(parsing: spnego.mechanismToken).apRequest == Self.apRequest)
+    }
+
+    /// KRB5CCNAME names a cache only for the process's own user: a setuid program run by uid
+    /// 1000 (effective 0), or root's process acting for uid 1000, does not get to pick it.
+    @Test(arguments: [(UInt32(1000), UInt32(0)), (0, 0), (1001, 1001), (0, 1000)])
+    func ignoresKRB5CCNAMEOfAProcessRunningAsAnotherUser(real: UInt32, effective: UInt32) {
+        let system = FakeSystem()
+        system.caller.realUID = real
+        system.caller.effectiveUID = effective
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(
+            name: "FILE:/home/u/other_cc", principal: "u@TEST.LAN", hasUsableTicket: true)
+        system.defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: "u@TEST.LAN", hasUsableTicket: true)
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@TEST.LAN"))
+        #expect(Self.run(system) == nil)
+        #expect(!system.calls.contains { $0.hasPrefix("env KRB5CCNAME") })
+        #expect(system.calls.contains("cache default"))
+        #expect(!system.calls.contains("cache FILE:/home/u/other_cc"))
     }
 
     @Test func upcallTargetMountStaysInTheHostNamespacesWithoutProbing() {
