@@ -11,9 +11,11 @@ public enum Identity {
     ///
     /// The ids are set with the raw system calls, which change only the calling thread (glibc's
     /// wrappers would signal every thread): the process must be single-threaded, or another
-    /// thread would keep root. That is checked first, and nothing is changed if it is not.
-    public static func become(uid: UInt32, gid: UInt32) throws(SystemError) {
-        try requireSingleThreaded()
+    /// thread would keep root. That is checked first (unless the caller did so already, before
+    /// joining a container whose /proc does not show this process), and nothing is changed if
+    /// it is not.
+    public static func become(uid: UInt32, gid: UInt32, threadsChecked: Bool = false) throws(SystemError) {
+        if !threadsChecked { try requireSingleThreaded() }
         _ = try valueOrThrow("setgroups", "dropping supplementary groups") { smb3_setgroups_none() }
         _ = try valueOrThrow("setresgid", "switching to gid \(gid)") { smb3_setresgid(gid, gid, gid) }
         _ = try valueOrThrow("setresuid", "switching to uid \(uid)") { smb3_setresuid(uid, uid, uid) }
@@ -37,6 +39,9 @@ public enum Identity {
     public static func forbidCoreDumps() {
         _ = smb3_set_dumpable(0)
     }
+
+    /// Whether this process is not dumpable (`prctl(PR_GET_DUMPABLE)` is 0).
+    public static var coreDumpsForbidden: Bool { smb3_get_dumpable() == 0 }
 
     /// The corresponding system call is `capset(2)` with empty sets.
     public static func dropAllCapabilities() throws(SystemError) {

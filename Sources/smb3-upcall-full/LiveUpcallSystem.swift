@@ -19,6 +19,8 @@ final class LiveUpcallSystem: UpcallSystem {
     private let keptDescriptors: [Int32]
     private var caller: ProcessHandle?
     private var namespaces: NamespaceSet?
+    /// The caller's namespaces were joined (after checking that this process has one thread).
+    private var joined = false
 
     /// With `relayedKey`, the key is the upcall service's request and its outcome the reply;
     /// without, keyctl (this process holds request-key's authority over the key).
@@ -83,6 +85,10 @@ final class LiveUpcallSystem: UpcallSystem {
         if let handle = caller.take() { handle.release() }
         guard let set = namespaces.take() else { return [] }
         do {
+            // Identity.become checks this through /proc/self, which after joining may be the
+            // container's procfs, where this process does not exist.
+            try Identity.requireSingleThreaded()
+            joined = true
             var keep = keptDescriptors + set.descriptors
             if let log = SystemLog.connect() { keep.append(log) }
             try FileDescriptors.closeAll(except: keep)
@@ -95,7 +101,7 @@ final class LiveUpcallSystem: UpcallSystem {
     func primaryGroup(ofUser uid: UInt32) -> UInt32? { Identity.primaryGroup(ofUser: uid) }
 
     func becomeUser(uid: UInt32, gid: UInt32) throws(SystemFailure) {
-        do { try Identity.become(uid: uid, gid: gid) } catch { throw SystemFailure(error.description) }
+        do { try Identity.become(uid: uid, gid: gid, threadsChecked: joined) } catch { throw SystemFailure(error.description) }
     }
 
     func setEnvironment(_ name: String, _ value: String) { Environment.set(name, value) }

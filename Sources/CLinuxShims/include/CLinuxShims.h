@@ -78,6 +78,7 @@ static inline int smb3_close_range(unsigned int first, unsigned int last) {
 /* prctl(PR_SET_DUMPABLE): 0 keeps core dumps and ptrace (and /proc/<pid> files owned by the
  * user) away from a process that holds secrets. prctl is variadic. */
 static inline int smb3_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, (unsigned long)on, 0, 0, 0); }
+static inline int smb3_get_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
 
 /* prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent ends (0: none).
  * prctl is variadic, which Swift cannot call. */
