@@ -190,9 +190,13 @@ public struct Upcall<System: UpcallSystem> {
         let persistent = persistentKeytabCache(uid: plan.uid, user: user)
         if let persistent {
             let cached = system.credentialCache(named: persistent, services: plan.servicePrincipals)
-            if cached.hasUsableTicket {
-                logger.debug("reusing the keytab TGT in \(persistent)")
-                return persistent
+            if cached.hasUsableTicket, let principal = cached.principal {
+                // The file could be older than the naming rule, or written by someone else's tool.
+                if UpcallOptions.principal(principal, belongsTo: user) {
+                    logger.debug("reusing the keytab TGT in \(persistent)")
+                    return persistent
+                }
+                logger.warning("not reusing \(persistent): it holds \(principal), not user=\(user); getting a new TGT into it")
             }
         }
         do throws(KerberosFailure) {

@@ -14,10 +14,12 @@ import UpcallRelay
 /// - the key: only its serial. The description is read again here with keyctl, the key must
 ///   still be waiting for its handler (`/proc/keys`), and the upcall checks that the kernel
 ///   made it (owner uid 0).
-/// - the handler's options: only those that cannot widen what the upcall does: `-d`, `-E` and
-///   the negative timeout. Paths (`-k`, `-K`, `--keytab-cache-dir`) and the switches that
-///   choose credentials or names (`-l`, `-t`, `--gssapi`, GSS_USE_PROXY) come from the
-///   service's own command line; a handler asking for others is logged, not followed.
+/// - the handler's options: only those that cannot widen what the upcall does: `-d`, `-E`, the
+///   negative timeout, and `--gssapi`/GSS_USE_PROXY (the same user's credentials through
+///   GSS-API, where gssproxy applies its own per-uid policy). Paths (`-k`, `-K`,
+///   `--keytab-cache-dir`) and the switches that choose whose credentials or which server name
+///   (`-l`, `-t`) come from the service's own command line; a handler asking for others is
+///   logged, not followed.
 public enum UpcallServiceGate {
     /// What the service learnt about the process at the other end of a connection.
     public struct Peer: Sendable {
@@ -72,14 +74,14 @@ public enum UpcallServiceGate {
         var options = service
         options.noEnvironmentProbe = service.noEnvironmentProbe || asked.noEnvironmentProbe
         options.negativeTimeoutSeconds = asked.negativeTimeoutSeconds
+        options.forceGSSAPI = service.forceGSSAPI || asked.forceGSSAPI
+        options.gssProxyEnabled = service.gssProxyEnabled || asked.gssProxyEnabled
         var ignored: [String] = []
         func compare<T: Equatable>(_ name: String, _ path: KeyPath<UpcallOptions, T>) {
             if asked[keyPath: path] != service[keyPath: path] { ignored.append(name) }
         }
         compare("-l", \.legacyUID)
         compare("-t", \.trustDNS)
-        compare("--gssapi", \.forceGSSAPI)
-        compare("GSS_USE_PROXY", \.gssProxyEnabled)
         compare("-k", \.krb5Config)
         compare("-K", \.keytab)
         compare("--keytab-cache-dir", \.keytabCacheDirectory)

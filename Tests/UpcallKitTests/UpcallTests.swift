@@ -245,8 +245,40 @@ struct UpcallTests {
         #expect(unreadable?.message.contains("uid 1000 cannot read it: use -K") == true)
     }
 
-    @Test func keytabCacheNamesAreSafe() {
-        #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "../x/HOST$") == "FILE:/run/smb3kit/krb5cc_0_.._x_HOST$")
+    @Test func keytabCacheNamesAreSafeAndInjective() {
+        #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "../x/HOST$") == "FILE:/run/smb3kit/krb5cc_0_.._2fx_2fHOST$")
+        #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "HOST$") == "FILE:/run/smb3kit/krb5cc_0_HOST$")
+        // These shared one file before ("_" for every unsafe byte).
+        let users = ["svc_cifs", "svc cifs", "svc/cifs", "svc_20cifs", "svcé", "svc\u{00}", "svc_", "svc"]
+        let names = users.map { UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: $0) }
+        #expect(Set(names).count == users.count)
+        for name in names { #expect(!name.dropFirst("FILE:/run/smb3kit/".count).contains("/")) }
+    }
+
+    @Test func keytabPrincipalsMatchTheUser() {
+        #expect(UpcallOptions.principal("HOST$@TEST.LAN", belongsTo: "HOST$"))
+        #expect(UpcallOptions.principal("svc@TEST.LAN", belongsTo: "svc@TEST.LAN"))
+        #expect(!UpcallOptions.principal("svc@OTHER.LAN", belongsTo: "svc@TEST.LAN"))
+        #expect(!UpcallOptions.principal("svc_cifs@TEST.LAN", belongsTo: "svc cifs"))
+        #expect(!UpcallOptions.principal("admin@TEST.LAN", belongsTo: "svc"))
+    }
+
+    /// A persistent keytab cache holding another principal's TGT is not used for this user.
+    @Test func aKeytabCacheOfAnotherPrincipalIsNotReused() {
+        let system = FakeSystem()
+        system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
+        let persistent = UpcallOptions.keytabCacheName(directory: UpcallOptions.defaultKeytabCacheDirectory, user: "svc")
+        system.caches[persistent] = CredentialCacheState(name: persistent, principal: "admin@TEST.LAN", hasUsableTicket: true)
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "svc@TEST.LAN"))
+        #expect(Self.run(system) == nil)
+        #expect(system.calls.contains("keytab default svc -> \(persistent)"))
+        // With the right principal it is reused, without an AS exchange.
+        let again = FakeSystem()
+        again.description = system.description
+        again.caches[persistent] = CredentialCacheState(name: persistent, principal: "svc@TEST.LAN", hasUsableTicket: true)
+        again.apResults = system.apResults
+        #expect(Self.run(again) == nil)
+        #expect(!again.calls.contains { $0.hasPrefix("keytab") })
     }
 
     @Test func triesHostBasedThenTheQualifiedShortName() {
