@@ -76,6 +76,17 @@ struct UpcallServer {
     /// In the worker: check the peer, then one request, one upcall, one reply. The exit status
     /// is for the journal.
     func serve(_ connection: UnixPacketSocket, handlers: [FileIdentity]) -> Int32 {
+        // The request is read first even from a peer about to be refused, so that it gets the
+        // refusal rather than a reset connection.
+        let bytes: [UInt8]?
+        do {
+            try connection.setTimeout(seconds: 10)
+            bytes = try connection.receive(limit: UpcallServiceRequest.maximumSize)
+        } catch {
+            logger.error("cannot read an upcall request: \(error)")
+            return 1
+        }
+        guard let bytes else { return 1 }
         let peer = Self.inspectPeer(connection, handlers: handlers)
         if let why = UpcallServiceGate.refusal(of: peer, allCapabilities: Capabilities.allKnown()) {
             logger.warning("refused an upcall request from pid \(peer.pid): \(why)", metadata: ["peer.pid": "\(peer.pid)"])
@@ -84,8 +95,6 @@ struct UpcallServer {
         }
         let request: UpcallServiceRequest
         do {
-            try connection.setTimeout(seconds: 10)
-            guard let bytes = try connection.receive(limit: UpcallServiceRequest.maximumSize) else { return 1 }
             request = try UpcallServiceRequest(decoding: bytes)
         } catch {
             logger.error("bad upcall request from pid \(peer.pid): \(error)")
