@@ -13,6 +13,19 @@ public enum ForkedChild {
         case exited(Int32)
         case killed(signal: Int32, coreDumped: Bool)
 
+        /// Decodes waitpid's status (the <sys/wait.h> macros, spelled out: Swift cannot import
+        /// them); nil for a stopped or continued child.
+        public init?(waitStatus status: Int32) {
+            let signal = status & 0x7F
+            if signal == 0 {
+                self = .exited((status >> 8) & 0xFF)
+            } else if signal != 0x7F {
+                self = .killed(signal: signal, coreDumped: status & 0x80 != 0)
+            } else {
+                return nil
+            }
+        }
+
         public var description: String {
             switch self {
             case .exited(let status): "exited with status \(status)"
@@ -31,13 +44,7 @@ public enum ForkedChild {
             var status: Int32 = 0
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return ended }
-            // The <sys/wait.h> macros, spelled out: they are not imported into Swift.
-            let signal = status & 0x7F
-            if signal == 0 {
-                ended.append((pid, .exited((status >> 8) & 0xFF)))
-            } else if signal != 0x7F {
-                ended.append((pid, .killed(signal: signal, coreDumped: status & 0x80 != 0)))
-            }
+            if let ending = Ending(waitStatus: status) { ended.append((pid, ending)) }
         }
     }
 

@@ -54,3 +54,24 @@ struct ProcessHardeningTests {
         #expect(!open.contains(extra))
     }
 }
+
+struct WorkerReapingTests {
+    /// A worker that crashes is told apart from one that failed (the server logs it).
+    @Test func aCrashedWorkerEndsKilledWithItsSignal() throws {
+        let crashed = try ForkedChild.run {
+            signal(SIGSEGV, SIG_DFL)  // not the Swift runtime's handler, which would exit
+            kill(getpid(), SIGSEGV)
+            return 0
+        }
+        let failed = try ForkedChild.run { 3 }
+        var status: Int32 = 0
+        #expect(waitpid(crashed, &status, 0) == crashed)
+        guard case .killed(let signal, _) = ForkedChild.Ending(waitStatus: status) else {
+            Issue.record("the crashed worker did not end by a signal: \(status)")
+            return
+        }
+        #expect(signal == SIGSEGV)
+        #expect(waitpid(failed, &status, 0) == failed)
+        #expect(ForkedChild.Ending(waitStatus: status) == .exited(3))
+    }
+}
