@@ -84,7 +84,8 @@ container_probe() {
     mount -t tmpfs -o mode=0755 tmpfs $krb5_locate_dir && cp /run/krb5-fd-probe.so $krb5_locate_dir/ || exit 14
     python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(\"/tmp/log.sock\")
+import os
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(\"/tmp/log.sock\"); os.chmod(\"/tmp/log.sock\", 0o666)
 open(\"/tmp/log.ready\", \"w\").close()
 with open(\"/tmp/container-log.txt\", \"ab\", buffering=0) as out:
     while True: out.write(s.recv(65536) + b\"\\n\")
