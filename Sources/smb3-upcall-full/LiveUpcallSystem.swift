@@ -2,12 +2,12 @@ import SMB3Kerberos
 import SMB3Keyring
 import SMB3Protocol
 import SMB3System
+import UpcallKit
+import UpcallRelay
 
 #if canImport(Glibc)
 import Glibc
 #endif
-import UpcallKit
-import UpcallRelay
 
 /// The real system behind `Upcall`: keyctl, procfs through pinned descriptors, setns, setuid
 /// and MIT krb5. A class because it keeps the pinned caller and its namespace files between calls.
