@@ -11,7 +11,8 @@
 #  3. log lines written after joining the container go to the host's log, not to a /dev/log
 #     the container put in place;
 #  4. an upcall triggered by a thread that does not lead its process (a multithreaded
-#     program's first access to a multiuser mount) works.
+#     program's first access to a multiuser mount) works;
+#  5. KRB5CCNAME from a process that runs as another uid (root mounting for alice) is ignored.
 # Every item is checked and reported; the verdict lists all that failed.
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
@@ -205,6 +206,20 @@ info "inprocess: the container's /dev/log got: $(tr -d '\0' < /run/container-log
 
 step "a thread's first access to a multiuser mount, in the handler's own process"
 thread_first_access inprocess
+
+step "KRB5CCNAME of a process running as another uid (root mounting with cruid=alice) is not used"
+# bob's ticket in a cache alice can read, named by root's environment.
+su "$LAB_USER" -c 'echo bobpw | KRB5CCNAME=FILE:/tmp/krb5cc_named_by_root kinit bob' >/dev/null || fail "kinit bob into a second cache failed"
+if KRB5CCNAME=FILE:/tmp/krb5cc_named_by_root mount -t cifs "//$LAB_SMB_HOST/share" /mnt/c -o "sec=krb5,cruid=$LAB_UID,vers=3.1.1"; then
+  sleep 1
+  client=$(last_upcall_client)
+  info "root's KRB5CCNAME: authenticated as $client"
+  [ "$client" = "$LAB_USER@$LAB_REALM" ] || problem "root's KRB5CCNAME chose the credentials of uid $LAB_UID's mount ($client)"
+  umount /mnt/c
+else
+  problem "the mount by root with cruid=$LAB_UID failed"
+fi
+cifs_wait_idle
 
 if [ ${#problems[@]} -gt 0 ]; then
   fail "${#problems[@]} problem(s): $(printf '%s | ' "${problems[@]}")"
