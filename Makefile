@@ -61,7 +61,7 @@ fuzz:
 
 lab: build
 	bash lab/run.sh --kernel $(LAB_KERNEL) ntlm-multichannel kerberos-mount witness-module \
-	  upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service ioctl-copy ioctl-snapshots ioctl-admin \
+	  upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service upcall-hardening ioctl-copy ioctl-snapshots ioctl-admin \
 	  ifaces-report ifaces-watch witness-server witness-failover witness-krb5
 
 test: setup

@@ -27,10 +27,13 @@ let package = Package(
         // Layer 0: the pure protocol model. No I/O, no C imports, no Foundation; DER through SwiftASN1.
         // SMB3Wire (byte reader/writer) stands alone so that UpcallRelay can use it without SwiftASN1.
         .target(name: "SMB3Wire"),
-        .target(name: "SMB3Protocol", dependencies: ["SMB3Wire", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .target(name: "SMB3Protocol", dependencies: ["SMB3Wire", "SMB3ProcFS", .product(name: "SwiftASN1", package: "swift-asn1")]),
         // What request-key runs the handler with, and the messages that relay it to the upcall
         // service. Pure and small: the request-key handler links it and nothing heavier.
         .target(name: "UpcallRelay", dependencies: ["SMB3Wire"]),
+        // The procfs files the upcall decides on (/proc/<pid>/status, environ): pure, small, and
+        // beneath SMB3System, which the static request-key handler links without SMB3Protocol.
+        .target(name: "SMB3ProcFS"),
 
         // C shims: a modulemap and pkg-config, nothing else. Each names its Debian package.
         .systemLibrary(name: "CKrb5GSS", pkgConfig: "krb5-gssapi", providers: [.apt(["libkrb5-dev"])]),
@@ -46,14 +49,14 @@ let package = Package(
 
         // Platform layer: the only targets that make syscalls, ioctls, keyctl, netlink or GSS calls.
         // SMB3System and SMB3Keyring depend on no Swift package: the request-key handler links them.
-        .target(name: "SMB3System", dependencies: ["CLinuxShims"]),
+        .target(name: "SMB3System", dependencies: ["CLinuxShims", "SMB3ProcFS"]),
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "CKeyutils"]),
         .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3System", "CKrb5GSS"]),
 
         // Feature kits: the logic, written against protocols the kits own. No C imports.
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
-        .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "UpcallRelay", logging]),
+        .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "SMB3ProcFS", "UpcallRelay", logging]),
         .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
         .target(name: "WitnessKit", dependencies: ["SMB3Protocol"]),
 
@@ -99,6 +102,7 @@ let package = Package(
         .testTarget(name: "UpcallRelayTests", dependencies: ["UpcallRelay"]),
         .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
         .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
+        .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
         .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System"]),
         .testTarget(name: "SMB3NetlinkTests", dependencies: ["SMB3Protocol", "CNetlinkGeneric"]),
     ],

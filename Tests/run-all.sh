@@ -53,14 +53,14 @@ run_lab() {  # run_lab KERNEL SCENARIO...
 }
 : > "$lab_log"
 # 6.12 is the default kernel; every scenario runs there.
-run_lab 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service \
+run_lab 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service upcall-hardening \
   ioctl-copy ioctl-snapshots ioctl-admin ifaces-report ifaces-watch witness-server witness-failover witness-krb5
 lab612=$?
 # 6.1 differs in DebugData's format and in key descriptions (no upcall_target=, an empty host=
 # for extra channels): prove the parser and the upcall there too (a keytab mount's extra channel
 # is named by reverse DNS); the ioctls against 6.1's cifs.ko; and the witness daemon against
 # 6.1's cifs_swn (its own witness-enabled module build), with NTLM and Kerberos.
-run_lab 6.1 ntlm-multichannel upcall-krb5 upcall-keytab upcall-service ioctl-copy ioctl-snapshots ioctl-admin ifaces-report \
+run_lab 6.1 ntlm-multichannel upcall-krb5 upcall-keytab upcall-service upcall-hardening ioctl-copy ioctl-snapshots ioctl-admin ifaces-report \
   witness-failover witness-krb5
 lab61=$?
 # run.sh prints each result twice (as it goes, and in its summary): count each scenario once.

@@ -8,9 +8,37 @@ import Glibc
 /// upcall's setns and setuid happen in a process of its own and the server keeps its privileges
 /// and namespaces. The server must be single-threaded: only the forking thread survives a fork.
 public enum ForkedChild {
-    /// Children are reaped by the kernel (SIGCHLD ignored): the server never waits for them.
-    public static func reapAutomatically() {
-        signal(SIGCHLD, SIG_IGN)
+    /// How a child ended.
+    public enum Ending: Hashable, Sendable, CustomStringConvertible {
+        case exited(Int32)
+        case killed(signal: Int32, coreDumped: Bool)
+
+        public var description: String {
+            switch self {
+            case .exited(let status): "exited with status \(status)"
+            case .killed(let signal, let core):
+                "was killed by signal \(signal) (\(String(cString: strsignal(signal))))\(core ? ", core dumped" : "")"
+            }
+        }
+    }
+
+    /// Waits for every child that has ended, without blocking, and returns how each ended. A
+    /// server calls it between jobs, so that a crashed worker is reported rather than reaped
+    /// unseen (as SIGCHLD set to SIG_IGN would).
+    public static func reapEnded() -> [(pid: Int32, ending: Ending)] {
+        var ended: [(Int32, Ending)] = []
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return ended }
+            // The <sys/wait.h> macros, spelled out: they are not imported into Swift.
+            let signal = status & 0x7F
+            if signal == 0 {
+                ended.append((pid, .exited((status >> 8) & 0xFF)))
+            } else if signal != 0x7F {
+                ended.append((pid, .killed(signal: signal, coreDumped: status & 0x80 != 0)))
+            }
+        }
     }
 
     /// Forks; the child runs `body` and ends with `_exit` of its result, so it never returns
@@ -20,7 +48,6 @@ public enum ForkedChild {
     public static func run(_ body: () -> Int32) throws(SystemError) -> Int32 {
         let pid = try valueOrThrow("fork", "starting a worker process") { fork() }
         if pid == 0 {
-            signal(SIGCHLD, SIG_DFL)  // the job's own children, if any, are its to wait for
             _exit(body())
         }
         return pid

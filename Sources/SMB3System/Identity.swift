@@ -2,17 +2,46 @@
 import Glibc
 #endif
 import CLinuxShims
+import SMB3ProcFS
 
 /// Becoming the user whose credentials an upcall uses, and giving up every privilege.
 public enum Identity {
     /// Drops supplementary groups, then sets gid and uid (real, effective and saved), then clears
     /// every capability, so nothing done afterwards can act as root, even when `uid` is 0.
-    public static func become(uid: UInt32, gid: UInt32) throws(SystemError) {
+    ///
+    /// The ids are set with the raw system calls, which change only the calling thread (glibc's
+    /// wrappers would signal every thread): the process must be single-threaded, or another
+    /// thread would keep root. That is checked first (unless the caller did so already, before
+    /// joining a container whose /proc does not show this process), and nothing is changed if
+    /// it is not.
+    public static func become(uid: UInt32, gid: UInt32, threadsChecked: Bool = false) throws(SystemError) {
+        if !threadsChecked { try requireSingleThreaded() }
         _ = try valueOrThrow("setgroups", "dropping supplementary groups") { smb3_setgroups_none() }
         _ = try valueOrThrow("setresgid", "switching to gid \(gid)") { smb3_setresgid(gid, gid, gid) }
         _ = try valueOrThrow("setresuid", "switching to uid \(uid)") { smb3_setresuid(uid, uid, uid) }
         try dropAllCapabilities()
     }
+
+    /// Fails unless this process has exactly one thread (`Threads:` of /proc/self/status).
+    public static func requireSingleThreaded() throws(SystemError) {
+        let bytes = try KernelFile.read("/proc/self/status", limit: ProcessStatus.maximumSize)
+        let threads = (try? ProcessStatus(parsing: bytes))?.threads
+        guard threads == 1 else {
+            throw SystemError(
+                function: "setresuid", errno: EDEADLK,
+                context: "switching identity in a process with \(threads.map(String.init) ?? "an unknown number of") threads")
+        }
+    }
+
+    /// No core dump, no ptrace by the user it becomes, /proc/<pid> owned by root: for every
+    /// process that holds a session key, a password or a TGT. The corresponding C function is
+    /// `prctl(PR_SET_DUMPABLE, 0)`.
+    public static func forbidCoreDumps() {
+        _ = smb3_set_dumpable(0)
+    }
+
+    /// Whether this process is not dumpable (`prctl(PR_GET_DUMPABLE)` is 0).
+    public static var coreDumpsForbidden: Bool { smb3_get_dumpable() == 0 }
 
     /// The corresponding system call is `capset(2)` with empty sets.
     public static func dropAllCapabilities() throws(SystemError) {
@@ -70,5 +99,18 @@ extension Identity {
             _ = smb3_setresgid(savedGID, savedGID, keep)
         }
         return try body()
+    }
+}
+
+/// The capabilities of the running kernel.
+public enum Capabilities {
+    /// A mask with a bit for every capability the kernel knows (0 through
+    /// /proc/sys/kernel/cap_last_cap); all 64 bits if that cannot be read, so that a check
+    /// against it fails closed.
+    public static func allKnown() -> UInt64 {
+        guard let bytes = try? KernelFile.read("/proc/sys/kernel/cap_last_cap", limit: 16),
+            let last = Int(String(decoding: bytes, as: UTF8.self).filter { $0 != "\n" }), (0..<63).contains(last)
+        else { return UInt64.max }
+        return (UInt64(1) << UInt64(last + 1)) - 1
     }
 }

@@ -2,57 +2,137 @@
 import Glibc
 #endif
 import CLinuxShims
+import SMB3ProcFS
 
-/// A process pinned before anything about it is read: a pidfd (so the pid cannot be recycled
-/// unnoticed) and a descriptor of its `/proc/<pid>` directory. Everything later read
-/// about the process goes through that descriptor, so it is the host's procfs entry even after
-/// this process has joined another mount or pid namespace.
+/// A task pinned before anything about it is read: a pidfd of its process (so the pid cannot
+/// be recycled unnoticed) and a descriptor of its `/proc/<tgid>/task/<tid>` directory.
+/// Everything later read about it goes through that descriptor, so it is the host's procfs
+/// entry even after this process has joined another mount or pid namespace.
+///
+/// The kernel names the task that triggered an upcall (`current->pid`), which may be any
+/// thread; pidfd_open refuses threads that do not lead their group, so the handle pins the
+/// thread group and reads the task's own entry inside it (its credentials and namespaces are
+/// per thread).
 public struct ProcessHandle: ~Copyable {
+    /// The thread group (the process).
     public let pid: Int32
-    private let procDirectory: Int32
+    /// The task asked for; the same as `pid` for a leader.
+    public let taskID: Int32
+    private let taskDirectory: Int32
     private let pidfd: Int32
 
     /// `/proc/<pid>/environ` of a big environment; cifs.upcall stops at the same 128 KiB.
     public static let environLimit = 128 << 10
 
-    /// - Throws: `SystemError` with ESRCH if the process is gone.
-    public init(pid: Int32) throws(SystemError) {
-        self.pid = pid
-        // pidfd first: if the task exits and its pid is reused, later checks see it.
-        let pidfd = try valueOrThrow("pidfd_open", "pinning process \(pid)") { smb3_pidfd_open(pid, 0) }
-        do throws(SystemError) {
-            procDirectory = try valueOrThrow("open", "opening /proc/\(pid)") {
-                open("/proc/\(pid)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            }
-        } catch {
-            close(pidfd)
-            throw error
+    /// - Throws: `SystemError` with ESRCH if the task is gone.
+    public init(task: Int32) throws(SystemError) {
+        let group = try Self.threadGroup(of: task)
+        // pidfd first: if the process exits and its pid is reused, the check below sees it.
+        let pidfd = try valueOrThrow("pidfd_open", "pinning process \(group)") { smb3_pidfd_open(group, 0) }
+        try self.init(pidfd: pidfd, pid: group, task: task)
+    }
+
+    /// Pins the process behind `pidfd` (taken over: closed with the handle), known as `pid`.
+    public init(pidfd: Int32, pid: Int32) throws(SystemError) {
+        try self.init(pidfd: pidfd, pid: pid, task: pid)
+    }
+
+    private init(pidfd: Int32, pid: Int32, task: Int32) throws(SystemError) {
+        let directory = open("/proc/\(pid)/task/\(task)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else {
+            let code = errno
+            Glibc.close(pidfd)
+            throw SystemError(function: "open", errno: code, context: "opening /proc/\(pid)/task/\(task)")
         }
+        // The directory was opened by number: it is the pinned process's only if that process
+        // still runs now (a pid is not reused while its process lives).
+        guard Self.isRunning(pidfd: pidfd) else {
+            Glibc.close(directory)
+            Glibc.close(pidfd)
+            throw SystemError(function: "pidfd_open", errno: ESRCH, context: "pinning process \(pid): it ended")
+        }
+        self.pid = pid
+        taskID = task
+        taskDirectory = directory
         self.pidfd = pidfd
     }
 
     deinit {
-        close(procDirectory)
+        close(taskDirectory)
         close(pidfd)
     }
 
-    /// Reads a file under the process's `/proc` directory, e.g. `environ` or `status`.
-    public func read(_ name: String, limit: Int = ProcessHandle.environLimit) throws(SystemError) -> [UInt8] {
-        let dir = procDirectory
-        let fd = try valueOrThrow("openat", "reading /proc/\(pid)/\(name)") {
-            openat(dir, name, O_RDONLY | O_CLOEXEC)
+    /// Closes both descriptors now (before closing every other descriptor of the process).
+    public consuming func release() {}
+
+    /// The thread group of `task`, from the `Tgid:` of its status.
+    private static func threadGroup(of task: Int32) throws(SystemError) -> Int32 {
+        let status = try KernelFile.read("/proc/\(task)/status", limit: ProcessStatus.maximumSize)
+        guard let parsed = try? ProcessStatus(parsing: status), let group = parsed.threadGroupID,
+            let signed = Int32(exactly: group)
+        else {
+            throw SystemError(function: "read", errno: EINVAL, context: "reading the thread group of task \(task)")
         }
-        defer { close(fd) }
-        return try KernelFile.readAll(fd: fd, description: "/proc/\(pid)/\(name)", limit: limit)
+        return signed
     }
 
-    /// Opens the process's namespace files that differ from this process's, in join order.
+    /// False once the process has ended (its pidfd polls readable); asks for no permission,
+    /// unlike a signal 0.
+    private static func isRunning(pidfd: Int32) -> Bool {
+        var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) == 0
+    }
+
+    /// True while the pinned process runs.
+    public var isRunning: Bool { Self.isRunning(pidfd: pidfd) }
+
+    /// Reads a file under the task's `/proc` directory, e.g. `environ` or `status`.
+    public func read(_ name: String, limit: Int = ProcessHandle.environLimit) throws(SystemError) -> [UInt8] {
+        let dir = taskDirectory
+        let fd = try valueOrThrow("openat", "reading /proc/\(pid)/task/\(taskID)/\(name)") {
+            openat(dir, name, O_RDONLY | O_CLOEXEC)
+        }
+        defer { Glibc.close(fd) }
+        return try KernelFile.readAll(fd: fd, description: "/proc/\(pid)/task/\(taskID)/\(name)", limit: limit)
+    }
+
+    /// The task's status, parsed.
+    public func status() throws(SystemError) -> ProcessStatus {
+        let bytes = try read("status", limit: ProcessStatus.maximumSize)
+        do { return try ProcessStatus(parsing: bytes) } catch {
+            throw SystemError(function: "read", errno: EINVAL, context: "/proc/\(pid)/status: \(error.reason)")
+        }
+    }
+
+    /// The device and inode of the program the process runs (`exe`, followed), to compare
+    /// with a file's; needs ptrace read access to the process.
+    public func executable() throws(SystemError) -> FileIdentity {
+        var info = stat()
+        let dir = taskDirectory
+        _ = try valueOrThrow("fstatat", "reading /proc/\(pid)/exe") { fstatat(dir, "exe", &info, 0) }
+        return FileIdentity(info)
+    }
+
+    /// The path of the program the process runs (the `exe` link), for messages.
+    public func programPath() throws(SystemError) -> String {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        let dir = taskDirectory
+        let count = try valueOrThrow("readlinkat", "reading /proc/\(pid)/exe") {
+            buffer.withUnsafeMutableBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return -1 }
+                return readlinkat(dir, "exe", base.assumingMemoryBound(to: CChar.self), raw.count)
+            }
+        }
+        return String(decoding: buffer[0..<count], as: UTF8.self)
+    }
+
+    /// Opens the task's namespace files that differ from this process's, in join order.
     /// Every file is open before the first setns: after joining a mount namespace, `/proc` may
     /// be another procfs. Kinds the kernel lacks (ENOENT) are skipped.
     public func openNamespacesDifferingFromOurs() throws(SystemError) -> NamespaceSet {
         var set = NamespaceSet()
         for kind in NamespaceKind.joinOrder {
-            let dir = procDirectory
+            let dir = taskDirectory
             let fd = openat(dir, "ns/\(kind.name)", O_RDONLY | O_CLOEXEC)
             if fd < 0 {
                 let code = errno
@@ -63,17 +143,35 @@ public struct ProcessHandle: ~Copyable {
             var ours = stat()
             guard fstat(fd, &theirs) == 0, stat("/proc/self/ns/\(kind.name)", &ours) == 0 else {
                 let code = errno
-                close(fd)
+                Glibc.close(fd)
                 throw SystemError(function: "stat", errno: code, context: "comparing the \(kind) namespace of pid \(pid)")
             }
             // Joining one's own user namespace is EINVAL; joining any other own namespace is a no-op.
             if theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev {
-                close(fd)
+                Glibc.close(fd)
                 continue
             }
             set.append(kind: kind, fd: fd)
         }
         return set
+    }
+}
+
+/// A file's device and inode: what identifies it whatever path reaches it.
+public struct FileIdentity: Hashable, Sendable {
+    public let device: UInt64
+    public let inode: UInt64
+
+    init(_ info: stat) {
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+    }
+
+    /// The identity of the file at `path` (symlinks followed), nil if there is none.
+    public static func of(path: String) -> FileIdentity? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileIdentity(info)
     }
 }
 
@@ -108,6 +206,9 @@ public struct NamespaceSet: ~Copyable {
     deinit { for entry in entries { close(entry.fd) } }
 
     public var kinds: [NamespaceKind] { entries.map(\.kind) }
+
+    /// The open namespace files (to keep when closing every other descriptor).
+    public var descriptors: [Int32] { entries.map(\.fd) }
 
     /// Calls setns(2) on each, in order; returns the names joined.
     public func joinAll() throws(SystemError) -> [String] {

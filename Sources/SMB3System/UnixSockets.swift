@@ -161,8 +161,11 @@ public final class UnixConnection: @unchecked Sendable {
 /// A unix SOCK_SEQPACKET socket: each send is one message and each receive returns one whole
 /// message, so a request/reply service needs no framing. Closes itself when released.
 public final class UnixPacketSocket: @unchecked Sendable {
-    private let fd: Int32
+    private var fd: Int32
     private let unlinkOnClose: String?
+
+    /// The descriptor, for a list of those to keep open (FileDescriptors.closeAll).
+    public var descriptor: Int32 { fd }
 
     private init(fd: Int32, unlinkOnClose: String? = nil) {
         self.fd = fd
@@ -170,8 +173,17 @@ public final class UnixPacketSocket: @unchecked Sendable {
     }
 
     deinit {
+        guard fd >= 0 else { return }
         close(fd)
         if let unlinkOnClose { unlink(unlinkOnClose) }
+    }
+
+    /// Closes the descriptor and leaves the socket file: what a forked worker does with the
+    /// server's listening socket it inherited (only the server may remove the file).
+    public func closeInWorker() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
     }
 
     /// A listening socket at `path` (a stale socket file there is replaced), with `mode`.
@@ -221,6 +233,22 @@ public final class UnixPacketSocket: @unchecked Sendable {
         var uid: UInt32 = 0
         _ = try valueOrThrow("getsockopt", "reading the peer's credentials") { smb3_peer_uid(fd, &uid) }
         return uid
+    }
+
+    /// The pid (thread group, at connect time) and uid of the peer, from the kernel (SO_PEERCRED).
+    public func peerCredentials() throws(SystemError) -> (pid: Int32, uid: UInt32) {
+        var pid: Int32 = 0
+        var uid: UInt32 = 0
+        _ = try valueOrThrow("getsockopt", "reading the peer's credentials") { smb3_peer_credentials(fd, &pid, &uid) }
+        return (pid, uid)
+    }
+
+    /// A pidfd of the peer as it was at connect time (SO_PEERPIDFD, Linux 6.5), so that a peer
+    /// that exits and whose pid is reused cannot be mistaken for another process; nil on
+    /// kernels without it. The caller owns the descriptor.
+    public func peerPidfd() -> Int32? {
+        let pidfd = smb3_peer_pidfd(fd)
+        return pidfd >= 0 ? pidfd : nil
     }
 
     /// Sends and receives give up with EAGAIN after this long.

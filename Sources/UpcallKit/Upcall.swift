@@ -59,6 +59,7 @@ public struct Upcall<System: UpcallSystem> {
             } catch {
                 throw UpcallFailure(.process, "cannot inspect the process (pid \(plan.pid)) that triggered the mount: \(error)")
             }
+            if let group = caller.threadGroup { logger.debug("pid \(plan.pid) is a thread of process \(group)") }
             if gid == nil, caller.realUID == plan.uid { gid = caller.realGID }
             do throws(SystemFailure) {
                 let joined = try system.joinCallerNamespaces()
@@ -79,12 +80,17 @@ public struct Upcall<System: UpcallSystem> {
         // gssproxy's interposer looks for it in the environment, which the upcall service's
         // child has not inherited from the handler.
         if options.gssProxyEnabled { system.setEnvironment("GSS_USE_PROXY", "yes") }
-        if let ccache = caller.environmentCCache {
+        let environmentCCache = Self.callerCCache(caller, plan: plan)
+        if let ccache = caller.environmentCCache, environmentCCache == nil {
+            logger.notice(
+                "ignoring KRB5CCNAME=\(ccache) of pid \(plan.pid): it runs as uid \(caller.realUID.map(String.init) ?? "?")/\(caller.effectiveUID.map(String.init) ?? "?") (real/effective), not as uid \(plan.uid) whose credentials the kernel asked for")
+        }
+        if let ccache = environmentCCache {
             system.setEnvironment("KRB5CCNAME", ccache)
             logger.debug("KRB5CCNAME from pid \(plan.pid): \(ccache)")
         }
 
-        let source = try credentialSource(plan: plan, preferred: caller.environmentCCache)
+        let source = try credentialSource(plan: plan, preferred: environmentCCache)
         logger[metadataKey: "krb5.ccache"] = "\(source)"
         let ticket = try requestTicket(plan: plan, key: key, source: source)
 
@@ -108,6 +114,16 @@ public struct Upcall<System: UpcallSystem> {
         logger.info(
             "session key for \(ticket.client) to \(ticket.service) handed to cifs.ko",
             metadata: ["krb5.client": "\(ticket.client)", "krb5.spn": "\(ticket.service)"])
+    }
+
+    /// The caller's KRB5CCNAME, only if the caller runs as the user whose credentials the
+    /// kernel asked for (real and effective uid): a cache named by another user's process (a
+    /// setuid program, a service acting for someone) is not that user's to offer.
+    static func callerCCache(_ caller: CallerProcess, plan: UpcallPlan) -> String? {
+        guard let ccache = caller.environmentCCache, caller.realUID == plan.uid, caller.effectiveUID == plan.uid else {
+            return nil
+        }
+        return ccache
     }
 
     /// Where the ticket comes from: a credential cache, or GSS-API (`--gssapi`, gssproxy).
@@ -174,9 +190,13 @@ public struct Upcall<System: UpcallSystem> {
         let persistent = persistentKeytabCache(uid: plan.uid, user: user)
         if let persistent {
             let cached = system.credentialCache(named: persistent, services: plan.servicePrincipals)
-            if cached.hasUsableTicket {
-                logger.debug("reusing the keytab TGT in \(persistent)")
-                return persistent
+            if cached.hasUsableTicket, let principal = cached.principal {
+                // The file could be older than the naming rule, or written by someone else's tool.
+                if UpcallOptions.principal(principal, belongsTo: user) {
+                    logger.debug("reusing the keytab TGT in \(persistent)")
+                    return persistent
+                }
+                logger.warning("not reusing \(persistent): it holds \(principal), not user=\(user); getting a new TGT into it")
             }
         }
         do throws(KerberosFailure) {

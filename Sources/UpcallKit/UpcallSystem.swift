@@ -5,14 +5,22 @@ import SMB3Protocol
 public struct CallerProcess: Hashable, Sendable {
     /// KRB5CCNAME from its environment, if probed and present.
     public var environmentCCache: String?
-    /// Real uid and gid from its `status`.
+    /// Real and effective uid, real gid of the triggering task, from its `status`.
     public var realUID: UInt32?
+    public var effectiveUID: UInt32?
     public var realGID: UInt32?
+    /// The process (thread group) the triggering task belongs to, when it is not the task itself.
+    public var threadGroup: UInt32?
 
-    public init(environmentCCache: String? = nil, realUID: UInt32? = nil, realGID: UInt32? = nil) {
+    public init(
+        environmentCCache: String? = nil, realUID: UInt32? = nil, effectiveUID: UInt32? = nil, realGID: UInt32? = nil,
+        threadGroup: UInt32? = nil
+    ) {
         self.environmentCCache = environmentCCache
         self.realUID = realUID
+        self.effectiveUID = effectiveUID
         self.realGID = realGID
+        self.threadGroup = threadGroup
     }
 }
 
@@ -64,10 +72,14 @@ public protocol UpcallSystem {
     func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemFailure)
     func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemFailure)
 
-    /// Pins `pid` (pidfd and `/proc/<pid>` descriptor) and opens its namespace files, reading
-    /// `environ` (if asked) and `status` now, while `/proc` is still the host's.
+    /// Pins the task `pid` (a thread of any process: its thread group is pinned) and opens its
+    /// namespace files, reading `environ` (if asked) and `status` now, while `/proc` is still
+    /// the host's.
     mutating func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemFailure) -> CallerProcess
     /// Joins the pinned caller's namespaces that differ from ours; returns the names joined.
+    /// Before the first setns it closes every descriptor the rest of the upcall does not need
+    /// (the pinned `/proc` entry, the service's listener): code the container controls may run
+    /// in this process afterwards, and must find nothing of the host's to reach through.
     mutating func joinCallerNamespaces() throws(SystemFailure) -> [String]
 
     /// The user's primary gid from the host's passwd database; asked before any namespace change.

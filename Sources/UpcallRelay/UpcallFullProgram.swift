@@ -12,6 +12,22 @@ public enum UpcallFullProgram {
         return [join(join(parent(of: directory), "libexec/smb3kit"), name), join(directory, name)]
     }
 
+    /// Where the handler (`smb3-upcall`) that execs this program is, given this program's path:
+    /// `<prefix>/sbin/` (and `<prefix>/bin/`) for `<prefix>/libexec/smb3kit/smb3-upcall-full`,
+    /// then this program's own directory (a build tree). The upcall service accepts requests
+    /// only from processes running one of these files.
+    public static func frontCandidates(besideFull fullPath: String) -> [String] {
+        let directory = parent(of: fullPath)
+        var candidates: [String] = []
+        if directory.hasSuffix("/libexec/smb3kit") {
+            let prefix = parent(of: parent(of: directory))
+            candidates += [join(join(prefix, "sbin"), frontName), join(join(prefix, "bin"), frontName)]
+        }
+        return candidates + [join(directory, frontName)]
+    }
+
+    public static let frontName = "smb3-upcall"
+
     /// The argument list for smb3-upcall-full: the same arguments, with `--no-service` first when
     /// the service was already tried (so that it is not asked twice for one key).
     public static func arguments(programPath: String, forwarding arguments: [String], serviceTried: Bool) -> [String] {

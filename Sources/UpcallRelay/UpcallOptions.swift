@@ -24,14 +24,31 @@ public struct UpcallOptions: Hashable, Sendable {
 
     public static let defaultKeytabCacheDirectory = "/run/smb3kit"
 
-    /// The persistent cache for root's keytab TGT of `user`: `FILE:<dir>/krb5cc_0_<user>`, with
-    /// anything but letters, digits, `.`, `_`, `-` and `$` in the name replaced.
+    /// The persistent cache for root's keytab TGT of `user`: `FILE:<dir>/krb5cc_0_<user>`.
+    /// The name is injective, so two user names never share a cache: letters, digits, `.`, `-`
+    /// and `$` stand for themselves, every other byte (`_` itself included) is `_` and two hex
+    /// digits (`svc_cifs` → `svc_5fcifs`, `../x` → `.._2fx`).
     public static func keytabCacheName(directory: String, user: String) -> String {
-        let safe = String(user.unicodeScalars.map { scalar -> Character in
-            let c = Character(scalar)
-            return (c.isASCII && (c.isLetter || c.isNumber)) || "._-$".contains(c) ? c : "_"
-        })
-        return "FILE:\(directory)/krb5cc_0_\(safe)"
+        var name = ""
+        for byte in user.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "$"):
+                name.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16)
+                name += "_" + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+        return "FILE:\(directory)/krb5cc_0_\(name)"
+    }
+
+    /// Whether a cache's client principal is `user`'s: the whole principal when `user` names a
+    /// realm, else its name before the realm.
+    public static func principal(_ principal: String, belongsTo user: String) -> Bool {
+        if user.contains("@") { return principal == user }
+        guard let at = principal.lastIndex(of: "@") else { return principal == user }
+        return principal[..<at] == user
     }
 
     public init() {}

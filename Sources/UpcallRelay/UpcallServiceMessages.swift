@@ -88,6 +88,9 @@ public enum UpcallServiceReply: Hashable, Sendable {
     case instantiate(payload: [UInt8])
     /// The upcall failed (the service has logged why): negate the key for this long.
     case negate(timeoutSeconds: UInt32)
+    /// The service would not act for this handler or key (it has logged why): the handler
+    /// does the upcall itself, with its own privileges.
+    case refused
 
     /// A payload is 16 bytes plus a session key and a SPNEGO blob; tickets with large PACs make
     /// blobs of a few tens of kB, which is still far below this.
@@ -105,6 +108,8 @@ public enum UpcallServiceReply: Hashable, Sendable {
         case .negate(let timeout):
             writer.writeInteger(UInt8(2), .big)
             writer.writeInteger(timeout, .big)
+        case .refused:
+            writer.writeInteger(UInt8(3), .big)
         }
         return writer.bytes
     }
@@ -123,6 +128,8 @@ public enum UpcallServiceReply: Hashable, Sendable {
         case 2:
             guard let timeout = reader.readInteger(.big, as: UInt32.self) else { throw .init("truncated reply") }
             self = .negate(timeoutSeconds: timeout)
+        case 3:
+            self = .refused
         case let kind?:
             throw .init("unknown reply kind \(kind)")
         case nil:

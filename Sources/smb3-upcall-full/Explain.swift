@@ -59,10 +59,10 @@ struct Explain {
         var differing: [String]?
         var probe = plan.probeCallerEnvironment ? "pid \(plan.pid) not found" : "off"
         var environmentCCache: String?
-        if plan.joinCallerNamespaces, let handle = try? ProcessHandle(pid: Int32(bitPattern: plan.pid)) {
+        if plan.joinCallerNamespaces, let handle = try? ProcessHandle(task: Int32(bitPattern: plan.pid)) {
             differing = (try? handle.openNamespacesDifferingFromOurs())?.kinds.map(\.name)
             if plan.probeCallerEnvironment {
-                environmentCCache = (try? handle.read("environ")).flatMap { ProcessStatus.variable("KRB5CCNAME", in: $0) }
+                environmentCCache = (try? handle.read("environ")).flatMap { ProcessEnvironment.value(of: "KRB5CCNAME", in: $0) }
                 probe = environmentCCache.map { "KRB5CCNAME=\($0) from pid \(plan.pid)" } ?? "no KRB5CCNAME in pid \(plan.pid)"
             }
         }

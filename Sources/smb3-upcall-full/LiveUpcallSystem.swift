@@ -2,6 +2,10 @@ import SMB3Kerberos
 import SMB3Keyring
 import SMB3Protocol
 import SMB3System
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import UpcallKit
 import UpcallRelay
 
@@ -10,13 +14,19 @@ import UpcallRelay
 final class LiveUpcallSystem: UpcallSystem {
     private let keyring = Keyring()
     private let relayedKey: RelayedKey?
+    /// Descriptors the upcall still needs after joining the caller's namespaces (the service
+    /// worker's connection to the handler), besides the log socket and the namespace files.
+    private let keptDescriptors: [Int32]
     private var caller: ProcessHandle?
     private var namespaces: NamespaceSet?
+    /// The caller's namespaces were joined (after checking that this process has one thread).
+    private var joined = false
 
     /// With `relayedKey`, the key is the upcall service's request and its outcome the reply;
     /// without, keyctl (this process holds request-key's authority over the key).
-    init(relayedKey: RelayedKey? = nil) {
+    init(relayedKey: RelayedKey? = nil, keeping keptDescriptors: [Int32] = []) {
         self.relayedKey = relayedKey
+        self.keptDescriptors = keptDescriptors
     }
 
     func describeKey(_ serial: Int32) throws(SystemFailure) -> String {
@@ -46,16 +56,23 @@ final class LiveUpcallSystem: UpcallSystem {
     }
 
     func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemFailure) -> CallerProcess {
-        do {
-            let handle = try ProcessHandle(pid: Int32(bitPattern: pid))
+        do throws(SystemError) {
+            let handle = try ProcessHandle(task: Int32(bitPattern: pid))
             var facts = CallerProcess()
-            let status = try handle.read("status")
-            (facts.realUID, facts.realGID) = ProcessStatus.realIDs(status)
+            let status = try handle.status()
+            facts.realUID = status.uids?.real
+            facts.effectiveUID = status.uids?.effective
+            facts.realGID = status.gids?.real
+            if handle.pid != handle.taskID { facts.threadGroup = UInt32(bitPattern: handle.pid) }
             if readEnvironment {
                 // Unreadable environ (a setuid process, say) just means no probe, as in cifs.upcall.
-                facts.environmentCCache = (try? handle.read("environ")).flatMap { ProcessStatus.variable("KRB5CCNAME", in: $0) }
+                facts.environmentCCache = (try? handle.read("environ")).flatMap {
+                    ProcessEnvironment.value(of: "KRB5CCNAME", in: $0)
+                }
             }
             namespaces = try handle.openNamespacesDifferingFromOurs()
+            // What was read is the pinned process's only if it still runs now.
+            guard handle.isRunning else { throw SystemError(function: "read", errno: ESRCH, context: "process \(pid) ended") }
             caller = consume handle
             return facts
         } catch {
@@ -64,14 +81,27 @@ final class LiveUpcallSystem: UpcallSystem {
     }
 
     func joinCallerNamespaces() throws(SystemFailure) -> [String] {
+        // Everything about the caller has been read: its /proc entry is not needed any more.
+        if let handle = caller.take() { handle.release() }
         guard let set = namespaces.take() else { return [] }
-        do { return try set.joinAll() } catch { throw SystemFailure(error.description) }
+        do {
+            // Identity.become checks this through /proc/self, which after joining may be the
+            // container's procfs, where this process does not exist.
+            try Identity.requireSingleThreaded()
+            joined = true
+            var keep = keptDescriptors + set.descriptors
+            if let log = SystemLog.connect() { keep.append(log) }
+            try FileDescriptors.closeAll(except: keep)
+            return try set.joinAll()
+        } catch {
+            throw SystemFailure(error.description)
+        }
     }
 
     func primaryGroup(ofUser uid: UInt32) -> UInt32? { Identity.primaryGroup(ofUser: uid) }
 
     func becomeUser(uid: UInt32, gid: UInt32) throws(SystemFailure) {
-        do { try Identity.become(uid: uid, gid: gid) } catch { throw SystemFailure(error.description) }
+        do { try Identity.become(uid: uid, gid: gid, threadsChecked: joined) } catch { throw SystemFailure(error.description) }
     }
 
     func setEnvironment(_ name: String, _ value: String) { Environment.set(name, value) }
@@ -133,30 +163,5 @@ final class RelayedKey {
     init(serial: Int32, description: String) {
         self.serial = serial
         self.description = description
-    }
-}
-
-/// Fields of `/proc/<pid>/status` and `environ`.
-enum ProcessStatus {
-    /// The real uid and gid: the first number of the `Uid:` and `Gid:` lines.
-    static func realIDs(_ status: [UInt8]) -> (UInt32?, UInt32?) {
-        var uid: UInt32?
-        var gid: UInt32?
-        for line in String(decoding: status, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
-            guard parts.count >= 2 else { continue }
-            if parts[0] == "Uid:" { uid = UInt32(parts[1]) }
-            if parts[0] == "Gid:" { gid = UInt32(parts[1]) }
-        }
-        return (uid, gid)
-    }
-
-    /// The first `NAME=value` entry of a NUL-separated environment block.
-    static func variable(_ name: String, in environ: [UInt8]) -> String? {
-        let prefix = Array((name + "=").utf8)
-        for entry in environ.split(separator: 0) where entry.starts(with: prefix) {
-            return String(decoding: entry.dropFirst(prefix.count), as: UTF8.self)
-        }
-        return nil
     }
 }

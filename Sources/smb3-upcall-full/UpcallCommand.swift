@@ -15,6 +15,8 @@ import Glibc
 @main
 enum UpcallMain {
     static func main() {
+        // It will hold session keys and TGTs, and may become a user who could otherwise ptrace it.
+        Identity.forbidCoreDumps()
         // request-key's invocations skip the reflective parser (see RequestKeyInvocation).
         if var invocation = RequestKeyInvocation(arguments: Array(CommandLine.arguments.dropFirst())) {
             invocation.options.gssProxyEnabled = Environment.get("GSS_USE_PROXY") == "yes"
@@ -155,7 +157,7 @@ struct UpcallCommand: ParsableCommand {
         }
         if serve {
             guard keySerial == nil else { throw ValidationError("--serve takes no KEY_SERIAL") }
-            try UpcallServer(socketPath: serviceSocket, logger: Self.logger(debug: debug)).run()
+            try UpcallServer(socketPath: serviceSocket, options: options, logger: Self.logger(debug: debug)).run()
             return
         }
         guard let keySerial else { throw ValidationError("missing KEY_SERIAL (or --explain DESCRIPTION)") }

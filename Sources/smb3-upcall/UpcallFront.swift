@@ -13,6 +13,8 @@ import Glibc
 @main
 enum UpcallFront {
     static func main() {
+        // It receives a session key from the service before it hands it to the kernel.
+        Identity.forbidCoreDumps()
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard var invocation = RequestKeyInvocation(arguments: arguments) else {
             execFull(forwarding: arguments, serviceTried: false, keyOnFailure: nil)

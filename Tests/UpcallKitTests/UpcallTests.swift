@@ -9,7 +9,7 @@ import Testing
 /// Records every effect and scripts the answers, in the style of swift-system's MockingDriver.
 final class FakeSystem: UpcallSystem {
     var description = "cifs.spnego;0;0;39010000;ver=0x2;host=SMB.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x3e8;pid=0x2a;upcall_target=app"
-    var caller = CallerProcess(environmentCCache: "FILE:/home/u/other_cc", realUID: 1000, realGID: 1000)
+    var caller = CallerProcess(environmentCCache: "FILE:/home/u/other_cc", realUID: 1000, effectiveUID: 1000, realGID: 1000)
     var groups: [UInt32: UInt32] = [1000: 100]
     var caches: [String: CredentialCacheState] = [:]
     var defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: nil, hasUsableTicket: false)
@@ -129,6 +129,23 @@ struct UpcallTests {
         #expect(try KerberosInitialContextToken(parsing: spnego.mechanismToken).apRequest == Self.apRequest)
     }
 
+    /// KRB5CCNAME names a cache only for the process's own user: a setuid program run by uid
+    /// 1000 (effective 0), or root's process acting for uid 1000, does not get to pick it.
+    @Test(arguments: [(UInt32(1000), UInt32(0)), (0, 0), (1001, 1001), (0, 1000)])
+    func ignoresKRB5CCNAMEOfAProcessRunningAsAnotherUser(real: UInt32, effective: UInt32) {
+        let system = FakeSystem()
+        system.caller.realUID = real
+        system.caller.effectiveUID = effective
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(
+            name: "FILE:/home/u/other_cc", principal: "u@TEST.LAN", hasUsableTicket: true)
+        system.defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: "u@TEST.LAN", hasUsableTicket: true)
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@TEST.LAN"))
+        #expect(Self.run(system) == nil)
+        #expect(!system.calls.contains { $0.hasPrefix("env KRB5CCNAME") })
+        #expect(system.calls.contains("cache default"))
+        #expect(!system.calls.contains("cache FILE:/home/u/other_cc"))
+    }
+
     @Test func upcallTargetMountStaysInTheHostNamespacesWithoutProbing() {
         let system = FakeSystem()
         system.description = system.description.replacingOccurrences(of: "upcall_target=app", with: "upcall_target=mount")
@@ -228,8 +245,40 @@ struct UpcallTests {
         #expect(unreadable?.message.contains("uid 1000 cannot read it: use -K") == true)
     }
 
-    @Test func keytabCacheNamesAreSafe() {
-        #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "../x/HOST$") == "FILE:/run/smb3kit/krb5cc_0_.._x_HOST$")
+    @Test func keytabCacheNamesAreSafeAndInjective() {
+        #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "../x/HOST$") == "FILE:/run/smb3kit/krb5cc_0_.._2fx_2fHOST$")
+        #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "HOST$") == "FILE:/run/smb3kit/krb5cc_0_HOST$")
+        // These shared one file before ("_" for every unsafe byte).
+        let users = ["svc_cifs", "svc cifs", "svc/cifs", "svc_20cifs", "svcé", "svc\u{00}", "svc_", "svc"]
+        let names = users.map { UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: $0) }
+        #expect(Set(names).count == users.count)
+        for name in names { #expect(!name.dropFirst("FILE:/run/smb3kit/".count).contains("/")) }
+    }
+
+    @Test func keytabPrincipalsMatchTheUser() {
+        #expect(UpcallOptions.principal("HOST$@TEST.LAN", belongsTo: "HOST$"))
+        #expect(UpcallOptions.principal("svc@TEST.LAN", belongsTo: "svc@TEST.LAN"))
+        #expect(!UpcallOptions.principal("svc@OTHER.LAN", belongsTo: "svc@TEST.LAN"))
+        #expect(!UpcallOptions.principal("svc_cifs@TEST.LAN", belongsTo: "svc cifs"))
+        #expect(!UpcallOptions.principal("admin@TEST.LAN", belongsTo: "svc"))
+    }
+
+    /// A persistent keytab cache holding another principal's TGT is not used for this user.
+    @Test func aKeytabCacheOfAnotherPrincipalIsNotReused() {
+        let system = FakeSystem()
+        system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
+        let persistent = UpcallOptions.keytabCacheName(directory: UpcallOptions.defaultKeytabCacheDirectory, user: "svc")
+        system.caches[persistent] = CredentialCacheState(name: persistent, principal: "admin@TEST.LAN", hasUsableTicket: true)
+        system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "svc@TEST.LAN"))
+        #expect(Self.run(system) == nil)
+        #expect(system.calls.contains("keytab default svc -> \(persistent)"))
+        // With the right principal it is reused, without an AS exchange.
+        let again = FakeSystem()
+        again.description = system.description
+        again.caches[persistent] = CredentialCacheState(name: persistent, principal: "svc@TEST.LAN", hasUsableTicket: true)
+        again.apResults = system.apResults
+        #expect(Self.run(again) == nil)
+        #expect(!again.calls.contains { $0.hasPrefix("keytab") })
     }
 
     @Test func triesHostBasedThenTheQualifiedShortName() {

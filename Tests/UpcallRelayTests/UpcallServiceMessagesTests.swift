@@ -57,15 +57,16 @@ struct UpcallServiceMessagesTests {
     }
 
     @Test func repliesRoundTrip() throws {
-        for reply in [UpcallServiceReply.instantiate(payload: [2, 0, 0, 0, 9]), .negate(timeoutSeconds: 1)] {
+        for reply in [UpcallServiceReply.instantiate(payload: [2, 0, 0, 0, 9]), .negate(timeoutSeconds: 1), .refused] {
             #expect(try UpcallServiceReply(decoding: reply.encoded()) == reply)
         }
         #expect(UpcallServiceReply.negate(timeoutSeconds: 3).encoded() == [0x53, 0x4D, 0x55, 0x52, 2, 0, 0, 0, 3])
+        #expect(UpcallServiceReply.refused.encoded() == [0x53, 0x4D, 0x55, 0x52, 3])
     }
 
     @Test func refusesMalformedReplies() {
         let cases: [[UInt8]] = [
-            [], [0x53, 0x4D, 0x55, 0x52], [0x53, 0x4D, 0x55, 0x52, 3, 0, 0, 0, 1],
+            [], [0x53, 0x4D, 0x55, 0x52], [0x53, 0x4D, 0x55, 0x52, 3, 0, 0, 0, 1], [0x53, 0x4D, 0x55, 0x52, 4],
             [0x53, 0x4D, 0x55, 0x52, 1, 0, 0, 0, 0],  // empty payload
             [0x53, 0x4D, 0x55, 0x52, 1, 0, 0, 0, 5, 1, 2],  // payload shorter than its length
             [0x53, 0x4D, 0x55, 0x52, 2, 0, 0, 0, 1, 0],  // trailing byte

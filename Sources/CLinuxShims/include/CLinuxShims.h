@@ -17,11 +17,6 @@ static inline int smb3_pidfd_open(pid_t pid, unsigned int flags) {
     return (int)syscall(SYS_pidfd_open, pid, flags);
 }
 
-/* syslog() is variadic; the message is always passed as an argument, never as the format. */
-static inline void smb3_syslog(int priority, const char *message) {
-    syslog(priority, "%s", message);
-}
-
 static inline int smb3_errno(void) { return errno; }
 
 /* The errno's symbolic name ("EACCES"), or NULL for an unknown number (glibc's strerrorname_np,
@@ -31,6 +26,11 @@ const char *smb3_errno_name(int code);
 /* accept4(2) with SOCK_CLOEXEC, and SO_PEERCRED's uid: both need _GNU_SOURCE (shims.c). */
 int smb3_accept_cloexec(int fd);
 int smb3_peer_uid(int fd, unsigned int *uid);
+/* SO_PEERCRED's pid and uid (the pid is the peer's thread group at connect time). */
+int smb3_peer_credentials(int fd, int *pid, unsigned int *uid);
+/* SO_PEERPIDFD (Linux 6.5): a pidfd of the peer as it was at connect time; -1 with ENOPROTOOPT
+ * on older kernels. */
+int smb3_peer_pidfd(int fd);
 
 /* M_ARENA_MAX comes from malloc.h, which Swift's Glibc module does not export. */
 static inline int smb3_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
@@ -68,6 +68,17 @@ static inline int smb3_drop_all_capabilities(void) {
         return -1;
     return (int)syscall(SYS_capset, &header, data);
 }
+
+/* close_range(2) (Linux 5.9): closes every descriptor from first to last; no glibc wrapper
+ * before 2.34, and glibc declares it only under _GNU_SOURCE. */
+static inline int smb3_close_range(unsigned int first, unsigned int last) {
+    return (int)syscall(SYS_close_range, first, last, 0);
+}
+
+/* prctl(PR_SET_DUMPABLE): 0 keeps core dumps and ptrace (and /proc/<pid> files owned by the
+ * user) away from a process that holds secrets. prctl is variadic. */
+static inline int smb3_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, (unsigned long)on, 0, 0, 0); }
+static inline int smb3_get_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
 
 /* prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent ends (0: none).
  * prctl is variadic, which Swift cannot call. */

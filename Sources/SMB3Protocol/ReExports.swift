@@ -1,0 +1,2 @@
+@_exported import SMB3Wire
+@_exported import SMB3ProcFS
