@@ -30,6 +30,7 @@ let package = Package(
         .executableTarget(name: "FuzzUpcallService", dependencies: [upcallRelay]),
         .executableTarget(name: "FuzzRPCAssociation", dependencies: [smb3Protocol, witnessKit]),
         .executableTarget(name: "FuzzWitnessConfiguration", dependencies: [smb3Protocol, witnessKit]),
+        .executableTarget(name: "FuzzProcessStatus", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )

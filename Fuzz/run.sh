@@ -22,14 +22,14 @@ scratch="${FUZZ_SCRATCH_PATH:-$here/.build-fuzz}"
 targets=(FuzzDebugData FuzzKeyDescription FuzzSpnegoToken FuzzCIFSQueryInfo FuzzSnapshotArray
     FuzzSecurityDescriptor FuzzCIFSNotify FuzzCIFSKeyDump FuzzCIFSMountInfo FuzzNetworkInterfaceInfo
     FuzzSWNNetlink FuzzDCERPCPDU FuzzWitnessResponses FuzzWitnessNotification FuzzNTLMChallenge FuzzInetDiag
-    FuzzUpcallService FuzzRPCAssociation FuzzWitnessConfiguration)
+    FuzzUpcallService FuzzRPCAssociation FuzzWitnessConfiguration FuzzProcessStatus)
 
 seeds_for() {
     case "$1" in
         FuzzDebugData) find "$fixtures/debugdata" "$fixtures/lab" -maxdepth 1 -type f -name 'debugdata-*' 2>/dev/null ;;
         FuzzKeyDescription) find "$fixtures/lab" -maxdepth 1 -type f -name 'keydesc*' 2>/dev/null ;;
         FuzzSpnegoToken | FuzzSWNNetlink | FuzzDCERPCPDU | FuzzWitnessResponses | FuzzWitnessNotification | FuzzNTLMChallenge | \
-            FuzzInetDiag | FuzzUpcallService | FuzzRPCAssociation | FuzzWitnessConfiguration)
+            FuzzInetDiag | FuzzUpcallService | FuzzRPCAssociation | FuzzWitnessConfiguration | FuzzProcessStatus)
             find "$here/Seeds/$1" -maxdepth 1 -type f 2>/dev/null ;;
     esac
 }
