@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "smb3-witnessd", targets: ["smb3-witnessd"]),
         .library(name: "SMB3Protocol", targets: ["SMB3Protocol"]),
         .library(name: "UpcallRelay", targets: ["UpcallRelay"]),
+        // For the fuzz package (Fuzz/): the association and witnessd.conf parsers.
+        .library(name: "WitnessKit", targets: ["WitnessKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,10 +1,11 @@
 // swift-tools-version:6.1
-// Fuzz targets for the SMB3Protocol and UpcallRelay parsers, one executable each. Build and run with ./run.sh;
+// Fuzz targets for the SMB3Protocol, UpcallRelay and WitnessKit parsers, one executable each. Build and run with ./run.sh;
 // a plain `swift build` here links no libFuzzer main and is not meant to be used.
 import PackageDescription
 
 let smb3Protocol = Target.Dependency.product(name: "SMB3Protocol", package: "SMB3Kit")
 let upcallRelay = Target.Dependency.product(name: "UpcallRelay", package: "SMB3Kit")
+let witnessKit = Target.Dependency.product(name: "WitnessKit", package: "SMB3Kit")
 
 let package = Package(
     name: "Fuzz",
@@ -27,6 +28,9 @@ let package = Package(
         .executableTarget(name: "FuzzNTLMChallenge", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzInetDiag", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzUpcallService", dependencies: [upcallRelay]),
+        .executableTarget(name: "FuzzRPCAssociation", dependencies: [smb3Protocol, witnessKit]),
+        .executableTarget(name: "FuzzWitnessConfiguration", dependencies: [smb3Protocol, witnessKit]),
+        .executableTarget(name: "FuzzProcessStatus", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )

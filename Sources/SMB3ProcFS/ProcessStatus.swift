@@ -73,6 +73,9 @@ public struct ProcessStatus: Hashable, Sendable {
     private static func ids(_ values: [ArraySlice<UInt8>], _ name: String) throws(ProcessStatusError) -> IDs {
         let numbers = values.compactMap(number)
         guard values.count == 4, numbers.count == 4 else { throw .init("\(name): not four decimal ids") }
+        // (uid_t)-1 is no id: from_kuid_munged prints the overflow id instead, and setresuid
+        // would take it as "unchanged".
+        guard !numbers.contains(UInt32.max) else { throw .init("\(name): (uid_t)-1 is no id") }
         return IDs(real: numbers[0], effective: numbers[1], savedSet: numbers[2], filesystem: numbers[3])
     }
 

@@ -98,6 +98,12 @@ struct NTLMRPCSecurity: RPCSecurityContext {
         context = NTLMClientContext(workstation: workstation)
     }
 
+    /// Already authenticated, with `session` (tests and fuzzing): no credentials are kept.
+    init(session: NTLMSessionSecurity, level: DCERPCAuthLevel) {
+        self.init(credentials: NTLMCredentials(userName: "", domainName: "", ntHash: Secret([])), level: level, workstation: "")
+        self.session = session
+    }
+
     mutating func bindToken(platform: some WitnessPlatform) throws -> [UInt8] { context.negotiate() }
 
     /// NTLM always signs the whole PDU (MS-RPCE 2.2.2.11), header signing or not.

@@ -34,18 +34,20 @@ public struct WitnessConfiguration: Sendable, Equatable {
         public var description: String { "line \(line): \(message)" }
     }
 
+    /// Lines, `#` and `=` are found by Unicode scalar, not by Character: "\r\n" is one Character,
+    /// so a CRLF file would otherwise be one line whose values take in the lines after them.
     public init(parsing text: String) throws(ParseError) {
         self.init()
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = index + 1
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let trimmed = line.trimmingSpaces()
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? rawLine[...]
+            let trimmed = Substring(line).trimmingSpaces().unicodeScalars
             if trimmed.isEmpty { continue }
             guard let equals = trimmed.firstIndex(of: "=") else {
                 throw ParseError(line: lineNumber, message: "expected 'key = value'")
             }
-            let key = String(trimmed[..<equals]).trimmingSpaces()
-            let value = String(trimmed[trimmed.index(after: equals)...]).trimmingSpaces()
+            let key = String(String.UnicodeScalarView(trimmed[..<equals])).trimmingSpaces()
+            let value = String(String.UnicodeScalarView(trimmed[trimmed.index(after: equals)...])).trimmingSpaces()
             func number<T: FixedWidthInteger>(_ range: ClosedRange<T>) throws(ParseError) -> T {
                 guard let parsed = T(value), range.contains(parsed) else {
                     throw ParseError(line: lineNumber, message: "\(key) must be a number in \(range)")
@@ -79,7 +81,7 @@ public struct WitnessConfiguration: Sendable, Equatable {
                 default: throw ParseError(line: lineNumber, message: "abort_connections must be yes or no")
                 }
             case "krb5_service":
-                guard !value.isEmpty, !value.contains("@"), !value.contains("/") else {
+                guard !value.isEmpty, !value.unicodeScalars.contains("@"), !value.unicodeScalars.contains("/") else {
                     throw ParseError(line: lineNumber, message: "krb5_service must be a bare service name such as cifs")
                 }
                 kerberosService = value

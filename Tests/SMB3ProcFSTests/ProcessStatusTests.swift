@@ -59,6 +59,8 @@ struct ProcessStatusTests {
     @Test(arguments: [
         "Tgid:\t12x\n", "Tgid:\t-1\n", "Tgid:\t012\n", "Tgid:\t1 2\n", "Tgid:\t4294967296\n", "Tgid:\n",
         "Uid:\t0\t0\t0\n", "Uid:\t0\t0\t0\t0\t0\n", "Uid:\t0\t0\tx\t0\n",
+        // (uid_t)-1: from_kuid_munged never prints it, setresuid takes it as "unchanged".
+        "Uid:\t4294967295\t0\t0\t0\n", "Gid:\t0\t0\t0\t4294967295\n",
         "CapEff:\t1ff\n", "CapEff:\t000001fffffffffg\n", "CapEff:\t000001ffffffffff0\n",
         "Tgid:\t1\nTgid:\t2\n",
     ])

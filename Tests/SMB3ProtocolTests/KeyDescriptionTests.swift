@@ -87,6 +87,29 @@ struct KeyDescriptionTests {
         #expect(throws: KeyDescriptionError.self) { try DescribedKey(parsing: "cifs.spnego;0;0;zz;x") }
     }
 
+    @Test func keyctlDescribeTextEncodesBack() throws {
+        let text = "cifs.spnego;0;0;39010000;" + Self.lab61
+        #expect(try DescribedKey(parsing: text).keyctlText == text)
+        // keyctl_describe prints the owner with %d: uids above 2^31 - 1 come out negative.
+        let high = try DescribedKey(parsing: "user;-2;-2147483648;3f010000;x")
+        #expect(high.uid == 0xFFFF_FFFE)
+        #expect(high.gid == 0x8000_0000)
+        #expect(high.keyctlText == "user;-2;-2147483648;3f010000;x")
+    }
+
+    /// keyctl_describe's "%s;%d;%d;%08x;": one text per owner and mask, and never (uid_t)-1,
+    /// which from_kuid_munged replaces with the overflow uid.
+    @Test(arguments: [
+        "cifs.spnego;00;0;39010000;x", "cifs.spnego;0;00;39010000;x", "cifs.spnego;+0;0;39010000;x",
+        "cifs.spnego;-0;0;39010000;x", "cifs.spnego;-1;0;39010000;x", "cifs.spnego;0;-1;39010000;x",
+        "cifs.spnego;4294967295;0;39010000;x", "cifs.spnego;0;4294967295;39010000;x",
+        "cifs.spnego;-2147483649;0;39010000;x", "cifs.spnego;0;0;3901000A;x", "cifs.spnego;0;0;+3901000;x",
+        "cifs.spnego;0;0;-3901000;x", "cifs.spnego; 0;0;39010000;x", "cifs.spnego;;0;39010000;x",
+    ])
+    func rejectsNonCanonicalKeyctlNumbers(_ text: String) {
+        #expect(throws: KeyDescriptionError(.malformedField, "")) { try DescribedKey(parsing: text) }
+    }
+
     // MARK: hostile descriptions
 
     static let hostile: [(String, KeyDescriptionError.Code, String?)] = [
@@ -126,6 +149,23 @@ struct KeyDescriptionTests {
         ("ver=0x2;host=h;ip6=::1;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip6"),
         ("ver=0x2;host=a b;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "host"),
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=a\u{7}b;pid=0x1", .invalidValue, "user"),
+        // One text per number, as the kernel's 0x%x prints it: no leading zeros, no upper case.
+        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0e;pid=0x1", .invalidValue, "creduid"),
+        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x00;creduid=0x0;pid=0x1", .invalidValue, "uid"),
+        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x3E8;pid=0x1", .invalidValue, "creduid"),
+        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1A2B", .invalidValue, "pid"),
+        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x01", .invalidValue, "pid"),
+        ("ver=0x02;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ver"),
+        ("ver=0X2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ver"),
+        // (uid_t)-1 is no uid: setresuid(-1) leaves the uid unchanged, and from_kuid_munged never prints it.
+        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0xffffffff;creduid=0x0;pid=0x1", .invalidValue, "uid"),
+        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0xffffffff;pid=0x1", .invalidValue, "creduid"),
+        // current->pid is a positive pid_t.
+        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x0", .invalidValue, "pid"),
+        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x80000000", .invalidValue, "pid"),
+        // %pI6 and %pi6 print lower-case digits.
+        ("ver=0x2;host=h;ip6=2001:0DB8:0000:0000:0000:0000:0000:0001;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip6"),
+        ("ver=0x2;host=h;ip6=0000000000000000000000000000000A;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip6"),
     ]
 
     @Test(arguments: hostile.indices)
@@ -226,6 +266,18 @@ struct KeyDescriptionFuzzRegressionTests {
             let bytes = [UInt8](data)
             _ = try? KeyDescription(parsing: bytes)
             _ = try? DescribedKey(parsing: String(decoding: bytes, as: UTF8.self)).spnegoDescription()
+        }
+    }
+
+    /// Whatever parses renders back to the bytes it came from (`0x0e` once parsed as 14 and
+    /// rendered as `0xe`), so no second spelling of a value slips through.
+    @Test func failCasesThatParseEncodeBackExactly() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.failCases.path).filter { $0.hasPrefix("crash-") }
+        for name in names {
+            let data = try #require(FileManager.default.contents(atPath: Self.failCases.appendingPathComponent(name).path))
+            if let key = try? KeyDescription(parsing: [UInt8](data)) {
+                #expect(Array(key.description.utf8) == [UInt8](data), "\(name)")
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import WitnessKit
@@ -44,5 +45,37 @@ struct WitnessConfigurationTests {
         #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "just words") }
         #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "krb5_service = cifs/x") }
         #expect(try WitnessConfiguration(parsing: "") == WitnessConfiguration())
+    }
+
+    /// "\r\n" is one Character in Swift: split on Characters, a CRLF file was one long line and
+    /// a value took in every line after it (found by FuzzWitnessConfiguration).
+    @Test func crlfLinesAreLinesAndAValueNeverTakesTheNextLine() throws {
+        let configuration = try WitnessConfiguration(
+            parsing: "client_name = a\r\nevents_file = /tmp/e\r\nkeepalive_timeout = 30\r\n")
+        #expect(configuration.clientName == "a")
+        #expect(configuration.eventsFile == "/tmp/e")
+        #expect(configuration.keepAliveTimeout == 30)
+        #expect(throws: WitnessConfiguration.ParseError(line: 2, message: "unknown key 'typo'")) {
+            try WitnessConfiguration(parsing: "client_name = a\r\ntypo = 1")
+        }
+    }
+
+    @Test func failCasesParseOrFailWithoutTrapping() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/FailCases/FuzzWitnessConfiguration")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix("README") }
+        #expect(!names.isEmpty)
+        for name in names {
+            let data = try #require(FileManager.default.contents(atPath: directory.appendingPathComponent(name).path))
+            guard let configuration = try? WitnessConfiguration(parsing: String(decoding: data, as: UTF8.self)) else { continue }
+            let credentials = configuration.kerberosCredentials
+            for value in [
+                configuration.clientName, configuration.controlSocket, configuration.eventsFile,
+                configuration.kerberosService, credentials.principal ?? "", credentials.clientKeytab ?? "",
+                credentials.ccache ?? "",
+            ] {
+                #expect(!value.unicodeScalars.contains("\n"), "\(name)")
+            }
+        }
     }
 }

@@ -217,11 +217,16 @@ extension KeyDescription {
             throw KeyDescriptionError(
                 .unknownMechanism, field: "sec", "sec=\(Self.quote(secText)) is not one of krb5, mskrb5, iakerb")
         }
-        let uid = try Self.hexNumber(try fields.take("uid"), field: "uid")
-        let credUID = try Self.hexNumber(try fields.take("creduid"), field: "creduid")
+        let uid = try Self.userID(try fields.take("uid"), field: "uid")
+        let credUID = try Self.userID(try fields.take("creduid"), field: "creduid")
         let user = try fields.takeIfPresent("user")
         if let user { try Self.checkUser(user) }
-        let pid = try Self.hexNumber(try fields.take("pid"), field: "pid")
+        let pidText = try fields.take("pid")
+        let pid = try Self.hexNumber(pidText, field: "pid")
+        // current->pid: a positive pid_t. 0 (the idle task) and "negative" values name no process.
+        guard (1...UInt32(Int32.max)).contains(pid) else {
+            throw KeyDescriptionError(.invalidValue, field: "pid", "pid=\(Self.quote(pidText)) is not a positive process id")
+        }
 
         var upcallTarget: UpcallTarget?
         if let targetText = try fields.takeIfPresent("upcall_target") {
@@ -238,15 +243,32 @@ extension KeyDescription {
             user: user, pid: pid, upcallTarget: upcallTarget, extraFields: try fields.remainingAsExtraFields())
     }
 
-    /// Reads `0x` followed by 1 to 8 hex digits, as the kernel's `0x%x` prints a u32.
+    /// Reads a u32 exactly as the kernel's `0x%x` prints it: `0x`, then 1 to 8 lower-case hex
+    /// digits without leading zeros. Only one text per value, so that a value cannot be spelt a
+    /// second way that a different reader would take differently.
     static func hexNumber(_ text: String, field: String) throws(KeyDescriptionError) -> UInt32 {
         let digits = text.utf8.dropFirst(2)
-        guard text.hasPrefix("0x"), (1...8).contains(digits.count), digits.allSatisfy(\.isASCIIHexDigit),
+        guard text.utf8.starts(with: "0x".utf8), (1...8).contains(digits.count),
+            digits.allSatisfy(\.isLowercaseHexDigit), digits.count == 1 || digits.first != UInt8(ascii: "0"),
             let value = UInt32(String(decoding: digits, as: UTF8.self), radix: 16)
         else {
             // Built only on failure: the message quotes the value, which is not free.
             throw KeyDescriptionError(
-                .invalidValue, field: field, "\(field)=\(quote(text)) is not a hexadecimal number of the form 0x1f")
+                .invalidValue, field: field,
+                "\(field)=\(quote(text)) is not a hexadecimal number as the kernel prints it (0x1f: lower case, no leading zeros)")
+        }
+        return value
+    }
+
+    /// `(uid_t)-1`, which is no user: `setresuid(-1, …)` leaves the uid unchanged, and
+    /// `from_kuid_munged` prints the overflow uid instead of it.
+    public static let invalidUID: UInt32 = 0xFFFF_FFFF
+
+    /// A `uid=` or `creduid=` value: a `0x%x` number that is not `(uid_t)-1`.
+    static func userID(_ text: String, field: String) throws(KeyDescriptionError) -> UInt32 {
+        let value = try hexNumber(text, field: field)
+        guard value != invalidUID else {
+            throw KeyDescriptionError(.invalidValue, field: field, "\(field)=\(quote(text)) is (uid_t)-1, which is no user")
         }
         return value
     }
@@ -388,10 +410,12 @@ public struct DescribedKey: Hashable, Sendable {
     public static let spnegoKeyType = "cifs.spnego"
 
     /// Splits the first four `;`-separated fields off; the description keeps any further `;`.
+    /// The kernel prints them with `"%s;%d;%d;%08x;"`, and only that form is accepted.
     public init(parsing text: String) throws(KeyDescriptionError) {
         let parts = text.split(separator: ";", maxSplits: 4, omittingEmptySubsequences: false)
-        guard parts.count == 5, let uid = UInt32(parts[1]), let gid = UInt32(parts[2]),
-            parts[3].utf8.count == 8, let permissions = UInt32(parts[3], radix: 16)
+        guard parts.count == 5, let uid = Self.ownerID(parts[1]), let gid = Self.ownerID(parts[2]),
+            parts[3].utf8.count == 8, parts[3].utf8.allSatisfy(\.isLowercaseHexDigit),
+            let permissions = UInt32(parts[3], radix: 16)
         else {
             throw KeyDescriptionError(
                 .malformedField, "keyctl description \(KeyDescription.quote(text)) is not type;uid;gid;perm;description")
@@ -401,6 +425,28 @@ public struct DescribedKey: Hashable, Sendable {
         self.gid = gid
         self.permissions = permissions
         self.description = String(parts[4])
+    }
+
+    /// The text `keyctl_describe` returns for this key.
+    public var keyctlText: String {
+        "\(type);\(Int32(bitPattern: uid));\(Int32(bitPattern: gid));\(Self.eightHexDigits(permissions));\(description)"
+    }
+
+    /// An owner uid or gid as `%d` prints it (above 2^31 - 1 negative), never `-1`: the kernel's
+    /// `from_kuid_munged` gives the overflow id instead, and `(uid_t)-1` means "unchanged" to setresuid.
+    private static func ownerID(_ text: Substring) -> UInt32? {
+        let utf8 = text.utf8
+        let digits = utf8.first == UInt8(ascii: "-") ? utf8.dropFirst() : utf8[...]
+        guard (1...10).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }),
+            digits.count == 1 || digits.first != UInt8(ascii: "0"),
+            let value = Int32(text), text != "-0", value != -1
+        else { return nil }
+        return UInt32(bitPattern: value)
+    }
+
+    private static func eightHexDigits(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// The `cifs.spnego` description inside, after checking the key type.
@@ -414,6 +460,7 @@ public struct DescribedKey: Hashable, Sendable {
 }
 
 extension UInt8 {
-    var isASCIIHexDigit: Bool { (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self) }
+    /// `0-9a-f`: the digits the kernel's `%x` prints.
+    var isLowercaseHexDigit: Bool { (0x30...0x39).contains(self) || (0x61...0x66).contains(self) }
     var isASCIIAlphanumeric: Bool { (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) }
 }

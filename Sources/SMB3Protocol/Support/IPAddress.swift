@@ -38,8 +38,9 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
         self.octets = octets
     }
 
-    /// Parses the kernel's `%pI6` form (8 groups of exactly 4 hex digits, e.g.
-    /// `2001:0db8:0000:0000:0000:0000:0000:0001`) and the `%pi6` form of old kernels (32 hex digits).
+    /// Parses the kernel's `%pI6` form (8 groups of exactly 4 lower-case hex digits, e.g.
+    /// `2001:0db8:0000:0000:0000:0000:0000:0001`) and the `%pi6` form of old kernels (32 lower-case
+    /// hex digits). Upper case is refused: the kernel never prints it.
     public init?(kernelText text: String) {
         // Bytes, not Characters: the input is untrusted and may hold any UTF-8 (or none).
         let bytes = Array(text.utf8)
@@ -62,7 +63,9 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
         guard digits.count == 32 else { return nil }
         var octets: [UInt8] = []
         for pair in stride(from: 0, to: 32, by: 2) {
-            guard let high = hexDigitValue(digits[pair]), let low = hexDigitValue(digits[pair + 1]) else { return nil }
+            guard digits[pair].isLowercaseHexDigit, digits[pair + 1].isLowercaseHexDigit,
+                let high = hexDigitValue(digits[pair]), let low = hexDigitValue(digits[pair + 1])
+            else { return nil }
             octets.append(high << 4 | low)
         }
         self.init(octets: octets)
