@@ -31,6 +31,7 @@ let package = Package(
         .executableTarget(name: "FuzzRPCAssociation", dependencies: [smb3Protocol, witnessKit]),
         .executableTarget(name: "FuzzWitnessConfiguration", dependencies: [smb3Protocol, witnessKit]),
         .executableTarget(name: "FuzzProcessStatus", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzProcKeys", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )
