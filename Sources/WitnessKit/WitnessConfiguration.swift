@@ -21,6 +21,9 @@ public struct WitnessConfiguration: Sendable, Equatable {
     /// connections to the old address: cifs.ko otherwise acts only when its 7 s receive
     /// timeout expires or data arrives.
     public var abortConnections = true
+    /// At most one abort per registration in this many seconds, so that a flood of moves
+    /// cannot reset the kernel's connection faster than its own 7 s receive timeout would.
+    public var abortInterval: Double = 10
     /// Kerberos mounts: the service of the witness server's name (`<service>@<net name>`).
     public var kerberosService = "cifs"
     /// Kerberos mounts: who the daemon is (krb5_principal, krb5_client_keytab, krb5_ccache).
@@ -78,6 +81,7 @@ public struct WitnessConfiguration: Sendable, Equatable {
                 case "no", "false", "0": abortConnections = false
                 default: throw ParseError(line: lineNumber, message: "abort_connections must be yes or no")
                 }
+            case "abort_interval": abortInterval = Double(try number(1...3600) as Int)
             case "krb5_service":
                 guard !value.isEmpty, !value.contains("@"), !value.contains("/") else {
                     throw ParseError(line: lineNumber, message: "krb5_service must be a bare service name such as cifs")

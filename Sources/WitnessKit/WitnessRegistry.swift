@@ -9,6 +9,7 @@ public final class WitnessRegistry: Sendable {
     private let platform: any WitnessPlatform
     private let sink: any WitnessEventSink
     private let clientName: String
+    private let abortLimiter = AbortRateLimiter()
     private let state: Mutex<State>
 
     struct State: ~Copyable {
@@ -85,7 +86,7 @@ public final class WitnessRegistry: Sendable {
         }
         let worker = RegistrationWorker(
             registration: registration, credentials: credentials, configuration: configuration, clientName: clientName,
-            platform: platform, onEvent: { [weak self] event in self?.record(event) })
+            platform: platform, abortLimiter: abortLimiter, onEvent: { [weak self] event in self?.record(event) })
         state.withLock { $0.workers[registration.id] = worker }
         if let unsupported {
             worker.markUnsupported(unsupported)

@@ -42,7 +42,14 @@ struct Run: ParsableCommand {
             RESOURCE_CHANGE, abort its TCP connections to the old address (SOCK_DESTROY, as ss -K \
             does) so that cifs.ko reconnects at once; otherwise it notices only when its 7 s \
             receive timeout expires or data arrives. Other mounts' connections to that address \
-            reconnect too.
+            reconnect too. Only the kernel's own connections go: created by root and held by no \
+            process (in no /proc/<pid>/fd); every process's connection to that address stays. A root \
+            process that is not dumpable hides its descriptors from the daemon (no CAP_SYS_PTRACE), \
+            so a connection of its own to the old address would go too.
+
+            abort_interval (10): at most one abort per registration in this many seconds (1-3600), so \
+            that a flood of moves cannot reset the kernel's connection faster than its own receive \
+            timeout would.
 
             krb5_service (cifs): Kerberos mounts authenticate to <krb5_service>@<server name>, the \
             name Samba registers and Windows clients use.

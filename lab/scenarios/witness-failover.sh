@@ -34,6 +34,8 @@ auth_level = ${WITNESS_AUTH_LEVEL:-privacy}
 client_name = labclient
 connect_timeout = 10
 max_backoff = 4
+# step 3 aborts again soon after step 2's move (default 10 s between aborts)
+abort_interval = 2
 events_file = $EVENTS
 CONF
 
