@@ -48,7 +48,8 @@ public final class RPCConnection: Sendable {
             switch authentication.method {
             case .ntlm(let credentials):
                 security = NTLMRPCSecurity(
-                    credentials: credentials, level: authentication.level, workstation: authentication.workstation)
+                    credentials: credentials, level: authentication.level, workstation: authentication.workstation,
+                    allowWeakKeys: authentication.allowWeakNTLMKeys)
             case .kerberos(let target):
                 security = KerberosRPCSecurity(
                     context: try platform.kerberosContext(for: target, confidentiality: authentication.level == .privacy),

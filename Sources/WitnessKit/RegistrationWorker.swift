@@ -124,7 +124,9 @@ final class RegistrationWorker: Sendable {
                     credentials: configuration.kerberosCredentials))
         case nil: throw WitnessFailure("no credentials for this registration")
         }
-        return RPCAuthentication(method: method, level: configuration.authLevel, workstation: clientName)
+        return RPCAuthentication(
+            method: method, level: configuration.authLevel, workstation: clientName,
+            allowWeakNTLMKeys: configuration.ntlmAllowWeakKeys)
     }
 
     /// One registration's life on one connection. Returns to re-register, throws to back off.

@@ -51,6 +51,10 @@ struct Run: ParsableCommand {
             that a flood of moves cannot reset the kernel's connection faster than its own receive \
             timeout would.
 
+            ntlm_allow_weak_keys (no): NTLM mounts refuse a witness server whose NTLM CHALLENGE \
+            grants neither 128-bit keys nor key exchange (NEGOTIATE_128, NEGOTIATE_KEY_EXCH): its \
+            session keys would be weak. yes accepts it.
+
             krb5_service (cifs): Kerberos mounts authenticate to <krb5_service>@<server name>, the \
             name Samba registers and Windows clients use.
 
