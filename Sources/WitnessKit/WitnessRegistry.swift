@@ -72,10 +72,8 @@ public final class WitnessRegistry: Sendable {
         var unsupported: String?
         switch registration.credentials {
         case .ntlm(let user, let password, let domain):
-            // Only the NT hash is kept.
-            credentials = .ntlm(
-                NTLMCredentials(
-                    userName: user, domainName: domain, password: String(decoding: password.bytes, as: UTF8.self)))
+            // Only the NT hash is kept; no String of the password is made.
+            credentials = .ntlm(NTLMCredentials(userName: user, domainName: domain, password: password))
         case .kerberos:
             credentials = .kerberos
         case .none:

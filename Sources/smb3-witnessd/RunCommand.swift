@@ -199,7 +199,7 @@ struct Run: ParsableCommand {
     ) -> Never {
         let controllerID: UInt16 = 0x10  // GENL_ID_CTRL
         while true {
-            let datagram: [UInt8]
+            var datagram: [UInt8]
             do {
                 datagram = try sockets.receive()
             } catch {
@@ -207,21 +207,28 @@ struct Run: ParsableCommand {
                 log.write(.warning, "netlink receive: \(error); continuing")
                 continue
             }
-            let messages: [NetlinkMessage]
+            // A REGISTER carries the mount's password in plain text: every copy made here (the
+            // datagram, each message's payload, each attribute's) is zeroed once handled.
+            // Indices, not `for … in`, so that no second reference keeps a buffer alive unzeroed.
+            defer { Secret.zero(&datagram) }
+            var messages: [NetlinkMessage]
             do {
                 messages = try NetlinkMessage.split(datagram)
             } catch {
                 log.write(.warning, "malformed netlink datagram (\(datagram.count) bytes): \(error)")
                 continue
             }
-            for message in messages {
-                guard let generic = try? GenericNetlinkMessage(parsing: message.payload) else {
-                    sink.log(.debug, "ignoring netlink message type \(message.type) without a generic header")
+            defer { for index in messages.indices { messages[index].zeroPayload() } }
+            for index in messages.indices {
+                let type = messages[index].type
+                guard var generic = try? GenericNetlinkMessage(parsing: messages[index].payload) else {
+                    sink.log(.debug, "ignoring netlink message type \(type) without a generic header")
                     continue
                 }
-                if message.type == controllerID {
+                defer { generic.zeroAttributes() }
+                if type == controllerID {
                     handleController(generic, sockets: sockets, platform: platform, log: log)
-                } else if message.type == platform.familyID.withLock({ $0 }) {
+                } else if type == platform.familyID.withLock({ $0 }) {
                     do {
                         registry.handle(try SWNKernelEvent(parsing: generic))
                     } catch {
