@@ -14,6 +14,18 @@ public enum ProcessMemory {
     public static func useSingleMallocArena() {
         _ = smb3_malloc_arena_max(1)
     }
+
+    /// prctl(PR_SET_DUMPABLE): a root helper that holds passwords or tickets turns it off, so
+    /// it leaves no core dump and other processes of its uid cannot ptrace it or read its
+    /// memory, environment or descriptors without CAP_SYS_PTRACE.
+    public static func setDumpable(_ dumpable: Bool) throws(SystemError) {
+        _ = try valueOrThrow("prctl(PR_SET_DUMPABLE)", "making the process \(dumpable ? "" : "not ")dumpable") {
+            smb3_set_dumpable(dumpable ? 1 : 0)
+        }
+    }
+
+    /// prctl(PR_GET_DUMPABLE): whether the process is dumpable now.
+    public static var isDumpable: Bool { smb3_get_dumpable() == 1 }
 }
 
 public enum BackgroundThread {

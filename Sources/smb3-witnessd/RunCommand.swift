@@ -101,6 +101,13 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        // It holds NT hashes, NTLM session keys and Kerberos tickets: no core dumps, and no
+        // ptrace or /proc/<pid>/mem for other root processes without CAP_SYS_PTRACE.
+        do {
+            try ProcessMemory.setDumpable(false)
+        } catch {
+            throw ValidationErrorLine("\(error)")
+        }
         ProcessMemory.useSingleMallocArena()
         let configuration = try loadConfiguration()
         // Before any thread exists, so all inherit the mask and only the signal thread sees them.

@@ -75,6 +75,11 @@ static inline int smb3_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
 }
 
+/* prctl(PR_SET_DUMPABLE): 0 means no core dump, /proc/<pid> owned by root and closed to
+ * ptrace (and to reading its memory and descriptors) without CAP_SYS_PTRACE. Variadic prctl. */
+static inline int smb3_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, (unsigned long)on, 0, 0, 0); }
+static inline int smb3_get_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
+
 /* Reads the effective set of this thread, for tests and diagnostics (lower and upper 32 bits). */
 static inline int smb3_effective_capabilities(unsigned long long *out) {
     struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
