@@ -115,11 +115,23 @@ public final class AppendOnlyFile: @unchecked Sendable {
     public let path: String
     private let fd: Int32
 
+    /// Opens (creating with mode 0640) `path` for appending. Root writes it, so what is there
+    /// already must be this uid's own regular file with one link, writable by nobody else: not
+    /// a symlink (O_NOFOLLOW), a FIFO or device (O_NONBLOCK keeps open from blocking on one),
+    /// nor a hard link to a file elsewhere.
     public init(path: String) throws(SystemError) {
         self.path = path
-        fd = try valueOrThrow("open", "opening \(path) for appending") {
-            open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let context = "opening \(path) for appending"
+        let fd = try valueOrThrow("open", context) {
+            open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o640)
         }
+        do throws(SystemError) {
+            try checkOwnRegularFile(fd, context: context)
+        } catch {
+            close(fd)
+            throw error
+        }
+        self.fd = fd
     }
 
     deinit { close(fd) }
