@@ -9,8 +9,11 @@ public struct ProcessSockets: Sendable, Equatable {
     public var inodes: Set<UInt64> = []
     /// Processes owned by root (st_uid of /proc/<pid>: root also for one that is not dumpable)
     /// whose descriptors could not be read: readlink of /proc/<pid>/fd/N needs ptrace read
-    /// access, which a non-dumpable process grants only to CAP_SYS_PTRACE. Other users' hidden
-    /// processes are not counted: their sockets carry their own uid.
+    /// access, which without CAP_SYS_PTRACE a process grants only when it is dumpable and its
+    /// permitted capabilities are a subset of the reader's effective ones (commoncap.c). A
+    /// daemon with only CAP_NET_ADMIN (smb3-witnessd.service) therefore cannot read any
+    /// ordinary root process's table. Other users' hidden processes are not counted: their
+    /// sockets carry their own uid.
     public var hiddenRootProcesses: [Int32] = []
 
     public init(inodes: Set<UInt64> = [], hiddenRootProcesses: [Int32] = []) {

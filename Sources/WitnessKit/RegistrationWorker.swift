@@ -276,7 +276,8 @@ final class RegistrationWorker: Sendable {
             report.keptConnections = result.kept
             if result.aborted > 0 && result.hiddenRootProcesses > 0 {
                 report.detail =
-                    "\(result.hiddenRootProcesses) root process(es) hide their open files from the daemon (not dumpable); "
+                    "\(result.hiddenRootProcesses) root process(es) hide their open files from the daemon (more "
+                    + "capabilities than it has, or not dumpable; CAP_SYS_PTRACE would show them): "
                     + "a connection of theirs to \(address) cannot be told from the kernel's"
             }
         } catch {

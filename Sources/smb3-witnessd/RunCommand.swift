@@ -43,9 +43,12 @@ struct Run: ParsableCommand {
             does) so that cifs.ko reconnects at once; otherwise it notices only when its 7 s \
             receive timeout expires or data arrives. Other mounts' connections to that address \
             reconnect too. Only the kernel's own connections go: created by root and held by no \
-            process (in no /proc/<pid>/fd); every process's connection to that address stays. A root \
-            process that is not dumpable hides its descriptors from the daemon (no CAP_SYS_PTRACE), \
-            so a connection of its own to the old address would go too.
+            process (in no /proc/<pid>/fd); other users' connections to that address always stay, \
+            root processes' stay when the daemon can read their descriptors. Without CAP_SYS_PTRACE \
+            (as in smb3-witnessd.service) it cannot read those of a root process with capabilities \
+            it lacks (any ordinary root process) or that is not dumpable: such a process's \
+            connection to the old address cannot be told from the kernel's and goes too; the event \
+            says how many such processes there were.
 
             abort_interval (10): at most one abort per registration in this many seconds (1-3600), so \
             that a flood of moves cannot reset the kernel's connection faster than its own receive \

@@ -211,8 +211,9 @@ extension InetDiag {
     /// takes the creator's fsuid, which is the mount's (mount needs CAP_SYS_ADMIN) or cifsd's
     /// (a kernel thread). So a socket is the kernel's when its uid is 0, it has an inode, and
     /// no `socket:[inode]` link in /proc/<pid>/fd names it. A process's socket can pass for
-    /// one only while no descriptor table the daemon can read holds it (in flight in
-    /// SCM_RIGHTS, or held by a root process whose files are hidden from the daemon).
+    /// one only while no descriptor table the daemon can read holds it: in flight in
+    /// SCM_RIGHTS, or held by a root process whose table the daemon may not read (without
+    /// CAP_SYS_PTRACE, any root process with capabilities the daemon lacks, or not dumpable).
     public struct ConnectionCensus: Hashable, Sendable {
         /// Created by root, held by no process: cifs.ko's.
         public var kernel: [Socket] = []
@@ -243,8 +244,9 @@ extension InetDiag {
         public var aborted: Int
         /// Connections to the same server that belong to processes, left alone.
         public var kept: Int
-        /// Processes running as root whose descriptor tables the daemon could not read (not
-        /// dumpable, without CAP_SYS_PTRACE): a connection of theirs looks like the kernel's.
+        /// Processes running as root whose descriptor tables the daemon could not read (without
+        /// CAP_SYS_PTRACE: one with capabilities the daemon lacks, or not dumpable): a
+        /// connection of theirs looks like the kernel's.
         public var hiddenRootProcesses: Int
 
         public init(aborted: Int, kept: Int = 0, hiddenRootProcesses: Int = 0) {
