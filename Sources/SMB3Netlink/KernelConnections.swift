@@ -8,14 +8,11 @@ import Glibc
 /// The kernel's TCP connections to a server, found and aborted through NETLINK_SOCK_DIAG
 /// (`ss -K`). Needs CAP_NET_ADMIN and CONFIG_INET_DIAG_DESTROY (Debian kernels have it).
 public enum KernelConnections {
-    /// Aborts every ESTABLISHED TCP connection to `host`:`port` in this network namespace and
-    /// returns how many went. A socket that closed between dump and destroy is not an error.
-    public static func abort(to host: SWNSocketAddress.Host, port: UInt16) throws -> Int {
-        let family: UInt8 =
-            switch host {
-            case .ipv4: InetDiag.familyIPv4
-            case .ipv6: InetDiag.familyIPv6
-            }
+    /// Aborts the kernel's own ESTABLISHED TCP connections to `host`:`port` in this network
+    /// namespace (cifs.ko's: created by root, held by no process, InetDiag.ConnectionCensus)
+    /// and leaves every process's connection alone. A socket that closed between dump and
+    /// destroy is not an error.
+    public static func abort(to host: SWNSocketAddress.Host, port: UInt16) throws -> InetDiag.AbortReport {
         let context = "aborting the kernel's connections to port \(port)"
         let descriptor = try valueOrThrow("socket(NETLINK_SOCK_DIAG)", context) {
             socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), InetDiag.netlinkProtocol)
@@ -25,6 +22,35 @@ public enum KernelConnections {
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
 
+        let established = try dump(descriptor, to: host, port: port, context)
+        guard !established.isEmpty else { return InetDiag.AbortReport(aborted: 0) }
+        // After the dump: a process's socket in the dump is in its table by now.
+        let held = ProcessSockets.scan()
+        let census = InetDiag.ConnectionCensus(established, heldInodes: held.inodes)
+        var aborted = 0
+        for (index, socket) in census.kernel.enumerated() {
+            try send(descriptor, InetDiag.destroyRequest(socket, sequence: UInt32(2 + index)), context)
+            // The ack carries a negative errno.
+            let code = -(try InetDiag.parseAck(try receive(descriptor, context)) ?? 0)
+            switch code {
+            case 0: aborted += 1
+            case ENOENT: continue  // gone already
+            default: throw SystemError(function: "SOCK_DESTROY", errno: code, context: context)
+            }
+        }
+        return InetDiag.AbortReport(
+            aborted: aborted, kept: census.kept, hiddenRootProcesses: held.hiddenRootProcesses.count)
+    }
+
+    /// The ESTABLISHED TCP sockets to `host`:`port`.
+    private static func dump(
+        _ descriptor: Int32, to host: SWNSocketAddress.Host, port: UInt16, _ context: String
+    ) throws -> [InetDiag.Socket] {
+        let family: UInt8 =
+            switch host {
+            case .ipv4: InetDiag.familyIPv4
+            case .ipv6: InetDiag.familyIPv6
+            }
         try send(descriptor, InetDiag.dumpRequest(family: family, destinationPort: port, sequence: 1), context)
         var matches: [InetDiag.Socket] = []
         var done = false
@@ -41,18 +67,7 @@ public enum KernelConnections {
             }
             done = part.done || datagram.isEmpty
         }
-        var aborted = 0
-        for (index, socket) in matches.enumerated() {
-            try send(descriptor, InetDiag.destroyRequest(socket, sequence: UInt32(2 + index)), context)
-            // The ack carries a negative errno.
-            let code = -(try InetDiag.parseAck(try receive(descriptor, context)) ?? 0)
-            switch code {
-            case 0: aborted += 1
-            case ENOENT: continue  // gone already
-            default: throw SystemError(function: "SOCK_DESTROY", errno: code, context: context)
-            }
-        }
-        return aborted
+        return matches
     }
 
     private static func send(_ descriptor: Int32, _ bytes: [UInt8], _ context: String) throws(SystemError) {

@@ -69,12 +69,15 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
         }
     }
 
-    /// Blocks for the next datagram on the listener (its raw bytes: one or more messages).
+    /// Blocks for the next datagram on the listener (its raw bytes: one or more messages). A
+    /// REGISTER carries the mount's password: the caller zeroes the bytes when done
+    /// (Secret.zero).
     public func receive() throws(NetlinkError) -> [UInt8] {
         while true {
-            let (bytes, peerPort) = try Self.receiveDatagram(on: listener, context: "receiving witness messages")
+            var (bytes, peerPort) = try Self.receiveDatagram(on: listener, context: "receiving witness messages")
             // Only the kernel (port 0) may speak for cifs.ko.
             if peerPort == 0 { return bytes }
+            Secret.zero(&bytes)
         }
     }
 
@@ -110,7 +113,11 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
             var peer = sockaddr_nl()
             var buffer: UnsafeMutablePointer<UInt8>?
             let received = nl_recv(socket, &peer, &buffer, nil)
-            defer { free(buffer) }
+            defer {
+                // A REGISTER carries the mount's password: zero libnl's copy before freeing it.
+                if let buffer, received > 0 { memset(buffer, 0, Int(received)) }
+                free(buffer)
+            }
             if received == -NLE_INTR || received == -NLE_AGAIN { continue }
             guard received > 0, let buffer else {
                 throw NetlinkError(function: "nl_recv", code: received < 0 ? -received : NLE_FAILURE, context: context)

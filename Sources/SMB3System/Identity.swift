@@ -33,16 +33,6 @@ public enum Identity {
         }
     }
 
-    /// No core dump, no ptrace by the user it becomes, /proc/<pid> owned by root: for every
-    /// process that holds a session key, a password or a TGT. The corresponding C function is
-    /// `prctl(PR_SET_DUMPABLE, 0)`.
-    public static func forbidCoreDumps() {
-        _ = smb3_set_dumpable(0)
-    }
-
-    /// Whether this process is not dumpable (`prctl(PR_GET_DUMPABLE)` is 0).
-    public static var coreDumpsForbidden: Bool { smb3_get_dumpable() == 0 }
-
     /// The corresponding system call is `capset(2)` with empty sets.
     public static func dropAllCapabilities() throws(SystemError) {
         _ = try valueOrThrow("capset", "dropping all capabilities") { smb3_drop_all_capabilities() }

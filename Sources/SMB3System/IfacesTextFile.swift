@@ -4,27 +4,54 @@ import Glibc
 
 /// Writing whole files atomically, for node-exporter's textfile collector (it must never see half a file).
 public enum AtomicTextFile {
-    /// Writes `text` to `path.tmp` in the same directory, then rename(2)s it over `path`.
+    /// Writes `text` (mode 0644) to a new file of a random name in the same directory, created
+    /// with O_EXCL|O_NOFOLLOW so that nothing already there (a symlink planted under a fixed
+    /// `.tmp` name) is followed or truncated, then rename(2)s it over `path`; rename replaces
+    /// whatever `path` is (a symlink included) without following it.
     public static func write(_ text: String, to path: String) throws(SystemError) {
-        let temporary = path + ".tmp"
-        let descriptor = try valueOrThrow("open", "writing \(temporary)") {
-            open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written: Int
-            do {
-                written = try valueOrThrow("write", "writing \(temporary)") {
+        let (descriptor, temporary) = try createTemporary(beside: path)
+        do throws(SystemError) {
+            _ = try valueOrThrow("fchmod", "writing \(temporary)") { fchmod(descriptor, 0o644) }
+            var bytes = Array(text.utf8)
+            var offset = 0
+            while offset < bytes.count {
+                offset += try valueOrThrow("write", "writing \(temporary)") {
                     bytes.withUnsafeMutableBytes { raw in Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
                 }
-            } catch {
-                close(descriptor)
-                throw error
             }
-            offset += written
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error
         }
-        close(descriptor)
-        _ = try valueOrThrow("rename", "replacing \(path)") { rename(temporary, path) }
+        guard close(descriptor) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw SystemError(function: "close", errno: code, context: "writing \(temporary)")
+        }
+        do throws(SystemError) {
+            _ = try valueOrThrow("rename", "replacing \(path)") { rename(temporary, path) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// `.<name>.<random>` next to `path`, created exclusively; a name taken already is skipped.
+    static func createTemporary(beside path: String) throws(SystemError) -> (Int32, String) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var generator = SystemRandomNumberGenerator()
+        var lastError = SystemError(function: "open", errno: EEXIST, context: "creating a temporary file beside \(path)")
+        for _ in 0..<16 {
+            let suffix = String(generator.next() as UInt64, radix: 36)
+            let temporary = "\(directory).\(name).\(suffix)"
+            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { return (descriptor, temporary) }
+            lastError = SystemError(function: "open", errno: errno, context: "creating \(temporary)")
+            if lastError.errno != EEXIST { break }
+        }
+        throw lastError
     }
 }

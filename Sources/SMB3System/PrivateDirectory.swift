@@ -4,16 +4,30 @@ import Glibc
 
 /// A directory for secrets (credential caches): owned by this process's uid, mode 0700.
 public enum PrivateDirectory {
-    /// Creates the directory, or verifies an existing one, and refuses one that others could
-    /// write to or that is a symlink, since a cache there could be swapped under us.
+    /// Creates the directory (mode 0700 whatever the umask), or checks the one that is there:
+    /// opened with O_NOFOLLOW|O_DIRECTORY (no symlink, nothing else) and fstat'ed, it must
+    /// belong to this uid and have mode 0700 exactly. Anything else is refused, never changed:
+    /// a cache there could have been read or swapped under us.
     public static func prepare(_ path: String) throws(SystemError) {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+        let created = mkdir(path, 0o700) == 0
+        if !created && errno != EEXIST {
             throw SystemError(function: "mkdir", errno: errno, context: "creating \(path)")
         }
+        let descriptor = try valueOrThrow("open", "checking \(path) (a directory, not a symlink)") {
+            open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        }
+        defer { close(descriptor) }
+        if created {
+            // mkdir's mode was masked by the umask; the directory is new and ours.
+            _ = try valueOrThrow("fchmod", "creating \(path)") { fchmod(descriptor, 0o700) }
+        }
         var info = stat()
-        _ = try valueOrThrow("lstat", "checking \(path)") { lstat(path, &info) }
-        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o077 == 0 else {
-            throw SystemError(function: "lstat", errno: EPERM, context: "\(path) is not a directory private to uid \(geteuid())")
+        _ = try valueOrThrow("fstat", "checking \(path)") { fstat(descriptor, &info) }
+        guard info.st_uid == geteuid(), info.st_mode & 0o7777 == 0o700 else {
+            throw SystemError(
+                function: "fstat", errno: EPERM,
+                context: "\(path) is owned by uid \(info.st_uid) with mode 0\(String(info.st_mode & 0o7777, radix: 8)); "
+                    + "expected a directory of uid \(geteuid()) with mode 0700")
         }
     }
 }

@@ -14,6 +14,18 @@ public enum ProcessMemory {
     public static func useSingleMallocArena() {
         _ = smb3_malloc_arena_max(1)
     }
+
+    /// prctl(PR_SET_DUMPABLE): a root helper that holds passwords or tickets turns it off, so
+    /// it leaves no core dump and other processes of its uid cannot ptrace it or read its
+    /// memory, environment or descriptors without CAP_SYS_PTRACE.
+    public static func setDumpable(_ dumpable: Bool) throws(SystemError) {
+        _ = try valueOrThrow("prctl(PR_SET_DUMPABLE)", "making the process \(dumpable ? "" : "not ")dumpable") {
+            smb3_set_dumpable(dumpable ? 1 : 0)
+        }
+    }
+
+    /// prctl(PR_GET_DUMPABLE): whether the process is dumpable now.
+    public static var isDumpable: Bool { smb3_get_dumpable() == 1 }
 }
 
 public enum BackgroundThread {
@@ -103,11 +115,23 @@ public final class AppendOnlyFile: @unchecked Sendable {
     public let path: String
     private let fd: Int32
 
+    /// Opens (creating with mode 0640) `path` for appending. Root writes it, so what is there
+    /// already must be this uid's own regular file with one link, writable by nobody else: not
+    /// a symlink (O_NOFOLLOW), a FIFO or device (O_NONBLOCK keeps open from blocking on one),
+    /// nor a hard link to a file elsewhere.
     public init(path: String) throws(SystemError) {
         self.path = path
-        fd = try valueOrThrow("open", "opening \(path) for appending") {
-            open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let context = "opening \(path) for appending"
+        let fd = try valueOrThrow("open", context) {
+            open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o640)
         }
+        do throws(SystemError) {
+            try checkOwnRegularFile(fd, context: context)
+        } catch {
+            close(fd)
+            throw error
+        }
+        self.fd = fd
     }
 
     deinit { close(fd) }

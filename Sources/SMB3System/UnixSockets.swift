@@ -71,14 +71,29 @@ private func unixSocket(
     return fd
 }
 
-/// A listening AF_UNIX socket of `type` at `path` (a stale socket file there is replaced), with
-/// `mode`; on any failure the socket is closed and its file removed.
-private func listeningUnixSocket(path: String, type: Int32, mode: mode_t, backlog: Int32) throws(SystemError) -> Int32 {
+/// A listening AF_UNIX socket of `type` at `path` with `mode` (less the umask's bits). The mode
+/// goes on the socket before bind, and unix_bind gives the new file the socket inode's mode
+/// (6.1 and 6.12 alike), so the file never exists with a wider one: no chmod after bind, which
+/// left a window for anyone to connect and followed a symlink swapped in meanwhile. A stale
+/// socket file at `path` is replaced; anything else there is refused, never deleted. On any
+/// failure the socket is closed and its file removed. `afterBind` is a test seam.
+func listeningUnixSocket(
+    path: String, type: Int32, mode: mode_t, backlog: Int32, afterBind: (String) -> Void = { _ in }
+) throws(SystemError) -> Int32 {
     let context = "listening on \(path)"
-    unlink(path)
-    let fd = try unixSocket(path: path, type: type, function: "bind", context: context) { bind($0, $1, $2) }
+    var existing = stat()
+    if lstat(path, &existing) == 0 {
+        guard existing.st_mode & S_IFMT == S_IFSOCK else {
+            throw SystemError(function: "lstat", errno: EEXIST, context: "\(context): \(path) exists and is not a socket")
+        }
+        unlink(path)
+    }
+    let fd = try unixSocket(path: path, type: type, function: "bind", context: context) { fd, address, length in
+        guard fchmod(fd, mode) == 0 else { return -1 }
+        return bind(fd, address, length)
+    }
+    afterBind(path)
     do throws(SystemError) {
-        _ = try valueOrThrow("chmod", context) { chmod(path, mode) }
         _ = try valueOrThrow("listen", context) { listen(fd, backlog) }
     } catch {
         close(fd)

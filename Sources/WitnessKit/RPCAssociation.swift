@@ -38,7 +38,8 @@ public struct RPCAssociation: Sendable {
         case .ntlm(let credentials):
             self.init(
                 security: NTLMRPCSecurity(
-                    credentials: credentials, level: authentication.level, workstation: authentication.workstation))
+                    credentials: credentials, level: authentication.level, workstation: authentication.workstation,
+                    allowWeakKeys: authentication.allowWeakNTLMKeys))
         case .kerberos(let target):
             self.init(
                 security: KerberosRPCSecurity(

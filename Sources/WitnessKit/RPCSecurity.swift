@@ -11,11 +11,15 @@ public struct RPCAuthentication: Sendable {
     public var method: Method
     public var level: DCERPCAuthLevel
     public var workstation: String
+    /// NTLM: accept a CHALLENGE without NEGOTIATE_128 and NEGOTIATE_KEY_EXCH
+    /// (ntlm_allow_weak_keys); refused by default.
+    public var allowWeakNTLMKeys: Bool
 
-    public init(method: Method, level: DCERPCAuthLevel, workstation: String) {
+    public init(method: Method, level: DCERPCAuthLevel, workstation: String, allowWeakNTLMKeys: Bool = false) {
         self.method = method
         self.level = level
         self.workstation = workstation
+        self.allowWeakNTLMKeys = allowWeakNTLMKeys
     }
 }
 
@@ -91,10 +95,16 @@ struct NTLMRPCSecurity: RPCSecurityContext {
     var session: NTLMSessionSecurity?
     let credentials: NTLMCredentials
     let level: DCERPCAuthLevel
+    let allowWeakKeys: Bool
 
-    init(credentials: NTLMCredentials, level: DCERPCAuthLevel, workstation: String) {
+    /// What a CHALLENGE must grant unless weak keys are allowed: 128-bit keys, and an exported
+    /// session key that is random rather than the key exchange key itself.
+    static let strongKeys: NTLMNegotiateFlags = [.key128, .keyExchange]
+
+    init(credentials: NTLMCredentials, level: DCERPCAuthLevel, workstation: String, allowWeakKeys: Bool = false) {
         self.credentials = credentials
         self.level = level
+        self.allowWeakKeys = allowWeakKeys
         context = NTLMClientContext(workstation: workstation)
     }
 
@@ -111,6 +121,17 @@ struct NTLMRPCSecurity: RPCSecurityContext {
         throws -> [UInt8]
     {
         guard !challenge.isEmpty else { throw DCERPCError.unexpectedPacket("bind_ack without an NTLMSSP challenge") }
+        if !allowWeakKeys {
+            let missing = Self.strongKeys.subtracting(try NTLMChallengeMessage(parsing: challenge).flags)
+            guard missing.isEmpty else {
+                let names = [(NTLMNegotiateFlags.key128, "NEGOTIATE_128"), (.keyExchange, "NEGOTIATE_KEY_EXCH")]
+                    .filter { missing.contains($0.0) }.map(\.1)
+                throw WitnessFailure(
+                    "the witness server's NTLM CHALLENGE lacks \(names.joined(separator: " and ")) (its session keys would be weak: "
+                        + "56 or 40 bits, or no random exported key); refused. ntlm_allow_weak_keys = yes in "
+                        + "witnessd.conf accepts it")
+            }
+        }
         let message = try context.authenticate(
             challenge: challenge, credentials: credentials, clientChallenge: platform.randomBytes(8),
             exportedSessionKey: Secret(platform.randomBytes(16)), timestamp: platform.fileTime())

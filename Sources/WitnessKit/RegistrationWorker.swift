@@ -42,6 +42,7 @@ final class RegistrationWorker: Sendable {
     private let configuration: WitnessConfiguration
     private let clientName: String
     private let platform: any WitnessPlatform
+    private let abortLimiter: AbortRateLimiter
     private let onEvent: @Sendable (WitnessEvent) -> Void
     private let wakeUp = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -49,7 +50,7 @@ final class RegistrationWorker: Sendable {
 
     init(
         registration: SWNRegistration, credentials: Credentials?, configuration: WitnessConfiguration,
-        clientName: String, platform: any WitnessPlatform,
+        clientName: String, platform: any WitnessPlatform, abortLimiter: AbortRateLimiter = AbortRateLimiter(),
         onEvent: @escaping @Sendable (WitnessEvent) -> Void
     ) {
         // The worker keeps no password: the registration copy loses its credentials here.
@@ -60,6 +61,7 @@ final class RegistrationWorker: Sendable {
         self.configuration = configuration
         self.clientName = clientName
         self.platform = platform
+        self.abortLimiter = abortLimiter
         self.onEvent = onEvent
         state = Mutex(
             (Snapshot(phase: .connecting, reconnects: 0, kernelRepeats: 0), nil, nil, false))
@@ -122,7 +124,9 @@ final class RegistrationWorker: Sendable {
                     credentials: configuration.kerberosCredentials))
         case nil: throw WitnessFailure("no credentials for this registration")
         }
-        return RPCAuthentication(method: method, level: configuration.authLevel, workstation: clientName)
+        return RPCAuthentication(
+            method: method, level: configuration.authLevel, workstation: clientName,
+            allowWeakNTLMKeys: configuration.ntlmAllowWeakKeys)
     }
 
     /// One registration's life on one connection. Returns to re-register, throws to back off.
@@ -244,16 +248,40 @@ final class RegistrationWorker: Sendable {
                 }
                 report.latencyMilliseconds = (platform.monotonicSeconds() - receivedAt) * 1000
                 if report.kernelResult == 0, configuration.abortConnections, Self.makesTheKernelReconnect(notify) {
-                    do {
-                        report.abortedConnections = try platform.abortKernelConnections(to: registration.address)
-                    } catch {
-                        report.detail = "could not abort the kernel's connections to \(registration.address.addressText): \(error)"
-                    }
+                    abortKernelConnections(into: &report)
                 }
             }
             let recorded = report
             state.withLock { $0.snapshot.lastEvent = recorded }
             onEvent(recorded)
+        }
+    }
+
+    /// Aborts the kernel's connections to the old address (at most once per abort_interval for
+    /// this registration) and records what happened in `report`.
+    private func abortKernelConnections(into report: inout WitnessEvent) {
+        let address = registration.address.addressText
+        let now = platform.monotonicSeconds()
+        if let last = abortLimiter.lastAbortIfTooRecent(
+            registrationID: registration.id, now: now, interval: configuration.abortInterval)
+        {
+            report.detail =
+                "did not abort the kernel's connections to \(address): the last abort for this registration was "
+                + "\(formatSeconds(now - last)) s ago (abort_interval = \(formatSeconds(configuration.abortInterval)))"
+            return
+        }
+        do {
+            let result = try platform.abortKernelConnections(to: registration.address)
+            report.abortedConnections = result.aborted
+            report.keptConnections = result.kept
+            if result.aborted > 0 && result.hiddenRootProcesses > 0 {
+                report.detail =
+                    "\(result.hiddenRootProcesses) root process(es) hide their open files from the daemon (more "
+                    + "capabilities than it has, or not dumpable; CAP_SYS_PTRACE would show them): "
+                    + "a connection of theirs to \(address) cannot be told from the kernel's"
+            }
+        } catch {
+            report.detail = "could not abort the kernel's connections to \(address): \(error)"
         }
     }
 
@@ -296,4 +324,28 @@ extension WitnessNotification.AddressInfo {
         if let ipv6 { return .ipv6(ipv6, scopeID: 0) }
         return nil
     }
+}
+
+/// When each registration last aborted the kernel's connections (abort_interval). Shared by
+/// the registry's workers, so that a registration the kernel re-sends with its new address
+/// (a new worker, the same id) keeps its limit.
+final class AbortRateLimiter: Sendable {
+    private let lastAbort = Mutex<[UInt32: Double]>([:])
+
+    init() {}
+
+    /// Nil, and `now` recorded as the last abort, when the registration may abort now; the
+    /// time of its last abort when that was less than `interval` seconds ago.
+    func lastAbortIfTooRecent(registrationID: UInt32, now: Double, interval: Double) -> Double? {
+        lastAbort.withLock { times in
+            if let last = times[registrationID], now - last < interval, now >= last { return last }
+            times[registrationID] = now
+            return nil
+        }
+    }
+}
+
+func formatSeconds(_ value: Double) -> String {
+    if let whole = Int(exactly: value) { return String(whole) }
+    return String((value * 10).rounded() / 10)
 }

@@ -21,6 +21,12 @@ public struct WitnessConfiguration: Sendable, Equatable {
     /// connections to the old address: cifs.ko otherwise acts only when its 7 s receive
     /// timeout expires or data arrives.
     public var abortConnections = true
+    /// At most one abort per registration in this many seconds, so that a flood of moves
+    /// cannot reset the kernel's connection faster than its own 7 s receive timeout would.
+    public var abortInterval: Double = 10
+    /// NTLM mounts: accept a witness server whose CHALLENGE grants neither 128-bit keys nor
+    /// key exchange (NEGOTIATE_128, NEGOTIATE_KEY_EXCH). Off: such a server is refused.
+    public var ntlmAllowWeakKeys = false
     /// Kerberos mounts: the service of the witness server's name (`<service>@<net name>`).
     public var kerberosService = "cifs"
     /// Kerberos mounts: who the daemon is (krb5_principal, krb5_client_keytab, krb5_ccache).
@@ -79,6 +85,13 @@ public struct WitnessConfiguration: Sendable, Equatable {
                 case "yes", "true", "1": abortConnections = true
                 case "no", "false", "0": abortConnections = false
                 default: throw ParseError(line: lineNumber, message: "abort_connections must be yes or no")
+                }
+            case "abort_interval": abortInterval = Double(try number(1...3600) as Int)
+            case "ntlm_allow_weak_keys":
+                switch value {
+                case "yes", "true", "1": ntlmAllowWeakKeys = true
+                case "no", "false", "0": ntlmAllowWeakKeys = false
+                default: throw ParseError(line: lineNumber, message: "ntlm_allow_weak_keys must be yes or no")
                 }
             case "krb5_service":
                 guard !value.isEmpty, !value.unicodeScalars.contains("@"), !value.unicodeScalars.contains("/") else {

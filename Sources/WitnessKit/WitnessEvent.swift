@@ -34,6 +34,8 @@ public struct WitnessEvent: Sendable {
     /// The kernel's TCP connections to the old address the daemon aborted so that cifs.ko
     /// reconnects at once (abort_connections); nil when it did not try.
     public var abortedConnections: Int?
+    /// Connections to the old address that processes hold, left alone; nil when it did not try.
+    public var keptConnections: Int?
     public var detail: String?
 
     public var isFailover: Bool {
@@ -58,6 +60,7 @@ public struct WitnessEvent: Sendable {
                 ("kernelResult", kernelResult.map { .int(Int64($0)) } ?? .null),
                 ("latencyMs", latencyMilliseconds.map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
                 ("abortedConnections", abortedConnections.map { .int(Int64($0)) } ?? .null),
+                ("keptConnections", keptConnections.map { .int(Int64($0)) } ?? .null),
             ]
         }
         if let detail { fields.append(("detail", .string(detail))) }
@@ -79,6 +82,7 @@ public struct WitnessEvent: Sendable {
         if let kernelResult { fields.append(("WITNESS_KERNEL_RESULT", String(kernelResult))) }
         if let latencyMilliseconds { fields.append(("WITNESS_LATENCY_MS", formatMilliseconds(latencyMilliseconds))) }
         if let abortedConnections { fields.append(("WITNESS_ABORTED_CONNECTIONS", String(abortedConnections))) }
+        if let keptConnections { fields.append(("WITNESS_KEPT_CONNECTIONS", String(keptConnections))) }
         return fields
     }
 
@@ -101,6 +105,10 @@ public struct WitnessEvent: Sendable {
                 if let abortedConnections, abortedConnections > 0 {
                     text += "; aborted \(abortedConnections) connection(s) to \(oldAddress ?? serverAddress) so it reconnects now"
                 }
+                if let keptConnections, keptConnections > 0 {
+                    text += "; left \(keptConnections) process connection(s) to \(oldAddress ?? serverAddress) alone"
+                }
+                if let detail { text += " (\(detail))" }
             } else {
                 text += ", reported only (cifs.ko ignores this type)"
             }

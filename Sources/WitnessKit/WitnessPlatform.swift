@@ -14,9 +14,9 @@ public protocol WitnessPlatform: Sendable {
     func connect(address: String, port: UInt16, timeoutSeconds: Int32) throws -> any RPCByteStream
     /// Sends NOTIFY and returns the kernel's errno (0 = accepted).
     func notifyKernel(_ notify: SWNNotify) throws -> Int32
-    /// Aborts the kernel's established TCP connections to `address` (SOCK_DESTROY); returns
-    /// how many.
-    func abortKernelConnections(to address: SWNSocketAddress) throws -> Int
+    /// Aborts the kernel's own established TCP connections to `address` (SOCK_DESTROY) and
+    /// leaves the ones processes hold alone; returns how many of each.
+    func abortKernelConnections(to address: SWNSocketAddress) throws -> InetDiag.AbortReport
     /// A krb5 DCE-style initiator context for `target` (GSS-API lives in the platform layer).
     func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext
     func randomBytes(_ count: Int) -> [UInt8]

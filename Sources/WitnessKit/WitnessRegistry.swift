@@ -9,6 +9,7 @@ public final class WitnessRegistry: Sendable {
     private let platform: any WitnessPlatform
     private let sink: any WitnessEventSink
     private let clientName: String
+    private let abortLimiter = AbortRateLimiter()
     private let state: Mutex<State>
 
     struct State: ~Copyable {
@@ -71,10 +72,8 @@ public final class WitnessRegistry: Sendable {
         var unsupported: String?
         switch registration.credentials {
         case .ntlm(let user, let password, let domain):
-            // Only the NT hash is kept.
-            credentials = .ntlm(
-                NTLMCredentials(
-                    userName: user, domainName: domain, password: String(decoding: password.bytes, as: UTF8.self)))
+            // Only the NT hash is kept; no String of the password is made.
+            credentials = .ntlm(NTLMCredentials(userName: user, domainName: domain, password: password))
         case .kerberos:
             credentials = .kerberos
         case .none:
@@ -85,7 +84,7 @@ public final class WitnessRegistry: Sendable {
         }
         let worker = RegistrationWorker(
             registration: registration, credentials: credentials, configuration: configuration, clientName: clientName,
-            platform: platform, onEvent: { [weak self] event in self?.record(event) })
+            platform: platform, abortLimiter: abortLimiter, onEvent: { [weak self] event in self?.record(event) })
         state.withLock { $0.workers[registration.id] = worker }
         if let unsupported {
             worker.markUnsupported(unsupported)

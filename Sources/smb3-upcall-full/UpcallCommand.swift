@@ -16,7 +16,7 @@ import Glibc
 enum UpcallMain {
     static func main() {
         // It will hold session keys and TGTs, and may become a user who could otherwise ptrace it.
-        Identity.forbidCoreDumps()
+        try? ProcessMemory.setDumpable(false)
         // request-key's invocations skip the reflective parser (see RequestKeyInvocation).
         if var invocation = RequestKeyInvocation(arguments: Array(CommandLine.arguments.dropFirst())) {
             invocation.options.gssProxyEnabled = Environment.get("GSS_USE_PROXY") == "yes"

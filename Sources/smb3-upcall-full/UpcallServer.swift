@@ -27,7 +27,7 @@ struct UpcallServer {
     let logger: Logger
 
     func run() throws {
-        Identity.forbidCoreDumps()
+        try? ProcessMemory.setDumpable(false)
         let listener: UnixPacketSocket
         if let passed = UnixPacketSocket.passedBySystemd() {
             listener = passed

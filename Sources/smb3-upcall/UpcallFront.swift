@@ -14,7 +14,7 @@ import Glibc
 enum UpcallFront {
     static func main() {
         // It receives a session key from the service before it hands it to the kernel.
-        Identity.forbidCoreDumps()
+        try? ProcessMemory.setDumpable(false)
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard var invocation = RequestKeyInvocation(arguments: arguments) else {
             execFull(forwarding: arguments, serviceTried: false, keyOnFailure: nil)

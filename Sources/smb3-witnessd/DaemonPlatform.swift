@@ -27,7 +27,7 @@ final class DaemonPlatform: WitnessPlatform {
         return try sockets.sendRequest { sequence in notify.encoded(familyID: family, sequence: sequence) }
     }
 
-    func abortKernelConnections(to address: SWNSocketAddress) throws -> Int {
+    func abortKernelConnections(to address: SWNSocketAddress) throws -> InetDiag.AbortReport {
         try KernelConnections.abort(to: address.host, port: address.port)
     }
 

@@ -42,7 +42,21 @@ struct Run: ParsableCommand {
             RESOURCE_CHANGE, abort its TCP connections to the old address (SOCK_DESTROY, as ss -K \
             does) so that cifs.ko reconnects at once; otherwise it notices only when its 7 s \
             receive timeout expires or data arrives. Other mounts' connections to that address \
-            reconnect too.
+            reconnect too. Only the kernel's own connections go: created by root and held by no \
+            process (in no /proc/<pid>/fd); other users' connections to that address always stay, \
+            root processes' stay when the daemon can read their descriptors. Without CAP_SYS_PTRACE \
+            (as in smb3-witnessd.service) it cannot read those of a root process with capabilities \
+            it lacks (any ordinary root process) or that is not dumpable: such a process's \
+            connection to the old address cannot be told from the kernel's and goes too; the event \
+            says how many such processes there were.
+
+            abort_interval (10): at most one abort per registration in this many seconds (1-3600), so \
+            that a flood of moves cannot reset the kernel's connection faster than its own receive \
+            timeout would.
+
+            ntlm_allow_weak_keys (no): NTLM mounts refuse a witness server whose NTLM CHALLENGE \
+            grants neither 128-bit keys nor key exchange (NEGOTIATE_128, NEGOTIATE_KEY_EXCH): its \
+            session keys would be weak. yes accepts it.
 
             krb5_service (cifs): Kerberos mounts authenticate to <krb5_service>@<server name>, the \
             name Samba registers and Windows clients use.
@@ -90,6 +104,13 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        // It holds NT hashes, NTLM session keys and Kerberos tickets: no core dumps, and no
+        // ptrace or /proc/<pid>/mem for other root processes without CAP_SYS_PTRACE.
+        do {
+            try ProcessMemory.setDumpable(false)
+        } catch {
+            throw ValidationErrorLine("\(error)")
+        }
         ProcessMemory.useSingleMallocArena()
         let configuration = try loadConfiguration()
         // Before any thread exists, so all inherit the mask and only the signal thread sees them.
@@ -188,7 +209,7 @@ struct Run: ParsableCommand {
     ) -> Never {
         let controllerID: UInt16 = 0x10  // GENL_ID_CTRL
         while true {
-            let datagram: [UInt8]
+            var datagram: [UInt8]
             do {
                 datagram = try sockets.receive()
             } catch {
@@ -196,21 +217,28 @@ struct Run: ParsableCommand {
                 log.write(.warning, "netlink receive: \(error); continuing")
                 continue
             }
-            let messages: [NetlinkMessage]
+            // A REGISTER carries the mount's password in plain text: every copy made here (the
+            // datagram, each message's payload, each attribute's) is zeroed once handled.
+            // Indices, not `for … in`, so that no second reference keeps a buffer alive unzeroed.
+            defer { Secret.zero(&datagram) }
+            var messages: [NetlinkMessage]
             do {
                 messages = try NetlinkMessage.split(datagram)
             } catch {
                 log.write(.warning, "malformed netlink datagram (\(datagram.count) bytes): \(error)")
                 continue
             }
-            for message in messages {
-                guard let generic = try? GenericNetlinkMessage(parsing: message.payload) else {
-                    sink.log(.debug, "ignoring netlink message type \(message.type) without a generic header")
+            defer { for index in messages.indices { messages[index].zeroPayload() } }
+            for index in messages.indices {
+                let type = messages[index].type
+                guard var generic = try? GenericNetlinkMessage(parsing: messages[index].payload) else {
+                    sink.log(.debug, "ignoring netlink message type \(type) without a generic header")
                     continue
                 }
-                if message.type == controllerID {
+                defer { generic.zeroAttributes() }
+                if type == controllerID {
                     handleController(generic, sockets: sockets, platform: platform, log: log)
-                } else if message.type == platform.familyID.withLock({ $0 }) {
+                } else if type == platform.familyID.withLock({ $0 }) {
                     do {
                         registry.handle(try SWNKernelEvent(parsing: generic))
                     } catch {

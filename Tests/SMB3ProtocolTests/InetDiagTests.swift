@@ -33,6 +33,34 @@ struct InetDiagTests {
         #expect(socket.id.sourcePort == 58152 && socket.id.destinationPort == 56237)
         #expect(socket.destination == .ipv4(IPv4Address(127, 0, 0, 1)))
         #expect(socket.id.cookie == (1, 0))
+        // idiag_uid and idiag_inode, the last two fields of inet_diag_msg.
+        #expect(socket.uid == 0 && socket.inode == 854_743)
+    }
+
+    static func socket(port: UInt16, uid: UInt32, inode: UInt32) -> InetDiag.Socket {
+        var id = InetDiag.SocketID()
+        id.sourcePort = port
+        id.destinationPort = 445
+        return InetDiag.Socket(family: InetDiag.familyIPv4, state: InetDiag.stateEstablished, id: id, uid: uid, inode: inode)
+    }
+
+    /// The kernel's socket is root's and in no process's descriptor table; a process's socket
+    /// is either in a table or carries another uid; one without an inode is nobody's to abort.
+    @Test func theCensusKeepsWhatProcessesHold() {
+        let kernel = Self.socket(port: 50001, uid: 0, inode: 100)
+        let rootProcess = Self.socket(port: 50002, uid: 0, inode: 101)
+        let userProcess = Self.socket(port: 50003, uid: 1000, inode: 102)
+        let userButUnheld = Self.socket(port: 50004, uid: 65534, inode: 103)
+        let noInode = Self.socket(port: 50005, uid: 0, inode: 0)
+        let census = InetDiag.ConnectionCensus(
+            [kernel, rootProcess, userProcess, userButUnheld, noInode], heldInodes: [101, 102, 999])
+        #expect(census.kernel == [kernel])
+        #expect(census.heldByProcesses == [rootProcess])
+        #expect(census.otherOwners == [userProcess, userButUnheld, noInode])
+        #expect(census.kept == 4)
+        // Nothing held: only root's sockets with an inode count as the kernel's.
+        #expect(InetDiag.ConnectionCensus([kernel, rootProcess, userButUnheld], heldInodes: []).kernel == [kernel, rootProcess])
+        #expect(InetDiag.ConnectionCensus([], heldInodes: [1]).kernel.isEmpty)
     }
 
     /// inet_diag_req_v2 after the netlink header: family, IPPROTO_TCP, ext 0, pad, the states

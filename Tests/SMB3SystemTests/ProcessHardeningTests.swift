@@ -12,11 +12,6 @@ struct ProcessHardeningTests {
         #expect((try? Identity.effectiveCapabilities()) != 0 || getuid() != 0)
     }
 
-    @Test func coreDumpsAreForbidden() {
-        Identity.forbidCoreDumps()
-        #expect(Identity.coreDumpsForbidden)
-    }
-
     @Test func everyKernelCapabilityIsInTheMask() throws {
         let mask = Capabilities.allKnown()
         let bytes = try KernelFile.read("/proc/sys/kernel/cap_last_cap", limit: 16)

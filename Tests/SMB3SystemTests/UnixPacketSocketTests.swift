@@ -1,6 +1,7 @@
 import Glibc
-import SMB3System
 import Testing
+
+@testable import SMB3System
 
 struct UnixPacketSocketTests {
     /// A fresh socket path under /tmp, removed again by the listener.
@@ -79,5 +80,47 @@ struct ForkedChildTests {
         var byte: UInt8 = 0
         #expect(read(pipeFDs[0], &byte, 1) == 1 && byte == 42)
         close(pipeFDs[0])
+    }
+}
+
+/// The listening socket's file never exists with a mode wider than asked, and what is at its
+/// path already is replaced only when it is a socket (issue 13).
+@Suite("listening unix sockets: mode from bind, nothing but a socket replaced")
+struct ListeningUnixSocketTests {
+    @Test func theFileHasItsModeFromTheStart() throws {
+        let path = UnixPacketSocketTests.path()
+        let previous = umask(0)
+        defer { umask(previous) }
+        var modeAtBind: mode_t = 0
+        let fd = try listeningUnixSocket(path: path, type: Int32(SOCK_STREAM.rawValue), mode: 0o600, backlog: 1) { bound in
+            var info = stat()
+            if lstat(bound, &info) == 0 { modeAtBind = info.st_mode & 0o7777 }
+        }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        // With umask 0 a chmod after bind would show 0777 here.
+        #expect(modeAtBind == 0o600)
+    }
+
+    @Test func aStaleSocketIsReplacedAnythingElseRefused() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/control"
+        #expect(directory.shell("echo keep > control"))
+        #expect(throws: SystemError.self) { try UnixListener(path: path, mode: 0o600) }
+        var info = stat()
+        #expect(stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG, "the regular file is still there")
+        #expect(directory.shell("rm control && ln -s /etc/passwd control"))
+        #expect(throws: SystemError.self) { try UnixListener(path: path, mode: 0o600) }
+        #expect(directory.shell("rm control"))
+        do {
+            _ = try UnixListener(path: path, mode: 0o600)  // leaves no file behind: deinit unlinks
+            let stale = try listeningUnixSocket(path: path, type: Int32(SOCK_STREAM.rawValue), mode: 0o600, backlog: 1)
+            close(stale)  // the file stays: a stale socket
+        }
+        #expect(lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK)
+        let listener = try UnixListener(path: path, mode: 0o600)
+        #expect(listener.path == path)
     }
 }

@@ -9,8 +9,14 @@ final class RecordingPlatform: WitnessPlatform {
     let aborts = Mutex<[SWNSocketAddress]>([])
     let notifies = Mutex<[SWNNotify]>([])
     let kernelResult: Int32
+    let abortReport: InetDiag.AbortReport
+    /// The monotonic clock, set by tests.
+    let clock = Mutex<Double>(0)
 
-    init(kernelResult: Int32 = 0) { self.kernelResult = kernelResult }
+    init(kernelResult: Int32 = 0, abortReport: InetDiag.AbortReport = InetDiag.AbortReport(aborted: 1)) {
+        self.kernelResult = kernelResult
+        self.abortReport = abortReport
+    }
 
     func connect(address: String, port: UInt16, timeoutSeconds: Int32) throws -> any RPCByteStream {
         throw RefusingPlatform.Refused()
@@ -19,15 +25,15 @@ final class RecordingPlatform: WitnessPlatform {
         notifies.withLock { $0.append(notify) }
         return kernelResult
     }
-    func abortKernelConnections(to address: SWNSocketAddress) throws -> Int {
+    func abortKernelConnections(to address: SWNSocketAddress) throws -> InetDiag.AbortReport {
         aborts.withLock { $0.append(address) }
-        return 1
+        return abortReport
     }
     func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext {
         throw RefusingPlatform.Refused()
     }
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 1, count: count) }
-    func monotonicSeconds() -> Double { 0 }
+    func monotonicSeconds() -> Double { clock.withLock { $0 } }
     func fileTime() -> UInt64 { 0 }
     func unixTime() -> Double { 0 }
     func spawn(name: String, _ body: @escaping @Sendable () -> Void) {}
@@ -41,12 +47,13 @@ struct AbortConnectionsTests {
 
     func forward(
         _ notification: WitnessNotification, configuration: WitnessConfiguration = WitnessConfiguration(),
-        platform: RecordingPlatform = RecordingPlatform()
+        platform: RecordingPlatform = RecordingPlatform(), limiter: AbortRateLimiter = AbortRateLimiter()
     ) -> (WitnessEvent?, RecordingPlatform) {
         let events = Mutex<[WitnessEvent]>([])
         let worker = RegistrationWorker(
             registration: WitnessRegistryTests.registration(), credentials: nil, configuration: configuration,
-            clientName: "c", platform: platform, onEvent: { event in events.withLock { $0.append(event) } })
+            clientName: "c", platform: platform, abortLimiter: limiter,
+            onEvent: { event in events.withLock { $0.append(event) } })
         worker.forward(notification, receivedAt: 0, witness: "192.0.2.11")
         return (events.withLock { $0.last }, platform)
     }
@@ -77,5 +84,49 @@ struct AbortConnectionsTests {
         #expect(try WitnessConfiguration(parsing: "abort_connections = no").abortConnections == false)
         #expect(WitnessConfiguration().abortConnections)
         #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "abort_connections = maybe") }
+        #expect(WitnessConfiguration().abortInterval == 10)
+        #expect(try WitnessConfiguration(parsing: "abort_interval = 30").abortInterval == 30)
+        #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "abort_interval = 0") }
+    }
+
+    @Test func processConnectionsLeftAloneAreReported() throws {
+        let platform = RecordingPlatform(abortReport: InetDiag.AbortReport(aborted: 1, kept: 2))
+        let event = try #require(forward(Self.move, platform: platform).0)
+        #expect(event.abortedConnections == 1 && event.keptConnections == 2)
+        #expect(event.json.rendered().contains(#""abortedConnections":1,"keptConnections":2"#))
+        #expect(event.journalFields.contains { $0 == ("WITNESS_KEPT_CONNECTIONS", "2") })
+        #expect(event.message.contains("left 2 process connection(s) to 192.0.2.12 alone"))
+        #expect(event.detail == nil)
+        let hidden = RecordingPlatform(abortReport: InetDiag.AbortReport(aborted: 1, kept: 0, hiddenRootProcesses: 3))
+        let warned = try #require(forward(Self.move, platform: hidden).0)
+        #expect(warned.detail?.contains("3 root process(es) hide their open files") == true)
+        #expect(warned.message.contains("3 root process(es) hide their open files"))
+    }
+
+    /// A flood of accepted moves aborts at most once per abort_interval per registration; the
+    /// limit outlives the worker (the kernel re-registers the same id with its new address).
+    @Test func abortsAreRateLimitedPerRegistration() throws {
+        let platform = RecordingPlatform()
+        let limiter = AbortRateLimiter()
+        #expect(forward(Self.move, platform: platform, limiter: limiter).0?.abortedConnections == 1)
+        platform.clock.withLock { $0 = 9.5 }
+        let limited = try #require(forward(Self.move, platform: platform, limiter: limiter).0)
+        #expect(platform.aborts.withLock { $0.count } == 1)
+        #expect(limited.abortedConnections == nil && limited.forwarded && limited.kernelResult == 0)
+        #expect(limited.detail == "did not abort the kernel's connections to 192.0.2.12: the last abort for this "
+            + "registration was 9.5 s ago (abort_interval = 10)")
+        platform.clock.withLock { $0 = 10 }
+        #expect(forward(Self.move, platform: platform, limiter: limiter).0?.abortedConnections == 1)
+        #expect(platform.aborts.withLock { $0.count } == 2)
+        // Another registration has its own limit.
+        #expect(limiter.lastAbortIfTooRecent(registrationID: 2, now: 10, interval: 10) == nil)
+        #expect(limiter.lastAbortIfTooRecent(registrationID: 2, now: 11, interval: 10) == 10)
+        // A longer interval from the configuration.
+        var slow = WitnessConfiguration()
+        slow.abortInterval = 60
+        platform.clock.withLock { $0 = 50 }
+        #expect(forward(Self.move, configuration: slow, platform: platform, limiter: limiter).0?.abortedConnections == nil)
+        platform.clock.withLock { $0 = 70 }
+        #expect(forward(Self.move, configuration: slow, platform: platform, limiter: limiter).0?.abortedConnections == 1)
     }
 }

@@ -17,6 +17,7 @@ struct WitnessConfigurationTests {
                 max_backoff = 10
                 control_socket = /run/w/control
                 events_file = /var/log/w.jsonl
+                abort_interval = 20
                 krb5_service = host
                 krb5_principal = witnessd@TEST.LAN
                 krb5_client_keytab = /etc/smb3kit/witnessd.keytab
@@ -29,6 +30,7 @@ struct WitnessConfigurationTests {
         #expect(configuration.connectTimeout == 5 && configuration.maximumBackoff == 10)
         #expect(configuration.controlSocket == "/run/w/control" && configuration.eventsFile == "/var/log/w.jsonl")
         #expect(configuration.kerberosService == "host")
+        #expect(configuration.abortInterval == 20)
         #expect(
             configuration.kerberosCredentials
                 == KerberosClientCredentials(

@@ -16,7 +16,9 @@ final class RefusingPlatform: WitnessPlatform {
         throw Refused()
     }
     func notifyKernel(_ notify: SWNNotify) throws -> Int32 { 0 }
-    func abortKernelConnections(to address: SWNSocketAddress) throws -> Int { 0 }
+    func abortKernelConnections(to address: SWNSocketAddress) throws -> InetDiag.AbortReport {
+        InetDiag.AbortReport(aborted: 0)
+    }
     func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext {
         connects.withLock { $0.append("krb5 \(target.service)@\(target.host)") }
         throw Refused()

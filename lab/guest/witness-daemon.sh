@@ -66,13 +66,47 @@ mount_io() {
 }
 json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2]))' "$1" "$2"; }
 
+# user_conn_open NAME [RUNNER...]: a user-space TCP connection to the mounted address
+# ($WITNESS_PUBLIC_IP:445), held open by a background python3 run through RUNNER (e.g.
+# setpriv for another uid). Its local port goes to /run/witness/uc-NAME.port.
+user_conn_open() {
+  local name=$1
+  shift
+  rm -f "/run/witness/uc-$name.port"
+  "$@" "$WITNESS_PYTHON" -c 'import socket, sys, time
+s = socket.create_connection((sys.argv[1], 445), timeout=30)
+print(s.getsockname()[1], flush=True)
+while True:
+    time.sleep(3600)' "$WITNESS_PUBLIC_IP" > "/run/witness/uc-$name.port" 2> "/run/witness/uc-$name.err" &
+  echo $! > "/run/witness/uc-$name.pid"
+  wait_for 30 test -s "/run/witness/uc-$name.port" \
+    || wfail "no user-space connection ($name) to $WITNESS_PUBLIC_IP:445: $(cat "/run/witness/uc-$name.err")"
+}
+# user_conn_alive NAME: its connection is still ESTABLISHED (not aborted) and its process lives.
+user_conn_alive() {
+  kill -0 "$(cat "/run/witness/uc-$1.pid")" 2>/dev/null \
+    && ss -Htn state established "( sport = :$(cat "/run/witness/uc-$1.port") )" | grep -q "$WITNESS_PUBLIC_IP:445"
+}
+user_conn_close() { kill "$(cat "/run/witness/uc-$1.pid")" 2>/dev/null; }
+# kernel_conn_ports: local ports of the ESTABLISHED connections to $WITNESS_PUBLIC_IP:445 that
+# no process holds (ss -p shows no users): the kernel's.
+kernel_conn_ports() {
+  ss -Htnp state established "( dst $WITNESS_PUBLIC_IP and dport = :445 )" | awk '!/users:/ { n = split($3, a, ":"); print a[n] }' | sort -n | tr '\n' ' '
+}
+
 # check_client_move: `net witness client-move` to the node address; the daemon forwards
 # CLIENT_MOVE, the kernel acks it, its SMB connection moves there, I/O still works, and the
-# kernel's re-REGISTER for the new address is registered again.
+# kernel's re-REGISTER for the new address is registered again. Two user-space connections
+# to the old address (one as root, one as nobody) are there during the move: the daemon
+# aborts only the kernel's connection, so they survive (issue 13).
 check_client_move() {
-  local t0 ev n
+  local t0 ev n kernel_ports c
   n=$(($(events_of client-move) + 1))
-  info "SMB connection before: $(server_conn)"
+  kernel_ports=$(kernel_conn_ports)
+  [ -n "$kernel_ports" ] || wfail "no kernel connection to $WITNESS_PUBLIC_IP:445 before the move: $(server_conn)"
+  user_conn_open root
+  user_conn_open nobody setpriv --reuid=65534 --regid=65534 --clear-groups
+  info "connections to $WITNESS_PUBLIC_IP:445 before the move: the kernel's from port(s) $kernel_ports; user-space from $(cat /run/witness/uc-root.port) (root) and $(cat /run/witness/uc-nobody.port) (nobody)"
   t0=$(lab_uptime)
   net witness client-move --witness-apply-to-all --witness-new-ip="$WITNESS_NODE_IP" | head -n 3
   wait_event client-move "$n" 60 || wfail "no client-move event: $(tail -n 5 "$EVENTS")"
@@ -87,6 +121,16 @@ check_client_move() {
   wait_for 60 sh -c "ss -Htn state established 'dport = :445' | grep -q '$WITNESS_NODE_IP:445'" \
     || wfail "the SMB connection did not move to $WITNESS_NODE_IP: $(server_conn)"
   info "SMB connection after: $(server_conn) ($(_witness_since "$t0")s after net witness client-move)"
+  for c in root nobody; do
+    user_conn_alive "$c" \
+      || wfail "the daemon aborted a user-space connection ($c, port $(cat "/run/witness/uc-$c.port")) to $WITNESS_PUBLIC_IP:445: $ev"
+    user_conn_close "$c"
+  done
+  [ "$(json_field "$ev" keptConnections)" -ge 2 ] 2>/dev/null \
+    || wfail "the event does not report the user-space connections left alone: $ev"
+  [ "$(json_field "$ev" abortedConnections)" = "$(echo $kernel_ports | wc -w)" ] \
+    || wfail "the daemon aborted $(json_field "$ev" abortedConnections) connection(s), the kernel had $(echo $kernel_ports | wc -w): $ev"
+  info "user-space connections to $WITNESS_PUBLIC_IP:445 survived the move; the kernel's (port(s) $kernel_ports) was aborted"
   info "client-move latency (AsyncNotify reply -> kernel ack): $(json_field "$ev" latencyMs) ms"
   mount_io after-move || wfail "I/O on the witness mount failed after the move"
   # The kernel re-registers with the new address; the daemon follows.

@@ -34,6 +34,7 @@ auth_level = privacy
 client_name = benchclient
 events_file = $EVENTS
 abort_connections = $1
+abort_interval = 1
 CONF
 }
 write_conf yes

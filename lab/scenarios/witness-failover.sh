@@ -4,7 +4,9 @@
 #   1. a `witness` NTLM mount: REGISTER reaches the daemon, which registers with the witness
 #      service (`net witness list`) and shows it in `smb3-witnessd status`;
 #   2. `net witness client-move`: CLIENT_MOVE forwarded, the kernel's TCP connection moves
-#      to the new address (ss), the mount keeps reading and writing, latency reported;
+#      to the new address (ss), the mount keeps reading and writing, latency reported; the
+#      daemon aborts only the kernel's connection: user-space connections to the old
+#      address:445 (one as root, one as nobody) survive;
 #   3. a RESOURCE_CHANGE (force-response, UNAVAILABLE): forwarded, the kernel reconnects;
 #   4. share-move and a forced IP_CHANGE: decoded and reported, not forwarded;
 #   5. the witness server (samba-dcerpcd + rpcd_witness) restarted: the daemon re-registers;
@@ -32,6 +34,8 @@ auth_level = ${WITNESS_AUTH_LEVEL:-privacy}
 client_name = labclient
 connect_timeout = 10
 max_backoff = 4
+# step 3 aborts again soon after step 2's move (default 10 s between aborts)
+abort_interval = 2
 events_file = $EVENTS
 CONF
 

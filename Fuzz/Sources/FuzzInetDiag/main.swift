@@ -13,5 +13,8 @@ public func fuzzInetDiag(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
         let request = InetDiag.destroyRequest(socket, sequence: 1)
         precondition(request.count == NetlinkMessage.headerSize + InetDiag.requestSize, "SOCK_DESTROY size")
     }
+    // The census places every dumped socket in exactly one group.
+    let census = InetDiag.ConnectionCensus(sockets, heldInodes: Set(sockets.prefix(2).map { UInt64($0.inode) }))
+    precondition(census.kernel.count + census.kept == sockets.count, "census partition")
     return 0
 }

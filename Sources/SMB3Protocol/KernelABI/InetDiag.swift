@@ -84,6 +84,18 @@ public enum InetDiag {
         public var family: UInt8
         public var state: UInt8
         public var id: SocketID
+        /// sk_uid in the dumping socket's user namespace: the fsuid of whoever created it.
+        public var uid: UInt32
+        /// The socket's sockfs inode (`socket:[inode]` in /proc/<pid>/fd); 0 when it has none.
+        public var inode: UInt32
+
+        public init(family: UInt8, state: UInt8, id: SocketID, uid: UInt32 = 0, inode: UInt32 = 0) {
+            self.family = family
+            self.state = state
+            self.id = id
+            self.uid = uid
+            self.inode = inode
+        }
 
         /// The peer, when the family is one this model knows.
         public var destination: SWNSocketAddress.Host? {
@@ -163,9 +175,12 @@ public enum InetDiag {
                 guard let family = reader.readInteger(.host, as: UInt8.self),
                     let state = reader.readInteger(.host, as: UInt8.self),
                     reader.readBytes(2) != nil,  // timer, retrans
-                    let id = SocketID(reader: &reader)
+                    let id = SocketID(reader: &reader),
+                    reader.readBytes(12) != nil,  // expires, rqueue, wqueue
+                    let uid = reader.readInteger(.host, as: UInt32.self),
+                    let inode = reader.readInteger(.host, as: UInt32.self)
                 else { throw .truncatedMessage(length: message.payload.count) }
-                sockets.append(Socket(family: family, state: state, id: id))
+                sockets.append(Socket(family: family, state: state, id: id, uid: uid, inode: inode))
             default:
                 continue
             }
@@ -179,6 +194,65 @@ public enum InetDiag {
             return try NetlinkMessage.split(datagram).lazy.compactMap(\.errorCode).first
         } catch {
             throw .netlink(error)
+        }
+    }
+}
+
+// MARK: the kernel's own connections
+
+extension InetDiag {
+    /// The ESTABLISHED connections to one server, split into the kernel's own (cifs.ko's, to
+    /// be aborted) and everyone else's (left alone).
+    ///
+    /// No inet_diag field marks a kernel socket on 6.1 or 6.12 (sk_kern_sock is not exported;
+    /// the inode, uid, cgroup and socket options look like a process's). What a kernel socket
+    /// lacks is a file: cifs.ko creates it with sock_create_kern and never installs it in a
+    /// descriptor table, so no process holds it. And cifs.ko creates it as root: sock_alloc
+    /// takes the creator's fsuid, which is the mount's (mount needs CAP_SYS_ADMIN) or cifsd's
+    /// (a kernel thread). So a socket is the kernel's when its uid is 0, it has an inode, and
+    /// no `socket:[inode]` link in /proc/<pid>/fd names it. A process's socket can pass for
+    /// one only while no descriptor table the daemon can read holds it: in flight in
+    /// SCM_RIGHTS, or held by a root process whose table the daemon may not read (without
+    /// CAP_SYS_PTRACE, any root process with capabilities the daemon lacks, or not dumpable).
+    public struct ConnectionCensus: Hashable, Sendable {
+        /// Created by root, held by no process: cifs.ko's.
+        public var kernel: [Socket] = []
+        /// Held by a process (found in a descriptor table).
+        public var heldByProcesses: [Socket] = []
+        /// Created by another uid, or without an inode: never the kernel's.
+        public var otherOwners: [Socket] = []
+
+        public init(_ sockets: [Socket], heldInodes: Set<UInt64>) {
+            for socket in sockets {
+                if socket.uid != 0 || socket.inode == 0 {
+                    otherOwners.append(socket)
+                } else if heldInodes.contains(UInt64(socket.inode)) {
+                    heldByProcesses.append(socket)
+                } else {
+                    kernel.append(socket)
+                }
+            }
+        }
+
+        /// The connections left alone.
+        public var kept: Int { heldByProcesses.count + otherOwners.count }
+    }
+
+    /// What one abort of the kernel's connections to a server did.
+    public struct AbortReport: Hashable, Sendable {
+        /// The kernel's connections destroyed.
+        public var aborted: Int
+        /// Connections to the same server that belong to processes, left alone.
+        public var kept: Int
+        /// Processes running as root whose descriptor tables the daemon could not read (without
+        /// CAP_SYS_PTRACE: one with capabilities the daemon lacks, or not dumpable): a
+        /// connection of theirs looks like the kernel's.
+        public var hiddenRootProcesses: Int
+
+        public init(aborted: Int, kept: Int = 0, hiddenRootProcesses: Int = 0) {
+            self.aborted = aborted
+            self.kept = kept
+            self.hiddenRootProcesses = hiddenRootProcesses
         }
     }
 }

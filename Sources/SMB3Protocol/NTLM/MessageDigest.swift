@@ -128,6 +128,9 @@ private func forEachBlock(of message: [UInt8], _ body: ([UInt32]) -> Void) {
         }
         body(words)
     }
+    // The message may be a key (HMAC) or a UTF-16 password (the NT hash): leave no copy.
+    Secret.zero(&padded)
+    words.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
 }
 
 private func rotateLeft(_ value: UInt32, by shift: UInt32) -> UInt32 {

@@ -9,6 +9,15 @@ public struct NTLMCredentials: Hashable, Sendable, CustomStringConvertible, Cust
         self.init(userName: userName, domainName: domainName, ntHash: Secret(MD4.hash(encodeUTF16LE(password))))
     }
 
+    /// From the password's bytes as the kernel sent them (REGISTER), decoded as UTF-8 the way
+    /// `String(decoding:as:)` does (U+FFFD for invalid sequences) but without a String of the
+    /// password: its UTF-16LE copy is zeroed once hashed.
+    public init(userName: String, domainName: String, password: Secret) {
+        var utf16 = encodeUTF16LE(utf8: password.bytes)
+        defer { Secret.zero(&utf16) }
+        self.init(userName: userName, domainName: domainName, ntHash: Secret(MD4.hash(utf16)))
+    }
+
     public init(userName: String, domainName: String, ntHash: Secret) {
         self.userName = userName
         self.domainName = domainName

@@ -26,6 +26,13 @@ public struct Secret: Hashable, Sendable, CustomStringConvertible, CustomDebugSt
         }
     }
 
+    /// Overwrites `bytes` with zeros in place: a plaintext copy (a datagram that carried a
+    /// password) the caller is done with. Only that array's own buffer is zeroed: the caller
+    /// must hold the only reference to it, or copy-on-write zeroes a fresh copy instead.
+    public static func zero(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
     public static func == (lhs: Secret, rhs: Secret) -> Bool { lhs.bytes == rhs.bytes }
     public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
 

@@ -7,6 +7,29 @@ func encodeUTF16LE(_ text: String) -> [UInt8] {
     return writer.bytes
 }
 
+/// UTF-8 bytes as UTF-16LE, invalid sequences replaced by U+FFFD as `String(decoding:as:)`
+/// replaces them. The result is allocated once at its largest possible size (two bytes per
+/// UTF-8 byte), so no reallocation leaves a partial copy behind: for passwords.
+func encodeUTF16LE(utf8 bytes: [UInt8]) -> [UInt8] {
+    var units: [UInt8] = []
+    units.reserveCapacity(bytes.count * 2)
+    var iterator = bytes.makeIterator()
+    var decoder = UTF8()
+    func append(_ scalar: Unicode.Scalar) {
+        UTF16.encode(scalar) { unit in
+            units.append(UInt8(truncatingIfNeeded: unit))
+            units.append(UInt8(truncatingIfNeeded: unit >> 8))
+        }
+    }
+    while true {
+        switch decoder.decode(&iterator) {
+        case .scalarValue(let scalar): append(scalar)
+        case .error: append("\u{FFFD}")
+        case .emptyInput: return units
+        }
+    }
+}
+
 /// Decodes UTF-16LE strictly: an odd byte count or a lone surrogate is an error.
 func decodeUTF16LE(_ bytes: ArraySlice<UInt8>, _ field: @autoclosure () -> String) throws(CIFSABIError) -> String {
     guard bytes.count % 2 == 0 else {

@@ -82,6 +82,9 @@ public struct NetlinkMessage: Hashable, Sendable {
         return writer.bytes
     }
 
+    /// Zeroes the payload in place (Secret.zero): a REGISTER carries the mount's password.
+    public mutating func zeroPayload() { Secret.zero(&payload) }
+
     /// For NLMSG_ERROR: the errno the kernel answered (0 is an ack). Nil for other types.
     public var errorCode: Int32? {
         guard type == Self.errorType else { return nil }
@@ -193,6 +196,11 @@ public struct GenericNetlinkMessage: Hashable, Sendable {
 
     public func encoded() -> [UInt8] {
         [command, version, 0, 0] + NetlinkAttribute.encodeAll(attributes)
+    }
+
+    /// Zeroes every attribute's payload in place (Secret.zero): REGISTER's password attribute.
+    public mutating func zeroAttributes() {
+        for index in attributes.indices { Secret.zero(&attributes[index].payload) }
     }
 
     /// The last attribute of `type` (the kernel's nla_parse keeps the last duplicate too).
