@@ -231,7 +231,7 @@ private struct FuzzPlatform: WitnessPlatform {
 
     func connect(address: String, port: UInt16, timeoutSeconds: Int32) throws -> any RPCByteStream { throw NoNetwork() }
     func notifyKernel(_ notify: SWNNotify) throws -> Int32 { 0 }
-    func abortKernelConnections(to address: SWNSocketAddress) throws -> Int { 0 }
+    func abortKernelConnections(to address: SWNSocketAddress) throws -> InetDiag.AbortReport { InetDiag.AbortReport(aborted: 0) }
     func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext {
         FakeKerberos()
     }
