@@ -243,13 +243,6 @@ public final class UnixPacketSocket: @unchecked Sendable {
         return UnixPacketSocket(fd: client)
     }
 
-    /// The uid of the process at the other end, from the kernel (SO_PEERCRED).
-    public func peerUID() throws(SystemError) -> UInt32 {
-        var uid: UInt32 = 0
-        _ = try valueOrThrow("getsockopt", "reading the peer's credentials") { smb3_peer_uid(fd, &uid) }
-        return uid
-    }
-
     /// The pid (thread group, at connect time) and uid of the peer, from the kernel (SO_PEERCRED).
     public func peerCredentials() throws(SystemError) -> (pid: Int32, uid: UInt32) {
         var pid: Int32 = 0

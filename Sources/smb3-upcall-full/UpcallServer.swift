@@ -89,9 +89,7 @@ struct UpcallServer {
         guard let bytes else { return 1 }
         let peer = Self.inspectPeer(connection, handlers: handlers)
         if let why = UpcallServiceGate.refusal(of: peer, allCapabilities: Capabilities.allKnown()) {
-            logger.warning("refused an upcall request from pid \(peer.pid): \(why)", metadata: ["peer.pid": "\(peer.pid)"])
-            try? connection.send(UpcallServiceReply.refused.encoded())
-            return 1
+            return refuse(connection, peer: peer, why: why)
         }
         let request: UpcallServiceRequest
         do {
@@ -106,9 +104,7 @@ struct UpcallServer {
             ProcKeyEntry.find(serial: request.keySerial, in: $0)
         }
         if let why = UpcallServiceGate.refusal(of: request, described: described, entry: entry) {
-            logger.warning("refused an upcall request from pid \(peer.pid): \(why)", metadata: ["peer.pid": "\(peer.pid)"])
-            try? connection.send(UpcallServiceReply.refused.encoded())
-            return 1
+            return refuse(connection, peer: peer, why: why)
         }
         let (upcallOptions, ignored) = UpcallServiceGate.options(for: request, service: options)
         var upcallLogger = UpcallCommand.logger(debug: request.debug, echoToTerminal: false)
@@ -129,6 +125,13 @@ struct UpcallServer {
             return 1
         }
         return failure == nil ? 0 : 1
+    }
+
+    /// One warning line with the peer's pid and why, and the refusal (no key material).
+    private func refuse(_ connection: UnixPacketSocket, peer: UpcallServiceGate.Peer, why: String) -> Int32 {
+        logger.warning("refused an upcall request from pid \(peer.pid): \(why)", metadata: ["peer.pid": "\(peer.pid)"])
+        try? connection.send(UpcallServiceReply.refused.encoded())
+        return 1
     }
 
     /// What the kernel says about the connected process: uid and pid (SO_PEERCRED), and through

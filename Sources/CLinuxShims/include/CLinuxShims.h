@@ -23,9 +23,8 @@ static inline int smb3_errno(void) { return errno; }
  * declared only under _GNU_SOURCE; defined in shims.c). */
 const char *smb3_errno_name(int code);
 
-/* accept4(2) with SOCK_CLOEXEC, and SO_PEERCRED's uid: both need _GNU_SOURCE (shims.c). */
+/* accept4(2) with SOCK_CLOEXEC, and SO_PEERCRED: both need _GNU_SOURCE (shims.c). */
 int smb3_accept_cloexec(int fd);
-int smb3_peer_uid(int fd, unsigned int *uid);
 /* SO_PEERCRED's pid and uid (the pid is the peer's thread group at connect time). */
 int smb3_peer_credentials(int fd, int *pid, unsigned int *uid);
 /* SO_PEERPIDFD (Linux 6.5): a pidfd of the peer as it was at connect time; -1 with ENOPROTOOPT
