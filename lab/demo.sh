@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 kernel=${LAB_KERNEL:-6.12}
 status=0
+# A fresh clone has no lab/out yet (run.sh creates it, but only after this redirection).
+mkdir -p lab/out
 bash lab/run.sh --kernel "$kernel" demo > lab/out/demo-run.txt 2>&1 || status=$?
 log=lab/out/demo-$kernel.log
 if [ -f "$log" ]; then

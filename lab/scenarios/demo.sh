@@ -46,10 +46,28 @@ show sh -c "echo hello > /mnt/k/hello.txt && cat /mnt/k/hello.txt" || fail "I/O 
 echo; echo "## 3. Multichannel as the kernel sees it, parsed by smb3-ifaces"
 show "$bin/smb3-ifaces" debugdata || fail "smb3-ifaces debugdata failed"
 show "$bin/smb3-ifaces" /mnt/k || fail "smb3-ifaces report failed"
-if [ -x "$bin/smb3-ioctl" ] && "$bin/smb3-ioctl" --help 2>&1 | grep -qE "^ +info "; then
-  echo; echo "## 4. The mount through the cifs ioctls"
-  show "$bin/smb3-ioctl" info /mnt/k || fail "smb3-ioctl info failed"
-fi
+echo; echo "## 4. The mount through the cifs ioctls, and a server-side copy"
+show "$bin/smb3-ioctl" info /mnt/k || fail "smb3-ioctl info failed"
+# 128 MiB written on the server's own directory, not through the mount.
+dd if=/dev/urandom of=/srv/share/big bs=1M count=128 status=none || fail "dd failed"
+chown "$LAB_USER" /srv/share/big
+echo 0 > /proc/fs/cifs/Stats || fail "could not reset /proc/fs/cifs/Stats"
+mountpoint -q /dev/pts || { mkdir -p /dev/pts && mount -t devpts -o mode=620,ptmxmode=666 devpts /dev/pts; } \
+  || fail "cannot mount devpts for script(1)"
+# script(1) gives the copy a terminal, where it shows its progress line; the range form goes
+# through copy_file_range in 32 MiB steps, so the line moves.
+echo; echo "\$ smb3-ioctl copy --length 128M /mnt/k/big /mnt/k/big.copy   # on a terminal"
+script -qfec "$bin/smb3-ioctl copy --length 128M /mnt/k/big /mnt/k/big.copy" /run/copy.tty > /dev/null \
+  || fail "server-side copy failed: $(tail -c 300 /run/copy.tty)"
+# The terminal's redraws, one per line: the last progress states and the result.
+tr '\r' '\n' < /run/copy.tty | sed 's/\x1b\[K//g' | grep -E '%|^copied' | tail -n 3
+grep -q '^copied 134217728 bytes .*server-side' /run/copy.tty || fail "the copy did not report a server-side copy of 128 MiB"
+cmp /srv/share/big /srv/share/big.copy || fail "the copy differs from the source"
+echo; echo "\$ grep -E 'Bytes (read|written)|IOCTLs' /proc/fs/cifs/Stats   # what crossed this client for 128 MiB copied"
+grep -E 'Bytes (read|written)|IOCTLs' /proc/fs/cifs/Stats
+written=$(grep -o 'Bytes written: *[0-9]*' /proc/fs/cifs/Stats | awk '{s += $3} END {print s + 0}')
+[ "$written" -lt $((128 * 1024 * 1024 / 100)) ] || fail "Stats shows $written bytes written for a server-side copy"
+rm -f /srv/share/big /srv/share/big.copy
 umount /mnt/k
 
 if [ -f "${LAB_WITNESS_KO:-}" ]; then
