@@ -174,7 +174,9 @@ public struct Upcall<System: UpcallSystem> {
         }
     }
 
-    /// The caller's cache if it has a usable ticket, else a keytab cache for `user=`.
+    /// The caller's cache if it has a usable ticket, else a keytab cache for `user=`. Without
+    /// either, krb5.error is noTicket whatever the cache's state (the message says which), so that
+    /// one journal query (KRB5_ERROR=noTicket) finds every ticketless mount.
     private func usableCache(plan: UpcallPlan, preferred: String?) throws(UpcallFailure) -> String {
         let cache = system.credentialCache(named: preferred, services: plan.servicePrincipals)
         if cache.hasUsableTicket { return cache.name }
@@ -184,7 +186,7 @@ public struct Upcall<System: UpcallSystem> {
             throw UpcallFailure(
                 .noCredentials,
                 "no Kerberos ticket for uid \(plan.uid): \(why); run kinit as that user, or mount with username= and a keytab",
-                fields: ["krb5.ccache": cache.name, "krb5.error": (cache.principal == nil ? KerberosFailure.Kind.noCredentialCache : .noTicket).rawValue])
+                fields: ["krb5.ccache": cache.name, "krb5.error": KerberosFailure.Kind.noTicket.rawValue])
         }
         logger.debug("\(why); trying keytab \(options.keytab ?? "(default)") for \(user)")
         let persistent = persistentKeytabCache(uid: plan.uid, user: user)
@@ -213,7 +215,10 @@ public struct Upcall<System: UpcallSystem> {
             throw UpcallFailure(
                 .noCredentials,
                 "no Kerberos ticket for uid \(plan.uid) (\(why)) and \(keytab) gave none for user=\(user): \(error.message)\(advice)",
-                fields: ["krb5.ccache": cache.name, "krb5.error": error.kind.rawValue])
+                fields: [
+                    "krb5.ccache": cache.name, "krb5.error": KerberosFailure.Kind.noTicket.rawValue,
+                    "krb5.keytab_error": error.kind.rawValue,
+                ])
         }
     }
 

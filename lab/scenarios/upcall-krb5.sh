@@ -33,7 +33,7 @@ log_lines | grep -q "no Kerberos ticket for uid $LAB_UID" || { log_lines; fail "
 info "log: $(log_lines | grep 'no Kerberos ticket' | tail -n1)"
 # Structured fields on the failure line: the cache that was looked at and libkrb5's reason (the
 # default keytab is root's, so the user=root fallback cannot read it).
-log_lines | grep 'no Kerberos ticket' | tail -n1 | grep -q "krb5_ccache=FILE:/tmp/krb5cc_$LAB_UID krb5_error=keytabUnreadable" \
+log_lines | grep 'no Kerberos ticket' | tail -n1 | grep -q "krb5_ccache=FILE:/tmp/krb5cc_$LAB_UID krb5_error=noTicket krb5_keytab_error=keytabUnreadable" \
   || fail "the failure line lacks krb5_ccache= and krb5_error="
 
 step "kinit, then an immediate retry succeeds (no 60 s negative key)"
