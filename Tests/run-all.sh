@@ -45,36 +45,57 @@ while read -r _ name status _; do
 done < <(grep -E '^FUZZ-RESULT' "$fuzz_log")
 if [ "$fuzz_status" -ne 0 ] && ! grep -q '^FUZZ-RESULT .* FAIL' "$fuzz_log"; then record "fuzz run exit $fuzz_status" 1; fi
 
+section "Debian package (make deb, lintian)"
+deb_start=$SECONDS
+if make --no-print-directory deb > "$out/deb.log" 2>&1; then
+  tail -n 3 "$out/deb.log"
+  echo "deb: $((SECONDS - deb_start))s"
+  record "make deb" 0
+else
+  tail -n 30 "$out/deb.log"
+  record "make deb" 1
+fi
+
 section "lab scenarios (qemu, real cifs.ko)"
 lab_log="$out/lab.log"
 # Two guests at a time (the machine has two cores): the 6.12 queue and the 6.1 queue, each a
 # run.sh of its own with its own log, its lines prefixed with the kernel as they come.
-run_lab() {  # run_lab KERNEL SCENARIO...
-  bash lab/run.sh --kernel "$@" > "$out/lab-$1.log" 2>&1
+run_lab() {  # run_lab LOGNAME KERNEL SCENARIO...
+  local name=$1; shift
+  bash lab/run.sh --kernel "$@" > "$out/lab-$name.log" 2>&1
 }
 # Both queues would otherwise prepare (download, build the witness cifs.ko) at the same time.
 lab_start=$SECONDS
 bash lab/prepare.sh --kernel all --witness 2>&1 | tail -n 4
+rm -f "$out/lab-6.12.log" "$out/lab-6.1.log" "$out/lab-installed.log"
 # 6.12 is the default kernel; every scenario runs there.
-run_lab 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service upcall-hardening \
+run_lab 6.12 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service upcall-hardening \
   ioctl-copy ioctl-snapshots ioctl-admin ifaces-report ifaces-watch witness-server witness-failover witness-krb5 &
 pid612=$!
 # 6.1 differs in DebugData's format and in key descriptions (no upcall_target=, an empty host=
 # for extra channels): prove the parser and the upcall there too (a keytab mount's extra channel
 # is named by reverse DNS); the ioctls against 6.1's cifs.ko; and the witness daemon against
 # 6.1's cifs_swn (its own witness-enabled module build), with NTLM and Kerberos.
-run_lab 6.1 ntlm-multichannel upcall-krb5 upcall-keytab upcall-service upcall-hardening ioctl-copy ioctl-snapshots ioctl-admin ifaces-report \
-  witness-failover witness-krb5 &
+# Then, in the same queue (the two queues take about as long), the installed package in one
+# systemd-booted 6.12 guest.
+{
+  run_lab 6.1 6.1 ntlm-multichannel upcall-krb5 upcall-keytab upcall-service upcall-hardening ioctl-copy ioctl-snapshots ioctl-admin ifaces-report \
+    witness-failover witness-krb5
+  s61=$?
+  run_lab installed 6.12 installed-upcall installed-keytab installed-ifaces installed-witness
+  s=$?
+  [ "$s61" -eq 0 ] && [ "$s" -eq 0 ]
+} &
 pid61=$!
 # Progress as it comes: each queue's result lines.
-tail -q -n +1 -F "$out/lab-6.12.log" "$out/lab-6.1.log" 2>/dev/null | grep --line-buffered -E '^(LAB-RESULT|lab: )' &
+tail -q -n +1 -F "$out/lab-6.12.log" "$out/lab-6.1.log" "$out/lab-installed.log" 2>/dev/null | grep --line-buffered -E '^(LAB-RESULT|lab: )' &
 follower=$!
 wait "$pid612"; lab612=$?
 wait "$pid61"; lab61=$?
 kill "$follower" 2>/dev/null; wait "$follower" 2>/dev/null
-cat "$out/lab-6.12.log" "$out/lab-6.1.log" > "$lab_log"
+cat "$out/lab-6.12.log" "$out/lab-6.1.log" "$out/lab-installed.log" > "$lab_log" 2>/dev/null
 # Failures show their guest's tail in the queue's log.
-grep -h -A 62 ' failed: ' "$out/lab-6.12.log" "$out/lab-6.1.log" | grep -v '^[A-Za-z0-9+/=]\{76\}$' | head -n 400
+grep -h -A 62 ' failed: ' "$out/lab-6.12.log" "$out/lab-6.1.log" "$out/lab-installed.log" 2>/dev/null | grep -v '^[A-Za-z0-9+/=]\{76\}$' | head -n 400
 echo "lab: both queues took $((SECONDS - lab_start))s"
 # run.sh prints each result twice (as it goes, and in its summary): count each scenario once.
 while read -r _ name status _; do

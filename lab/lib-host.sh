@@ -97,6 +97,7 @@ lab_build_kernel() {
   lab_log "extracting $(basename "$deb")"
   dpkg-deb -x "$deb" "$tmp/root"
   mv "$tmp/root/boot/vmlinuz-$KVER" "$tmp/vmlinuz"
+  mv "$tmp/root/boot/config-$KVER" "$tmp/config"
   mkdir -p "$tmp/lib"
   mv "$tmp/root/lib/modules" "$tmp/lib/modules" 2>/dev/null \
     || mv "$tmp/root/usr/lib/modules" "$tmp/lib/modules"
@@ -105,6 +106,18 @@ lab_build_kernel() {
   [ -s "$tmp/lib/modules/$KVER/modules.dep" ] || lab_die "depmod produced no modules.dep for $KVER"
   echo "$KVER $DEBVER" > "$tmp/VERSION"
   mv -T "$tmp" "$dest"
+}
+
+# The kernel's build configuration (/boot/config-<kver>), which `smb3-upcall --check-setup` reads;
+# added to cache entries made before it was kept.
+lab_kernel_config() {
+  local dest deb
+  dest=$(lab_kdir)
+  [ -f "$dest/config" ] && return 0
+  deb=$(lab_download "linux-image-$KVER" "$DEBVER")
+  dpkg-deb --fsys-tarfile "$deb" | tar -xO "./boot/config-$KVER" > "$dest/config.tmp.$$"
+  grep -q '^CONFIG_CIFS=' "$dest/config.tmp.$$" || lab_die "no CONFIG_CIFS in the config of $KVER"
+  mv "$dest/config.tmp.$$" "$dest/config"
 }
 
 # busybox initramfs with the 9p/overlay modules (uncompressed, for busybox insmod) and /init.
@@ -199,6 +212,7 @@ lab_prepare() {
   local short=$1 witness=${2:-}
   lab_select_kernel "$short"
   lab_locked "kernel-$KEY" lab_build_kernel
+  lab_locked "kernel-$KEY" lab_kernel_config
   lab_locked "initrd-$KEY" lab_build_initrd "$short"
   if [ "$witness" = witness ]; then
     lab_locked "witness-$KEY" lab_build_witness

@@ -44,7 +44,17 @@ command -v qemu-system-x86_64 >/dev/null || lab_die "qemu-system-x86_64 missing 
 
 witness=
 # Scenarios that load the rebuilt cifs.ko with CONFIG_CIFS_SWN_UPCALL.
-for s in "${scenarios[@]}"; do case "$s" in witness-*|demo) witness=witness ;; esac; done
+for s in "${scenarios[@]}"; do case "$s" in witness-*|demo|installed-*) witness=witness ;; esac; done
+# installed-* scenarios run against the Debian package in a guest that boots systemd, all of one
+# kernel in one boot (lab/guest/systemd-boot.sh): they share the guest and its setup.
+installed=() others=()
+for s in "${scenarios[@]}"; do case "$s" in installed-*) installed+=("$s") ;; *) others+=("$s") ;; esac; done
+deb=
+if [ ${#installed[@]} -gt 0 ]; then
+  deb=${SMB3KIT_DEB:-$(find "$LAB_REPO/.build/deb" -maxdepth 1 -name 'smb3kit_*_amd64.deb' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-)}
+  [ -n "$deb" ] && [ -f "$deb" ] || lab_die "installed-* scenarios need the package: run 'make deb' first (or set SMB3KIT_DEB)"
+  case "$deb" in *[[:space:]]*) lab_die "paths with spaces cannot go on a kernel command line: '$deb'" ;; esac
+fi
 t0=$SECONDS
 for k in $kernels; do
   t=$SECONDS
@@ -55,43 +65,74 @@ done
 mkdir -p "$LAB_OUT"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 passed=0 failed=0 results=()
+
+# boot_guest KERNEL NAME GUEST_SCRIPT TIMEOUT LOG [cmdline words...]: one guest, booted again once
+# if TCG panicked before the guest script started (seen: an int3 oops in sched_clock_cpu at 1.4 s,
+# before userspace); a panic after the script started is a result and is not retried.
+boot_guest() {
+  local k=$1 name=$2 script=$3 s_secs=$4 log=$5 rc=0; shift 5
+  lab_log "== $name on $k (timeout ${s_secs}s, log $log)"
+  lab_boot "$k" "$script" "$log" "$s_secs" "${guest_env[@]}" "$@" || rc=$?
+  if ! grep -q '^LAB-STEP ' "$log" && grep -q 'Kernel panic' "$log"; then
+    lab_log "$name@$k: the guest kernel panicked before the scenario started; booting again"
+    mv "$log" "$log.panic"
+    rc=0
+    lab_boot "$k" "$script" "$log" "$s_secs" "${guest_env[@]}" "$@" || rc=$?
+  fi
+  return "$rc"
+}
+
+# verdict SCENARIO KERNEL LOG RC SECONDS SECS_LIMIT: counts and prints the scenario's result.
+verdict() {
+  local s=$1 k=$2 log=$3 rc=$4 dt=$5 s_secs=$6 why v
+  ln -sfn "$(basename "$log")" "$LAB_OUT/$s-$k.log"
+  if grep -qx "LAB-PASS $s" "$log"; then
+    v=PASS; passed=$((passed + 1))
+  else
+    v=FAIL; failed=$((failed + 1))
+    why=$(grep -m1 "^LAB-FAIL $s" "$log" || grep -m1 "^LAB-FAIL " "$log" || true)
+    [ "$rc" = 124 ] && why="host timeout after ${s_secs}s${why:+; $why}"
+    [ -n "$why" ] || why="no verdict from the guest (qemu exit status $rc)"
+    lab_log "$s@$k failed: $why"
+    lab_log "---- tail of $log ----"
+    grep -v '^[A-Za-z0-9+/=]\{76\}$' "$log" | tail -n 60 >&2
+    lab_log "---- end of tail ----"
+  fi
+  results+=("LAB-RESULT $s@$k $v ${dt}s")
+  echo "LAB-RESULT $s@$k $v ${dt}s"
+}
+
 for k in $kernels; do
-  for s in "${scenarios[@]}"; do
+  for s in "${others[@]}"; do
     log=$LAB_OUT/$s-$k-$stamp.log
     # The witness scenarios start ctdb, smbd and samba-dcerpcd (30-90 s under TCG) and then
     # drive seven failover steps: give them room on a loaded machine unless told otherwise.
     s_secs=$secs
     case "$s" in witness-server|witness-failover|witness-krb5|demo) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
-    lab_log "== $s on $k (timeout ${s_secs}s, log $log)"
     t=$SECONDS
     rc=0
-    lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$s_secs" "${guest_env[@]}" || rc=$?
-    # TCG occasionally panics while booting (seen: an int3 oops in sched_clock_cpu at 1.4 s,
-    # before userspace). The scenario never ran then, so boot it once more; a panic after the
-    # guest script started is a result and is not retried.
-    if ! grep -q '^LAB-STEP ' "$log" && grep -q 'Kernel panic' "$log"; then
-      lab_log "$s@$k: the guest kernel panicked before the scenario started; booting again"
-      mv "$log" "$log.panic"
-      rc=0
-      lab_boot "$k" "$LAB_DIR/scenarios/$s.sh" "$log" "$s_secs" "${guest_env[@]}" || rc=$?
-    fi
-    dt=$((SECONDS - t))
-    ln -sfn "$(basename "$log")" "$LAB_OUT/$s-$k.log"
-    if grep -qx "LAB-PASS $s" "$log"; then
-      verdict=PASS; passed=$((passed + 1))
-    else
-      verdict=FAIL; failed=$((failed + 1))
-      why=$(grep -m1 "^LAB-FAIL " "$log" || true)
-      [ "$rc" = 124 ] && why="host timeout after ${s_secs}s${why:+; $why}"
-      [ -n "$why" ] || why="no verdict from the guest (qemu exit status $rc)"
-      lab_log "$s@$k failed: $why"
-      lab_log "---- tail of $log ----"
-      grep -v '^[A-Za-z0-9+/=]\{76\}$' "$log" | tail -n 60 >&2
-      lab_log "---- end of tail ----"
-    fi
-    results+=("LAB-RESULT $s@$k $verdict ${dt}s")
-    echo "LAB-RESULT $s@$k $verdict ${dt}s"
+    boot_guest "$k" "$s" "$LAB_DIR/scenarios/$s.sh" "$s_secs" "$log" || rc=$?
+    verdict "$s" "$k" "$log" "$rc" "$((SECONDS - t))" "$s_secs"
   done
+  if [ ${#installed[@]} -gt 0 ]; then
+    log=$LAB_OUT/installed-$k-$stamp.log
+    # systemd's boot (~25 s under TCG), the package, Samba, the KDC and the witness cluster once,
+    # then each scenario's own steps.
+    s_secs=$secs
+    [ -n "$explicit_timeout" ] || s_secs=$((600 + 300 * ${#installed[@]}))
+    t=$SECONDS
+    rc=0
+    list=$(IFS=,; echo "${installed[*]}")
+    boot_guest "$k" "$list" "$LAB_DIR/guest/systemd-boot.sh" "$s_secs" "$log" \
+      "smb3kit.scenarios=$list" "smb3kit.deb=$deb" || rc=$?
+    total=$((SECONDS - t))
+    for s in "${installed[@]}"; do
+      # Each scenario's own time, as the guest measured it (the boot and install are shared).
+      dt=$(sed -n "s/^LAB-INFO $s took \([0-9]*\)s .*/\1/p" "$log" | head -n 1)
+      verdict "$s" "$k" "$log" "$rc" "${dt:-$total}" "$s_secs"
+    done
+    lab_log "installed scenarios on $k: one systemd guest, ${total}s in all"
+  fi
 done
 echo "---"
 printf '%s\n' "${results[@]}"

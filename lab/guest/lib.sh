@@ -30,13 +30,19 @@ for _a in "${_args[@]}"; do
     smb3kit.witness=*) LAB_WITNESS_KO=${_a#*=} ;;
     smb3kit.bin=*) SMB3KIT_BIN=${_a#*=} ;;
     smb3kit.watchdog=*) LAB_WATCHDOG=${_a#*=} ;;
+    smb3kit.deb=*) LAB_DEB=${_a#*=} ;;
     # LAB_GUEST_ENV on the host (run.sh): NAME=VALUE for the scenario, e.g. benchmark sizes.
     smb3kit.env.[A-Z]*=*) _kv=${_a#smb3kit.env.}; export "${_kv%%=*}=${_kv#*=}" ;;
   esac
 done
 : "${LAB_REPO:?smb3kit.repo= missing}" "${LAB_KDIR:?smb3kit.kdir= missing}"
 : "${LAB_KERNEL:=unknown}" "${LAB_WATCHDOG:=300}" "${SMB3KIT_BIN:=$LAB_REPO/.build/release}"
-export LAB_REPO LAB_CACHE LAB_KDIR LAB_KERNEL LAB_WITNESS_KO SMB3KIT_BIN
+export LAB_REPO LAB_CACHE LAB_KDIR LAB_KERNEL LAB_WITNESS_KO SMB3KIT_BIN LAB_DEB
+# Under systemd (lab/guest/systemd-boot.sh) scenarios run one after another in one guest, as
+# steps of lab/guest/installed-run.sh: the guest is set up, watched and powered off by those two,
+# not by each scenario.
+LAB_UNDER_SYSTEMD=
+[ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && LAB_UNDER_SYSTEMD=yes
 # shellcheck disable=SC2034 # used by the scenario scripts that source this
 LAB_GUEST=$LAB_REPO/lab/guest
 
@@ -96,6 +102,7 @@ blob() {
 lab_end() {
   local rc=$?
   [ -n "$LAB_RESULT" ] || echo "LAB-FAIL $LAB_SCENARIO: script ended (status $rc) without a verdict"
+  [ -n "$LAB_UNDER_SYSTEMD" ] && return
   echo "LAB-DONE $(lab_uptime)s"
   sync
   poweroff -f
@@ -103,6 +110,27 @@ lab_end() {
 
 lab_start() {
   trap lab_end EXIT
+  if [ -n "$LAB_UNDER_SYSTEMD" ]; then
+    step "scenario $LAB_SCENARIO (systemd guest, $(uname -r) kernel=$LAB_KERNEL)"
+    return
+  fi
+  lab_fresh_dirs
+  ip link set lo up
+  hostname labguest
+  # A guest-side watchdog: reports and powers off before the host's timeout kills qemu.
+  (
+    sleep "$LAB_WATCHDOG"
+    echo "LAB-FAIL $LAB_SCENARIO: guest watchdog fired after ${LAB_WATCHDOG}s"
+    lab_debug_dump
+    echo "LAB-DONE $(lab_uptime)s"
+    poweroff -f
+  ) &
+  step "guest up: $(uname -r) kernel=$LAB_KERNEL scenario=$LAB_SCENARIO"
+}
+
+# The guest's own /run, /tmp and daemon state directories, the console's quiet and this kernel's
+# modules: what every guest needs before its first daemon, whoever is PID 1.
+lab_fresh_dirs() {
   # The guest's /run, /tmp and daemon state dirs must not show the host's (pid files,
   # sockets, tdb databases of a host Samba): fresh tmpfs over each.
   # A directory that holds the repo, the cache or the binaries (e.g. a cache under /tmp)
@@ -126,15 +154,4 @@ lab_start() {
   # modprobe reads /lib/modules/$(uname -r); make it the extracted tree of this kernel.
   mkdir -p /lib/modules
   mount --bind "$LAB_KDIR/lib/modules" /lib/modules
-  ip link set lo up
-  hostname labguest
-  # A guest-side watchdog: reports and powers off before the host's timeout kills qemu.
-  (
-    sleep "$LAB_WATCHDOG"
-    echo "LAB-FAIL $LAB_SCENARIO: guest watchdog fired after ${LAB_WATCHDOG}s"
-    lab_debug_dump
-    echo "LAB-DONE $(lab_uptime)s"
-    poweroff -f
-  ) &
-  step "guest up: $(uname -r) kernel=$LAB_KERNEL scenario=$LAB_SCENARIO"
 }

@@ -1,0 +1,63 @@
+#!/bin/bash
+# Issue 14, the installed keytab refresh: smb3-upcall-keytab@svc.timer from the package is
+# enabled and scheduled; starting its service (with the unit's sandbox in force) gets svc's TGT
+# from /etc/krb5.keytab into /run/smb3kit/krb5cc_0_svc with one AS exchange, and again on the
+# next start; a root mount as username=svc through smb3-upcall then uses that cache (no further
+# AS exchange).
+# shellcheck source=../guest/lib.sh
+. "$(dirname "$0")/../guest/lib.sh"
+# shellcheck source=../guest/services.sh
+. "$LAB_GUEST/services.sh"
+# shellcheck source=../guest/installed.sh
+. "$LAB_GUEST/installed.sh"
+installed_lab_start
+installed_kerberos
+kadmin.local -q "addprinc -randkey svc" >/dev/null || fail "addprinc svc failed"
+kadmin.local -q "ktadd -k /etc/krb5.keytab svc" >/dev/null || fail "ktadd svc failed"
+id svc >/dev/null 2>&1 || useradd -M -s /bin/sh svc
+as_requests() { grep -c "AS_REQ.*ISSUE.*svc@TEST.LAN for krbtgt" /run/krb5kdc.log; }
+cache=/run/smb3kit/krb5cc_0_svc
+
+step "systemctl enable --now smb3-upcall-keytab@svc.timer"
+systemctl enable --now smb3-upcall-keytab@svc.timer 2>&1 || fail "enabling the keytab timer failed"
+[ "$(systemctl is-active smb3-upcall-keytab@svc.timer)" = active ] || fail "the timer is not active"
+next=$(systemctl show -P NextElapseUSecMonotonic smb3-upcall-keytab@svc.timer)
+systemctl list-timers --all --no-pager smb3-upcall-keytab@svc.timer
+[ -n "$next" ] && [ "$next" != infinity ] && [ "$next" != 0 ] || fail "the timer has no next elapse ($next)"
+info "smb3-upcall-keytab@svc.timer scheduled: next elapse at monotonic $next"
+
+step "systemctl start smb3-upcall-keytab@svc.service (the unit's sandbox in force)"
+[ ! -e "$cache" ] || fail "$cache exists before the first refresh"
+before=$(as_requests)
+systemctl start smb3-upcall-keytab@svc.service \
+  || { journalctl -b -q --no-pager -u smb3-upcall-keytab@svc.service | tail -n 10; fail "the keytab service failed"; }
+[ "$(systemctl show -P Result smb3-upcall-keytab@svc.service)" = success ] || fail "the keytab service's result is not success"
+klist -c "$cache" | grep -q 'Default principal: svc@TEST.LAN' || fail "$cache does not hold svc's TGT"
+klist -c "$cache" | grep -q 'krbtgt/TEST.LAN@TEST.LAN' || fail "$cache has no TGT"
+[ "$(stat -c '%a %U' "$cache")" = "600 root" ] || fail "the cache is $(stat -c '%a %U' "$cache")"
+[ "$(as_requests)" -eq $((before + 1)) ] || fail "the refresh made $(($(as_requests) - before)) AS exchanges, not 1"
+first=$(klist -c "$cache" | awk '/krbtgt\/TEST.LAN@TEST.LAN/ {print $1, $2; exit}')
+journalctl -b -q --no-pager -u smb3-upcall-keytab@svc.service | tail -n 3
+
+step "a second start renews it"
+# The new TGT's start time must differ from the first's (klist shows whole seconds).
+wait_for 10 sh -c '[ "$(date +%s)" -gt '"$(date +%s)"' ]'
+systemctl start smb3-upcall-keytab@svc.service || fail "the second refresh failed"
+[ "$(as_requests)" -eq $((before + 2)) ] || fail "the second refresh made no AS exchange"
+second=$(klist -c "$cache" | awk '/krbtgt\/TEST.LAN@TEST.LAN/ {print $1, $2; exit}')
+[ "$first" != "$second" ] || fail "the TGT was not renewed (valid from $first both times)"
+info "the keytab service refreshed $cache twice (TGT valid from $first, then $second), one AS exchange each"
+
+step "a root mount as username=svc uses the refreshed cache"
+/usr/sbin/smb3-upcall --set-handler smb3-upcall >/dev/null || fail "--set-handler smb3-upcall failed"
+mkdir -p /mnt/k
+n=$(as_requests)
+out=$(mount -t cifs "//$LAB_SMB_HOST/share" /mnt/k -o "sec=krb5,username=svc,vers=3.1.1" 2>&1) \
+  || fail "the keytab mount failed: $out"
+echo keytab > /mnt/k/keytab.txt || fail "I/O on the keytab mount failed"
+[ "$(as_requests)" -eq "$n" ] || fail "the mount made an AS exchange instead of using the refreshed cache"
+umount /mnt/k
+cifs_wait_idle
+/usr/sbin/smb3-upcall --set-handler cifs.upcall >/dev/null || fail "--set-handler cifs.upcall failed"
+info "the mount used the timer service's cache: no AS exchange"
+pass
