@@ -44,6 +44,7 @@ let package = Package(
         .systemLibrary(
             name: "CNetlinkRoute", pkgConfig: "libnl-route-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // static inline wrappers for what Swift cannot import (variadic syscall(), macros).
         .target(name: "CLinuxShims"),
 
@@ -53,6 +54,8 @@ let package = Package(
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "CKeyutils"]),
         .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3System", "CKrb5GSS"]),
+        // gzip (for /proc/config.gz) apart from SMB3System, so that the static smb3-upcall links no zlib.
+        .target(name: "SMB3Gzip", dependencies: ["CZlib"]),
 
         // Feature kits: the logic, written against protocols the kits own. No C imports.
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
@@ -76,8 +79,8 @@ let package = Package(
         .executableTarget(
             name: "smb3-upcall-full",
             dependencies: [
-                "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Version",
-                argumentParser, logging,
+                "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Gzip",
+                "SMB3Version", argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-ioctl",
@@ -103,7 +106,7 @@ let package = Package(
         .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
         .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
         .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
-        .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System"]),
+        .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Gzip"]),
         .testTarget(name: "SMB3NetlinkTests", dependencies: ["SMB3Protocol", "CNetlinkGeneric"]),
     ],
     swiftLanguageModes: [.v6]

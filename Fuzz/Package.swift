@@ -32,6 +32,7 @@ let package = Package(
         .executableTarget(name: "FuzzWitnessConfiguration", dependencies: [smb3Protocol, witnessKit]),
         .executableTarget(name: "FuzzProcessStatus", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzProcKeys", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzKrb5Profile", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )

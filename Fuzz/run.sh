@@ -32,7 +32,7 @@ scratch="${FUZZ_SCRATCH_PATH:-$here/.build-fuzz}"
 targets=(FuzzDebugData FuzzKeyDescription FuzzSpnegoToken FuzzCIFSQueryInfo FuzzSnapshotArray
     FuzzSecurityDescriptor FuzzCIFSNotify FuzzCIFSKeyDump FuzzCIFSMountInfo FuzzNetworkInterfaceInfo
     FuzzSWNNetlink FuzzDCERPCPDU FuzzWitnessResponses FuzzWitnessNotification FuzzNTLMChallenge FuzzInetDiag
-    FuzzUpcallService FuzzRPCAssociation FuzzWitnessConfiguration FuzzProcessStatus FuzzProcKeys)
+    FuzzUpcallService FuzzRPCAssociation FuzzWitnessConfiguration FuzzProcessStatus FuzzProcKeys FuzzKrb5Profile)
 all_targets=("${targets[@]}")
 
 if [ "${#selected[@]}" -gt 0 ]; then
@@ -47,7 +47,8 @@ seeds_for() {
         FuzzDebugData) find "$fixtures/debugdata" "$fixtures/lab" -maxdepth 1 -type f -name 'debugdata-*' 2>/dev/null ;;
         FuzzKeyDescription) find "$fixtures/lab" -maxdepth 1 -type f -name 'keydesc*' 2>/dev/null ;;
         FuzzSpnegoToken | FuzzSWNNetlink | FuzzDCERPCPDU | FuzzWitnessResponses | FuzzWitnessNotification | FuzzNTLMChallenge | \
-            FuzzInetDiag | FuzzUpcallService | FuzzRPCAssociation | FuzzWitnessConfiguration | FuzzProcessStatus | FuzzProcKeys)
+            FuzzInetDiag | FuzzUpcallService | FuzzRPCAssociation | FuzzWitnessConfiguration | FuzzProcessStatus | FuzzProcKeys | \
+            FuzzKrb5Profile)
             find "$here/Seeds/$1" -maxdepth 1 -type f 2>/dev/null ;;
     esac
 }

@@ -48,6 +48,7 @@ public enum Identity {
     }
 
     public static var realUID: UInt32 { getuid() }
+    public static var effectiveUID: UInt32 { geteuid() }
 
     /// The primary gid of a user in this process's passwd database (NSS). Call it only while
     /// still in the host's mount namespace: after joining a container's, NSS would load that

@@ -34,10 +34,24 @@ struct UpcallCommand: ParsableCommand {
         abstract: "Request-key handler for cifs.spnego keys (Kerberos session setup for cifs.ko).",
         discussion: """
             The kernel runs this through /sbin/request-key when a cifs mount with sec=krb5 needs a \
-            session-setup blob. It takes the same options as cifs-utils' cifs.upcall. Enable it in \
-            /etc/request-key.d/smb3kit.spnego.conf:
+            session-setup blob. It takes the same options as cifs-utils' cifs.upcall. Make it the \
+            cifs.spnego handler, or give the keys back to cifs-utils' cifs.upcall, with one command \
+            (as root):
 
-              create  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k
+              smb3-upcall --set-handler smb3-upcall
+              smb3-upcall --set-handler cifs.upcall
+
+            The first makes 'create  cifs.spnego  *  *  <sbindir>/smb3-upcall %k' active in \
+            /etc/request-key.d/smb3kit.spnego.conf and disables every other active 'create \
+            cifs.spnego' line in /etc/request-key.conf and /etc/request-key.d/*.conf by putting \
+            '#smb3kit-disabled# ' in front of it; the second comments our line out and removes \
+            those markers, restoring the lines exactly. Each change is printed (file:line, before \
+            and after); running either twice changes nothing the second time. \
+            smb3-upcall --check-setup says whether this host can do Kerberos cifs mounts (keyutils' \
+            request-key, exactly one cifs.spnego handler, cifs.ko with CONFIG_CIFS_UPCALL, the \
+            krb5.conf default realm and its KDCs, the upcall service) and, for each problem, the \
+            fix: the hint behind "mount error(126)" (no or a failing handler) and "mount error(95)" \
+            or "(38)" (a kernel without CONFIG_CIFS_UPCALL).
 
             Credentials: the cache named by KRB5CCNAME in the environment of the process that \
             triggered the mount (unless -E), else the libkrb5 default cache of the user (creduid=, \
@@ -62,8 +76,9 @@ struct UpcallCommand: ParsableCommand {
             is not blocked, and one line saying what failed goes to the journal (identifier \
             smb3-upcall). Use --explain to see what an upcall would do for a key description.
 
-            Exit status: 0 key instantiated (or --explain succeeded), 1 upcall failed, 64 usage error \
-            or rejected description.
+            Exit status: 0 key instantiated (or --explain or --set-handler succeeded, or \
+            --check-setup found no problem), 1 upcall failed (or --check-setup found a problem, or \
+            --set-handler failed), 64 usage error or rejected description.
             """)
 
     @Flag(name: .customShort("c"), help: ArgumentHelp("Ignored, for compatibility with cifs.upcall.", visibility: .hidden))
@@ -104,8 +119,26 @@ struct UpcallCommand: ParsableCommand {
         valueName: "description"))
     var explainDescription: String?
 
-    @Flag(help: "With --explain, print JSON.")
+    @Flag(help: "With --explain, --check-setup or --set-handler, print JSON.")
     var json = false
+
+    @Flag(help: ArgumentHelp(
+        "Say whether this host can do Kerberos cifs mounts (request-key, the cifs.spnego handler, cifs.ko, krb5.conf, the upcall service) and how to fix each problem; exit 1 if there is one."))
+    var checkSetup = false
+
+    @Option(help: ArgumentHelp(
+        "Make smb3-upcall or cifs-utils' cifs.upcall the cifs.spnego handler in /etc/request-key.d (as root), printing each change.",
+        valueName: "smb3-upcall|cifs.upcall"))
+    var setHandler: HandlerChoice?
+
+    @Option(help: ArgumentHelp(
+        "With --set-handler smb3-upcall: the handler the request-key line names (default: the installed smb3-upcall running this).",
+        valueName: "path"))
+    var program: String?
+
+    // Tests only: read and write below this directory instead of / (not the KDC names or the socket).
+    @Option(help: ArgumentHelp("Root directory for --check-setup and --set-handler (tests).", valueName: "dir", visibility: .hidden))
+    var root: String = ""
 
     @Option(help: ArgumentHelp(
         "Get a TGT for USER from the keytab into root's keytab cache now (what smb3-upcall-keytab@.timer runs), then exit.",
@@ -153,6 +186,18 @@ struct UpcallCommand: ParsableCommand {
         }
         if let explainDescription {
             try Explain(description: explainDescription, options: options, json: json).run()
+            return
+        }
+        if checkSetup || setHandler != nil {
+            guard keySerial == nil else { throw ValidationError("--check-setup and --set-handler take no KEY_SERIAL") }
+            guard !(checkSetup && setHandler != nil) else { throw ValidationError("give --check-setup or --set-handler, not both") }
+            guard program == nil || setHandler == .smb3Upcall else { throw ValidationError("--program goes with --set-handler smb3-upcall") }
+            let paths = SetupPaths(root: root)
+            if let setHandler {
+                try SetHandler(choice: setHandler, program: program, paths: paths, json: json).run()
+            } else {
+                try CheckSetup(paths: paths, krb5Config: krb5Config, serviceSocket: serviceSocket, json: json).run()
+            }
             return
         }
         if serve {
