@@ -37,12 +37,13 @@ COMPLETIONS_DIR = .build/completions
 # The man pages' date: SOURCE_DATE_EPOCH when set (dpkg-buildpackage sets it from
 # debian/changelog), so that a package build is reproducible; else today.
 MAN_DATE = $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%d)
+DEB_DIR = .build/deb
 FUZZ_SECONDS ?= 30
 # fuzz-campaign: libFuzzer executions per target (hours in all on 2 cores; see Fuzz/CAMPAIGN.md).
 FUZZ_CAMPAIGN_RUNS ?= 10000000
 LAB_KERNEL ?= 6.12
 
-.PHONY: all setup build man completions unit fuzz fuzz-campaign lab test demo install uninstall clean
+.PHONY: all setup build man completions deb unit fuzz fuzz-campaign lab test demo install uninstall clean
 
 all: build
 
@@ -135,6 +136,25 @@ install: build man completions
 	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' "$$f" > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$f); done
 	for f in udev/*.rules; do [ -e "$$f" ] || continue; \
 	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' "$$f" > $(DESTDIR)$(UDEVDIR)/$$(basename $$f); done
+
+# A Debian package (dpkg-buildpackage, debhelper, debian/README.source): debian/changelog is
+# written here from VERSION; the .deb, .buildinfo and .changes go to .build/deb; lintian checks it.
+DEB_NAME = smb3kit_$(VERSION)_$(shell dpkg-architecture -qDEB_HOST_ARCH)
+# The changelog's date, hence SOURCE_DATE_EPOCH: the last commit's, so a commit builds the same.
+DEB_DATE = $(shell date -R -u -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))
+
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && command -v lintian >/dev/null || \
+	  { echo "make deb needs dpkg-dev, debhelper and lintian: make setup"; exit 1; }
+	{ echo "smb3kit ($(VERSION)) bookworm; urgency=medium"; echo; \
+	  echo "  * SMB3Kit $(VERSION), built from Sources/SMB3Version/Version.swift by make deb."; echo; \
+	  echo " -- $$(sed -n 's/^Maintainer: //p' debian/control)  $(DEB_DATE)"; } > debian/changelog
+	mkdir -p $(DEB_DIR)
+	DEB_DIR=$(DEB_DIR) dpkg-buildpackage -b --no-sign -d \
+	  --buildinfo-file=$(DEB_DIR)/$(DEB_NAME).buildinfo --buildinfo-option=-u$(DEB_DIR) \
+	  --changes-file=$(DEB_DIR)/$(DEB_NAME).changes --changes-option=-u$(DEB_DIR)
+	lintian --fail-on error $(DEB_DIR)/$(DEB_NAME).deb
+	@echo $(DEB_DIR)/$(DEB_NAME).deb
 
 uninstall:
 	for p in $(SBIN_PROGRAMS); do rm -f $(DESTDIR)$(SBINDIR)/$$p; done
