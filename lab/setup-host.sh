@@ -19,6 +19,8 @@ fi
 
 # Build: C libraries the system-library targets link, found with pkg-config.
 build_pkgs="pkg-config libkrb5-dev libkeyutils-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev"
+# make deb: dpkg-buildpackage with debhelper, then lintian (Rules-Requires-Root: no, so no fakeroot).
+deb_pkgs="dpkg-dev debhelper lintian"
 # Lab plumbing and the userland the guest borrows from this host (see lab-recipe.md).
 lab_pkgs="qemu-system-x86 busybox-static cpio kmod xz-utils iproute2 cifs-utils keyutils python3
   krb5-kdc krb5-admin-server krb5-user gcc make bc flex bison libelf-dev libssl-dev
@@ -27,7 +29,7 @@ lab_pkgs="qemu-system-x86 busybox-static cpio kmod xz-utils iproute2 cifs-utils 
 samba_pkgs="samba samba-common-bin ctdb python3-samba smbclient tdb-tools"
 
 missing=()
-for p in $build_pkgs $lab_pkgs $samba_pkgs; do
+for p in $build_pkgs $deb_pkgs $lab_pkgs $samba_pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 # Samba must be the backports one even if bookworm's is installed.
@@ -39,7 +41,7 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-host: installing ${missing[*]}"
   # shellcheck disable=SC2086 # the lists are meant to split into package names
-  apt-get install -y -q --no-install-recommends $build_pkgs $lab_pkgs
+  apt-get install -y -q --no-install-recommends $build_pkgs $deb_pkgs $lab_pkgs
   # shellcheck disable=SC2086
   apt-get install -y -q --no-install-recommends -t bookworm-backports $samba_pkgs
 fi
