@@ -98,10 +98,11 @@ fuzz:
 fuzz-campaign:
 	nice -n 15 bash Fuzz/run.sh --campaign $(FUZZ_CAMPAIGN_RUNS)
 
-lab: build
+lab: build deb
 	bash lab/run.sh --kernel $(LAB_KERNEL) ntlm-multichannel kerberos-mount witness-module \
 	  upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service upcall-hardening ioctl-copy ioctl-snapshots ioctl-admin \
-	  ifaces-report ifaces-watch witness-server witness-failover witness-krb5
+	  ifaces-report ifaces-watch witness-server witness-failover witness-krb5 \
+	  installed-upcall installed-keytab installed-ifaces installed-witness
 
 test: setup
 	bash Tests/run-all.sh
@@ -123,9 +124,12 @@ install: build man completions
 	for p in $(SBIN_PROGRAMS) $(BIN_PROGRAMS); do install -m 0644 $(COMPLETIONS_DIR)/bash/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p && \
 	  install -m 0644 $(COMPLETIONS_DIR)/zsh/_$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p && \
 	  install -m 0644 $(COMPLETIONS_DIR)/fish/$$p.fish $(DESTDIR)$(FISHCOMPDIR)/$$p.fish || exit 1; done
-	# Commented out: installing must not silently replace cifs-utils' cifs.upcall (README: "Enable the upcall").
-	{ echo '# SMB3Kit Kerberos upcall for cifs.ko. Uncomment the line below and comment out the'; \
-	  echo '# "create cifs.spnego" line in cifs.spnego.conf (cifs-utils) to use smb3-upcall instead.'; \
+	# Commented out: installing must not silently replace cifs-utils' cifs.upcall (README: "Enable the
+	# upcall"). An existing file is the admin's (smb3-upcall --set-handler edits it): never overwritten,
+	# or a reinstall would leave no active handler while cifs-utils' line stays disabled.
+	[ -e $(REQUEST_KEY_CONF) ] || { \
+	  echo '# SMB3Kit Kerberos upcall for cifs.ko. `smb3-upcall --set-handler smb3-upcall` makes the line'; \
+	  echo '# below the only active cifs.spnego handler; `smb3-upcall --set-handler cifs.upcall` goes back.'; \
 	  echo '#create  cifs.spnego  *  *  $(SBINDIR)/smb3-upcall %k'; } > $(REQUEST_KEY_CONF)
 	chmod 0644 $(REQUEST_KEY_CONF)
 	# The witness daemon's configuration: all defaults, commented; never overwrite an admin's file.
