@@ -38,8 +38,16 @@ if [ -z "${LAB_DEB:-}" ] || [ ! -f "$LAB_DEB" ]; then
 elif dpkg-query -W -f='${Status}' smb3kit 2>/dev/null | grep -q 'ok installed'; then
   install_failed="smb3kit is already installed on the host; the guest must install it itself"
 else
+  # The guest's root is this machine's, a container image: its policy-rc.d forbids maintainer
+  # scripts to start services (exit 101), which a Debian machine does not. Without it dpkg -i
+  # does what it does on a user's machine. man-db's trigger would re-index every manual page of
+  # the image over emulated 9p (minutes); its documented switch turns it off.
+  rm -f /usr/sbin/policy-rc.d /var/lib/man-db/auto-update
   step "dpkg -i $(basename "$LAB_DEB")"
-  if ! DEBIAN_FRONTEND=noninteractive dpkg -i "$LAB_DEB" > /run/dpkg-install.log 2>&1; then
+  if DEBIAN_FRONTEND=noninteractive dpkg -i "$LAB_DEB" > /run/dpkg-install.log 2>&1; then
+    sed 's/^/dpkg: /' /run/dpkg-install.log
+    step "installed: $(dpkg-query -W -f='${Package} ${Version} ${Status}' smb3kit)"
+  else
     cat /run/dpkg-install.log
     install_failed="dpkg -i failed: $(tail -n 1 /run/dpkg-install.log)"
   fi
@@ -56,12 +64,13 @@ for s in ${scenarios//,/ }; do
     continue
   fi
   t=$(lab_uptime)
+  cursor=$(journalctl -n 0 --show-cursor --no-pager 2>/dev/null | sed -n 's/^-- cursor: //p')
   bash "$LAB_REPO/lab/scenarios/$s.sh" < /dev/null
   rc=$?
   info "$s took $(awk -v a="$t" -v b="$(lab_uptime)" 'BEGIN { printf "%.0f", b - a }')s (exit $rc)"
   if [ "$rc" -ne 0 ]; then
     echo "----- journal of $s (tail) -----"
-    journalctl -b --no-pager --since "-$(awk -v a="$t" -v b="$(lab_uptime)" 'BEGIN { printf "%d", b - a + 5 }')s" | tail -n 120
+    journalctl -b --no-pager ${cursor:+--after-cursor="$cursor"} | tail -n 150
     echo "----- end of journal -----"
   fi
 done
