@@ -60,8 +60,9 @@ echo; echo "\$ smb3-ioctl copy --length 128M /mnt/k/big /mnt/k/big.copy   # on a
 script -qfec "$bin/smb3-ioctl copy --length 128M /mnt/k/big /mnt/k/big.copy" /run/copy.tty > /dev/null \
   || fail "server-side copy failed: $(tail -c 300 /run/copy.tty)"
 # The terminal's redraws, one per line: the last progress states and the result.
-tr '\r' '\n' < /run/copy.tty | sed 's/\x1b\[K//g' | grep -E '%|^copied' | tail -n 3
-grep -q '^copied 134217728 bytes .*server-side' /run/copy.tty || fail "the copy did not report a server-side copy of 128 MiB"
+tr '\r' '\n' < /run/copy.tty | sed 's/\x1b\[K//g' > /run/copy.lines
+grep -E '%|^copied' /run/copy.lines | tail -n 3
+grep -q '^copied 134217728 bytes .*server-side' /run/copy.lines || fail "the copy did not report a server-side copy of 128 MiB"
 cmp /srv/share/big /srv/share/big.copy || fail "the copy differs from the source"
 echo; echo "\$ grep -E 'Bytes (read|written)|IOCTLs' /proc/fs/cifs/Stats   # what crossed this client for 128 MiB copied"
 grep -E 'Bytes (read|written)|IOCTLs' /proc/fs/cifs/Stats
