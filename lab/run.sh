@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs lab scenarios against real cifs.ko, one fresh qemu (TCG) guest per scenario.
+# Runs lab scenarios against real cifs.ko, one fresh qemu (TCG) guest per scenario; the
+# installed-* scenarios of a kernel share one guest that boots systemd and installs the package
+# (.build/deb, from make deb; SMB3KIT_DEB overrides).
 # Independent of `swift test`.
 #
 #   lab/run.sh [--kernel 6.12|6.1|all] [--timeout SECONDS] [SCENARIO...]
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
     --kernel) kernels=$2; shift 2 ;;
     --kernel=*) kernels=${1#--kernel=}; shift ;;
     --timeout) secs=$2; explicit_timeout=yes; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     -*) lab_die "unknown option '$1' (see --help)" ;;
     *) scenarios+=("$1"); shift ;;
   esac
