@@ -76,14 +76,7 @@ public enum ConfigurationFile {
         }
         let mode = existing?.mode ?? 0o644
         let (descriptor, temporary) = try AtomicTextFile.createTemporary(beside: path)
-        do throws(SystemError) {
-            var bytes = Array(text.utf8)
-            var offset = 0
-            while offset < bytes.count {
-                offset += try valueOrThrow("write", "writing \(temporary)") {
-                    bytes.withUnsafeMutableBytes { raw in Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
-                }
-            }
+        try AtomicTextFile.complete(descriptor, temporary: temporary, text: text, over: path) { descriptor throws(SystemError) in
             if let existing, existing.uid != geteuid() || existing.gid != getegid() {
                 _ = try valueOrThrow("fchown", "giving \(temporary) the owner of \(path)") {
                     fchown(descriptor, existing.uid, existing.gid)
@@ -92,21 +85,6 @@ public enum ConfigurationFile {
             // After fchown, which clears setuid/setgid bits.
             _ = try valueOrThrow("fchmod", "giving \(temporary) the mode of \(path)") { fchmod(descriptor, mode_t(mode)) }
             _ = try valueOrThrow("fsync", "writing \(temporary)") { fsync(descriptor) }
-        } catch {
-            close(descriptor)
-            unlink(temporary)
-            throw error
-        }
-        guard close(descriptor) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw SystemError(function: "close", errno: code, context: "writing \(temporary)")
-        }
-        do throws(SystemError) {
-            _ = try valueOrThrow("rename", "replacing \(path)") { rename(temporary, path) }
-        } catch {
-            unlink(temporary)
-            throw error
         }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."

@@ -10,8 +10,19 @@ public enum AtomicTextFile {
     /// whatever `path` is (a symlink included) without following it.
     public static func write(_ text: String, to path: String) throws(SystemError) {
         let (descriptor, temporary) = try createTemporary(beside: path)
-        do throws(SystemError) {
+        try complete(descriptor, temporary: temporary, text: text, over: path) { descriptor throws(SystemError) in
             _ = try valueOrThrow("fchmod", "writing \(temporary)") { fchmod(descriptor, 0o644) }
+        }
+    }
+
+    /// Writes `text` into the temporary file from `createTemporary`, lets `finish` set what else
+    /// the file needs (mode, owner, fsync), closes it and rename(2)s it over `path`. On any
+    /// failure the temporary file is removed and `path` is untouched.
+    static func complete(
+        _ descriptor: Int32, temporary: String, text: String, over path: String,
+        finish: (Int32) throws(SystemError) -> Void
+    ) throws(SystemError) {
+        do throws(SystemError) {
             var bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
@@ -19,6 +30,7 @@ public enum AtomicTextFile {
                     bytes.withUnsafeMutableBytes { raw in Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
                 }
             }
+            try finish(descriptor)
         } catch {
             close(descriptor)
             unlink(temporary)
