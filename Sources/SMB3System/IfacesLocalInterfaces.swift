@@ -75,16 +75,7 @@ public enum LocalInterfaces {
     }
 
     static func directoryEntries(_ path: String) -> [String] {
-        guard let directory = opendir(path) else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        ((try? ConfigurationFile.entries(ofDirectory: path)) ?? []).sorted()
     }
 
     /// The corresponding C function is `getifaddrs(3)`.
