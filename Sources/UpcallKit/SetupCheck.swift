@@ -2,38 +2,24 @@ import SMB3Protocol
 
 /// One finding of `smb3-upcall --check-setup`.
 public struct SetupCheck: Hashable, Sendable, Encodable {
-    public struct Status: RawRepresentable, Hashable, Sendable, Encodable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        public static let ok = Status(rawValue: "ok")
+    public enum Status: String, Hashable, Sendable, Encodable, CustomStringConvertible {
+        case ok
         /// Kerberos mounts fail until it is fixed.
-        public static let problem = Status(rawValue: "problem")
+        case problem
         /// Worth knowing; nothing fails because of it.
-        public static let note = Status(rawValue: "note")
+        case note
 
         public var description: String { rawValue }
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
     }
 
-    public struct Name: RawRepresentable, Hashable, Sendable, Encodable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-
-        public static let requestKeyProgram = Name(rawValue: "request-key-program")
-        public static let spnegoHandler = Name(rawValue: "spnego-handler")
-        public static let cifsModule = Name(rawValue: "cifs-module")
-        public static let krb5Realm = Name(rawValue: "krb5-realm")
-        public static let upcallService = Name(rawValue: "upcall-service")
+    public enum Name: String, Hashable, Sendable, Encodable, CustomStringConvertible {
+        case requestKeyProgram = "request-key-program"
+        case spnegoHandler = "spnego-handler"
+        case cifsModule = "cifs-module"
+        case krb5Realm = "krb5-realm"
+        case upcallService = "upcall-service"
 
         public var description: String { rawValue }
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
     }
 
     /// An active `create cifs.spnego` line.
