@@ -191,3 +191,31 @@ upcall_descs() { find /run/upcall -name '*.desc' | sort; }
 cifs_wait_idle() {
   wait_for 30 sh -c '! grep -q "ConnectionId" /proc/fs/cifs/DebugData' || warn "cifs connections linger after umount"
 }
+
+# bench_handler_write NAME COMMAND: /run/bench/handler.sh runs COMMAND on the key and appends
+# "<key> NAME <nanoseconds> <status>" to /run/bench/handler.log, so that every handler a
+# benchmark compares is timed by the same wrapper. Pointing request-key at it is the caller's.
+bench_handler_write() {
+  mkdir -p /run/bench
+  cat > /run/bench/handler.sh <<H
+#!/bin/sh
+s=\$(date +%s%N)
+$2 "\$1"
+rc=\$?
+echo "\$1 $1 \$(( \$(date +%s%N) - s )) \$rc" >> /run/bench/handler.log
+exit \$rc
+H
+  chmod 755 /run/bench/handler.sh
+}
+
+# ntlm_multichannel_mount DIR: mounts //127.0.0.1/share on DIR as the test user with NTLM,
+# multichannel and max_channels=2, and waits for the second channel (Samba set up with two
+# interfaces by samba_setup).
+ntlm_multichannel_mount() {
+  local out
+  mkdir -p "$1"
+  out=$(mount -t cifs //127.0.0.1/share "$1" \
+    -o "username=$LAB_USER,password=$LAB_NTLM_PW,multichannel,max_channels=2,vers=3.1.1" 2>&1) \
+    || fail "multichannel mount failed: $out"
+  wait_for 30 grep -q 'Channel: 2 ' /proc/fs/cifs/DebugData || fail "no second channel within 30s"
+}

@@ -19,15 +19,7 @@ mkdir -p /mnt/k /run/bench
 
 # The handler is wrapped to time its own run (start to exit) in nanoseconds.
 use_handler() {  # use_handler NAME COMMAND
-  cat > /run/bench/handler.sh <<H
-#!/bin/sh
-s=\$(date +%s%N)
-$2 "\$1"
-rc=\$?
-echo "\$1 $1 \$(( \$(date +%s%N) - s )) \$rc" >> /run/bench/handler.log
-exit \$rc
-H
-  chmod 755 /run/bench/handler.sh
+  bench_handler_write "$1" "$2"
   echo 'create cifs.spnego * * /run/bench/handler.sh %k' > /etc/request-key.d/cifs.spnego.conf
 }
 # The executables are copied into the guest's tmpfs: run from the 9p export (no page cache

@@ -14,11 +14,7 @@ ifaces=$SMB3KIT_BIN/smb3-ifaces
 ip addr add 127.0.0.2/8 dev lo
 samba_setup '"127.0.0.1;speed=10000000000,capability=RSS" "127.0.0.2;speed=1000000000"'
 check "modprobe cifs failed" modprobe cifs
-mkdir -p /mnt/s
-out=$(mount -t cifs //127.0.0.1/share /mnt/s \
-  -o "username=$LAB_USER,password=$LAB_NTLM_PW,multichannel,max_channels=2,vers=3.1.1" 2>&1) \
-  || fail "multichannel mount failed: $out"
-wait_for 30 grep -q 'Channel: 2 ' /proc/fs/cifs/DebugData || fail "no second channel within 30s"
+ntlm_multichannel_mount /mnt/s
 
 step "starting smb3-ifaces watch --interval 60"
 "$ifaces" watch --interval 60 --prometheus-file /run/ifaces.prom /mnt/s > /run/watch.out 2> /run/watch.err &

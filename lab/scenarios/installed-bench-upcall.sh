@@ -21,15 +21,7 @@ mkdir -p /mnt/k /run/bench
 # what users run, and installed-upcall proves it.
 cp -a /etc/request-key.d /run/bench/request-key.d.orig
 use_handler() {  # use_handler NAME COMMAND
-  cat > /run/bench/handler.sh <<H
-#!/bin/sh
-s=\$(date +%s%N)
-$2 "\$1"
-rc=\$?
-echo "\$1 $1 \$(( \$(date +%s%N) - s )) \$rc" >> /run/bench/handler.log
-exit \$rc
-H
-  chmod 755 /run/bench/handler.sh
+  bench_handler_write "$1" "$2"
   sed -i 's|^create|#create|' /etc/request-key.d/*.conf
   echo 'create cifs.spnego * * /run/bench/handler.sh %k' > /etc/request-key.d/zz-bench.conf
 }
@@ -47,6 +39,5 @@ for i in $(seq 1 "$runs"); do
 done
 awk '{ print "BENCH handler " $2 " " int($3 / 1000) }' /run/bench/handler.log
 journal_has 10 -t smb3-upcall UPCALL_VIA=service || fail "the installed upcalls did not go through the service"
-rm -f /etc/request-key.d/zz-bench.conf
 rm -rf /etc/request-key.d && cp -a /run/bench/request-key.d.orig /etc/request-key.d
 pass

@@ -14,11 +14,7 @@ installed_kerberos
 [ -f /lib/udev/rules.d/90-smb3-ifaces.rules ] || fail "the package did not install the udev rule"
 [ "$(systemctl is-active systemd-udevd)" = active ] || fail "udevd is not running"
 
-mkdir -p /mnt/i
-out=$(mount -t cifs //127.0.0.1/share /mnt/i \
-  -o "username=$LAB_USER,password=$LAB_NTLM_PW,multichannel,max_channels=2,vers=3.1.1" 2>&1) \
-  || fail "multichannel mount failed: $out"
-wait_for 30 grep -q 'Channel: 2 ' /proc/fs/cifs/DebugData || fail "no second channel within 30s"
+ntlm_multichannel_mount /mnt/i
 
 step "systemctl start smb3-ifaces.service"
 systemctl start smb3-ifaces.service || { journalctl -b -q --no-pager -u smb3-ifaces.service | tail; fail "smb3-ifaces.service did not start"; }
