@@ -56,6 +56,11 @@ else
   record "make deb" 1
 fi
 
+section "make install"
+# After make deb, which built the man pages and completions that install copies.
+bash Tests/install-keeps-config.sh 2>&1 | tail -n 5
+record "make install keeps the request-key file" "${PIPESTATUS[0]}"
+
 section "lab scenarios (qemu, real cifs.ko)"
 lab_log="$out/lab.log"
 # Two guests at a time (the machine has two cores): the 6.12 queue and the 6.1 queue, each a
