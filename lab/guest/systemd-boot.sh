@@ -42,4 +42,9 @@ for f in /etc/systemd/system/timers.target.wants/*.timer; do
   [ -e "$f" ] && ln -sf /dev/null "$units/$(basename "$f")"
 done
 ln -sf /dev/null "$units/systemd-sysctl.service"
+# systemd-tmpfiles-setup empties /tmp at boot (tmp.conf's `D /tmp`): a clone that lives under /tmp
+# (lab_fresh_dirs then keeps the host's /tmp) would vanish from the guest before the runner starts.
+# /run/tmpfiles.d/tmp.conf overrides the packaged file for this boot: create /tmp, remove nothing.
+mkdir -p /run/tmpfiles.d
+echo 'd /tmp 1777 root root -' > /run/tmpfiles.d/tmp.conf
 exec /lib/systemd/systemd --unit=smb3kit-lab.target --log-target=kmsg --show-status=no
