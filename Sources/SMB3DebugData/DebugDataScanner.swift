@@ -140,3 +140,61 @@ enum DebugDataText {
         return value
     }
 }
+
+/// Collects diagnostics up to ``DebugData/maximumDiagnostics``.
+struct DebugDataDiagnosticSink {
+    var line = 0
+    var diagnostics: [DebugData.Diagnostic] = []
+    var omitted = 0
+
+    mutating func report(_ code: DebugData.Diagnostic.Code, _ detail: @autoclosure () -> String) {
+        guard diagnostics.count < DebugData.maximumDiagnostics else {
+            omitted += 1
+            return
+        }
+        diagnostics.append(DebugData.Diagnostic(line: line, code: code, detail: detail()))
+    }
+
+    /// The decimal value of the word after `key`, or `nil` with a diagnostic when it is there but does
+    /// not parse (or is missing and `required`).
+    mutating func decimal<T: FixedWidthInteger>(
+        _ key: [UInt8], in line: ArraySlice<UInt8>, field: String, required: Bool = true, as type: T.Type = T.self
+    ) -> T? {
+        guard let word = DebugDataText.word(after: key, in: line) else {
+            if required { report(.missingField, field) }
+            return nil
+        }
+        guard let value = DebugDataText.decimal(word, as: T.self) else {
+            report(.invalidNumber, "\(field): \(DebugDataText.excerpt(word))")
+            return nil
+        }
+        return value
+    }
+
+    /// Like ``decimal(_:in:field:required:as:)`` for `0x`-prefixed hexadecimal values.
+    mutating func hexadecimal<T: FixedWidthInteger & UnsignedInteger>(
+        _ key: [UInt8], in line: ArraySlice<UInt8>, field: String, required: Bool = true, as type: T.Type = T.self
+    ) -> T? {
+        guard let word = DebugDataText.word(after: key, in: line) else {
+            if required { report(.missingField, field) }
+            return nil
+        }
+        guard let value = DebugDataText.hexadecimal(word, as: T.self) else {
+            report(.invalidNumber, "\(field): \(DebugDataText.excerpt(word))")
+            return nil
+        }
+        return value
+    }
+
+    /// A `%d` uid (`from_kuid()` returns a `uid_t`), kept as the 32-bit uid: `-1` reads as 4294967295.
+    mutating func uid(_ key: [UInt8], in line: ArraySlice<UInt8>, field: String) -> UInt32? {
+        guard let word = DebugDataText.word(after: key, in: line) else {
+            report(.missingField, field)
+            return nil
+        }
+        if let signed = DebugDataText.decimal(word, as: Int32.self) { return UInt32(bitPattern: signed) }
+        if let unsigned = DebugDataText.decimal(word, as: UInt32.self) { return unsigned }
+        report(.invalidNumber, "\(field): \(DebugDataText.excerpt(word))")
+        return nil
+    }
+}
