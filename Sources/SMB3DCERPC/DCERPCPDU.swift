@@ -1,62 +1,8 @@
 import SMB3Wire
 
-/// Connection-oriented DCE/RPC (C706 ch. 12, MS-RPCE) PDUs: the 16-byte common header, the
-/// bodies a client sends and receives, and the auth verifier. Little-endian data
-/// representation only: that is what the client announces in `drep` and all servers answer in.
-public enum DCERPCError: Error, Hashable, Sendable, CustomStringConvertible {
-    case truncated(String)
-    case badVersion(UInt8, UInt8)
-    case unsupportedDataRepresentation([UInt8])
-    case badFragmentLength(Int)
-    case badAuthLength(Int)
-    case unexpectedPacket(String)
-    case bindRejected(reason: UInt16)
-    case contextRejected(result: UInt16, reason: UInt16)
-    case fault(status: UInt32)
-    case ndr(String)
-    case tooLarge(Int)
-    /// The transport failed: the peer closed, reset, or a call timed out.
-    case connectionLost(String)
-
-    public var description: String {
-        switch self {
-        case .truncated(let what): "DCE/RPC: \(what) truncated"
-        case .badVersion(let major, let minor): "DCE/RPC: unsupported version \(major).\(minor)"
-        case .unsupportedDataRepresentation(let drep): "DCE/RPC: unsupported data representation \(drep)"
-        case .badFragmentLength(let length): "DCE/RPC: bad fragment length \(length)"
-        case .badAuthLength(let length): "DCE/RPC: bad auth length \(length)"
-        case .unexpectedPacket(let what): "DCE/RPC: unexpected \(what)"
-        case .bindRejected(let reason): "DCE/RPC: bind rejected (bind_nak reason \(reason))"
-        case .contextRejected(let result, let reason):
-            "DCE/RPC: presentation context rejected (result \(result), reason \(reason))"
-        case .fault(let status): "DCE/RPC fault \(DCERPCFaultStatus.name(status))"
-        case .ndr(let what): "NDR: \(what)"
-        case .tooLarge(let size): "DCE/RPC: \(size)-byte message exceeds the limit"
-        case .connectionLost(let why): "connection lost: \(why)"
-        }
-    }
-}
-
-/// Names for the fault statuses MS-SWN clients meet.
-public enum DCERPCFaultStatus {
-    public static let operationRangeError: UInt32 = 0x1C01_0002
-    public static let unknownInterface: UInt32 = 0x1C01_0003
-    public static let protocolError: UInt32 = 0x1C01_000B
-    public static let faultCancel: UInt32 = 0x1C00_000D
-    public static let accessDenied: UInt32 = 0x0000_0005
-
-    public static func name(_ status: UInt32) -> String {
-        let hex = "0x" + String(status, radix: 16, uppercase: true)
-        switch status {
-        case operationRangeError: return "nca_s_op_rng_error (\(hex))"
-        case unknownInterface: return "nca_s_unk_if (\(hex))"
-        case protocolError: return "nca_s_proto_error (\(hex))"
-        case faultCancel: return "nca_s_fault_cancel (\(hex))"
-        case accessDenied: return "access denied (\(hex))"
-        default: return hex
-        }
-    }
-}
+// Connection-oriented DCE/RPC (C706 ch. 12, MS-RPCE) PDUs: the 16-byte common header, the
+// bodies a client sends and receives, and the auth verifier. Little-endian data
+// representation only: that is what the client announces in `drep` and all servers answer in.
 
 public enum DCERPCPacketType: UInt8, Sendable {
     case request = 0

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the whole DebugData value tree, in the file's own order, that the section parsers fill.
 import SMB3Wire
 
 // /proc/fs/cifs/DebugData  -- fs/smb/client/cifs_debug.c: cifs_debug_data_proc_show(), cifs_swn_dump()

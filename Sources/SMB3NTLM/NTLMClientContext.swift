@@ -64,7 +64,7 @@ public struct NTLMClientContext: Sendable {
         challenge challengeBytes: [UInt8], credentials: NTLMCredentials, clientChallenge: [UInt8],
         exportedSessionKey: Secret, timestamp: UInt64
     ) throws -> [UInt8] {
-        guard let negotiateMessage, output == nil else { throw NTLMError.outOfOrder }
+        guard let negotiateMessage, output == nil else { throw NTLMError.outOfOrder() }
         guard exportedSessionKey.count == 16 else {
             throw NTLMError.invalidParameter("exported session key must be 16 bytes")
         }

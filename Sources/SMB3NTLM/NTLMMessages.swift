@@ -265,7 +265,7 @@ private func readHeader(type: UInt32, from reader: inout WireReader) throws {
     guard let signature = reader.readBytes(8), let found = reader.readInteger(.little, as: UInt32.self) else {
         throw NTLMError.truncated(.header)
     }
-    guard signature.elementsEqual(ntlmSignature) else { throw NTLMError.badSignature }
+    guard signature.elementsEqual(ntlmSignature) else { throw NTLMError.badSignature() }
     guard found == type else { throw NTLMError.unexpectedMessageType(expected: type, found: found) }
 }
 

@@ -105,12 +105,12 @@ public struct NTLMSessionSecurity: Sendable, CustomStringConvertible {
             reader.readInteger(.little, as: UInt32.self) == 1,
             let receivedChecksum = reader.readBytes(8),
             let receivedSequence = reader.readInteger(.little, as: UInt32.self)
-        else { throw NTLMError.malformedMessageSignature }
+        else { throw NTLMError.malformedMessageSignature() }
         let expected = Self.signature(
             message, sequenceNumber: inboundSequenceNumber, signingKey: inboundSigningKey, handle: &inboundHandle,
             flags: flags)
         guard constantTimeEqual(Array(expected[4..<12]), Array(receivedChecksum)) else {
-            throw NTLMError.checksumMismatch
+            throw NTLMError.checksumMismatch()
         }
         guard receivedSequence == inboundSequenceNumber else {
             throw NTLMError.sequenceMismatch(expected: inboundSequenceNumber, found: receivedSequence)

@@ -109,20 +109,8 @@ public enum InetDiag {
         }
     }
 
-    public enum ParseError: Error, Hashable, Sendable, CustomStringConvertible {
-        case netlink(NetlinkParseError)
-        case truncatedMessage(length: Int)
-        /// NLMSG_ERROR with a negative errno.
-        case kernel(errno: Int32)
-
-        public var description: String {
-            switch self {
-            case .netlink(let error): "\(error)"
-            case .truncatedMessage(let length): "inet_diag message of \(length) bytes, expected \(InetDiag.messageSize)"
-            case .kernel(let errno): "the kernel answered errno \(errno)"
-            }
-        }
-    }
+    /// inet_diag is a netlink codec: its errors are ``NetlinkParseError``s.
+    public typealias ParseError = NetlinkParseError
 
     /// SOCK_DIAG_BY_FAMILY dump of the TCP sockets of `family` in ESTABLISHED whose peer port is
     /// `destinationPort` (the kernel filters dumps on a non-zero port in the id).
@@ -156,12 +144,7 @@ public enum InetDiag {
 
     /// One datagram of a dump: its sockets, and whether NLMSG_DONE ended the dump.
     public static func parseDump(_ datagram: [UInt8]) throws(ParseError) -> (sockets: [Socket], done: Bool) {
-        let messages: [NetlinkMessage]
-        do {
-            messages = try NetlinkMessage.split(datagram)
-        } catch {
-            throw .netlink(error)
-        }
+        let messages = try NetlinkMessage.split(datagram)
         var sockets: [Socket] = []
         for message in messages {
             switch message.type {
@@ -192,11 +175,7 @@ public enum InetDiag {
 
     /// The errno of a SOCK_DESTROY ack (0: destroyed), nil when the datagram has no ack.
     public static func parseAck(_ datagram: [UInt8]) throws(ParseError) -> Int32? {
-        do {
-            return try NetlinkMessage.split(datagram).lazy.compactMap(\.errorCode).first
-        } catch {
-            throw .netlink(error)
-        }
+        try NetlinkMessage.split(datagram).lazy.compactMap(\.errorCode).first
     }
 }
 

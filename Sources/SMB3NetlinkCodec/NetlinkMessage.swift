@@ -3,27 +3,90 @@ import SMB3Wire
 /// Netlink framing (nlmsghdr, genlmsghdr, nlattr) as the kernel lays it out, in host byte
 /// order with 4-byte alignment. Parsing is strict about lengths because the bytes come from
 /// a socket: a message or attribute that claims more than it has is an error, never a trap.
-public enum NetlinkParseError: Error, Hashable, Sendable, CustomStringConvertible {
-    case truncatedHeader(offset: Int)
-    case badMessageLength(offset: Int, length: Int)
-    case truncatedGenericHeader
-    case badAttributeLength(offset: Int, length: Int)
-    case missingAttribute(String)
-    case badAttributePayload(String, length: Int)
-    case unexpectedCommand(UInt8)
+///
+/// Why netlink bytes (generic netlink, the cifs SWN messages, inet_diag) could not be decoded: one
+/// struct for the codec family, shaped like SwiftASN1's `ASN1Error`; equality compares ``code`` only.
+public struct NetlinkParseError: Error, CustomStringConvertible {
+    /// A stable identifier for the kind of failure.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
 
-    public var description: String {
-        switch self {
-        case .truncatedHeader(let offset): "netlink header truncated at byte \(offset)"
-        case .badMessageLength(let offset, let length): "netlink message at byte \(offset) claims \(length) bytes"
-        case .truncatedGenericHeader: "generic-netlink header truncated"
-        case .badAttributeLength(let offset, let length): "netlink attribute at byte \(offset) claims \(length) bytes"
-        case .missingAttribute(let name): "required attribute \(name) missing"
-        case .badAttributePayload(let name, let length): "attribute \(name) has an invalid \(length)-byte payload"
-        case .unexpectedCommand(let command): "unexpected generic-netlink command \(command)"
-        }
+        public static let truncatedHeader = Code(rawValue: "truncatedHeader")
+        public static let badMessageLength = Code(rawValue: "badMessageLength")
+        public static let truncatedGenericHeader = Code(rawValue: "truncatedGenericHeader")
+        public static let badAttributeLength = Code(rawValue: "badAttributeLength")
+        public static let missingAttribute = Code(rawValue: "missingAttribute")
+        public static let badAttributePayload = Code(rawValue: "badAttributePayload")
+        public static let unexpectedCommand = Code(rawValue: "unexpectedCommand")
+        /// An inet_diag message shorter than `struct inet_diag_msg`.
+        public static let truncatedMessage = Code(rawValue: "truncatedMessage")
+        /// NLMSG_ERROR with a negative errno; ``NetlinkParseError/kernelErrno`` holds it.
+        public static let kernel = Code(rawValue: "kernel")
+
+        public var description: String { rawValue }
+    }
+
+    /// The kind of failure.
+    public let code: Code
+    /// Free text for people; ``description`` is this text.
+    public let reason: String
+    /// The errno of a ``Code/kernel`` answer, else nil.
+    public let kernelErrno: Int32?
+    /// Where the error was thrown.
+    public let file: String
+    /// Where the error was thrown.
+    public let line: UInt
+
+    public init(_ code: Code, _ reason: String, kernelErrno: Int32? = nil, file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.reason = reason
+        self.kernelErrno = kernelErrno
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { reason }
+
+    public static func truncatedHeader(offset: Int, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.truncatedHeader, "netlink header truncated at byte \(offset)", file: file, line: line)
+    }
+    public static func badMessageLength(offset: Int, length: Int, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.badMessageLength, "netlink message at byte \(offset) claims \(length) bytes", file: file, line: line)
+    }
+    public static func truncatedGenericHeader(file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.truncatedGenericHeader, "generic-netlink header truncated", file: file, line: line)
+    }
+    public static func badAttributeLength(offset: Int, length: Int, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.badAttributeLength, "netlink attribute at byte \(offset) claims \(length) bytes", file: file, line: line)
+    }
+    public static func missingAttribute(_ name: String, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.missingAttribute, "required attribute \(name) missing", file: file, line: line)
+    }
+    public static func badAttributePayload(
+        _ name: String, length: Int, file: String = #fileID, line: UInt = #line
+    ) -> Self {
+        Self(.badAttributePayload, "attribute \(name) has an invalid \(length)-byte payload", file: file, line: line)
+    }
+    public static func unexpectedCommand(_ command: UInt8, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.unexpectedCommand, "unexpected generic-netlink command \(command)", file: file, line: line)
+    }
+    public static func truncatedMessage(length: Int, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(
+            .truncatedMessage, "inet_diag message of \(length) bytes, expected \(InetDiag.messageSize)",
+            file: file, line: line)
+    }
+    public static func kernel(errno: Int32, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.kernel, "the kernel answered errno \(errno)", kernelErrno: errno, file: file, line: line)
     }
 }
+
+extension NetlinkParseError: Hashable {
+    public static func == (lhs: NetlinkParseError, rhs: NetlinkParseError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}
+
+extension NetlinkParseError: Sendable {}
 
 /// One netlink message: the 16-byte header fields and the payload after it.
 public struct NetlinkMessage: Hashable, Sendable {
@@ -190,7 +253,7 @@ public struct GenericNetlinkMessage: Hashable, Sendable {
     }
 
     public init(parsing payload: [UInt8]) throws(NetlinkParseError) {
-        guard payload.count >= 4 else { throw .truncatedGenericHeader }
+        guard payload.count >= 4 else { throw .truncatedGenericHeader() }
         command = payload[0]
         version = payload[1]
         attributes = try NetlinkAttribute.parseAll(payload[4...])

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the kernel's format, its grammar, the parser and its errors read as one unit (STYLE §5).
 import SMB3Wire
 
 // The description of a `cifs.spnego` key, built by fs/smb/client/cifs_spnego.c with sequential
@@ -147,17 +148,25 @@ public struct KeyDescriptionError: Error, Hashable, Sendable, CustomStringConver
 
     public var description: String { reason }
 
-    // Equality on code and field only: the reason's wording may change.
+    // Equality on code and field only (the field is part of what went wrong here, as ASN1Error's code
+    // is): the reason's wording and where it was thrown may change.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code && lhs.field == rhs.field }
     public func hash(into hasher: inout Hasher) {
         hasher.combine(code)
         hasher.combine(field)
     }
 
-    init(_ code: Code, field: String? = nil, _ reason: String) {
+    /// Where the error was thrown.
+    public let file: String
+    /// Where the error was thrown.
+    public let line: UInt
+
+    init(_ code: Code, field: String? = nil, _ reason: String, file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.field = field
         self.reason = reason
+        self.file = file
+        self.line = line
     }
 }
 

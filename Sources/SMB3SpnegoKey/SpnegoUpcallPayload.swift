@@ -100,8 +100,15 @@ public struct PayloadError: Error, Hashable, Sendable, CustomStringConvertible {
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
-    init(_ code: Code, _ reason: String) {
+    /// Where the error was thrown.
+    public let file: String
+    /// Where the error was thrown.
+    public let line: UInt
+
+    init(_ code: Code, _ reason: String, file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.reason = reason
+        self.file = file
+        self.line = line
     }
 }

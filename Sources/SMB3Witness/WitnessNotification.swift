@@ -6,20 +6,53 @@ import SMB3Wire
 /// record's Length counts itself. Every length is checked against the buffer, loops are
 /// bounded by NumberOfMessages, and Num = 0 is accepted (Samba's fuzz bugs, MS-SWN §2.2.2.4).
 public struct WitnessNotification: Hashable, Sendable {
-    public enum DecodeError: Error, Hashable, Sendable, CustomStringConvertible {
-        case unknownType(UInt32)
-        case truncated(message: Int)
-        case badLength(message: Int, length: UInt32)
-        case trailingBytes(Int)
+    /// Why a RESP_ASYNC_NOTIFY buffer could not be decoded: the ASN1Error shape (a stable ``code``, a
+    /// reason, where it was thrown; equality compares ``code`` only).
+    public struct DecodeError: Error, CustomStringConvertible {
+        public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+            public let rawValue: String
+            public init(rawValue: String) { self.rawValue = rawValue }
 
-        public var description: String {
-            switch self {
-            case .unknownType(let type): "unknown witness notification type \(type)"
-            case .truncated(let message): "witness notification message \(message) truncated"
-            case .badLength(let message, let length): "witness notification message \(message) has bad Length \(length)"
-            case .trailingBytes(let count): "\(count) bytes after the last witness notification message"
-            }
+            public static let unknownType = Code(rawValue: "unknownType")
+            public static let truncated = Code(rawValue: "truncated")
+            public static let badLength = Code(rawValue: "badLength")
+            public static let trailingBytes = Code(rawValue: "trailingBytes")
+
+            public var description: String { rawValue }
         }
+
+        public let code: Code
+        /// Free text for people; ``description`` is this text.
+        public let reason: String
+        /// Where the error was thrown.
+        public let file: String
+        /// Where the error was thrown.
+        public let line: UInt
+
+        public init(_ code: Code, _ reason: String, file: String = #fileID, line: UInt = #line) {
+            self.code = code
+            self.reason = reason
+            self.file = file
+            self.line = line
+        }
+
+        public var description: String { reason }
+
+        public static func unknownType(_ type: UInt32, file: String = #fileID, line: UInt = #line) -> Self {
+            Self(.unknownType, "unknown witness notification type \(type)", file: file, line: line)
+        }
+        public static func truncated(message: Int, file: String = #fileID, line: UInt = #line) -> Self {
+            Self(.truncated, "witness notification message \(message) truncated", file: file, line: line)
+        }
+        public static func badLength(message: Int, length: UInt32, file: String = #fileID, line: UInt = #line) -> Self {
+            Self(.badLength, "witness notification message \(message) has bad Length \(length)", file: file, line: line)
+        }
+        public static func trailingBytes(_ count: Int, file: String = #fileID, line: UInt = #line) -> Self {
+            Self(.trailingBytes, "\(count) bytes after the last witness notification message", file: file, line: line)
+        }
+
+        public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+        public func hash(into hasher: inout Hasher) { hasher.combine(code) }
     }
 
     public enum MessageType: UInt32, Hashable, Sendable, CustomStringConvertible {
@@ -154,3 +187,6 @@ public struct WitnessNotification: Hashable, Sendable {
         return writer.bytes
     }
 }
+
+extension WitnessNotification.DecodeError: Hashable {}
+extension WitnessNotification.DecodeError: Sendable {}

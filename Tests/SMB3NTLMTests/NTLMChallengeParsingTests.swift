@@ -32,7 +32,7 @@ struct NTLMChallengeParsingTests {
     @Test func wrongSignatureOrType() {
         var bytes = Self.valid
         bytes[0] = 0x6E
-        #expect(throws: NTLMError.badSignature) { try NTLMChallengeMessage(parsing: bytes) }
+        #expect(throws: NTLMError.badSignature()) { try NTLMChallengeMessage(parsing: bytes) }
         #expect(throws: NTLMError.unexpectedMessageType(expected: 2, found: 3)) {
             try NTLMChallengeMessage(parsing: Self.patched(8, 3, width: 4))
         }

@@ -136,7 +136,7 @@ struct NTLMClientContextTests {
     @Test func refusesWhatItCannotDo() throws {
         var context = NTLMClientContext()
         let challenge = try Self.sambaChallenge(timestamp: nil)
-        #expect(throws: NTLMError.outOfOrder) {
+        #expect(throws: NTLMError.outOfOrder()) {
             try context.authenticate(
                 challenge: challenge, credentials: Self.credentials, clientChallenge: Self.clientChallenge,
                 exportedSessionKey: Self.exportedKey, timestamp: 0)
@@ -170,7 +170,7 @@ struct NTLMClientContextTests {
         _ = try context.authenticate(
             challenge: challenge, credentials: Self.credentials, clientChallenge: Self.clientChallenge,
             exportedSessionKey: Self.exportedKey, timestamp: 0)
-        #expect(throws: NTLMError.outOfOrder) {
+        #expect(throws: NTLMError.outOfOrder()) {
             try context.authenticate(
                 challenge: challenge, credentials: Self.credentials, clientChallenge: Self.clientChallenge,
                 exportedSessionKey: Self.exportedKey, timestamp: 0)
@@ -234,7 +234,7 @@ struct NTLMClientContextTests {
             exportedSessionKey: Self.exportedKey, flags: Self.sessionFlags, role: .server)
         let signature = client.sign([1, 2, 3])
         var copy = server
-        #expect(throws: NTLMError.checksumMismatch) { try copy.verify([1, 2, 4], signature: signature) }
+        #expect(throws: NTLMError.checksumMismatch()) { try copy.verify([1, 2, 4], signature: signature) }
         copy = server
         var replayed = signature
         replayed[12] = 7
@@ -242,10 +242,10 @@ struct NTLMClientContextTests {
             try copy.verify([1, 2, 3], signature: replayed)
         }
         copy = server
-        #expect(throws: NTLMError.malformedMessageSignature) { try copy.verify([1, 2, 3], signature: [1, 0, 0]) }
+        #expect(throws: NTLMError.malformedMessageSignature()) { try copy.verify([1, 2, 3], signature: [1, 0, 0]) }
         var wrongVersion = signature
         wrongVersion[0] = 2
-        #expect(throws: NTLMError.malformedMessageSignature) {
+        #expect(throws: NTLMError.malformedMessageSignature()) {
             try copy.verify([1, 2, 3], signature: wrongVersion)
         }
         try server.verify([1, 2, 3], signature: signature)
