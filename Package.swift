@@ -25,14 +25,36 @@ let package = Package(
     ],
     targets: [
         // Layer 0: the pure protocol model. No I/O, no C imports, no Foundation; DER through SwiftASN1.
-        // SMB3Wire (byte reader/writer) stands alone so that UpcallRelay can use it without SwiftASN1.
+        // One module per subject ("room"); nothing in a room imports a room beside it except as drawn:
+        //   SMB3Wire ← SMB3DebugData, SMB3Ioctl, SMB3NTLM, SMB3HostSetup,
+        //              SMB3DCERPC ← SMB3Witness ← SMB3NetlinkCodec (the kernel's SWN messages carry MS-SWN states),
+        //              SMB3SpnegoKey ← SMB3SPNEGO (+ SwiftASN1)
+        //   SMB3DebugData, SMB3Ioctl ← SMB3Reports (presentation: JSON values, flag names)
+        //   every room ← SMB3Protocol (the umbrella that re-exports them all, for kits and executables)
+        // SMB3Wire (bytes, hex, UTF-16LE, IP addresses, Secret) stands alone so that UpcallRelay can use it.
         .target(name: "SMB3Wire"),
-        .target(name: "SMB3Protocol", dependencies: ["SMB3Wire", "SMB3ProcFS", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .target(name: "SMB3DebugData", dependencies: ["SMB3Wire"]),
+        .target(name: "SMB3Ioctl", dependencies: ["SMB3Wire"]),
+        .target(name: "SMB3NetlinkCodec", dependencies: ["SMB3Witness", "SMB3Wire"]),
+        .target(name: "SMB3DCERPC", dependencies: ["SMB3Wire"]),
+        .target(name: "SMB3Witness", dependencies: ["SMB3DCERPC", "SMB3Wire"]),
+        .target(name: "SMB3NTLM", dependencies: ["SMB3Wire"]),
+        .target(name: "SMB3SpnegoKey", dependencies: ["SMB3Wire"]),
+        .target(name: "SMB3SPNEGO", dependencies: ["SMB3SpnegoKey", "SMB3Wire", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .target(name: "SMB3HostSetup", dependencies: ["SMB3Wire"]),
+        .target(name: "SMB3Reports", dependencies: ["SMB3DebugData", "SMB3Ioctl", "SMB3Wire"]),
+        .target(
+            name: "SMB3Protocol",
+            dependencies: [
+                "SMB3Wire", "SMB3ProcFS", "SMB3DebugData", "SMB3Ioctl", "SMB3NetlinkCodec", "SMB3DCERPC", "SMB3Witness",
+                "SMB3NTLM", "SMB3SpnegoKey", "SMB3SPNEGO", "SMB3HostSetup", "SMB3Reports",
+            ]),
         // What request-key runs the handler with, and the messages that relay it to the upcall
         // service. Pure and small: the request-key handler links it and nothing heavier.
         .target(name: "UpcallRelay", dependencies: ["SMB3Wire"]),
-        // The procfs files the upcall decides on (/proc/<pid>/status, environ): pure, small, and
-        // beneath SMB3System, which the static request-key handler links without SMB3Protocol.
+        // The procfs files the upcall decides on (/proc/<pid>/status, environ, /proc/keys) and the mount
+        // table: pure, small, and beneath SMB3System, which the static request-key handler links without
+        // SMB3Protocol. /proc/fs/cifs/DebugData is SMB3DebugData, apart, so that this stays small.
         .target(name: "SMB3ProcFS"),
 
         // C shims: a modulemap and pkg-config, nothing else. Each names its Debian package.
@@ -97,9 +119,23 @@ let package = Package(
                 logging,
             ]),
 
+        // Model tests mirror the rooms; SMB3ProtocolTests keeps the lab captures (Fixtures/, written by
+        // lab/capture-fixtures.sh and replayed by Fuzz/run.sh) and the tests that read them.
         .testTarget(
             name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "SMB3WireTests", dependencies: ["SMB3Wire", "SMB3Protocol"]),
+        .testTarget(name: "SMB3IoctlTests", dependencies: ["SMB3Ioctl", "SMB3Protocol"]),
+        .testTarget(name: "SMB3NetlinkCodecTests", dependencies: ["SMB3NetlinkCodec", "SMB3Protocol"]),
+        .testTarget(name: "SMB3DCERPCTests", dependencies: ["SMB3DCERPC", "SMB3Protocol"]),
+        .testTarget(name: "SMB3WitnessTests", dependencies: ["SMB3Witness", "SMB3Protocol"]),
+        .testTarget(name: "SMB3NTLMTests", dependencies: ["SMB3NTLM", "SMB3Protocol"]),
+        .testTarget(name: "SMB3SpnegoKeyTests", dependencies: ["SMB3SpnegoKey", "SMB3Protocol"]),
+        .testTarget(
+            name: "SMB3SPNEGOTests",
+            dependencies: ["SMB3SPNEGO", "SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .testTarget(name: "SMB3HostSetupTests", dependencies: ["SMB3HostSetup", "SMB3Protocol"]),
+        .testTarget(name: "SMB3ReportsTests", dependencies: ["SMB3Reports", "SMB3Protocol"]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol"]),
         .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "UpcallRelay", "SMB3Protocol", logging]),
         .testTarget(name: "UpcallRelayTests", dependencies: ["UpcallRelay"]),

@@ -64,7 +64,7 @@ public struct WitnessClient: Sendable {
             guard status == WitnessStatus.revisionMismatch || status == WitnessStatus.procedureNumberOutOfRange else {
                 throw WitnessCallError(call: "RegisterEx", status: status)
             }
-        } catch DCERPCError.fault(let status) where status == DCERPCFaultStatus.operationRangeError {
+        } catch let error as DCERPCError where error.faultStatus == DCERPCFaultStatus.operationRangeError {
             // No opnum 4: a V1-only server.
         }
         let stub = try connection.call(
