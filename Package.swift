@@ -56,13 +56,13 @@ let package = Package(
         .target(name: "SMB3System", dependencies: ["CLinuxShims", "SMB3ProcFS", "SMB3Errors"]),
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "SMB3Errors", "CKeyutils"]),
         .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "SMB3Errors", "CNetlinkGeneric", "CNetlinkRoute"]),
-        .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3System", "CKrb5GSS"]),
+        .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3System", "CKrb5GSS"]),
         // gzip (for /proc/config.gz) apart from SMB3System, so that the static smb3-upcall links no zlib.
         .target(name: "SMB3Gzip", dependencies: ["CZlib"]),
 
         // Feature kits: the logic, written against protocols the kits own. No C imports.
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol", "SMB3Errors"]),
-        .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "SMB3ProcFS", "UpcallRelay", logging]),
+        .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3ProcFS", "UpcallRelay", logging]),
         .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
         .target(name: "WitnessKit", dependencies: ["SMB3Protocol"]),
 

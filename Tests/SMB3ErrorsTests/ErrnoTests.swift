@@ -28,3 +28,20 @@ import Testing
         #expect(live != SystemError(function: "ioctl CIFS_IOC_COPYCHUNK_FILE", errno: .notSupported, context: "copying"))
     }
 }
+
+@Suite struct KerberosErrorTests {
+    @Test func descriptionNamesTheFunctionWhenThereIsOne() {
+        let library = KerberosError(kind: .noTicket, function: "krb5_cc_retrieve_cred", code: -1_765_328_243, reason: "Matching credential not found")
+        #expect(library.description == "krb5_cc_retrieve_cred: Matching credential not found")
+        #expect(KerberosError(kind: .other, reason: "no keytab during warm-up").description == "no keytab during warm-up")
+    }
+
+    /// The journal field KRB5_ERROR carries the kind's raw value; admins query these names.
+    @Test func kindNamesAreTheJournalValues() {
+        #expect(KerberosError.Kind.allCases.map(\.rawValue) == [
+            "noCredentialCache", "noTicket", "ticketExpired", "clockSkew", "unknownServicePrincipal",
+            "unknownClientPrincipal", "kdcUnreachable", "keytabHasNoKey", "keytabMissing", "keytabUnreadable", "wrongPassword",
+            "other",
+        ])
+    }
+}
