@@ -56,6 +56,9 @@ let package = Package(
         // table: pure, small, and beneath SMB3System, which the static request-key handler links without
         // SMB3Protocol. /proc/fs/cifs/DebugData is SMB3DebugData, apart, so that this stays small.
         .target(name: "SMB3ProcFS"),
+        // The one error vocabulary: Errno and SystemError (platform failures), pure so that kits and
+        // their fakes use the same types the platform throws.
+        .target(name: "SMB3Errors"),
 
         // C shims: a modulemap and pkg-config, nothing else. Each names its Debian package.
         .systemLibrary(name: "CKrb5GSS", pkgConfig: "krb5-gssapi", providers: [.apt(["libkrb5-dev"])]),
@@ -72,16 +75,16 @@ let package = Package(
 
         // Platform layer: the only targets that make syscalls, ioctls, keyctl, netlink or GSS calls.
         // SMB3System and SMB3Keyring depend on no Swift package: the request-key handler links them.
-        .target(name: "SMB3System", dependencies: ["CLinuxShims", "SMB3ProcFS"]),
-        .target(name: "SMB3Keyring", dependencies: ["SMB3System", "CKeyutils"]),
-        .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
-        .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3System", "CKrb5GSS"]),
+        .target(name: "SMB3System", dependencies: ["CLinuxShims", "SMB3ProcFS", "SMB3Errors"]),
+        .target(name: "SMB3Keyring", dependencies: ["SMB3System", "SMB3Errors", "CKeyutils"]),
+        .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "SMB3Errors", "CNetlinkGeneric", "CNetlinkRoute"]),
+        .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3System", "CKrb5GSS"]),
         // gzip (for /proc/config.gz) apart from SMB3System, so that the static smb3-upcall links no zlib.
         .target(name: "SMB3Gzip", dependencies: ["CZlib"]),
 
         // Feature kits: the logic, written against protocols the kits own. No C imports.
-        .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
-        .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "SMB3ProcFS", "UpcallRelay", logging]),
+        .target(name: "IoctlKit", dependencies: ["SMB3Protocol", "SMB3Errors"]),
+        .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3ProcFS", "UpcallRelay", logging]),
         .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
         .target(name: "WitnessKit", dependencies: ["SMB3Protocol"]),
 
@@ -96,26 +99,26 @@ let package = Package(
         // The linker warns about getaddrinfo/getpwuid_r in static binaries: SMB3System has them,
         // this program never calls them (it resolves no names and looks up no users).
         .executableTarget(
-            name: "smb3-upcall", dependencies: ["UpcallRelay", "SMB3Keyring", "SMB3System"],
+            name: "smb3-upcall", dependencies: ["UpcallRelay", "SMB3Keyring", "SMB3System", "SMB3Errors"],
             linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .executableTarget(
             name: "smb3-upcall-full",
             dependencies: [
-                "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Gzip",
+                "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3Errors", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Gzip",
                 "SMB3Version", argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-ioctl",
-            dependencies: ["IoctlKit", "SMB3Protocol", "SMB3System", "SMB3Version", argumentParser, logging]),
+            dependencies: ["IoctlKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Version", argumentParser, logging]),
         .executableTarget(
             name: "smb3-ifaces",
             dependencies: [
-                "IfacesKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging,
+                "IfacesKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-witnessd",
             dependencies: [
-                "WitnessKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Kerberos", "SMB3Version", argumentParser,
+                "WitnessKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Kerberos", "SMB3Version", argumentParser,
                 logging,
             ]),
 
@@ -136,13 +139,14 @@ let package = Package(
             dependencies: ["SMB3SPNEGO", "SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")]),
         .testTarget(name: "SMB3HostSetupTests", dependencies: ["SMB3HostSetup", "SMB3Protocol"]),
         .testTarget(name: "SMB3ReportsTests", dependencies: ["SMB3Reports", "SMB3Protocol"]),
-        .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol"]),
+        .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol", "SMB3Errors"]),
+        .testTarget(name: "SMB3ErrorsTests", dependencies: ["SMB3Errors"]),
         .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "UpcallRelay", "SMB3Protocol", logging]),
         .testTarget(name: "UpcallRelayTests", dependencies: ["UpcallRelay"]),
         .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
         .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
         .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
-        .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Gzip"]),
+        .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Errors", "SMB3Gzip", "CLinuxShims"]),
         .testTarget(name: "SMB3NetlinkTests", dependencies: ["SMB3Protocol", "CNetlinkGeneric"]),
     ],
     swiftLanguageModes: [.v6]

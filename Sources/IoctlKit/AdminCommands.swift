@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3Errors
 
 /// `smb3-ioctl keys PATH [--session ID]`: the session's keys for decrypting captures.
 ///
@@ -13,13 +14,13 @@ public struct KeysCommand: CIFSFileCommand {
         let handle = try files.openForCIFSFileIoctl(path)
         defer { system.close(handle) }
         var buffer = CIFSFullKeyDebugInfo.request(sessionID: sessionID ?? 0)
-        let fullError: PlatformError
+        let fullError: SystemError
         do {
             try system.ioctl(handle, .dumpFullKey, buffer: &buffer)
             do { return Self.report(try CIFSFullKeyDebugInfo(parsing: buffer[...])) } catch {
                 throw IoctlCommandError.failed("\(path): CIFS_DUMP_FULL_KEY reply: \(error)")
             }
-        } catch let error as PlatformError {
+        } catch let error as SystemError {
             fullError = error
         } catch let error as IoctlCommandError {
             throw error
@@ -27,24 +28,24 @@ public struct KeysCommand: CIFSFileCommand {
             throw IoctlCommandError.failed("\(path): CIFS_DUMP_FULL_KEY: \(error)")
         }
         // The legacy ioctl cannot pick a session, and permission errors would only repeat.
-        guard (sessionID ?? 0) == 0, fullError.code != .accessDenied, fullError.code != .notPermitted else {
+        guard (sessionID ?? 0) == 0, fullError.errno != .permissionDenied, fullError.errno != .notPermitted else {
             throw Self.failure(path, "CIFS_DUMP_FULL_KEY", fullError, sessionID: sessionID)
         }
         var legacy = [UInt8](repeating: 0, count: CIFSKeyDebugInfo.size)
         do { try system.ioctl(handle, .dumpKey, buffer: &legacy) } catch {
-            throw Self.failure(path, "CIFS_DUMP_FULL_KEY (\(fullError.code.name)) and CIFS_DUMP_KEY", error, sessionID: sessionID)
+            throw Self.failure(path, "CIFS_DUMP_FULL_KEY (\(fullError.errno.name)) and CIFS_DUMP_KEY", error, sessionID: sessionID)
         }
         do { return Self.report(try CIFSKeyDebugInfo(parsing: legacy[...])) } catch {
             throw IoctlCommandError.failed("\(path): CIFS_DUMP_KEY reply: \(error)")
         }
     }
 
-    static func failure(_ path: String, _ what: String, _ error: PlatformError, sessionID: UInt64?) -> IoctlCommandError {
+    static func failure(_ path: String, _ what: String, _ error: SystemError, sessionID: UInt64?) -> IoctlCommandError {
         var hint = ""
-        switch error.code {
-        case .accessDenied, .notPermitted: hint = "; dumping keys needs CAP_SYS_ADMIN (run as root)"
+        switch error.errno {
+        case .permissionDenied, .notPermitted: hint = "; dumping keys needs CAP_SYS_ADMIN (run as root)"
         case .notSupported: hint = "; the share is not encrypted, so there are no keys to dump"
-        case .noSuchFile where sessionID != nil: hint = "; no SMB session with id 0x\(hex(sessionID ?? 0))"
+        case .noSuchFileOrDirectory where sessionID != nil: hint = "; no SMB session with id 0x\(hex(sessionID ?? 0))"
         default: hint = ""
         }
         return .failed("\(path): \(what): \(error)\(hint)", error)
@@ -171,7 +172,7 @@ public struct FileControlCommands: CIFSFileCommand {
         let handle = try files.openForCIFSFileIoctl(path)
         defer { system.close(handle) }
         do { try system.ioctl(handle, .setIntegrity, value: 0) } catch {
-            let hint = error.code == .notSupported ? "; the server does not support integrity streams (ReFS does)" : CIFSFiles.hint(for: error)
+            let hint = error.errno == .notSupported ? "; the server does not support integrity streams (ReFS does)" : CIFSFiles.hint(for: error)
             throw IoctlCommandError.failed("\(path): CIFS_IOC_SET_INTEGRITY: \(error)\(hint)", error)
         }
         return IoctlReport(lines: ["integrity enabled on \(path)"], json: .object([("integrity", .bool(true))]))
@@ -197,10 +198,10 @@ public struct FileControlCommands: CIFSFileCommand {
         var buffer = WireWriterBytes.u32(flags.rawValue) + [0, 0, 0, 0]
         do { try system.ioctl(handle, .setFlags, buffer: &buffer) } catch {
             let hint: String
-            switch error.code {
+            switch error.errno {
             case .notSupported:
                 hint = enabled ? "; the server or its filesystem cannot compress this file" : "; cifs can only set the compressed flag, not clear it"
-            case .accessDenied: hint = "; the server refused to change the file's compression"
+            case .permissionDenied: hint = "; the server refused to change the file's compression"
             default: hint = CIFSFiles.hint(for: error)
             }
             throw IoctlCommandError.failed("\(path): FS_IOC_SETFLAGS: \(error)\(hint)", error)

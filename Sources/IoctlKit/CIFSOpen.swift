@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3Errors
 
 /// A command over files on a cifs mount: it reaches the system through the checked opens and
 /// calls of `CIFSFiles`.
@@ -92,11 +93,11 @@ struct CIFSFiles {
     }
 
     /// A short explanation for the errno values the cifs ioctls are known to return.
-    static func hint(for error: PlatformError) -> String {
-        switch error.code {
+    static func hint(for error: SystemError) -> String {
+        switch error.errno {
         case .notSupported: return "; the server or share does not support this request"
-        case .notTTY: return "; the kernel does not know this ioctl for this file (not a cifs file, or a directory fd without a cifs handle)"
-        case .notPermitted, .accessDenied: return "; this request needs more privileges (CAP_SYS_ADMIN for FSCTL passthrough, key dumps and shutdown)"
+        case .inappropriateIOCTLForDevice: return "; the kernel does not know this ioctl for this file (not a cifs file, or a directory fd without a cifs handle)"
+        case .notPermitted, .permissionDenied: return "; this request needs more privileges (CAP_SYS_ADMIN for FSCTL passthrough, key dumps and shutdown)"
         default: return ""
         }
     }

@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3Errors
 
 /// What `smb3-ioctl copy` was asked to do.
 public struct CopyRequest: Hashable, Sendable {
@@ -197,7 +198,7 @@ public struct FileCopier: CIFSFileCommand {
             } catch {
                 progress?.end()
                 let reason = "CIFS_IOC_COPYCHUNK_FILE: \(error)\(Self.copyHint(error))"
-                guard request.allowFallback, Self.fallbackErrors.contains(error.code) else {
+                guard request.allowFallback, Self.fallbackErrors.contains(error.errno) else {
                     throw IoctlCommandError.failed("\(request.source) → \(request.destination): \(reason)", error)
                 }
                 return try clientCopy(source, destination, range, reason, sourceSession, destinationSession, progress)
@@ -221,7 +222,7 @@ public struct FileCopier: CIFSFileCommand {
                     at: range.destinationOffset + copied, length: want)
             } catch {
                 let reason = "copy_file_range at offset \(range.sourceOffset + copied): \(error)\(Self.copyHint(error))"
-                guard request.allowFallback, Self.fallbackErrors.contains(error.code) else {
+                guard request.allowFallback, Self.fallbackErrors.contains(error.errno) else {
                     throw IoctlCommandError.failed("\(request.source) → \(request.destination): \(reason)", error)
                 }
                 let rest = CopyRange(
@@ -242,13 +243,13 @@ public struct FileCopier: CIFSFileCommand {
     }
 
     /// The errno values after which a client-side copy makes sense (the kernel's own fallback set).
-    static let fallbackErrors: Set<PlatformError.Code> = [.crossDevice, .notSupported, .invalidArgument, .badDescriptor]
+    static let fallbackErrors: Set<Errno> = [.improperLink, .notSupported, .invalidArgument, .badFileDescriptor]
 
-    static func copyHint(_ error: PlatformError) -> String {
-        switch error.code {
-        case .crossDevice: return "; the files are on different SMB sessions"
+    static func copyHint(_ error: SystemError) -> String {
+        switch error.errno {
+        case .improperLink: return "; the files are on different SMB sessions"
         case .notSupported: return "; the server does not support server-side copy (FSCTL_SRV_COPYCHUNK_WRITE)"
-        case .badDescriptor: return "; the source is not a file on a cifs mount"
+        case .badFileDescriptor: return "; the source is not a file on a cifs mount"
         default: return ""
         }
     }
@@ -350,8 +351,8 @@ public struct FileCopier: CIFSFileCommand {
             sourceSessionID: sourceSession, destinationSessionID: destinationSession)
     }
 
-    private func reflinkHint(_ error: PlatformError, _ destination: Side) -> String {
-        switch error.code {
+    private func reflinkHint(_ error: SystemError, _ destination: Side) -> String {
+        switch error.errno {
         case .notSupported, .invalidArgument:
             var hint = "; the share cannot duplicate extents: cifs needs FILE_SUPPORTS_BLOCK_REFCOUNTING (e.g. ReFS) for FSCTL_DUPLICATE_EXTENTS_TO_FILE"
             if let info = try? files.mountInfo(destination.handle, destination.path) {
@@ -360,7 +361,7 @@ public struct FileCopier: CIFSFileCommand {
                     : " and the share's attributes (\(cifsHex32(info.fileSystemAttributes))) lack it"
             }
             return hint + "; copy without --reflink for a server-side copy"
-        case .crossDevice:
+        case .improperLink:
             return "; cloning works only within one mount (superblock)"
         default:
             return ""

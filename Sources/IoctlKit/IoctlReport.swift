@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3Errors
 
 /// What a command produced: lines for people and the same facts as JSON.
 public struct IoctlReport: Hashable, Sendable {
@@ -30,15 +31,15 @@ public struct IoctlCommandError: Error, Hashable, Sendable, CustomStringConverti
     /// One line, no trailing newline.
     public var message: String
     /// The errno behind the failure, when there is one.
-    public var platformError: PlatformError?
+    public var platformError: SystemError?
 
-    public init(status: ExitStatus, message: String, platformError: PlatformError? = nil) {
+    public init(status: ExitStatus, message: String, platformError: SystemError? = nil) {
         self.status = status
         self.message = message
         self.platformError = platformError
     }
 
-    public static func failed(_ message: String, _ error: PlatformError? = nil) -> IoctlCommandError {
+    public static func failed(_ message: String, _ error: SystemError? = nil) -> IoctlCommandError {
         IoctlCommandError(status: .failed, message: message, platformError: error)
     }
 

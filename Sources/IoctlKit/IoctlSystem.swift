@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3Errors
 
 /// An open file descriptor as the seam hands it out. The kit closes every handle it opens.
 public struct IoctlHandle: RawRepresentable, Hashable, Sendable {
@@ -41,85 +42,31 @@ public struct IoctlFileStatus: Hashable, Sendable {
     }
 }
 
-/// A failed call below the seam: the C function, its errno and what it was for.
-///
-/// Equality compares the errno only, so tests can match `PlatformError.Code.crossDevice`.
-public struct PlatformError: Error, CustomStringConvertible {
-    /// An errno value. The constants are the asm-generic Linux numbers (x86_64 and arm64 alike).
-    public struct Code: RawRepresentable, Hashable, Sendable {
-        public let rawValue: Int32
-        public init(rawValue: Int32) { self.rawValue = rawValue }
-
-        public static let notPermitted = Code(rawValue: 1)  // EPERM
-        public static let noSuchFile = Code(rawValue: 2)  // ENOENT
-        public static let ioError = Code(rawValue: 5)  // EIO
-        public static let badDescriptor = Code(rawValue: 9)  // EBADF
-        public static let accessDenied = Code(rawValue: 13)  // EACCES
-        public static let crossDevice = Code(rawValue: 18)  // EXDEV
-        public static let isDirectory = Code(rawValue: 21)  // EISDIR
-        public static let invalidArgument = Code(rawValue: 22)  // EINVAL
-        public static let notTTY = Code(rawValue: 25)  // ENOTTY
-        public static let notSupported = Code(rawValue: 95)  // EOPNOTSUPP
-        public static let noBufferSpace = Code(rawValue: 105)  // ENOBUFS
-
-        static let names: [Int32: String] = [
-            1: "EPERM", 2: "ENOENT", 5: "EIO", 9: "EBADF", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 18: "EXDEV",
-            19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 25: "ENOTTY", 27: "EFBIG", 28: "ENOSPC",
-            30: "EROFS", 38: "ENOSYS", 95: "EOPNOTSUPP", 105: "ENOBUFS", 107: "ENOTCONN", 110: "ETIMEDOUT",
-            112: "EHOSTDOWN", 113: "EHOSTUNREACH", 116: "ESTALE", 121: "EREMOTEIO", 122: "EDQUOT",
-        ]
-
-        /// The symbolic name (`EXDEV`) or `errno N`.
-        public var name: String { Self.names[rawValue] ?? "errno \(rawValue)" }
-    }
-
-    public let function: String
-    public let code: Code
-    /// strerror(3) text, supplied by the platform.
-    public let message: String
-
-    public init(function: String, code: Code, message: String) {
-        self.function = function
-        self.code = code
-        self.message = message
-    }
-
-    /// `ioctl CIFS_IOC_COPYCHUNK_FILE failed: Invalid cross-device link (EXDEV)`.
-    public var description: String { "\(function) failed: \(message) (\(code.name))" }
-}
-
-extension PlatformError: Hashable {
-    public static func == (lhs: PlatformError, rhs: PlatformError) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-}
-
-extension PlatformError: Sendable {}
-
 /// The system calls the kit needs. `smb3-ioctl` conforms the live implementation from
 /// SMB3System; tests pass a fake that records calls and scripts replies and errno values.
 public protocol IoctlSystem {
-    func open(_ path: String, _ mode: IoctlOpenMode) throws(PlatformError) -> IoctlHandle
+    func open(_ path: String, _ mode: IoctlOpenMode) throws(SystemError) -> IoctlHandle
     func close(_ handle: IoctlHandle)
     /// `f_type` of fstatfs(2).
-    func fileSystemType(_ handle: IoctlHandle) throws(PlatformError) -> UInt64
-    func status(_ handle: IoctlHandle) throws(PlatformError) -> IoctlFileStatus
+    func fileSystemType(_ handle: IoctlHandle) throws(SystemError) -> UInt64
+    func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus
     /// ioctl(2) with a buffer the kernel may read and overwrite.
-    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(PlatformError)
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(SystemError)
     /// ioctl(2) with an int passed by value (a source fd for COPYCHUNK and FICLONE), or 0.
-    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, value: Int32) throws(PlatformError)
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, value: Int32) throws(SystemError)
     /// copy_file_range(2) with explicit offsets; returns the bytes copied (0 at the source's end).
     func copyFileRange(
         from source: IoctlHandle, at sourceOffset: UInt64, to destination: IoctlHandle, at destinationOffset: UInt64,
         length: Int
-    ) throws(PlatformError) -> Int
+    ) throws(SystemError) -> Int
     /// ftruncate(2).
-    func truncate(_ handle: IoctlHandle, size: UInt64) throws(PlatformError)
+    func truncate(_ handle: IoctlHandle, size: UInt64) throws(SystemError)
     /// pread(2) into `buffer[0..<count]`; returns the bytes read.
-    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int
+    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int
     /// pwrite(2) of `buffer[0..<count]`; returns the bytes written.
-    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int
+    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int
     /// A buffer of `size` bytes aligned to `alignment` (posix_memalign for O_DIRECT).
-    func makeBuffer(size: Int, alignment: Int) throws(PlatformError) -> IoctlBuffer
+    func makeBuffer(size: Int, alignment: Int) throws(SystemError) -> IoctlBuffer
     /// Nanoseconds of a monotonic clock.
     func monotonicNanoseconds() -> UInt64
     /// The mount options of the mount that holds `path` (from /proc/self/mountinfo), if known.

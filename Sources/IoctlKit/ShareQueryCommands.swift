@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3Errors
 
 /// `smb3-ioctl snapshots PATH`: CIFS_ENUMERATE_SNAPSHOTS, probing the size first like smbinfo.
 public struct SnapshotsCommand: CIFSFileCommand {
@@ -19,7 +20,7 @@ public struct SnapshotsCommand: CIFSFileCommand {
     private func enumerate(_ handle: IoctlHandle, _ path: String, count: UInt32, size: UInt32) throws(IoctlCommandError) -> SnapshotArray {
         var buffer = SnapshotArray.request(numberOfSnapshots: count, arraySize: size)
         do { try system.ioctl(handle, .enumerateSnapshots, buffer: &buffer) } catch {
-            let hint = error.code == .notSupported ? "; the share has no snapshots support (e.g. Samba without vfs_shadow_copy2)" : CIFSFiles.hint(for: error)
+            let hint = error.errno == .notSupported ? "; the share has no snapshots support (e.g. Samba without vfs_shadow_copy2)" : CIFSFiles.hint(for: error)
             throw IoctlCommandError.failed("\(path): CIFS_ENUMERATE_SNAPSHOTS: \(error)\(hint)", error)
         }
         do { return try SnapshotArray(parsing: buffer[...]) } catch {

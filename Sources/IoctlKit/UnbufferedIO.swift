@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3Errors
 
 /// `read`, `write` and `cp-unbuffered`: sequential I/O with O_DIRECT and aligned buffers, so every
 /// byte goes to the server instead of the page cache (kernel-interfaces.md §3.3).
@@ -25,7 +26,7 @@ public struct UnbufferedIO {
 
     private func openDirect(_ path: String, _ mode: IoctlOpenMode) throws(IoctlCommandError) -> IoctlHandle {
         do { return try files.openOnCIFS(path, mode) } catch {
-            if let cause = error.platformError, cause.code == .invalidArgument {
+            if let cause = error.platformError, cause.errno == .invalidArgument {
                 throw IoctlCommandError.failed("\(path): the filesystem refused O_DIRECT: \(cause)", cause)
             }
             throw error

@@ -1,4 +1,5 @@
 import CKrb5GSS
+import SMB3Errors
 import SMB3Protocol
 import SMB3System
 
@@ -7,21 +8,13 @@ import Glibc
 #endif
 
 /// An MIT krb5 error: the code, libkrb5's message for it, and what it means for a mount.
-public struct KerberosError: Error, Hashable, Sendable, CustomStringConvertible {
-    public let function: String
-    public let code: Int32
-    public let message: String
-
-    public var description: String { "\(function): \(message)" }
-
-    /// The few causes an admin can act on, told apart by their krb5 codes.
-    public enum Kind: String, Sendable {
-        case noCredentialCache, noTicket, ticketExpired, clockSkew, unknownServicePrincipal
-        case unknownClientPrincipal, kdcUnreachable, keytabHasNoKey, keytabMissing, keytabUnreadable, wrongPassword
-        case other
+extension KerberosError {
+    /// A libkrb5 failure, its kind told apart by the krb5 code.
+    init(function: String, code: krb5_error_code, message: String) {
+        self.init(kind: Self.kind(of: code), function: function, code: code, reason: message)
     }
 
-    public var kind: Kind {
+    static func kind(of code: krb5_error_code) -> Kind {
         switch Int(code) {
         case KRB5_FCC_NOFILE, KRB5_CC_NOTFOUND, KRB5_CC_NOSUPP: .noCredentialCache
         case KRB5_CC_END: .noTicket

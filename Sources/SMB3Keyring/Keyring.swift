@@ -1,4 +1,5 @@
 import CKeyutils
+import SMB3Errors
 import SMB3System
 
 #if canImport(Glibc)

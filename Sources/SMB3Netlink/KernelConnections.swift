@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3Errors
 import SMB3System
 
 #if canImport(Glibc)

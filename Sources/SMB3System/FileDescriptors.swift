@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import SMB3Errors
 import Glibc
 #endif
 import CLinuxShims

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import SMB3Errors
 import Glibc
 #endif
 
@@ -62,7 +63,7 @@ public enum AtomicTextFile {
             let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if descriptor >= 0 { return (descriptor, temporary) }
             lastError = SystemError(function: "open", errno: errno, context: "creating \(temporary)")
-            if lastError.errno != EEXIST { break }
+            if lastError.errno != .fileExists { break }
         }
         throw lastError
     }

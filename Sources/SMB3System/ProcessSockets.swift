@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import SMB3Errors
 import Glibc
 #endif
 
@@ -31,7 +32,7 @@ public struct ProcessSockets: Sendable, Equatable {
             switch heldSockets(path: "\(procRoot)/\(name)/fd") {
             case .success(let inodes):
                 result.inodes.formUnion(inodes)
-            case .failure(let error) where error.errno == EACCES || error.errno == EPERM:
+            case .failure(let error) where error.errno == .permissionDenied || error.errno == .notPermitted:
                 var info = stat()
                 if stat("\(procRoot)/\(name)", &info) == 0 && info.st_uid == 0 {
                     result.hiddenRootProcesses.append(pid)

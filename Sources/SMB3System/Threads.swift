@@ -1,3 +1,4 @@
+import SMB3Errors
 import CLinuxShims
 import Synchronization
 #if canImport(Glibc)

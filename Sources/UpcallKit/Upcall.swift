@@ -1,6 +1,7 @@
 import Logging
 import SMB3Protocol
 import UpcallRelay
+import SMB3Errors
 
 /// One cifs.spnego upcall from key serial to instantiated (or negated) key.
 ///
@@ -30,14 +31,14 @@ public struct Upcall<System: UpcallSystem> {
             try run(keySerial: keySerial)
             return nil
         } catch {
-            do throws(SystemFailure) {
+            do throws(SystemError) {
                 try system.negateKey(keySerial, timeoutSeconds: options.negativeTimeoutSeconds)
             } catch {
                 logger.warning("could not negate the key: \(error)")
             }
             var metadata: Logger.Metadata = ["upcall.failure": "\(error.code.rawValue)"]
             for (name, value) in error.fields { metadata[name] = "\(value)" }
-            logger.error("\(error.message)", metadata: metadata)
+            logger.error("\(error.description)", metadata: metadata)
             return error
         }
     }
@@ -54,14 +55,14 @@ public struct Upcall<System: UpcallSystem> {
         var gid = system.primaryGroup(ofUser: plan.uid)
         var caller = CallerProcess()
         if plan.joinCallerNamespaces {
-            do throws(SystemFailure) {
+            do throws(SystemError) {
                 caller = try system.pinCaller(pid: plan.pid, readEnvironment: plan.probeCallerEnvironment)
             } catch {
                 throw UpcallFailure(.process, "cannot inspect the process (pid \(plan.pid)) that triggered the mount: \(error)")
             }
             if let group = caller.threadGroup { logger.debug("pid \(plan.pid) is a thread of process \(group)") }
             if gid == nil, caller.realUID == plan.uid { gid = caller.realGID }
-            do throws(SystemFailure) {
+            do throws(SystemError) {
                 let joined = try system.joinCallerNamespaces()
                 logger.debug("joined namespaces of pid \(plan.pid): \(joined.isEmpty ? "none differ" : joined.joined(separator: ","))")
             } catch {
@@ -71,7 +72,7 @@ public struct Upcall<System: UpcallSystem> {
             logger.debug("upcall_target=mount: staying in the mount's namespaces")
         }
 
-        do throws(SystemFailure) {
+        do throws(SystemError) {
             try system.becomeUser(uid: plan.uid, gid: gid ?? Self.nogroup)
         } catch {
             throw UpcallFailure(.identity, "cannot switch to uid \(plan.uid): \(error)")
@@ -106,7 +107,7 @@ public struct Upcall<System: UpcallSystem> {
         } catch {
             throw UpcallFailure(.kerberos, "cannot encode the SPNEGO token: \(error)")
         }
-        do throws(SystemFailure) {
+        do throws(SystemError) {
             try system.instantiateKey(keySerial, payload: payload)
         } catch {
             throw UpcallFailure(.keyring, "cannot hand the token to the kernel: \(error)")
@@ -144,14 +145,14 @@ public struct Upcall<System: UpcallSystem> {
             return .cache(try usableCache(plan: plan, preferred: preferred))
         } catch {
             guard options.gssProxyEnabled else { throw error }
-            logger.debug("\(error.message); trying GSS-API (GSS_USE_PROXY=yes)")
+            logger.debug("\(error.description); trying GSS-API (GSS_USE_PROXY=yes)")
             return .gssapi
         }
     }
 
     private func describe(_ keySerial: Int32) throws(UpcallFailure) -> KeyDescription {
         let text: String
-        do throws(SystemFailure) {
+        do throws(SystemError) {
             text = try system.describeKey(keySerial)
         } catch {
             throw UpcallFailure(.keyring, "cannot read key \(keySerial): \(error)")
@@ -186,7 +187,7 @@ public struct Upcall<System: UpcallSystem> {
             throw UpcallFailure(
                 .noCredentials,
                 "no Kerberos ticket for uid \(plan.uid): \(why); run kinit as that user, or mount with username= and a keytab",
-                fields: ["krb5.ccache": cache.name, "krb5.error": KerberosFailure.Kind.noTicket.rawValue])
+                fields: ["krb5.ccache": cache.name, "krb5.error": KerberosError.Kind.noTicket.rawValue])
         }
         logger.debug("\(why); trying keytab \(options.keytab ?? "(default)") for \(user)")
         let persistent = persistentKeytabCache(uid: plan.uid, user: user)
@@ -201,7 +202,7 @@ public struct Upcall<System: UpcallSystem> {
                 logger.warning("not reusing \(persistent): it holds \(principal), not user=\(user); getting a new TGT into it")
             }
         }
-        do throws(KerberosFailure) {
+        do throws(KerberosError) {
             return try system.keytabCache(keytab: options.keytab, user: user, cacheName: persistent)
         } catch {
             let keytab = options.keytab ?? "the default keytab"
@@ -214,9 +215,9 @@ public struct Upcall<System: UpcallSystem> {
                 }
             throw UpcallFailure(
                 .noCredentials,
-                "no Kerberos ticket for uid \(plan.uid) (\(why)) and \(keytab) gave none for user=\(user): \(error.message)\(advice)",
+                "no Kerberos ticket for uid \(plan.uid) (\(why)) and \(keytab) gave none for user=\(user): \(error.description)\(advice)",
                 fields: [
-                    "krb5.ccache": cache.name, "krb5.error": KerberosFailure.Kind.noTicket.rawValue,
+                    "krb5.ccache": cache.name, "krb5.error": KerberosError.Kind.noTicket.rawValue,
                     "krb5.keytab_error": error.kind.rawValue,
                 ])
         }
@@ -225,7 +226,7 @@ public struct Upcall<System: UpcallSystem> {
     /// Only root's keytab TGTs are kept on disk (machine-account mounts); a user's go to memory.
     private func persistentKeytabCache(uid: UInt32, user: String) -> String? {
         guard uid == 0, let directory = options.keytabCacheDirectory, !directory.isEmpty else { return nil }
-        do throws(SystemFailure) {
+        do throws(SystemError) {
             try system.preparePrivateDirectory(directory)
         } catch {
             logger.warning("not caching the keytab TGT: \(error)")
@@ -245,7 +246,7 @@ public struct Upcall<System: UpcallSystem> {
     /// Tries each service principal in turn and logs every attempt's krb5 error.
     private func requestTicket(plan: UpcallPlan, key: KeyDescription, source: CredentialSource) throws(UpcallFailure) -> Ticket {
         var candidates = plan.servicePrincipals
-        var lastFailure: KerberosFailure?
+        var lastFailure: KerberosError?
         var index = 0
         var qualified = false
         var reversed = false
@@ -270,10 +271,10 @@ public struct Upcall<System: UpcallSystem> {
             }
             let service = candidates[index]
             index += 1
-            do throws(KerberosFailure) {
+            do throws(KerberosError) {
                 return try ticket(for: service, from: source)
             } catch {
-                logger.debug("service principal \(service): \(error.message)", metadata: ["krb5.error": "\(error.kind.rawValue)"])
+                logger.debug("service principal \(service): \(error.description)", metadata: ["krb5.error": "\(error.kind.rawValue)"])
                 lastFailure = error
                 // Clock skew or an unreachable KDC will not get better with another name.
                 if error.kind == .clockSkew || error.kind == .kdcUnreachable { break }
@@ -290,7 +291,7 @@ public struct Upcall<System: UpcallSystem> {
         throw UpcallFailure(.kerberos, Self.advice(for: lastFailure, tried: tried, cache: "\(source)"), fields: fields)
     }
 
-    private func ticket(for service: ServicePrincipalName, from source: CredentialSource) throws(KerberosFailure) -> Ticket {
+    private func ticket(for service: ServicePrincipalName, from source: CredentialSource) throws(KerberosError) -> Ticket {
         switch source {
         case .cache(let cache):
             let result = try system.apRequest(cache: cache, service: service)
@@ -298,20 +299,20 @@ public struct Upcall<System: UpcallSystem> {
             do {
                 token = try KerberosInitialContextToken(apRequest: result.apRequest).encoded()
             } catch {
-                throw KerberosFailure(kind: .other, message: "cannot frame the AP-REQ: \(error)")
+                throw KerberosError(kind: .other, reason: "cannot frame the AP-REQ: \(error)")
             }
             return Ticket(krb5Token: token, sessionKey: result.sessionKey, client: result.client, service: service)
         case .gssapi:
             // GSS names the service host-based (cifs@host); the second spelling adds nothing.
             guard !service.hostBased else {
-                throw KerberosFailure(kind: .unknownServicePrincipal, message: "GSS-API already tried cifs@\(service.host)")
+                throw KerberosError(kind: .unknownServicePrincipal, reason: "GSS-API already tried cifs@\(service.host)")
             }
             let result = try system.gssInitialToken(host: service.host)
             return Ticket(krb5Token: result.token, sessionKey: result.sessionKey, client: "(GSS-API)", service: service)
         }
     }
 
-    static func advice(for failure: KerberosFailure?, tried: String, cache: String) -> String {
+    static func advice(for failure: KerberosError?, tried: String, cache: String) -> String {
         guard let failure else { return "no service principal to try" }
         let what: String
         switch failure.kind {
@@ -323,6 +324,6 @@ public struct Upcall<System: UpcallSystem> {
             what = "the ticket in \(cache) is missing or expired; run kinit"
         default: what = "Kerberos failed for \(tried)"
         }
-        return "\(what) (\(failure.message))"
+        return "\(what) (\(failure.description))"
     }
 }

@@ -1,5 +1,6 @@
 import SMB3Protocol
 import UpcallRelay
+import SMB3Errors
 
 /// Everything decided from the key description and options alone, before any system call:
 /// what `--explain` prints and what the upcall then carries out.
@@ -69,7 +70,7 @@ public struct UpcallFailure: Error, Hashable, Sendable, CustomStringConvertible 
     public let code: Code
     public let message: String
     /// Journal fields for the failure line, so `journalctl KRB5_ERROR=clockSkew` finds it:
-    /// `krb5.error` (a `KerberosFailure.Kind`), `krb5.ccache`, `krb5.spn`, where known.
+    /// `krb5.error` (a `KerberosError.Kind`), `krb5.ccache`, `krb5.spn`, where known.
     public var fields: [String: String] = [:]
     public var description: String { message }
 

@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3Errors
 
 /// What the upcall learns about the process that triggered the session setup, read through
 /// descriptors opened before any namespace change.
@@ -39,53 +40,27 @@ public struct CredentialCacheState: Hashable, Sendable {
     }
 }
 
-/// A Kerberos failure, classified so the log line can say what to do.
-public struct KerberosFailure: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
-        case noCredentialCache, noTicket, ticketExpired, clockSkew, unknownServicePrincipal
-        case unknownClientPrincipal, kdcUnreachable, keytabHasNoKey, keytabMissing, keytabUnreadable, wrongPassword
-        case other
-    }
-
-    public var kind: Kind
-    /// libkrb5's own text, with the function that failed.
-    public var message: String
-    public var description: String { message }
-
-    public init(kind: Kind, message: String) {
-        self.kind = kind
-        self.message = message
-    }
-}
-
-/// A failed system operation, already worded by the platform layer (function, errno, context).
-public struct SystemFailure: Error, Hashable, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-    public init(_ message: String) { self.message = message }
-}
-
 /// Every effect an upcall has on the system. The executable supplies the live implementation;
 /// tests supply fakes that record calls.
 public protocol UpcallSystem {
-    func describeKey(_ serial: Int32) throws(SystemFailure) -> String
-    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemFailure)
-    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemFailure)
+    func describeKey(_ serial: Int32) throws(SystemError) -> String
+    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemError)
+    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemError)
 
     /// Pins the task `pid` (a thread of any process: its thread group is pinned) and opens its
     /// namespace files, reading `environ` (if asked) and `status` now, while `/proc` is still
     /// the host's.
-    mutating func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemFailure) -> CallerProcess
+    mutating func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemError) -> CallerProcess
     /// Joins the pinned caller's namespaces that differ from ours; returns the names joined.
     /// Before the first setns it closes every descriptor the rest of the upcall does not need
     /// (the pinned `/proc` entry, the service's listener): code the container controls may run
     /// in this process afterwards, and must find nothing of the host's to reach through.
-    mutating func joinCallerNamespaces() throws(SystemFailure) -> [String]
+    mutating func joinCallerNamespaces() throws(SystemError) -> [String]
 
     /// The user's primary gid from the host's passwd database; asked before any namespace change.
     func primaryGroup(ofUser uid: UInt32) -> UInt32?
     /// Drops groups, sets gid and uid, clears every capability.
-    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemFailure)
+    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemError)
     func setEnvironment(_ name: String, _ value: String)
 
     /// The DNS domain of a short host name's canonical name (getaddrinfo with AI_CANONNAME).
@@ -97,10 +72,10 @@ public protocol UpcallSystem {
     func credentialCache(named name: String?, services: [ServicePrincipalName]) -> CredentialCacheState
     /// Gets a TGT for `user` from a keytab into `cacheName` (a new `MEMORY:` cache when `nil`);
     /// returns the cache's name.
-    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosFailure) -> String
+    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosError) -> String
     /// Creates `path` as a directory only its owner (root) can enter, or checks that it is one.
-    func preparePrivateDirectory(_ path: String) throws(SystemFailure)
-    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (apRequest: [UInt8], sessionKey: Secret, client: String)
+    func preparePrivateDirectory(_ path: String) throws(SystemError)
+    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosError) -> (apRequest: [UInt8], sessionKey: Secret, client: String)
     /// gss_init_sec_context for `cifs@<host>`: the krb5 initial context token and session key.
-    func gssInitialToken(host: String) throws(KerberosFailure) -> (token: [UInt8], sessionKey: Secret)
+    func gssInitialToken(host: String) throws(KerberosError) -> (token: [UInt8], sessionKey: Secret)
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SMB3Protocol
+import SMB3Errors
 import SMB3System
 
 /// `smb3-ifaces debugdata [FILE] [--json]`
@@ -25,7 +26,7 @@ struct DebugDataCommand: ParsableCommand {
         do {
             bytes = try KernelFile.read(file, limit: DebugData.maximumInputSize)
         } catch {
-            let hint = file == Self.defaultPath && error.errnoName == "ENOENT" ? " (is cifs.ko loaded?)" : ""
+            let hint = file == Self.defaultPath && error.errno == .noSuchFileOrDirectory ? " (is cifs.ko loaded?)" : ""
             Console.printError("smb3-ifaces: \(error)\(hint)")
             throw ExitCode.failure
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import IfacesKit
 import SMB3Protocol
+import SMB3Errors
 import SMB3System
 
 /// Where the report's facts come from; shared by the report and `watch`.
@@ -48,7 +49,7 @@ struct IfacesInputs: ParsableArguments {
             return try DebugData(parsing: bytes)
         } catch let error as SystemError {
             let isDefault = debugdataFile == DebugDataCommand.defaultPath
-            let hint = isDefault && error.errnoName == "ENOENT" ? " (is cifs.ko loaded?)" : ""
+            let hint = isDefault && error.errno == .noSuchFileOrDirectory ? " (is cifs.ko loaded?)" : ""
             Console.printError("smb3-ifaces: \(error)\(hint)")
             throw ExitCode.failure
         } catch let error as DebugDataError {

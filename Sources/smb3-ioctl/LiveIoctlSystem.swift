@@ -2,6 +2,7 @@ import IoctlKit
 import Logging
 import SMB3Protocol
 import SMB3System
+import SMB3Errors
 
 extension FileAlignedBuffer: IoctlBufferStorage {}
 
@@ -12,14 +13,20 @@ final class LiveIoctlSystem: IoctlSystem {
 
     init(logger: Logger) { self.logger = logger }
 
-    private func mapped<T>(_ body: () throws(SystemError) -> T) throws(PlatformError) -> T {
+    /// Logs the failure with its context, then hands the kit the call and errno only: the kit
+    /// words the message itself, naming the file first.
+    private func mapped<T>(_ body: () throws(SystemError) -> T) throws(SystemError) -> T {
         do { return try body() } catch {
-            logger.debug("System call failed", metadata: ["call.function": "\(error.function)", "call.errno": "\(error.errnoName)"])
-            throw PlatformError(function: error.function, code: .init(rawValue: error.errno), message: error.message)
+            logger.debug(
+                "System call failed",
+                metadata: [
+                    "call.function": "\(error.function)", "call.errno": "\(error.errno.name)", "call.context": "\(error.context)",
+                ])
+            throw SystemError(function: error.function, errno: error.errno)
         }
     }
 
-    func open(_ path: String, _ mode: IoctlOpenMode) throws(PlatformError) -> IoctlHandle {
+    func open(_ path: String, _ mode: IoctlOpenMode) throws(SystemError) -> IoctlHandle {
         let flags: Int32
         switch mode {
         case .read: flags = IoctlCalls.openFlags(writing: false)
@@ -45,23 +52,23 @@ final class LiveIoctlSystem: IoctlSystem {
         }
     }
 
-    func fileSystemType(_ handle: IoctlHandle) throws(PlatformError) -> UInt64 {
+    func fileSystemType(_ handle: IoctlHandle) throws(SystemError) -> UInt64 {
         try mapped { () throws(SystemError) in try IoctlCalls.fileSystemType(handle.rawValue) }
     }
 
-    func status(_ handle: IoctlHandle) throws(PlatformError) -> IoctlFileStatus {
+    func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus {
         let status = try mapped { () throws(SystemError) in try IoctlCalls.status(handle.rawValue) }
         return IoctlFileStatus(
             device: status.device, inode: status.inode, size: status.size, isDirectory: status.isDirectory,
             isRegularFile: status.isRegularFile)
     }
 
-    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(PlatformError) {
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(SystemError) {
         logger.debug("ioctl", metadata: ["ioctl.request": "\(request)", "ioctl.fd": "\(handle.rawValue)", "ioctl.size": "\(buffer.count)"])
         try mapped { () throws(SystemError) in try IoctlCalls.ioctl(handle.rawValue, request, buffer: &buffer) }
     }
 
-    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, value: Int32) throws(PlatformError) {
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, value: Int32) throws(SystemError) {
         logger.debug("ioctl", metadata: ["ioctl.request": "\(request)", "ioctl.fd": "\(handle.rawValue)", "ioctl.value": "\(value)"])
         try mapped { () throws(SystemError) in try IoctlCalls.ioctl(handle.rawValue, request, value: value) }
     }
@@ -69,38 +76,38 @@ final class LiveIoctlSystem: IoctlSystem {
     func copyFileRange(
         from source: IoctlHandle, at sourceOffset: UInt64, to destination: IoctlHandle, at destinationOffset: UInt64,
         length: Int
-    ) throws(PlatformError) -> Int {
+    ) throws(SystemError) -> Int {
         try mapped { () throws(SystemError) in
             try IoctlCalls.copyFileRange(
                 from: source.rawValue, at: sourceOffset, to: destination.rawValue, at: destinationOffset, length: length)
         }
     }
 
-    func truncate(_ handle: IoctlHandle, size: UInt64) throws(PlatformError) {
+    func truncate(_ handle: IoctlHandle, size: UInt64) throws(SystemError) {
         try mapped { () throws(SystemError) in try IoctlCalls.truncate(handle.rawValue, size: size) }
     }
 
-    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int {
+    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
         let result = buffer.storage.withUnsafeMutableBytes { raw -> Result<Int, SystemError> in
             guard let base = raw.baseAddress, count <= raw.count else {
-                return .failure(SystemError(function: "pread", errno: 22, context: "buffer of \(raw.count) bytes for \(count)"))
+                return .failure(SystemError(function: "pread", errno: .invalidArgument, context: "buffer of \(raw.count) bytes for \(count)"))
             }
             return Result { () throws(SystemError) in try IoctlCalls.pread(handle.rawValue, base, count: count, at: offset) }
         }
         return try mapped { () throws(SystemError) in try result.get() }
     }
 
-    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int {
+    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
         let result = buffer.storage.withUnsafeMutableBytes { raw -> Result<Int, SystemError> in
             guard let base = raw.baseAddress, count <= raw.count else {
-                return .failure(SystemError(function: "pwrite", errno: 22, context: "buffer of \(raw.count) bytes for \(count)"))
+                return .failure(SystemError(function: "pwrite", errno: .invalidArgument, context: "buffer of \(raw.count) bytes for \(count)"))
             }
             return Result { () throws(SystemError) in try IoctlCalls.pwrite(handle.rawValue, base, count: count, at: offset) }
         }
         return try mapped { () throws(SystemError) in try result.get() }
     }
 
-    func makeBuffer(size: Int, alignment: Int) throws(PlatformError) -> IoctlBuffer {
+    func makeBuffer(size: Int, alignment: Int) throws(SystemError) -> IoctlBuffer {
         let storage = try mapped { () throws(SystemError) in try FileAlignedBuffer(count: size, alignment: alignment) }
         return IoctlBuffer(storage)
     }

@@ -1,4 +1,5 @@
 import SMB3Gzip
+import SMB3Errors
 import SMB3System
 import UpcallKit
 
@@ -31,7 +32,7 @@ struct LiveSetupSystem: SetupSystem {
         do throws(SystemError) {
             return .text(String(decoding: try ConfigurationFile.read(path), as: UTF8.self))
         } catch {
-            return error.errno == ENOENT || error.errno == ENOTDIR ? .absent : .unreadable(Self.reason(error))
+            return error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory ? .absent : .unreadable(Self.reason(error))
         }
     }
 
@@ -40,7 +41,7 @@ struct LiveSetupSystem: SetupSystem {
         do throws(SystemError) {
             bytes = try KernelFile.read(path)
         } catch {
-            return error.errno == ENOENT || error.errno == ENOTDIR ? .absent : .unreadable(Self.reason(error))
+            return error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory ? .absent : .unreadable(Self.reason(error))
         }
         do throws(Gzip.Failure) {
             return .text(String(decoding: try Gzip.decompress(bytes), as: UTF8.self))
@@ -69,5 +70,5 @@ struct LiveSetupSystem: SetupSystem {
     }
 
     /// "Permission denied (EACCES)": the context is already in the check's own message.
-    private static func reason(_ error: SystemError) -> String { "\(error.message) (\(error.errnoName))" }
+    private static func reason(_ error: SystemError) -> String { error.errno.description }
 }

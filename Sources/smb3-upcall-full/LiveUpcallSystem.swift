@@ -1,6 +1,7 @@
 import SMB3Kerberos
 import SMB3Keyring
 import SMB3Protocol
+import SMB3Errors
 import SMB3System
 import UpcallKit
 import UpcallRelay
@@ -29,79 +30,69 @@ final class LiveUpcallSystem: UpcallSystem {
         self.keptDescriptors = keptDescriptors
     }
 
-    func describeKey(_ serial: Int32) throws(SystemFailure) -> String {
+    func describeKey(_ serial: Int32) throws(SystemError) -> String {
         if let relayedKey {
-            guard serial == relayedKey.serial else { throw SystemFailure("key \(serial) is not the requested key") }
+            guard serial == relayedKey.serial else { throw SystemError(function: "keyctl_describe", errno: .permissionDenied, context: "key \(serial) is not the requested key") }
             return relayedKey.description
         }
-        do { return try keyring.describe(KeySerial(rawValue: serial)) } catch { throw SystemFailure(error.description) }
+        return try keyring.describe(KeySerial(rawValue: serial))
     }
 
-    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemFailure) {
+    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemError) {
         if let relayedKey {
             relayedKey.reply = .instantiate(payload: payload)
             return
         }
-        do { try keyring.instantiate(KeySerial(rawValue: serial), payload: payload) } catch { throw SystemFailure(error.description) }
+        try keyring.instantiate(KeySerial(rawValue: serial), payload: payload)
     }
 
-    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemFailure) {
+    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemError) {
         if let relayedKey {
             relayedKey.reply = .negate(timeoutSeconds: timeoutSeconds)
             return
         }
-        do { try keyring.negate(KeySerial(rawValue: serial), timeoutSeconds: timeoutSeconds) } catch {
-            throw SystemFailure(error.description)
-        }
+        try keyring.negate(KeySerial(rawValue: serial), timeoutSeconds: timeoutSeconds)
     }
 
-    func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemFailure) -> CallerProcess {
-        do throws(SystemError) {
-            let handle = try ProcessHandle(task: Int32(bitPattern: pid))
-            var facts = CallerProcess()
-            let status = try handle.status()
-            facts.realUID = status.uids?.real
-            facts.effectiveUID = status.uids?.effective
-            facts.realGID = status.gids?.real
-            if handle.pid != handle.taskID { facts.threadGroup = UInt32(bitPattern: handle.pid) }
-            if readEnvironment {
-                // Unreadable environ (a setuid process, say) just means no probe, as in cifs.upcall.
-                facts.environmentCCache = (try? handle.read("environ")).flatMap {
-                    ProcessEnvironment.value(of: "KRB5CCNAME", in: $0)
-                }
+    func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemError) -> CallerProcess {
+        let handle = try ProcessHandle(task: Int32(bitPattern: pid))
+        var facts = CallerProcess()
+        let status = try handle.status()
+        facts.realUID = status.uids?.real
+        facts.effectiveUID = status.uids?.effective
+        facts.realGID = status.gids?.real
+        if handle.pid != handle.taskID { facts.threadGroup = UInt32(bitPattern: handle.pid) }
+        if readEnvironment {
+            // Unreadable environ (a setuid process, say) just means no probe, as in cifs.upcall.
+            facts.environmentCCache = (try? handle.read("environ")).flatMap {
+                ProcessEnvironment.value(of: "KRB5CCNAME", in: $0)
             }
-            namespaces = try handle.openNamespacesDifferingFromOurs()
-            // What was read is the pinned process's only if it still runs now.
-            guard handle.isRunning else { throw SystemError(function: "read", errno: ESRCH, context: "process \(pid) ended") }
-            caller = consume handle
-            return facts
-        } catch {
-            throw SystemFailure(error.description)
         }
+        namespaces = try handle.openNamespacesDifferingFromOurs()
+        // What was read is the pinned process's only if it still runs now.
+        guard handle.isRunning else { throw SystemError(function: "read", errno: .noSuchProcess, context: "process \(pid) ended") }
+        caller = consume handle
+        return facts
     }
 
-    func joinCallerNamespaces() throws(SystemFailure) -> [String] {
+    func joinCallerNamespaces() throws(SystemError) -> [String] {
         // Everything about the caller has been read: its /proc entry is not needed any more.
         if let handle = caller.take() { handle.release() }
         guard let set = namespaces.take() else { return [] }
-        do {
-            // Identity.become checks this through /proc/self, which after joining may be the
-            // container's procfs, where this process does not exist.
-            try Identity.requireSingleThreaded()
-            joined = true
-            var keep = keptDescriptors + set.descriptors
-            if let log = SystemLog.connect() { keep.append(log) }
-            try FileDescriptors.closeAll(except: keep)
-            return try set.joinAll()
-        } catch {
-            throw SystemFailure(error.description)
-        }
+        // Identity.become checks this through /proc/self, which after joining may be the
+        // container's procfs, where this process does not exist.
+        try Identity.requireSingleThreaded()
+        joined = true
+        var keep = keptDescriptors + set.descriptors
+        if let log = SystemLog.connect() { keep.append(log) }
+        try FileDescriptors.closeAll(except: keep)
+        return try set.joinAll()
     }
 
     func primaryGroup(ofUser uid: UInt32) -> UInt32? { Identity.primaryGroup(ofUser: uid) }
 
-    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemFailure) {
-        do { try Identity.become(uid: uid, gid: gid, threadsChecked: joined) } catch { throw SystemFailure(error.description) }
+    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemError) {
+        try Identity.become(uid: uid, gid: gid, threadsChecked: joined)
     }
 
     func setEnvironment(_ name: String, _ value: String) { Environment.set(name, value) }
@@ -121,35 +112,25 @@ final class LiveUpcallSystem: UpcallSystem {
         }
     }
 
-    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosFailure) -> String {
-        do { return try KerberosSession(keytab: keytab, user: user, ccacheName: cacheName).ccacheName } catch {
-            throw Self.failure(error)
-        }
+    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosError) -> String {
+        try KerberosSession(keytab: keytab, user: user, ccacheName: cacheName).ccacheName
     }
 
-    func preparePrivateDirectory(_ path: String) throws(SystemFailure) {
-        do { try PrivateDirectory.prepare(path) } catch { throw SystemFailure(error.description) }
+    func preparePrivateDirectory(_ path: String) throws(SystemError) {
+        try PrivateDirectory.prepare(path)
     }
 
-    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (
+    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosError) -> (
         apRequest: [UInt8], sessionKey: Secret, client: String
     ) {
-        do {
-            let request = try KerberosSession(ccacheName: cache).apRequest(for: service)
-            return (request.apRequest, request.sessionKey, request.client)
-        } catch {
-            throw Self.failure(error)
-        }
+        let request = try KerberosSession(ccacheName: cache).apRequest(for: service)
+        return (request.apRequest, request.sessionKey, request.client)
     }
 
-    func gssInitialToken(host: String) throws(KerberosFailure) -> (token: [UInt8], sessionKey: Secret) {
+    func gssInitialToken(host: String) throws(KerberosError) -> (token: [UInt8], sessionKey: Secret) {
         do { return try GSSInitiator.initialToken(host: host) } catch {
-            throw KerberosFailure(kind: .other, message: error.description)
+            throw KerberosError(kind: .other, reason: error.description)
         }
-    }
-
-    static func failure(_ error: KerberosError) -> KerberosFailure {
-        KerberosFailure(kind: KerberosFailure.Kind(rawValue: error.kind.rawValue) ?? .other, message: error.description)
     }
 }
 

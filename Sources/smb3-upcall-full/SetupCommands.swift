@@ -1,5 +1,6 @@
 import ArgumentParser
 import SMB3Protocol
+import SMB3Errors
 import SMB3System
 import UpcallKit
 import UpcallRelay

@@ -1,6 +1,7 @@
 import Logging
 import SMB3Keyring
 import SMB3Protocol
+import SMB3Errors
 import SMB3System
 import UpcallKit
 import UpcallRelay

@@ -2,6 +2,7 @@ import Logging
 import SMB3Protocol
 import UpcallKit
 import UpcallRelay
+import SMB3Errors
 
 /// What the upcall service does once, before it serves: an upcall for a made-up key whose
 /// every step that would change the process (setns, setuid, environment) or reach beyond it
@@ -29,13 +30,13 @@ struct UpcallWarmUp: UpcallSystem {
         _ = upcall.handle(keySerial: serial)
     }
 
-    func describeKey(_ serial: Int32) throws(SystemFailure) -> String { try live.describeKey(serial) }
-    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemFailure) {}
-    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemFailure) {}
-    mutating func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemFailure) -> CallerProcess { CallerProcess() }
-    mutating func joinCallerNamespaces() throws(SystemFailure) -> [String] { [] }
+    func describeKey(_ serial: Int32) throws(SystemError) -> String { try live.describeKey(serial) }
+    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemError) {}
+    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemError) {}
+    mutating func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemError) -> CallerProcess { CallerProcess() }
+    mutating func joinCallerNamespaces() throws(SystemError) -> [String] { [] }
     func primaryGroup(ofUser uid: UInt32) -> UInt32? { live.primaryGroup(ofUser: uid) }
-    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemFailure) {}
+    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemError) {}
     func setEnvironment(_ name: String, _ value: String) {}
     func canonicalDomain(ofHost host: String) -> String? { nil }
     func reverseName(ofAddress address: String) -> String? { nil }
@@ -47,15 +48,15 @@ struct UpcallWarmUp: UpcallSystem {
         return CredentialCacheState(name: state.name, principal: "warm-up@INVALID", hasUsableTicket: true)
     }
 
-    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosFailure) -> String {
-        throw KerberosFailure(kind: .other, message: "no keytab during warm-up")
+    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosError) -> String {
+        throw KerberosError(kind: .other, reason: "no keytab during warm-up")
     }
 
-    func preparePrivateDirectory(_ path: String) throws(SystemFailure) {}
+    func preparePrivateDirectory(_ path: String) throws(SystemError) {}
 
     /// libkrb5 fails to find a TGT in the empty cache; the upcall then frames a stand-in
     /// AP-REQ (an empty [APPLICATION 14]) into the SPNEGO token and payload.
-    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (
+    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosError) -> (
         apRequest: [UInt8], sessionKey: Secret, client: String
     ) {
         _ = try? live.apRequest(cache: Self.cache, service: service)
@@ -64,7 +65,7 @@ struct UpcallWarmUp: UpcallSystem {
 
     /// GSS-API stays cold on purpose: it loads its mechanisms, gssproxy's interposer among them,
     /// on first use according to GSS_USE_PROXY, which each child sets for itself.
-    func gssInitialToken(host: String) throws(KerberosFailure) -> (token: [UInt8], sessionKey: Secret) {
-        throw KerberosFailure(kind: .other, message: "no GSS-API during warm-up")
+    func gssInitialToken(host: String) throws(KerberosError) -> (token: [UInt8], sessionKey: Secret) {
+        throw KerberosError(kind: .other, reason: "no GSS-API during warm-up")
     }
 }

@@ -1,4 +1,5 @@
 import SMB3Keyring
+import SMB3Errors
 import SMB3System
 import UpcallRelay
 

@@ -1,3 +1,4 @@
+import SMB3Errors
 import ArgumentParser
 import SMB3System
 import WitnessKit
@@ -19,10 +20,10 @@ struct ControlSocketOption: ParsableArguments {
         do {
             return try UnixConnection(connectingTo: path)
         } catch {
-            if error.errno == ENOENT || error.errno == ECONNREFUSED {
+            if error.errno == .noSuchFileOrDirectory || error.errno == .connectionRefused {
                 throw ValidationErrorLine("smb3-witnessd is not running (no listener on \(path))")
             }
-            if error.errno == EACCES { throw ValidationErrorLine("permission denied on \(path): run as root") }
+            if error.errno == .permissionDenied { throw ValidationErrorLine("permission denied on \(path): run as root") }
             throw ValidationErrorLine(error.description)
         }
     }

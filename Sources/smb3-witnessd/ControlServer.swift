@@ -1,3 +1,4 @@
+import SMB3Errors
 import SMB3System
 import WitnessKit
 

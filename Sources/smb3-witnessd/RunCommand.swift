@@ -1,6 +1,7 @@
 import ArgumentParser
 import SMB3Netlink
 import SMB3Protocol
+import SMB3Errors
 import SMB3System
 import SMB3Version
 import WitnessKit
@@ -93,7 +94,7 @@ struct Run: ParsableCommand {
         do throws(SystemError) {
             text = String(decoding: try KernelFile.read(config, limit: 1 << 20), as: UTF8.self)
         } catch {
-            if error.errno == ENOENT && config == WitnessConfiguration.defaultPath { return WitnessConfiguration() }
+            if error.errno == .noSuchFileOrDirectory && config == WitnessConfiguration.defaultPath { return WitnessConfiguration() }
             throw ValidationErrorLine("cannot read \(config): \(error)")
         }
         do {

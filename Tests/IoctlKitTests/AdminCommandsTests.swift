@@ -2,6 +2,7 @@ import SMB3Protocol
 import Testing
 
 @testable import IoctlKit
+import SMB3Errors
 
 @Suite("keys, notify, shutdown, integrity, compression, fsctl, O_DIRECT")
 struct AdminCommandsTests {
@@ -38,7 +39,7 @@ struct AdminCommandsTests {
         #expect(report.lines.contains("Encryption key: " + Array(repeating: "02", count: 16).joined(separator: " ")))
         #expect(report.json.rendered().contains("\"full\":false"))
 
-        system.forcedErrors["ioctl 0xC011CF0A"] = .accessDenied
+        system.forcedErrors["ioctl 0xC011CF0A"] = .permissionDenied
         let denied = #expect(throws: IoctlCommandError.self) { try KeysCommand(system: system).run(path: "/mnt/s/f", sessionID: nil) }
         #expect(denied?.message.hasSuffix("dumping keys needs CAP_SYS_ADMIN (run as root)") == true)
         #expect(system.bufferArguments[.dumpKey]?.count == 1, "no second legacy attempt after EACCES")
@@ -49,7 +50,7 @@ struct AdminCommandsTests {
         system.forcedErrors["ioctl 0xC011CF0A"] = .notSupported
         system.forcedErrors["ioctl 0xC03ACF08"] = .notSupported
         let error = #expect(throws: IoctlCommandError.self) { try KeysCommand(system: system).run(path: "/mnt/s", sessionID: nil) }
-        #expect(error?.message == "/mnt/s: CIFS_DUMP_FULL_KEY (EOPNOTSUPP) and CIFS_DUMP_KEY: ioctl failed: forced EOPNOTSUPP (EOPNOTSUPP); the share is not encrypted, so there are no keys to dump")
+        #expect(error?.message == "/mnt/s: CIFS_DUMP_FULL_KEY (EOPNOTSUPP) and CIFS_DUMP_KEY: ioctl failed: Operation not supported (EOPNOTSUPP); the share is not encrypted, so there are no keys to dump")
         #expect(system.trace.contains("open /mnt/s listedDirectory"))
     }
 

@@ -1,6 +1,7 @@
 import SMB3Protocol
 
 @testable import IoctlKit
+import SMB3Errors
 
 /// An in-memory system for the kit: files with contents, filesystem types and SMB sessions,
 /// scripted ioctl results, and a trace of every call (swift-system's MockingDriver style).
@@ -21,7 +22,7 @@ final class FakeIoctlSystem: IoctlSystem {
     var trace: [String] = []
     var clock: UInt64 = 0
     /// Forced failures: "ioctl 0x4004CF03" or "copy_file_range" → errno.
-    var forcedErrors: [String: PlatformError.Code] = [:]
+    var forcedErrors: [String: Errno] = [:]
     /// Largest count copy_file_range returns per call (short copies are legal).
     var copyFileRangeLimit = Int.max
     var mountInfo = CIFSMountInfo(protocolID: 0x0311, maximumBytesPerChunk: 1 << 20, fileSystemAttributes: 0x0001_006F)
@@ -42,17 +43,17 @@ final class FakeIoctlSystem: IoctlSystem {
 
     func path(_ handle: IoctlHandle) -> String { open[handle.rawValue]?.path ?? "?" }
 
-    private func fail(_ key: String, _ function: String) throws(PlatformError) {
-        if let code = forcedErrors[key] { throw PlatformError(function: function, code: code, message: "forced \(code.name)") }
+    private func fail(_ key: String, _ function: String) throws(SystemError) {
+        if let code = forcedErrors[key] { throw SystemError(function: function, errno: code) }
     }
 
-    func open(_ path: String, _ mode: IoctlOpenMode) throws(PlatformError) -> IoctlHandle {
+    func open(_ path: String, _ mode: IoctlOpenMode) throws(SystemError) -> IoctlHandle {
         trace.append("open \(path) \(mode)")
         try fail("open \(path)", "open")
         if files[path] == nil {
             switch mode {
             case .write, .directWrite: break
-            default: throw PlatformError(function: "open", code: .noSuchFile, message: "No such file")
+            default: throw SystemError(function: "open", errno: .noSuchFileOrDirectory)
             }
             let parent = files[parentDirectory(of: path)]
             add(path, File(fileSystemType: parent?.fileSystemType ?? CIFSMagic.smb2, sessionID: parent?.sessionID ?? 0x1111))
@@ -71,16 +72,16 @@ final class FakeIoctlSystem: IoctlSystem {
         open[handle.rawValue] = nil
     }
 
-    func fileSystemType(_ handle: IoctlHandle) throws(PlatformError) -> UInt64 { files[path(handle)]?.fileSystemType ?? 0 }
+    func fileSystemType(_ handle: IoctlHandle) throws(SystemError) -> UInt64 { files[path(handle)]?.fileSystemType ?? 0 }
 
-    func status(_ handle: IoctlHandle) throws(PlatformError) -> IoctlFileStatus {
+    func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus {
         let file = files[path(handle)] ?? File()
         return IoctlFileStatus(
             device: file.device, inode: file.inode, size: UInt64(file.contents.count), isDirectory: file.isDirectory,
             isRegularFile: !file.isDirectory)
     }
 
-    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(PlatformError) {
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(SystemError) {
         trace.append("ioctl \(request) \(path(handle)) [\(buffer.count)]")
         try fail("ioctl \(request)", "ioctl")
         let file = files[path(handle)] ?? File()
@@ -94,23 +95,23 @@ final class FakeIoctlSystem: IoctlSystem {
             let infoClass = buffer.withUnsafeBytes { $0.load(fromByteOffset: 4, as: UInt32.self) }
             let capacity = Int(buffer.withUnsafeBytes { $0.load(fromByteOffset: 16, as: UInt32.self) })
             guard let reply = queryReplies["\(type)/\(infoClass)"] else {
-                throw PlatformError(function: "ioctl", code: .notSupported, message: "Operation not supported")
+                throw SystemError(function: "ioctl", errno: .notSupported)
             }
             let count = min(reply.count, capacity)
             withUnsafeBytes(of: UInt32(count)) { raw in for (index, byte) in raw.enumerated() { buffer[16 + index] = byte } }
             for index in 0..<count { buffer[24 + index] = reply[index] }
         case .enumerateSnapshots:
             guard !snapshotReplies.isEmpty else {
-                throw PlatformError(function: "ioctl", code: .notSupported, message: "Operation not supported")
+                throw SystemError(function: "ioctl", errno: .notSupported)
             }
             let reply = snapshotReplies.removeFirst()
             for (index, byte) in reply.enumerated() where index < buffer.count { buffer[index] = byte }
         case .cloneRange:
-            throw PlatformError(function: "ioctl", code: .notSupported, message: "Operation not supported")
+            throw SystemError(function: "ioctl", errno: .notSupported)
         default:
             bufferArguments[request, default: []].append(buffer)
             guard var replies = bufferReplies[request], !replies.isEmpty else {
-                throw PlatformError(function: "ioctl", code: .notTTY, message: "Inappropriate ioctl for device")
+                throw SystemError(function: "ioctl", errno: .inappropriateIOCTLForDevice)
             }
             let reply = replies.removeFirst()
             bufferReplies[request] = replies
@@ -118,28 +119,28 @@ final class FakeIoctlSystem: IoctlSystem {
         }
     }
 
-    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, value: Int32) throws(PlatformError) {
+    func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, value: Int32) throws(SystemError) {
         trace.append("ioctl \(request) \(path(handle)) value \(value)")
         try fail("ioctl \(request)", "ioctl")
         switch request {
         case .copyChunkFile:
             let source = path(IoctlHandle(rawValue: value))
             guard let sourceFile = files[source], files[path(handle)]?.sessionID == sourceFile.sessionID else {
-                throw PlatformError(function: "ioctl", code: .crossDevice, message: "Invalid cross-device link")
+                throw SystemError(function: "ioctl", errno: .improperLink)
             }
             files[path(handle)]?.contents = sourceFile.contents
             clock += 1_000_000_000
         case .clone, .setIntegrity:
-            throw PlatformError(function: "ioctl", code: .notSupported, message: "Operation not supported")
+            throw SystemError(function: "ioctl", errno: .notSupported)
         default:
-            throw PlatformError(function: "ioctl", code: .notTTY, message: "Inappropriate ioctl for device")
+            throw SystemError(function: "ioctl", errno: .inappropriateIOCTLForDevice)
         }
     }
 
     func copyFileRange(
         from source: IoctlHandle, at sourceOffset: UInt64, to destination: IoctlHandle, at destinationOffset: UInt64,
         length: Int
-    ) throws(PlatformError) -> Int {
+    ) throws(SystemError) -> Int {
         trace.append("copy_file_range \(path(source))@\(sourceOffset) \(path(destination))@\(destinationOffset) \(length)")
         try fail("copy_file_range", "copy_file_range")
         let data = files[path(source)]?.contents ?? []
@@ -151,14 +152,14 @@ final class FakeIoctlSystem: IoctlSystem {
         return count
     }
 
-    func truncate(_ handle: IoctlHandle, size: UInt64) throws(PlatformError) {
+    func truncate(_ handle: IoctlHandle, size: UInt64) throws(SystemError) {
         trace.append("truncate \(path(handle)) \(size)")
         let name = path(handle)
         let kept = Array((files[name]?.contents ?? []).prefix(Int(size)))
         files[name]?.contents = kept
     }
 
-    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int {
+    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
         trace.append("read \(path(handle))@\(offset) \(count)")
         let data = files[path(handle)]?.contents ?? []
         let start = Int(offset)
@@ -168,7 +169,7 @@ final class FakeIoctlSystem: IoctlSystem {
         return n
     }
 
-    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(PlatformError) -> Int {
+    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
         trace.append("write \(path(handle))@\(offset) \(count)")
         let bytes = buffer.storage.withUnsafeMutableBytes { Array($0.prefix(count)) }
         place(bytes, in: path(handle), at: Int(offset))
@@ -182,7 +183,7 @@ final class FakeIoctlSystem: IoctlSystem {
         files[path]?.contents = contents
     }
 
-    func makeBuffer(size: Int, alignment: Int) throws(PlatformError) -> IoctlBuffer { IoctlBuffer(ArrayBufferStorage(count: size)) }
+    func makeBuffer(size: Int, alignment: Int) throws(SystemError) -> IoctlBuffer { IoctlBuffer(ArrayBufferStorage(count: size)) }
 
     func monotonicNanoseconds() -> UInt64 {
         clock += 1000

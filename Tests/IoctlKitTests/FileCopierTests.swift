@@ -2,6 +2,7 @@ import SMB3Protocol
 import Testing
 
 @testable import IoctlKit
+import SMB3Errors
 
 @Suite("smb3-ioctl copy")
 struct FileCopierTests {
@@ -50,16 +51,16 @@ struct FileCopierTests {
         #expect(outcome.report.json.rendered().contains("\"serverSide\":false"))
     }
 
-    @Test(arguments: [PlatformError.Code.notSupported, .crossDevice])
-    func copychunkFailureIsReportedWithItsErrnoUnlessFallbackIsAllowed(code: PlatformError.Code) throws {
+    @Test(arguments: [Errno.notSupported, .improperLink])
+    func copychunkFailureIsReportedWithItsErrnoUnlessFallbackIsAllowed(code: Errno) throws {
         let system = FakeIoctlSystem.withShares()
         system.add("/mnt/s/big", .init(contents: pattern(64)))
         system.forcedErrors["ioctl 0x4004CF03"] = code
         let error = #expect(throws: IoctlCommandError.self) {
             try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/copy"))
         }
-        #expect(error?.status == .failed && error?.platformError?.code == code)
-        #expect(error?.message.contains("CIFS_IOC_COPYCHUNK_FILE: ioctl failed: forced \(code.name) (\(code.name))") == true)
+        #expect(error?.status == .failed && error?.platformError?.errno == code)
+        #expect(error?.message.contains("CIFS_IOC_COPYCHUNK_FILE: ioctl failed: \(code.message) (\(code.name))") == true)
         let outcome = try FileCopier(system: system).copy(
             CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/copy", allowFallback: true))
         #expect(outcome.method == .clientSide && system.files["/mnt/s/copy"]?.contents == pattern(64))
@@ -69,11 +70,11 @@ struct FileCopierTests {
     @Test func copychunkPermissionErrorsNeverFallBack() {
         let system = FakeIoctlSystem.withShares()
         system.add("/mnt/s/big", .init(contents: pattern(64)))
-        system.forcedErrors["ioctl 0x4004CF03"] = .accessDenied
+        system.forcedErrors["ioctl 0x4004CF03"] = .permissionDenied
         let error = #expect(throws: IoctlCommandError.self) {
             try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/copy", allowFallback: true))
         }
-        #expect(error?.platformError?.code == .accessDenied)
+        #expect(error?.platformError?.errno == .permissionDenied)
     }
 
     @Test func rangeUsesCopyFileRangeWithExplicitOffsetsAndLoopsOverShortCopies() throws {
@@ -168,7 +169,7 @@ struct FileCopierTests {
         let error = #expect(throws: IoctlCommandError.self) {
             try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/c", allowFallback: true, reflink: true))
         }
-        #expect(error?.status == .failed && error?.platformError?.code == .notSupported)
+        #expect(error?.status == .failed && error?.platformError?.errno == .notSupported)
         #expect(error?.message.contains("FICLONE: ioctl failed") == true)
         #expect(error?.message.contains("cannot duplicate extents") == true)
         #expect(error?.message.contains("attributes (0x0001006f) lack it") == true)

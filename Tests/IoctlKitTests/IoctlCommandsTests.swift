@@ -2,6 +2,7 @@ import SMB3Protocol
 import Testing
 
 @testable import IoctlKit
+import SMB3Errors
 
 @Suite("info, query, snapshots, quota, secdesc")
 struct IoctlCommandsTests {
@@ -32,10 +33,10 @@ struct IoctlCommandsTests {
 
     @Test func infoNamesTheErrnoAndExplainsENOTTY() {
         let system = FakeIoctlSystem.withShares()
-        system.forcedErrors["ioctl 0x8040CF05"] = .notTTY
+        system.forcedErrors["ioctl 0x8040CF05"] = .inappropriateIOCTLForDevice
         let error = #expect(throws: IoctlCommandError.self) { try MountInfoCommand(system: system).run(path: "/mnt/s") }
         #expect(error?.status == .failed)
-        #expect(error?.message == "/mnt/s: CIFS_IOC_GET_MNT_INFO: ioctl failed: forced ENOTTY (ENOTTY)")
+        #expect(error?.message == "/mnt/s: CIFS_IOC_GET_MNT_INFO: ioctl failed: Inappropriate ioctl for device (ENOTTY)")
     }
 
     @Test func queryFileBasicSendsClassFourAndPrintsUTC() throws {
@@ -177,12 +178,5 @@ struct IoctlHelperTests {
         #expect(ByteFormat.size(12) == "12 B")
         #expect(ByteFormat.fixed(2.0421, 3) == "2.042")
         #expect(ByteFormat.fixed(2, 1) == "2.0")
-    }
-
-    @Test func errnoNames() {
-        #expect(PlatformError.Code.crossDevice.name == "EXDEV")
-        #expect(PlatformError.Code(rawValue: 999).name == "errno 999")
-        #expect(PlatformError(function: "ioctl", code: .notSupported, message: "Operation not supported").description
-            == "ioctl failed: Operation not supported (EOPNOTSUPP)")
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import SMB3Gzip
+import SMB3Errors
 import Testing
 
 @testable import SMB3System

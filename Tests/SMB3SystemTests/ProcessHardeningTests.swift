@@ -1,5 +1,6 @@
 import Glibc
 import SMB3System
+import SMB3Errors
 import Testing
 
 struct ProcessHardeningTests {

@@ -1,4 +1,5 @@
 import Glibc
+import SMB3Errors
 import Testing
 
 @testable import SMB3System
@@ -45,7 +46,7 @@ struct UnixPacketSocketTests {
         let server = try listener.accept()
         try client.setTimeout(seconds: 1)
         let error = try #require(throws: SystemError.self) { try client.receive(limit: 16) }
-        #expect(error.errno == EAGAIN)
+        #expect(error.errno == .resourceTemporarilyUnavailable)
         withExtendedLifetime(server) {}
     }
 

@@ -5,6 +5,7 @@ import UpcallRelay
 import Testing
 
 @testable import UpcallKit
+import SMB3Errors
 
 /// Records every effect and scripts the answers, in the style of swift-system's MockingDriver.
 final class FakeSystem: UpcallSystem {
@@ -13,33 +14,33 @@ final class FakeSystem: UpcallSystem {
     var groups: [UInt32: UInt32] = [1000: 100]
     var caches: [String: CredentialCacheState] = [:]
     var defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: nil, hasUsableTicket: false)
-    var keytabResult: Result<String, KerberosFailure> = .failure(KerberosFailure(kind: .keytabHasNoKey, message: "no key"))
-    var apResults: [String: Result<(apRequest: [UInt8], sessionKey: Secret, client: String), KerberosFailure>] = [:]
+    var keytabResult: Result<String, KerberosError> = .failure(KerberosError(kind: .keytabHasNoKey, reason: "no key"))
+    var apResults: [String: Result<(apRequest: [UInt8], sessionKey: Secret, client: String), KerberosError>] = [:]
     var canonicalDomains: [String: String] = [:]
 
     var calls: [String] = []
     var instantiated: [UInt8]?
     var negatedTimeout: UInt32?
 
-    func describeKey(_ serial: Int32) throws(SystemFailure) -> String {
+    func describeKey(_ serial: Int32) throws(SystemError) -> String {
         calls.append("describe \(serial)")
         return description
     }
-    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemFailure) {
+    func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemError) {
         calls.append("instantiate")
         instantiated = payload
     }
-    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemFailure) {
+    func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemError) {
         calls.append("negate")
         negatedTimeout = timeoutSeconds
     }
-    func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemFailure) -> CallerProcess {
+    func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemError) -> CallerProcess {
         calls.append("pin \(pid) env=\(readEnvironment)")
         var facts = caller
         if !readEnvironment { facts.environmentCCache = nil }
         return facts
     }
-    func joinCallerNamespaces() throws(SystemFailure) -> [String] {
+    func joinCallerNamespaces() throws(SystemError) -> [String] {
         calls.append("setns")
         return ["mnt"]
     }
@@ -47,7 +48,7 @@ final class FakeSystem: UpcallSystem {
         calls.append("getpwuid \(uid)")
         return groups[uid]
     }
-    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemFailure) { calls.append("become \(uid):\(gid)") }
+    func becomeUser(uid: UInt32, gid: UInt32) throws(SystemError) { calls.append("become \(uid):\(gid)") }
     func setEnvironment(_ name: String, _ value: String) { calls.append("env \(name)=\(value)") }
     func canonicalDomain(ofHost host: String) -> String? { canonicalDomains[host] }
     var reverseNames: [String: String] = [:]
@@ -56,28 +57,28 @@ final class FakeSystem: UpcallSystem {
         calls.append("cache \(name ?? "default")")
         return name.flatMap { caches[$0] } ?? defaultCache
     }
-    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosFailure) -> String {
+    func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosError) -> String {
         calls.append("keytab \(keytab ?? "default") \(user) -> \(cacheName ?? "memory")")
         if let cacheName { return cacheName }
         return try keytabResult.get()
     }
-    var privateDirectoryError: SystemFailure?
-    func preparePrivateDirectory(_ path: String) throws(SystemFailure) {
+    var privateDirectoryError: SystemError?
+    func preparePrivateDirectory(_ path: String) throws(SystemError) {
         calls.append("mkdir \(path)")
         if let privateDirectoryError { throw privateDirectoryError }
     }
-    var gssResult: Result<(token: [UInt8], sessionKey: Secret), KerberosFailure> = .failure(
-        KerberosFailure(kind: .noCredentialCache, message: "No Kerberos credentials available"))
-    func gssInitialToken(host: String) throws(KerberosFailure) -> (token: [UInt8], sessionKey: Secret) {
+    var gssResult: Result<(token: [UInt8], sessionKey: Secret), KerberosError> = .failure(
+        KerberosError(kind: .noCredentialCache, reason: "No Kerberos credentials available"))
+    func gssInitialToken(host: String) throws(KerberosError) -> (token: [UInt8], sessionKey: Secret) {
         calls.append("gss cifs@\(host)")
         return try gssResult.get()
     }
-    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosFailure) -> (
+    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosError) -> (
         apRequest: [UInt8], sessionKey: Secret, client: String
     ) {
         calls.append("ap-req \(cache) \(service.service)/\(service.host)")
         guard let result = apResults["\(service.service)/\(service.host)"] else {
-            throw KerberosFailure(kind: .unknownServicePrincipal, message: "Server not found in Kerberos database")
+            throw KerberosError(kind: .unknownServicePrincipal, reason: "Server not found in Kerberos database")
         }
         return try result.get()
     }
@@ -224,7 +225,7 @@ struct UpcallTests {
     @Test func anUnsafeRunDirectoryFallsBackToMemory() {
         let system = FakeSystem()
         system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
-        system.privateDirectoryError = SystemFailure("/run/smb3kit is not a directory private to uid 0")
+        system.privateDirectoryError = SystemError(function: "lstat", errno: .notDirectory, context: "/run/smb3kit is not a directory private to uid 0")
         system.keytabResult = .success("MEMORY:smb3-upcall")
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "svc@TEST.LAN"))
         #expect(Self.run(system) == nil)
@@ -240,7 +241,7 @@ struct UpcallTests {
         #expect(failure?.message.contains("the default keytab gave none for user=alice: no key") == true)
         #expect(failure?.message.contains("add user=alice's key to the keytab") == true)
 
-        system.keytabResult = .failure(KerberosFailure(kind: .keytabUnreadable, message: "krb5_kt_get_entry: Permission denied"))
+        system.keytabResult = .failure(KerberosError(kind: .keytabUnreadable, reason: "krb5_kt_get_entry: Permission denied"))
         let unreadable = Self.run(system)
         #expect(unreadable?.message.contains("uid 1000 cannot read it: use -K") == true)
     }

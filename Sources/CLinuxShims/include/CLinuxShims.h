@@ -20,7 +20,8 @@ static inline int smb3_pidfd_open(pid_t pid, unsigned int flags) {
 static inline int smb3_errno(void) { return errno; }
 
 /* The errno's symbolic name ("EACCES"), or NULL for an unknown number (glibc's strerrorname_np,
- * declared only under _GNU_SOURCE; defined in shims.c). */
+ * declared only under _GNU_SOURCE; defined in shims.c). Only SMB3SystemTests calls it, to check
+ * SMB3Errors' pure table against the C library. */
 const char *smb3_errno_name(int code);
 
 /* accept4(2) with SOCK_CLOEXEC, and SO_PEERCRED: both need _GNU_SOURCE (shims.c). */
