@@ -64,7 +64,9 @@ campaign_target() {
     echo "== $target: fuzzing to $campaign_runs executions"
     local begin end rc=0
     begin=$(date +%s)
-    "$exe" -runs="$campaign_runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    # -timeout is wall time per input: a campaign runs for hours beside lab guests and builds on a
+    # 2-core machine, where 10 s without the CPU is no hang. 120 s still catches a real one.
+    "$exe" -runs="$campaign_runs" -timeout=120 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$artifacts/" "$corpus" > "$log" 2>&1 || rc=$?
     end=$(date +%s)
     local first last execs crashes
