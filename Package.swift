@@ -3,6 +3,7 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let inMemoryLogging = Target.Dependency.product(name: "InMemoryLogging", package: "swift-log")
 
 let package = Package(
     name: "SMB3Kit",
@@ -54,6 +55,9 @@ let package = Package(
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "CKeyutils"]),
         .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3System", "CKrb5GSS"]),
+        // The one swift-log backend (journald/syslog through SMB3System's SystemLog), apart from
+        // SMB3System so that the static smb3-upcall, which links SMB3System, links no swift-log.
+        .target(name: "SMB3Logging", dependencies: ["SMB3System", logging]),
         // gzip (for /proc/config.gz) apart from SMB3System, so that the static smb3-upcall links no zlib.
         .target(name: "SMB3Gzip", dependencies: ["CZlib"]),
 
@@ -107,6 +111,7 @@ let package = Package(
         .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
         .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
         .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Gzip"]),
+        .testTarget(name: "SMB3LoggingTests", dependencies: ["SMB3Logging", "SMB3System", logging]),
         .testTarget(name: "SMB3NetlinkTests", dependencies: ["SMB3Protocol", "CNetlinkGeneric"]),
     ],
     swiftLanguageModes: [.v6]
