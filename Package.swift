@@ -84,7 +84,7 @@ let package = Package(
             name: "smb3-upcall-full",
             dependencies: [
                 "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Gzip",
-                "SMB3Version", argumentParser, logging,
+                "SMB3Logging", "SMB3Version", argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-ioctl",
@@ -92,7 +92,8 @@ let package = Package(
         .executableTarget(
             name: "smb3-ifaces",
             dependencies: [
-                "IfacesKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging,
+                "IfacesKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Logging", "SMB3Version", argumentParser,
+                logging,
             ]),
         .executableTarget(
             name: "smb3-witnessd",
@@ -105,9 +106,13 @@ let package = Package(
             name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol"]),
-        .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "UpcallRelay", "SMB3Protocol", logging]),
+        .testTarget(
+            name: "UpcallKitTests",
+            dependencies: ["UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3ProcFS", logging, inMemoryLogging]),
         .testTarget(name: "UpcallRelayTests", dependencies: ["UpcallRelay"]),
-        .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
+        // Golden/ is read through #filePath, as the fixtures of SMB3ProtocolTests are.
+        .testTarget(
+            name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol", logging, inMemoryLogging], exclude: ["Golden"]),
         .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
         .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
         .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Gzip"]),
