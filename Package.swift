@@ -117,6 +117,10 @@ let package = Package(
         .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
         .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Gzip"]),
         .testTarget(name: "SMB3LoggingTests", dependencies: ["SMB3Logging", "SMB3System", logging]),
+        // The programs' command lines, parsed with parseAsRoot: @testable import of the executable
+        // targets (SwiftPM builds them with -enable-testing in debug).
+        .testTarget(
+            name: "CLITests", dependencies: ["smb3-ioctl", "smb3-ifaces", "smb3-upcall-full", "UpcallRelay", argumentParser]),
         .testTarget(name: "SMB3NetlinkTests", dependencies: ["SMB3Protocol", "CNetlinkGeneric"]),
     ],
     swiftLanguageModes: [.v6]
