@@ -21,6 +21,8 @@ struct UpcallServer {
     /// credential choices (UpcallServiceGate).
     let options: UpcallOptions
     let logger: Logger
+    /// The socket is root's alone; the peer checks (UpcallServiceGate) come on top.
+    static let socketMode: UInt32 = 0o600
 
     func run() throws -> Never {
         try? ProcessMemory.setDumpable(false)
@@ -30,7 +32,7 @@ struct UpcallServer {
         } else {
             let directory = String(socketPath[..<(socketPath.lastIndex(of: "/") ?? socketPath.startIndex)])
             if !directory.isEmpty { try PrivateDirectory.prepare(directory) }
-            listener = try UnixPacketSocket.listening(at: socketPath, mode: 0o600)
+            listener = try UnixPacketSocket.listening(at: socketPath, mode: Self.socketMode)
         }
         let handlers = HandlerProgram.installed()
         if handlers.isEmpty { logger.warning("no smb3-upcall found beside \(UpcallFullProgram.name): every request will be refused") }
