@@ -3,6 +3,7 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let inMemoryLogging = Target.Dependency.product(name: "InMemoryLogging", package: "swift-log")
 
 let package = Package(
     name: "SMB3Kit",
@@ -79,6 +80,9 @@ let package = Package(
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "SMB3Errors", "CKeyutils"]),
         .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "SMB3Errors", "CNetlinkGeneric", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3System", "CKrb5GSS"]),
+        // The one swift-log backend (journald/syslog through SMB3System's SystemLog), apart from
+        // SMB3System so that the static smb3-upcall, which links SMB3System, links no swift-log.
+        .target(name: "SMB3Logging", dependencies: ["SMB3System", logging]),
         // gzip (for /proc/config.gz) apart from SMB3System, so that the static smb3-upcall links no zlib.
         .target(name: "SMB3Gzip", dependencies: ["CZlib"]),
 
@@ -105,7 +109,7 @@ let package = Package(
             name: "smb3-upcall-full",
             dependencies: [
                 "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3Errors", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Gzip",
-                "SMB3Version", argumentParser, logging,
+                "SMB3Logging", "SMB3Version", argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-ioctl",
@@ -113,7 +117,8 @@ let package = Package(
         .executableTarget(
             name: "smb3-ifaces",
             dependencies: [
-                "IfacesKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Version", argumentParser, logging,
+                "IfacesKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Logging", "SMB3Version",
+                argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-witnessd",
@@ -141,12 +146,21 @@ let package = Package(
         .testTarget(name: "SMB3ReportsTests", dependencies: ["SMB3Reports", "SMB3Protocol"]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol", "SMB3Errors"]),
         .testTarget(name: "SMB3ErrorsTests", dependencies: ["SMB3Errors"]),
-        .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "UpcallRelay", "SMB3Protocol", logging]),
+        .testTarget(
+            name: "UpcallKitTests",
+            dependencies: ["UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3ProcFS", "SMB3Errors", logging, inMemoryLogging]),
         .testTarget(name: "UpcallRelayTests", dependencies: ["UpcallRelay"]),
-        .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
+        // Golden/ is read through #filePath, as the fixtures of SMB3ProtocolTests are.
+        .testTarget(
+            name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol", logging, inMemoryLogging], exclude: ["Golden"]),
         .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
         .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
         .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Errors", "SMB3Gzip", "CLinuxShims"]),
+        .testTarget(name: "SMB3LoggingTests", dependencies: ["SMB3Logging", "SMB3System", logging]),
+        // The programs' command lines, parsed with parseAsRoot: @testable import of the executable
+        // targets (SwiftPM builds them with -enable-testing in debug).
+        .testTarget(
+            name: "CLITests", dependencies: ["smb3-ioctl", "smb3-ifaces", "smb3-upcall-full", "UpcallRelay", argumentParser]),
         .testTarget(name: "SMB3NetlinkTests", dependencies: ["SMB3Protocol", "CNetlinkGeneric"]),
     ],
     swiftLanguageModes: [.v6]

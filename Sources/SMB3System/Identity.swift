@@ -96,6 +96,9 @@ extension Identity {
 
 /// The capabilities of the running kernel.
 public enum Capabilities {
+    /// CAP_SYS_ADMIN (bit 21) as a mask of `Identity.effectiveCapabilities()`.
+    public static let systemAdministration: UInt64 = 1 << 21
+
     /// A mask with a bit for every capability the kernel knows (0 through
     /// /proc/sys/kernel/cap_last_cap); all 64 bits if that cannot be read, so that a check
     /// against it fails closed.

@@ -87,6 +87,12 @@ public struct ProcessHandle: ~Copyable {
     /// True while the pinned process runs.
     public var isRunning: Bool { Self.isRunning(pidfd: pidfd) }
 
+    /// Throws ESRCH, as reading its /proc entry would, once the pinned process has ended: what
+    /// was read from it is the process's only if it still runs after the reads.
+    public func requireRunning() throws(SystemError) {
+        guard isRunning else { throw SystemError(function: "read", errno: ESRCH, context: "process \(taskID) ended") }
+    }
+
     /// Reads a file under the task's `/proc` directory, e.g. `environ` or `status`.
     public func read(_ name: String, limit: Int = ProcessHandle.environLimit) throws(SystemError) -> [UInt8] {
         let dir = taskDirectory

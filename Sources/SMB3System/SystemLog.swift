@@ -38,6 +38,12 @@ public struct SystemLog: Sendable {
         }
     }
 
+    /// `smb3-upcall: error: message [key_serial=5]`: the line a program run by hand also writes
+    /// to standard error, so that an admin sees it (`level` in swift-log's or syslog's words).
+    public func echoLine(level: String, _ message: String, fields: [(String, String)]) -> String {
+        "\(identifier): \(level): \(message)" + Self.syslogSuffix(fields)
+    }
+
     /// The journal field name for a metadata key: `key.serial` → `KEY_SERIAL`. Journald takes
     /// only A-Z, 0-9 and `_` in field names, so the mapping is ASCII (`é` is not kept as `É`).
     public static func fieldName(_ key: String) -> String {

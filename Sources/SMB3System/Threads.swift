@@ -150,6 +150,9 @@ public final class AppendOnlyFile: @unchecked Sendable {
 public enum PendingSignal {
     private static let count = Atomic<Int>(0)
 
+    /// SIGHUP, what `systemctl reload` sends.
+    public static var hangup: Int32 { SIGHUP }
+
     public static func install(_ signalNumber: Int32) {
         _ = count.load(ordering: .relaxed)  // initialise before any handler can run
         var action = sigaction()

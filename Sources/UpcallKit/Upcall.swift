@@ -21,7 +21,7 @@ public struct Upcall<System: UpcallSystem> {
     }
 
     /// The fallback gid when the user has no passwd entry and is not the caller: `nogroup`.
-    static var nogroup: UInt32 { 65534 }
+    static var nogroup: UInt32 { UpcallPlan.nogroup }
 
     /// Handles the key; on any failure negates it briefly so the mount fails now and a retry
     /// (after kinit, say) is not blocked for the kernel's 60 s. Returns the failure, if any.

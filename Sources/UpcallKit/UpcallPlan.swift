@@ -5,6 +5,9 @@ import SMB3Errors
 /// Everything decided from the key description and options alone, before any system call:
 /// what `--explain` prints and what the upcall then carries out.
 public struct UpcallPlan: Hashable, Sendable {
+    /// The gid of `nogroup` (Debian's 65534): the fallback when the user has no passwd entry.
+    public static let nogroup: UInt32 = 65534
+
     /// Whose credentials: `creduid=` unless `-l`.
     public var uid: UInt32
     /// Join the namespaces of `pid` (`upcall_target=app` or absent), or stay in the mount's.

@@ -18,56 +18,99 @@ public struct RequestKeyInvocation: Hashable, Sendable {
         self.debug = debug
     }
 
-    public init?(arguments: [String]) {
-        var options = UpcallOptions()
-        var debug = false
-        var serial: Int32?
-        var useService = true
-        var serviceSocket = UpcallService.defaultSocketPath
-        var index = 0
-        func value() -> String? {
-            index += 1
-            return index < arguments.count ? arguments[index] : nil
+    /// The options request-key's command lines carry: cifs.upcall's, plus `--no-service` and
+    /// `--service-socket`. Each has the names and arity of smb3-upcall-full's ArgumentParser
+    /// definition (a test keeps the two in agreement); that parser's other options (help,
+    /// --explain, --serve, …) are not here and go to it.
+    public enum Option: CaseIterable, Sendable {
+        case ignoredC, debug, noEnvironmentProbe, legacyUID, trustDNS, gssapi, noService
+        case serviceSocket, krb5Config, keytab, expire, negativeTimeout, keytabCacheDirectory
+
+        /// Every spelling, dashes included.
+        public var names: [String] {
+            switch self {
+            case .ignoredC: ["-c"]
+            case .debug: ["-d", "--debug"]
+            case .noEnvironmentProbe: ["-E", "--no-env-probe"]
+            case .legacyUID: ["-l", "--legacy-uid"]
+            case .trustDNS: ["-t", "--trust-dns"]
+            case .gssapi: ["--gssapi"]
+            case .noService: ["--no-service"]
+            case .serviceSocket: ["--service-socket"]
+            case .krb5Config: ["-k", "--krb5conf"]
+            case .keytab: ["-K", "--keytab"]
+            case .expire: ["-e", "--expire"]
+            case .negativeTimeout: ["--negative-timeout"]
+            case .keytabCacheDirectory: ["--keytab-cache-dir"]
+            }
         }
+
+        /// Whether the next argument is its value.
+        public var takesValue: Bool {
+            switch self {
+            case .ignoredC, .debug, .noEnvironmentProbe, .legacyUID, .trustDNS, .gssapi, .noService: false
+            case .serviceSocket, .krb5Config, .keytab, .expire, .negativeTimeout, .keytabCacheDirectory: true
+            }
+        }
+
+        public init?(name: String) {
+            guard let option = Self.allCases.first(where: { $0.names.contains(name) }) else { return nil }
+            self = option
+        }
+    }
+
+    public init?(arguments: [String]) {
+        self.init(keySerial: 0, options: UpcallOptions(), debug: false)
+        var serial: Int32?
+        var index = 0
         while index < arguments.count {
-            switch arguments[index] {
-            case "-c": break
-            case "-d", "--debug": debug = true
-            case "-E", "--no-env-probe": options.noEnvironmentProbe = true
-            case "-l", "--legacy-uid": options.legacyUID = true
-            case "-t", "--trust-dns": options.trustDNS = true
-            case "--gssapi": options.forceGSSAPI = true
-            case "--no-service": useService = false
-            case "--service-socket":
-                guard let path = value(), !path.isEmpty else { return nil }
-                serviceSocket = path
-            case "-k", "--krb5conf":
-                guard let path = value() else { return nil }
-                options.krb5Config = path
-            case "-K", "--keytab":
-                guard let path = value() else { return nil }
-                options.keytab = path
-            case "-e", "--expire":
-                guard let seconds = value(), UInt32(seconds) != nil else { return nil }
-            case "--negative-timeout":
-                guard let text = value(), let seconds = UInt32(text) else { return nil }
-                options.negativeTimeoutSeconds = seconds
-            case "--keytab-cache-dir":
-                guard let directory = value() else { return nil }
-                options.keytabCacheDirectory = directory.isEmpty ? nil : directory
-            case let argument:
+            let argument = arguments[index]
+            index += 1
+            guard let option = Option(name: argument) else {
                 guard serial == nil, !argument.isEmpty, argument.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
                     let number = Int32(argument)
                 else { return nil }
                 serial = number
+                continue
             }
-            index += 1
+            var value: String?
+            if option.takesValue {
+                guard index < arguments.count else { return nil }
+                value = arguments[index]
+                index += 1
+            }
+            guard apply(option, value: value) else { return nil }
         }
         guard let serial else { return nil }
         self.keySerial = serial
-        self.options = options
-        self.debug = debug
-        self.useService = useService
-        self.serviceSocket = serviceSocket
+    }
+
+    /// Records one option; false for a value this parser does not take (the full parser then
+    /// reports it).
+    private mutating func apply(_ option: Option, value: String?) -> Bool {
+        switch option {
+        case .ignoredC: break
+        case .debug: debug = true
+        case .noEnvironmentProbe: options.noEnvironmentProbe = true
+        case .legacyUID: options.legacyUID = true
+        case .trustDNS: options.trustDNS = true
+        case .gssapi: options.forceGSSAPI = true
+        case .noService: useService = false
+        case .serviceSocket:
+            guard let value, !value.isEmpty else { return false }
+            serviceSocket = value
+        case .krb5Config: options.krb5Config = value
+        case .keytab: options.keytab = value
+        case .expire:
+            // Accepted for compatibility (dns_resolver keys) and ignored.
+            guard let value, UInt32(value) != nil else { return false }
+        case .negativeTimeout:
+            guard let value, let seconds = UInt32(value) else { return false }
+            options.negativeTimeoutSeconds = seconds
+        case .keytabCacheDirectory:
+            guard let value else { return false }
+            options.keytabCacheDirectory = value.isEmpty ? nil : value
+        }
+        return true
     }
 }

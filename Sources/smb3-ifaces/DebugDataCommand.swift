@@ -1,4 +1,5 @@
 import ArgumentParser
+import IfacesKit
 import SMB3Protocol
 import SMB3Errors
 import SMB3System

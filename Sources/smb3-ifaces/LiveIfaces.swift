@@ -5,10 +5,10 @@ import SMB3System
 
 /// The live sources: the FSCTL through CIFS_QUERY_INFO and the local interfaces.
 enum LiveIfaces {
-    /// CAP_SYS_ADMIN (bit 21) in the effective set: the kernel requires it for a PASSTHRU_FSCTL.
+    /// CAP_SYS_ADMIN in the effective set: the kernel requires it for a PASSTHRU_FSCTL.
     static var mayQueryServers: Bool {
         guard let capabilities = try? Identity.effectiveCapabilities() else { return false }
-        return capabilities & (1 << 21) != 0
+        return capabilities & Capabilities.systemAdministration != 0
     }
 
     /// FSCTL_QUERY_NETWORK_INTERFACE_INFO on the mount's root, decoded.

@@ -1,11 +1,9 @@
 import ArgumentParser
 import IfacesKit
+import Logging
+import SMB3Logging
 import SMB3Netlink
 import SMB3System
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `smb3-ifaces watch`: re-reports when local interfaces or DebugData's channels change.
 struct WatchCommand: ParsableCommand {
@@ -50,47 +48,16 @@ struct WatchCommand: ParsableCommand {
             Console.printError("smb3-ifaces: \(error)")
             throw ExitCode.failure
         }
-        PendingSignal.install(SIGHUP)
-        let journal = getenv("JOURNAL_STREAM") != nil ? SystemLog(identifier: "smb3-ifaces") : nil
-        var last = ""
-        var reason = "start"
-        var forced = true
-        while true {
-            let report = try inputs.report(mountPoints: mountPoints, askServers: false)
-            let line = report.jsonReport()
-            if line != last || forced {
-                IoctlCalls.writeStandardOutput(line)
-                let message = line == last ? "report refreshed (\(reason))" : "report changed (\(reason))"
-                if let journal {
-                    journal.write(
-                        .info, message,
-                        fields: [("IFACES_REASON", reason), ("IFACES_MOUNTS", String(report.mounts.count))])
-                } else {
-                    Console.printError("smb3-ifaces: \(message)")
-                }
-                if let prometheusFile {
-                    do {
-                        try AtomicTextFile.write(report.prometheusReport(), to: prometheusFile)
-                    } catch {
-                        Console.printError("smb3-ifaces: \(error)")
-                    }
-                }
-                if reason == "start" { ServiceManagerNotifier.notify("READY=1\nSTATUS=watching \(report.mounts.count) mount(s)") }
-                last = line
-            }
-            forced = false
-            switch events.waitForEvents(timeoutMilliseconds: Int32(interval * 1000)) {
-            case .events:
-                // Links come up with several messages in a row (link, then addresses): settle briefly.
-                while events.waitForEvents(timeoutMilliseconds: 50) == .events {}
-                reason = "rtnetlink event"
-            case .timeout:
-                reason = "DebugData poll"
-            case .interrupted:
-                guard PendingSignal.take() else { continue }
-                reason = "SIGHUP"
-                forced = true
-            }
+        PendingSignal.install(PendingSignal.hangup)
+        // Under systemd the changes go to the journal with their fields; else to standard error.
+        let destination: SystemLogHandler.Destination =
+            Environment.get("JOURNAL_STREAM") != nil ? .systemLog : .standardError
+        let logger = Logger(label: "smb3-ifaces") { _ in
+            SystemLogHandler(identifier: "smb3-ifaces", destination: destination)
         }
+        var environment = LiveWatchEnvironment(
+            inputs: inputs, mountPoints: mountPoints, prometheusFile: prometheusFile, events: events)
+        var watch = IfacesWatch(intervalSeconds: interval, logger: logger)
+        try watch.run(in: &environment)
     }
 }

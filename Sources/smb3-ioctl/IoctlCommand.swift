@@ -41,7 +41,7 @@ struct IoctlCommand: ParsableCommand {
             if let exit = error as? ExitCode {
                 Self.exit(status: exit.rawValue)
             }
-            let text = message(for: error).split(separator: "\n").map { $0.trimmingPrefix(while: \.isWhitespace) }
+            let text = message(for: error).split(separator: "\n").map { $0.drop(while: \.isWhitespace) }
             Console.printError("smb3-ioctl: \(text.joined(separator: " ")) (see smb3-ioctl --help)")
             exit(status: IoctlCommandError.ExitStatus.usage.rawValue)
         }
@@ -49,14 +49,6 @@ struct IoctlCommand: ParsableCommand {
 
     static func exit(status: Int32) -> Never {
         Self.exit(withError: status == 0 ? nil : ExitCode(status))
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingPrefix(while predicate: (Character) -> Bool) -> Substring {
-        var copy = self
-        while let first = copy.first, predicate(first) { copy = copy.dropFirst() }
-        return copy
     }
 }
 

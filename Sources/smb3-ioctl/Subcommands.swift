@@ -46,7 +46,7 @@ struct CopySubcommand: ParsableCommand {
             source: source, destination: destination, sourceOffset: offset?.value, length: length?.value,
             destinationOffset: destinationOffset?.value, allowFallback: allowFallback, reflink: reflink)
         let copier = FileCopier(system: output.makeSystem())
-        let progress = TerminalProgress.ifTerminal(destinationPath: destination)
+        let progress = LiveProgressTerminal.progress(destinationPath: destination)
         let outcome = try copier.copy(request, progress: progress)
         output.emit(outcome.report)
     }

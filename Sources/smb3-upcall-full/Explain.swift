@@ -69,7 +69,7 @@ struct Explain {
         if let config = options.krb5Config { Environment.set("KRB5_CONFIG", config) }
         if let environmentCCache { Environment.set("KRB5CCNAME", environmentCCache) }
         // The default cache name expands %{uid}: look at it as the user.
-        let cache = try Identity.withUserIDs(uid: plan.uid, gid: gid ?? 65534) {
+        let cache = try Identity.withUserIDs(uid: plan.uid, gid: gid ?? UpcallPlan.nogroup) {
             LiveUpcallSystem().credentialCache(named: environmentCCache, services: plan.servicePrincipals)
         }
         let verdict: String

@@ -3,10 +3,6 @@ import SMB3Errors
 import SMB3System
 import UpcallKit
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `--check-setup` and `--set-handler` on this host, through SMB3System (and SMB3Gzip).
 struct LiveSetupSystem: SetupSystem {
     /// Per KDC name: long enough for a working resolver, short enough not to hang on a dead one.
@@ -32,7 +28,7 @@ struct LiveSetupSystem: SetupSystem {
         do throws(SystemError) {
             return .text(String(decoding: try ConfigurationFile.read(path), as: UTF8.self))
         } catch {
-            return error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory ? .absent : .unreadable(Self.reason(error))
+            return Self.meansAbsent(error) ? .absent : .unreadable(Self.reason(error))
         }
     }
 
@@ -41,7 +37,7 @@ struct LiveSetupSystem: SetupSystem {
         do throws(SystemError) {
             bytes = try KernelFile.read(path)
         } catch {
-            return error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory ? .absent : .unreadable(Self.reason(error))
+            return Self.meansAbsent(error) ? .absent : .unreadable(Self.reason(error))
         }
         do throws(Gzip.Failure) {
             return .text(String(decoding: try Gzip.decompress(bytes), as: UTF8.self))
@@ -68,6 +64,9 @@ struct LiveSetupSystem: SetupSystem {
             throw SetupFileError(error.description)
         }
     }
+
+    /// A missing file, or a missing directory on its path.
+    private static func meansAbsent(_ error: SystemError) -> Bool { error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory }
 
     /// "Permission denied (EACCES)": the context is already in the check's own message.
     private static func reason(_ error: SystemError) -> String { error.errno.description }

@@ -6,10 +6,6 @@ import SMB3System
 import UpcallKit
 import UpcallRelay
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The real system behind `Upcall`: keyctl, procfs through pinned descriptors, setns, setuid
 /// and MIT krb5. A class because it keeps the pinned caller and its namespace files between calls.
 final class LiveUpcallSystem: UpcallSystem {
@@ -70,7 +66,7 @@ final class LiveUpcallSystem: UpcallSystem {
         }
         namespaces = try handle.openNamespacesDifferingFromOurs()
         // What was read is the pinned process's only if it still runs now.
-        guard handle.isRunning else { throw SystemError(function: "read", errno: .noSuchProcess, context: "process \(pid) ended") }
+        try handle.requireRunning()
         caller = consume handle
         return facts
     }
@@ -131,18 +127,5 @@ final class LiveUpcallSystem: UpcallSystem {
         do { return try GSSInitiator.initialToken(host: host) } catch {
             throw KerberosError(kind: .other, reason: error.description)
         }
-    }
-}
-
-/// A key the upcall service handles for the handler that holds it: the description it sent,
-/// and the reply (instantiate or negate) the upcall leads to.
-final class RelayedKey {
-    let serial: Int32
-    let description: String
-    var reply: UpcallServiceReply?
-
-    init(serial: Int32, description: String) {
-        self.serial = serial
-        self.description = description
     }
 }

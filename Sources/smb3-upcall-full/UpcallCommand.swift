@@ -1,14 +1,11 @@
 import ArgumentParser
 import Logging
+import SMB3Logging
 import SMB3Protocol
 import SMB3System
 import SMB3Version
 import UpcallKit
 import UpcallRelay
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// smb3-upcall-full: smb3-upcall (what request-key runs) execs this for everything but relaying a
 /// key to the upcall service. Its help, man page and messages speak as smb3-upcall.
@@ -22,7 +19,7 @@ enum UpcallMain {
             invocation.options.gssProxyEnabled = Environment.get("GSS_USE_PROXY") == "yes"
             let failed = UpcallCommand.handle(invocation)
             // Straight out: ArgumentParser's exit(withError:) builds its help model first.
-            exit(failed ? 1 : 0)
+            ProcessExit.now(failed ? 1 : 0)
         }
         UpcallCommand.main()
     }
@@ -203,7 +200,6 @@ struct UpcallCommand: ParsableCommand {
         if serve {
             guard keySerial == nil else { throw ValidationError("--serve takes no KEY_SERIAL") }
             try UpcallServer(socketPath: serviceSocket, options: options, logger: Self.logger(debug: debug)).run()
-            return
         }
         guard let keySerial else { throw ValidationError("missing KEY_SERIAL (or --explain DESCRIPTION)") }
         // --no-service and --service-socket concern smb3-upcall, which exec'd this program.
@@ -220,10 +216,11 @@ struct UpcallCommand: ParsableCommand {
 
     /// The journal (identifier smb3-upcall), echoed to a terminal when run by hand.
     static func logger(debug: Bool, echoToTerminal: Bool = Console.standardErrorIsTerminal) -> Logger {
-        let systemLog = SystemLog(identifier: "smb3-upcall")
         let level: Logger.Level = debug ? .debug : .info
         return Logger(label: "smb3-upcall") { _ in
-            SystemLogHandler(log: systemLog, logLevel: level, echoToTerminal: echoToTerminal)
+            SystemLogHandler(
+                identifier: "smb3-upcall", logLevel: level,
+                destination: echoToTerminal ? .systemLogEchoedToStandardError : .systemLog)
         }
     }
 }

@@ -6,10 +6,6 @@ import SMB3System
 import UpcallKit
 import UpcallRelay
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `smb3-upcall --serve`: the upcall service. request-key still runs `smb3-upcall KEY` for each
 /// key; that handler reads the description and sends it here, and a worker forked from this
 /// process accepts it, runs the upcall (namespaces, uid switch, Kerberos), replies with the
@@ -26,8 +22,10 @@ struct UpcallServer {
     /// credential choices (UpcallServiceGate).
     let options: UpcallOptions
     let logger: Logger
+    /// The socket is root's alone; the peer checks (UpcallServiceGate) come on top.
+    static let socketMode: UInt32 = 0o600
 
-    func run() throws {
+    func run() throws -> Never {
         try? ProcessMemory.setDumpable(false)
         let listener: UnixPacketSocket
         if let passed = UnixPacketSocket.passedBySystemd() {
@@ -35,117 +33,66 @@ struct UpcallServer {
         } else {
             let directory = String(socketPath[..<(socketPath.lastIndex(of: "/") ?? socketPath.startIndex)])
             if !directory.isEmpty { try PrivateDirectory.prepare(directory) }
-            listener = try UnixPacketSocket.listening(at: socketPath, mode: 0o600)
+            listener = try UnixPacketSocket.listening(at: socketPath, mode: Self.socketMode)
         }
         let handlers = HandlerProgram.installed()
         if handlers.isEmpty { logger.warning("no smb3-upcall found beside \(UpcallFullProgram.name): every request will be refused") }
         UpcallWarmUp.run()
         logger.info("serving cifs.spnego upcalls on \(socketPath)")
         ServiceManagerNotifier.notify("READY=1\nSTATUS=serving upcalls on \(socketPath)")
-        // One worker waits in accept ahead of demand; as soon as it has a connection the server
-        // forks the next, so no upcall waits for a fork.
-        while true {
-            let started: Bool
-            do {
-                started = try ForkedChild.runUntilStarted { started in
-                    let connection: UnixPacketSocket
-                    do {
-                        connection = try listener.accept()
-                    } catch {
-                        logger.error("\(error)")
-                        return 1
-                    }
-                    // The worker serves this connection only: it must not be able to accept
-                    // another user's request, nor leave the socket to code it runs later.
-                    listener.closeInWorker()
-                    started()
-                    return serve(connection, handlers: handlers)
-                }
-            } catch {
-                logger.error("\(error)")
-                started = false
-            }
-            // Workers that ended since: a crash is worth a line (a refusal or failure logged itself).
-            for (pid, ending) in ForkedChild.reapEnded() {
-                if case .killed = ending { logger.error("upcall worker \(pid) \(ending)") }
-            }
-            // A worker that ended without a connection (EMFILE, say): do not spin.
-            if !started { usleep(100_000) }
+        let worker = UpcallServiceWorker(host: LiveUpcallServiceHost(), options: options, logger: logger)
+        UpcallServiceLoop(pool: PreforkedWorkers(listener: listener), logger: logger).run { socket in
+            worker.serve(LiveUpcallServiceConnection(socket: socket, handlers: handlers))
+        }
+    }
+}
+
+extension PreforkedWorkers: UpcallWorkerPool {}
+
+/// The worker's system: keyctl, /proc/keys, the kernel's capabilities, and the live upcall
+/// system replying through the relayed key.
+struct LiveUpcallServiceHost: UpcallServiceHost {
+    func allCapabilities() -> UInt64 { Capabilities.allKnown() }
+
+    func describeKey(_ serial: Int32) -> String? { try? Keyring().describe(KeySerial(rawValue: serial)) }
+
+    func procKeysEntry(_ serial: Int32) -> ProcKeyEntry? {
+        (try? KernelFile.read("/proc/keys", limit: ProcKeyEntry.maximumSize)).flatMap {
+            ProcKeyEntry.find(serial: serial, in: $0)
         }
     }
 
-    /// In the worker: check the peer, then one request, one upcall, one reply. The exit status
-    /// is for the journal.
-    func serve(_ connection: UnixPacketSocket, handlers: [FileIdentity]) -> Int32 {
-        // The request is read first even from a peer about to be refused, so that it gets the
-        // refusal rather than a reset connection.
-        let bytes: [UInt8]?
-        do {
-            try connection.setTimeout(seconds: 10)
-            bytes = try connection.receive(limit: UpcallServiceRequest.maximumSize)
-        } catch {
-            logger.error("cannot read an upcall request: \(error)")
-            return 1
-        }
-        guard let bytes else { return 1 }
-        let peer = Self.inspectPeer(connection, handlers: handlers)
-        if let why = UpcallServiceGate.refusal(of: peer, allCapabilities: Capabilities.allKnown()) {
-            return refuse(connection, peer: peer, why: why)
-        }
-        let request: UpcallServiceRequest
-        do {
-            request = try UpcallServiceRequest(decoding: bytes)
-        } catch {
-            logger.error("bad upcall request from pid \(peer.pid): \(error)")
-            return 1
-        }
-        // The key as the kernel has it, not as the request says.
-        let described = try? Keyring().describe(KeySerial(rawValue: request.keySerial))
-        let entry = (try? KernelFile.read("/proc/keys", limit: ProcKeyEntry.maximumSize)).flatMap {
-            ProcKeyEntry.find(serial: request.keySerial, in: $0)
-        }
-        if let why = UpcallServiceGate.refusal(of: request, described: described, entry: entry) {
-            return refuse(connection, peer: peer, why: why)
-        }
-        let (upcallOptions, ignored) = UpcallServiceGate.options(for: request, service: options)
-        var upcallLogger = UpcallCommand.logger(debug: request.debug, echoToTerminal: false)
-        upcallLogger[metadataKey: "upcall.via"] = "service"
-        if !ignored.isEmpty {
-            upcallLogger.notice(
-                "the handler's \(ignored.joined(separator: ", ")) differ from the service's and are not used: set them on smb3-upcall --serve (systemctl edit smb3-upcall.service)")
-        }
-        let key = RelayedKey(serial: request.keySerial, description: request.keyDescription)
-        let system = LiveUpcallSystem(relayedKey: key, keeping: [connection.descriptor])
-        var upcall = Upcall(system: system, options: upcallOptions, logger: upcallLogger)
-        let failure = upcall.handle(keySerial: request.keySerial)
-        let reply = key.reply ?? .negate(timeoutSeconds: upcallOptions.negativeTimeoutSeconds)
-        do {
-            try connection.send(reply.encoded())
-        } catch {
-            upcallLogger.error("cannot reply to the handler of key \(request.keySerial): \(error)")
-            return 1
-        }
-        return failure == nil ? 0 : 1
+    func upcallSystem(relaying key: RelayedKey, over connection: LiveUpcallServiceConnection) -> LiveUpcallSystem {
+        LiveUpcallSystem(relayedKey: key, keeping: [connection.socket.descriptor])
     }
 
-    /// One warning line with the peer's pid and why, and the refusal (no key material).
-    private func refuse(_ connection: UnixPacketSocket, peer: UpcallServiceGate.Peer, why: String) -> Int32 {
-        logger.warning("refused an upcall request from pid \(peer.pid): \(why)", metadata: ["peer.pid": "\(peer.pid)"])
-        try? connection.send(UpcallServiceReply.refused.encoded())
-        return 1
+    func upcallLogger(debug: Bool) -> Logger { UpcallCommand.logger(debug: debug, echoToTerminal: false) }
+}
+
+/// A handler's connection to the service, in the worker that serves it.
+struct LiveUpcallServiceConnection: UpcallServiceConnection {
+    let socket: UnixPacketSocket
+    /// The handler programs the service accepts requests from.
+    let handlers: [FileIdentity]
+
+    func receiveRequest(timeoutSeconds: Int, limit: Int) throws -> [UInt8]? {
+        try socket.setTimeout(seconds: timeoutSeconds)
+        return try socket.receive(limit: limit)
     }
+
+    func send(_ message: [UInt8]) throws { try socket.send(message) }
 
     /// What the kernel says about the connected process: uid and pid (SO_PEERCRED), and through
     /// a pidfd (SO_PEERPIDFD where the kernel has it, so a recycled pid cannot stand in) its
     /// status and program.
-    static func inspectPeer(_ connection: UnixPacketSocket, handlers: [FileIdentity]) -> UpcallServiceGate.Peer {
-        guard let (pid, uid) = try? connection.peerCredentials() else {
+    func inspectPeer() -> UpcallServiceGate.Peer {
+        guard let (pid, uid) = try? socket.peerCredentials() else {
             return .init(uid: UInt32.max, pid: 0, status: nil, runsHandler: false, program: "(unknown)")
         }
         var peer = UpcallServiceGate.Peer(uid: uid, pid: pid, status: nil, runsHandler: false, program: "(unknown)")
         let handle: ProcessHandle
         do throws(SystemError) {
-            if let pidfd = connection.peerPidfd() {
+            if let pidfd = socket.peerPidfd() {
                 handle = try ProcessHandle(pidfd: pidfd, pid: pid)
             } else {
                 handle = try ProcessHandle(task: pid)

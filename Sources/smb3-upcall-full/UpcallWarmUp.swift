@@ -14,6 +14,10 @@ struct UpcallWarmUp: UpcallSystem {
     /// A cache that does not exist: libkrb5 runs its cache lookup and finds nothing.
     static let cache = "MEMORY:smb3-upcall-warm-up"
     static let serial: Int32 = 1
+    /// What stands in for the AP-REQ libkrb5 cannot make here: an empty `[APPLICATION 14]`.
+    static let standInAPRequest: [UInt8] = [0x6E, 0x00]
+    /// An all-zero session key of AES-128's length.
+    static let standInSessionKey = Secret([UInt8](repeating: 0, count: 16))
     static let description =
         "cifs.spnego;0;0;39010000;ver=0x2;host=warm-up.invalid;ip4=192.0.2.1;sec=krb5;uid=0x0;creduid=0x0;pid=0x1;upcall_target=mount"
 
@@ -60,7 +64,7 @@ struct UpcallWarmUp: UpcallSystem {
         apRequest: [UInt8], sessionKey: Secret, client: String
     ) {
         _ = try? live.apRequest(cache: Self.cache, service: service)
-        return ([0x6E, 0x00], Secret([UInt8](repeating: 0, count: 16)), "warm-up@INVALID")
+        return (Self.standInAPRequest, Self.standInSessionKey, "warm-up@INVALID")
     }
 
     /// GSS-API stays cold on purpose: it loads its mechanisms, gssproxy's interposer among them,

@@ -3,10 +3,6 @@ import SMB3Errors
 import SMB3System
 import UpcallRelay
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// smb3-upcall, the program request-key runs for every cifs.spnego key: a key goes to the upcall
 /// service when it runs; everything else (no service, --no-service, help, --explain, --serve)
 /// is done by smb3-upcall-full, exec'd in this process. This program links neither libkrb5 nor
@@ -22,7 +18,7 @@ enum UpcallFront {
         }
         guard invocation.useService else { execFull(forwarding: arguments, serviceTried: false, keyOnFailure: invocation) }
         invocation.options.gssProxyEnabled = Environment.get("GSS_USE_PROXY") == "yes"
-        if let failed = UpcallServiceClient.handle(invocation) { exit(failed ? 1 : 0) }
+        if let failed = UpcallServiceClient.handle(invocation) { ProcessExit.now(failed ? 1 : 0) }
         execFull(forwarding: arguments, serviceTried: true, keyOnFailure: invocation)
     }
 
@@ -43,16 +39,18 @@ enum UpcallFront {
         let message = "cannot run \(UpcallFullProgram.name): \(reasons.joined(separator: "; ")); reinstall SMB3Kit"
         guard let invocation = keyOnFailure else {
             Console.printError("smb3-upcall: \(message)")
-            exit(1)
+            ProcessExit.now(1)
         }
         let log = RelayLog()
         log.write(.error, message, keySerial: invocation.keySerial)
         UpcallServiceClient.negate(invocation, timeoutSeconds: invocation.options.negativeTimeoutSeconds, log: log)
-        exit(1)
+        ProcessExit.now(1)
     }
 }
 
 /// The few lines this program logs, with the identifier and fields of smb3-upcall-full's.
+/// SystemLog directly, not swift-log: this static program links no Swift package. The lines
+/// are those SMB3Logging's SystemLogHandler writes for smb3-upcall-full.
 struct RelayLog {
     private let log = SystemLog(identifier: "smb3-upcall")
 
@@ -62,7 +60,7 @@ struct RelayLog {
         log.write(priority, message, fields: fields)
         // An admin running the handler by hand sees the line too.
         if Console.standardErrorIsTerminal {
-            Console.printError("smb3-upcall: \(priority): \(message)" + SystemLog.syslogSuffix(fields))
+            Console.printError(log.echoLine(level: "\(priority)", message, fields: fields))
         }
     }
 }

@@ -21,6 +21,8 @@ final class FakeSystem: UpcallSystem {
     var calls: [String] = []
     var instantiated: [UInt8]?
     var negatedTimeout: UInt32?
+    /// As in the upcall service's worker: the outcome is also recorded as the reply to the handler.
+    var relayedKey: RelayedKey?
 
     func describeKey(_ serial: Int32) throws(SystemError) -> String {
         calls.append("describe \(serial)")
@@ -29,10 +31,12 @@ final class FakeSystem: UpcallSystem {
     func instantiateKey(_ serial: Int32, payload: [UInt8]) throws(SystemError) {
         calls.append("instantiate")
         instantiated = payload
+        relayedKey?.reply = .instantiate(payload: payload)
     }
     func negateKey(_ serial: Int32, timeoutSeconds: UInt32) throws(SystemError) {
         calls.append("negate")
         negatedTimeout = timeoutSeconds
+        relayedKey?.reply = .negate(timeoutSeconds: timeoutSeconds)
     }
     func pinCaller(pid: UInt32, readEnvironment: Bool) throws(SystemError) -> CallerProcess {
         calls.append("pin \(pid) env=\(readEnvironment)")

@@ -1,10 +1,11 @@
 import SMB3Protocol
 
 /// The human-readable report of `smb3-ifaces debugdata`. Not a stable format: scripts use `--json`.
-struct DebugDataSummary {
-    let text: String
+public struct DebugDataSummary {
+    /// The report, ending with a newline; no line ends in spaces.
+    public let text: String
 
-    init(_ data: DebugData) {
+    public init(_ data: DebugData) {
         var lines: [String] = []
         var header = "DebugData format \(data.format)"
         if let version = data.cifsVersion { header += ", CIFS version \(version)" }
@@ -136,19 +137,13 @@ struct DebugDataSummary {
         return text
     }
 
-    /// `10 Gbit/s`, `2.5 Gbit/s`, `100 Mbit/s`; the exact value when it is not a round number.
+    /// `10 Gbit/s`, `2.5 Gbit/s`, `100 Mbit/s`; the exact value when it is not a round number;
+    /// `unknown`, or DebugData's own text, when it printed no number.
     static func speed(_ interface: DebugData.ServerInterface) -> String {
         guard let bps = interface.speedBitsPerSecond else {
             return interface.speedText == "Unknown" ? "unknown" : interface.speedText
         }
-        for (unit, scale) in [("Tbit/s", UInt64(1_000_000_000_000)), ("Gbit/s", 1_000_000_000), ("Mbit/s", 1_000_000)]
-        where bps >= scale {
-            if bps % scale == 0 { return "\(bps / scale) \(unit)" }
-            if bps <= UInt64.max / 10, (bps * 10) % scale == 0 {
-                return "\(bps / scale).\((bps % scale) * 10 / scale) \(unit)"
-            }
-        }
-        return "\(bps) bit/s"
+        return IfacesFormat.speed(bps)
     }
 
     private static func trimmingTrailingSpaces(_ line: String) -> String {

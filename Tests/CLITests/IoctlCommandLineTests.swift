@@ -1,0 +1,67 @@
+import ArgumentParser
+import Testing
+
+@testable import smb3_ioctl
+
+/// smb3-ioctl's command line, parsed as the program parses it (`parseAsRoot`), without running
+/// anything.
+@Suite struct IoctlCommandLineTests {
+    typealias Program = ParsedCommandLine<IoctlCommand>
+
+    @Test func everySubcommandHasItsName() {
+        let names = IoctlCommand.configuration.subcommands.map { $0._commandName }
+        #expect(names == [
+            "copy", "info", "query", "snapshots", "quota", "secdesc", "keys", "notify", "shutdown", "set-integrity",
+            "compression", "fsctl", "read", "write", "cp-unbuffered",
+        ])
+    }
+
+    @Test func copyTakesRangesWithUnitsAndTheSharedFlags() throws {
+        let copy = try Program.parse(
+            ["copy", "/mnt/s/a", "/mnt/s/b", "--offset", "64K", "--length", "0x100", "--dst-offset", "1M", "--allow-fallback",
+             "--json", "-v"], as: CopySubcommand.self)
+        #expect(copy.source == "/mnt/s/a" && copy.destination == "/mnt/s/b")
+        #expect(copy.offset?.value == 65_536)
+        #expect(copy.length?.value == 256)
+        #expect(copy.destinationOffset?.value == 1 << 20)
+        #expect(copy.allowFallback && !copy.reflink)
+        #expect(copy.output.json && copy.output.verbose)
+        let whole = try Program.parse(["copy", "a", "b"], as: CopySubcommand.self)
+        #expect(whole.offset == nil && whole.length == nil && !whole.output.json && !whole.output.verbose)
+    }
+
+    @Test func byteCountsTakeBinaryUnitsAndHex() {
+        #expect(ByteCount(argument: "4096")?.value == 4096)
+        #expect(ByteCount(argument: "64k")?.value == 65_536)
+        #expect(ByteCount(argument: "2G")?.value == 2 << 30)
+        #expect(ByteCount(argument: "0x9003c")?.value == 0x9003C)
+        #expect(ByteCount(argument: "1T")?.value == 1 << 40)
+        #expect(ByteCount(argument: "lots") == nil)
+        #expect(ByteCount(argument: "16777216T") == nil)  // 2^64: overflows
+    }
+
+    @Test func validationFailuresAreUsageErrors() throws {
+        for arguments in [
+            ["query", "NoSuchClass", "/mnt/s"], ["notify", "/mnt/s", "--filter", "bogus"], ["notify", "/mnt/s", "--count", "0"],
+            ["shutdown", "/mnt/s"], ["shutdown", "/mnt/s", "--flush", "--noflush"], ["compression", "set", "f"],
+            ["fsctl", "/mnt/s", "0x100000000"], ["fsctl", "/mnt/s", "0x9003c", "--in", "xyz"], ["copy", "a"],
+            ["copy", "a", "b", "--offset", "lots"], ["no-such-command"],
+        ] {
+            let rejected = try #require(Program.rejection(arguments), "\(arguments) was accepted")
+            #expect(rejected.code == .validationFailure, "\(arguments): \(rejected.message)")
+        }
+        #expect(Program.rejection(["shutdown", "/mnt/s"])?.message == "give exactly one of --flush and --noflush")
+    }
+
+    @Test func otherSubcommandsParseTheirArguments() throws {
+        #expect(try Program.parse(["info", "/mnt/s"], as: InfoSubcommand.self).path == "/mnt/s")
+        #expect(try Program.parse(["keys", "/mnt/s", "--session", "0x1122"], as: KeysSubcommand.self).session?.value == 0x1122)
+        let notify = try Program.parse(["notify", "/mnt/s", "--tree", "--filter", "file-name", "--count", "2"], as: NotifySubcommand.self)
+        #expect(notify.tree && notify.count == 2 && !notify.filter.isEmpty)
+        let fsctl = try Program.parse(["fsctl", "/mnt/s", "0x9003c", "--in", "0102", "--out-size", "64"], as: FsctlSubcommand.self)
+        #expect(fsctl.code.value == 0x9003C && fsctl.input == "0102" && fsctl.outputSize == 64)
+        #expect(try Program.parse(["compression", "set", "f", "--on"], as: CompressionSubcommand.Set.self).on)
+        #expect(try Program.parse(["write", "f", "--size", "8M"], as: WriteSubcommand.self).size.value == 8 << 20)
+        #expect(try Program.parse(["read", "f", "--block-size", "1M"], as: ReadSubcommand.self).blockSize.value == 1 << 20)
+    }
+}
