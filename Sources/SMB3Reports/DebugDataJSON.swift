@@ -1,4 +1,5 @@
 import SMB3DebugData
+import SMB3Wire
 
 // The stable JSON form of DebugData, printed by `smb3-ifaces debugdata --json` and read by scripts
 // (the lab checks servers[].sessions[].channels[].number and serverInterfaces[].address/.speedBps/

@@ -3,6 +3,7 @@ import IoctlKit
 import Logging
 import SMB3System
 import SMB3Version
+import SMB3Reports
 
 @main
 struct IoctlCommand: ParsableCommand {

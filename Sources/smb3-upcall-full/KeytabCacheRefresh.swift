@@ -3,6 +3,7 @@ import SMB3Kerberos
 import SMB3System
 import UpcallKit
 import UpcallRelay
+import SMB3Errors
 
 /// `--refresh-keytab-cache USER`: renews root's keytab TGT before it expires, so no upcall
 /// (one per channel, per reconnect) has to wait for an AS exchange.

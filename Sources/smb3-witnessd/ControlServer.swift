@@ -4,6 +4,7 @@ import WitnessKit
 
 #if canImport(Glibc)
 import Glibc
+import SMB3Reports
 #endif
 
 /// The control socket: root-only (0600), one request line per connection.

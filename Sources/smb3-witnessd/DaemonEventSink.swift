@@ -1,6 +1,7 @@
 import SMB3System
 import Synchronization
 import WitnessKit
+import SMB3Reports
 
 /// Fans events out to the journal (one structured entry each), the JSON-lines file and the
 /// control-socket followers.

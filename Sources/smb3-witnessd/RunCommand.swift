@@ -8,6 +8,7 @@ import WitnessKit
 
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 struct Run: ParsableCommand {

@@ -3,6 +3,7 @@ import Testing
 import UpcallRelay
 
 @testable import UpcallKit
+import Foundation
 
 @Suite("UpcallServiceGate")
 struct UpcallServiceGateTests {

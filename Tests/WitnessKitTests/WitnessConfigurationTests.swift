@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import WitnessKit
+import SMB3DCERPC
 
 @Suite("witnessd.conf")
 struct WitnessConfigurationTests {
