@@ -3,6 +3,8 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "SMB3Kit",
@@ -22,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Layer 0: the pure protocol model. No I/O, no C imports, no Foundation; DER through SwiftASN1.
@@ -54,6 +57,9 @@ let package = Package(
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "CKeyutils"]),
         .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "CNetlinkGeneric", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3System", "CKrb5GSS"]),
+        // The witness daemon's waiting: one poll(2) thread for all its descriptors (non-blocking
+        // TCP, netlink, control socket) and a thread for blocking C calls (krb5, NOTIFY acks).
+        .target(name: "SMB3EventLoop", dependencies: ["SMB3System"]),
         // gzip (for /proc/config.gz) apart from SMB3System, so that the static smb3-upcall links no zlib.
         .target(name: "SMB3Gzip", dependencies: ["CZlib"]),
 
@@ -61,7 +67,7 @@ let package = Package(
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol"]),
         .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "SMB3ProcFS", "UpcallRelay", logging]),
         .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
-        .target(name: "WitnessKit", dependencies: ["SMB3Protocol"]),
+        .target(name: "WitnessKit", dependencies: ["SMB3Protocol", logging, serviceLifecycle, unixSignals]),
 
         // Version string shared by every executable.
         .target(name: "SMB3Version"),
@@ -93,8 +99,8 @@ let package = Package(
         .executableTarget(
             name: "smb3-witnessd",
             dependencies: [
-                "WitnessKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Kerberos", "SMB3Version", argumentParser,
-                logging,
+                "WitnessKit", "SMB3Protocol", "SMB3System", "SMB3Netlink", "SMB3Kerberos", "SMB3EventLoop", "SMB3Version",
+                argumentParser, logging, serviceLifecycle,
             ]),
 
         .testTarget(
@@ -104,7 +110,13 @@ let package = Package(
         .testTarget(name: "UpcallKitTests", dependencies: ["UpcallKit", "UpcallRelay", "SMB3Protocol", logging]),
         .testTarget(name: "UpcallRelayTests", dependencies: ["UpcallRelay"]),
         .testTarget(name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol"]),
-        .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
+        .testTarget(
+            name: "WitnessKitTests",
+            dependencies: [
+                "WitnessKit", "SMB3Protocol", logging, serviceLifecycle,
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(name: "SMB3EventLoopTests", dependencies: ["SMB3EventLoop", "SMB3System"]),
         .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
         .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Gzip"]),
         .testTarget(name: "SMB3NetlinkTests", dependencies: ["SMB3Protocol", "CNetlinkGeneric"]),

@@ -1,15 +1,7 @@
 import ArgumentParser
+import SMB3EventLoop
 import SMB3System
 import WitnessKit
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The control socket's requests: one line each.
-enum ControlRequest: String {
-    case status, statusJSON = "status-json", metrics, events
-}
 
 struct ControlSocketOption: ParsableArguments {
     @Option(name: .customLong("socket"), help: "The daemon's control socket.")
@@ -19,10 +11,10 @@ struct ControlSocketOption: ParsableArguments {
         do {
             return try UnixConnection(connectingTo: path)
         } catch {
-            if error.errno == ENOENT || error.errno == ECONNREFUSED {
+            if error.errnoName == "ENOENT" || error.errnoName == "ECONNREFUSED" {
                 throw ValidationErrorLine("smb3-witnessd is not running (no listener on \(path))")
             }
-            if error.errno == EACCES { throw ValidationErrorLine("permission denied on \(path): run as root") }
+            if error.errnoName == "EACCES" { throw ValidationErrorLine("permission denied on \(path): run as root") }
             throw ValidationErrorLine(error.description)
         }
     }
@@ -57,7 +49,7 @@ struct Metrics: ParsableCommand {
     func run() throws { try socket.relay(.metrics) }
 }
 
-struct Events: ParsableCommand {
+struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow the daemon's events as JSON lines (from the control socket, or from an events file).")
 
@@ -66,22 +58,12 @@ struct Events: ParsableCommand {
 
     @OptionGroup var socket: ControlSocketOption
 
-    func run() throws {
+    func run() async throws {
         guard let file else { return try socket.relay(.events) }
-        guard let stream = fopen(file, "r") else {
-            throw ValidationErrorLine("cannot open \(file): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(stream) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        while true {
-            let length = getline(&line, &capacity, stream)
-            if length > 0, let line {
-                Console.write(String(cString: line))
-            } else {
-                clearerr(stream)
-                usleep(500_000)
-            }
+        do {
+            try await followLines(of: file) { Console.write($0) }
+        } catch let error as SystemError {
+            throw ValidationErrorLine("cannot open \(file): \(error.message)")
         }
     }
 }
