@@ -4,6 +4,7 @@ import SMB3Protocol
 /// pushes what arrives instead of being read, so no task or thread waits on it.
 public protocol RPCByteStream: AnyObject, Sendable {
     /// Starts delivery: `received` with each chunk in order, then `closed` once with the reason.
+    /// Neither is ever called from inside `write` (the caller may hold a lock).
     func start(received: @escaping @Sendable ([UInt8]) -> Void, closed: @escaping @Sendable (String) -> Void)
     /// Queues `bytes` after what was written before, without blocking.
     func write(_ bytes: [UInt8]) throws
