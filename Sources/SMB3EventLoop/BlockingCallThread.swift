@@ -21,11 +21,7 @@ public final class BlockingCallThread: Sendable {
     private let wakeWrite: Int32
 
     public init() throws(SystemError) {
-        var ends: [Int32] = [0, 0]
-        _ = try valueOrThrow("pipe", "creating the blocking-call thread's queue") { pipe(&ends) }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        wakeRead = ends[0]
-        wakeWrite = ends[1]
+        (wakeRead, wakeWrite) = try wakeUpPipe(nonBlocking: false, for: "a blocking-call thread")
         BackgroundThread.detach { [self] in run() }
     }
 

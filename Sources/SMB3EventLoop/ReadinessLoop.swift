@@ -55,14 +55,7 @@ public final class ReadinessLoop: Sendable {
 
     /// Starts the loop's thread.
     public init() throws(SystemError) {
-        var ends: [Int32] = [0, 0]
-        _ = try valueOrThrow("pipe", "creating the readiness loop's wake-up pipe") { pipe(&ends) }
-        for end in ends {
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-        }
-        wakeRead = ends[0]
-        wakeWrite = ends[1]
+        (wakeRead, wakeWrite) = try wakeUpPipe(nonBlocking: true, for: "the readiness loop")
         BackgroundThread.detach(stackSize: 256 * 1024) { [self] in run() }
     }
 
@@ -197,4 +190,15 @@ public final class ReadinessLoop: Sendable {
         close(wakeRead)
         close(wakeWrite)
     }
+}
+
+/// A close-on-exec pipe whose read end a thread sleeps on until a byte is written.
+func wakeUpPipe(nonBlocking: Bool, for user: String) throws(SystemError) -> (read: Int32, write: Int32) {
+    var ends: [Int32] = [0, 0]
+    _ = try valueOrThrow("pipe", "creating the wake-up pipe of \(user)") { pipe(&ends) }
+    for end in ends {
+        if nonBlocking { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+        _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+    }
+    return (ends[0], ends[1])
 }

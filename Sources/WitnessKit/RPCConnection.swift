@@ -76,7 +76,9 @@ public final class RPCConnection: Sendable {
         let (association, bind) = try await platform.runBlocking { () -> (RPCAssociation, [UInt8]) in
             var association =
                 try authentication.map { try RPCAssociation(authentication: $0, platform: platform) } ?? RPCAssociation()
-            return (association, try association.bindRequest(interface: interface, platform: platform))
+            // The request first: it moves the security context on (NTLM remembers NEGOTIATE).
+            let bind = try association.bindRequest(interface: interface, platform: platform)
+            return (association, bind)
         }
         try state.withLock { (state: inout State) throws(DCERPCError) in
             if let error = state.closedError { throw error }
@@ -88,7 +90,8 @@ public final class RPCConnection: Sendable {
         let ack = try await reply(to: Self.bindCallID, timeoutSeconds: timeoutSeconds).get()
         let (accepted, auth3) = try await platform.runBlocking { () -> (RPCAssociation, [UInt8]?) in
             var accepted = association
-            return (accepted, try accepted.acceptBindAck(ack, platform: platform))
+            let auth3 = try accepted.acceptBindAck(ack, platform: platform)
+            return (accepted, auth3)
         }
         state.withLock { $0.association = accepted }
         if let auth3 { try send(auth3) }

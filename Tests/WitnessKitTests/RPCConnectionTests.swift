@@ -13,13 +13,20 @@ final class FakeRPCStream: RPCByteStream {
         var closed: (@Sendable (String) -> Void)?
         var requests: [(callID: UInt32, opnum: UInt16, stub: [UInt8])] = []
         var isShutDown = false
+        var written: [DCERPCPacketType] = []
     }
     let state = Mutex(State())
     let chunkSize: Int
+    /// The bind_ack's auth verifier (an NTLM CHALLENGE), for authenticated binds.
+    let bindAckAuth: DCERPCAuthVerifier?
     let answer: @Sendable (UInt16, [UInt8]) -> [UInt8]?
 
-    init(chunkSize: Int = 4096, answer: @escaping @Sendable (UInt16, [UInt8]) -> [UInt8]? = { _, stub in stub }) {
+    init(
+        chunkSize: Int = 4096, bindAckAuth: DCERPCAuthVerifier? = nil,
+        answer: @escaping @Sendable (UInt16, [UInt8]) -> [UInt8]? = { _, stub in stub }
+    ) {
         self.chunkSize = chunkSize
+        self.bindAckAuth = bindAckAuth
         self.answer = answer
     }
 
@@ -35,12 +42,14 @@ final class FakeRPCStream: RPCByteStream {
     func write(_ bytes: [UInt8]) throws {
         guard !state.withLock({ $0.isShutDown }) else { throw Closed() }
         let packet = try DCERPCPacket(parsing: bytes)
+        state.withLock { $0.written.append(packet.type) }
         switch packet.type {
         case .bind:
             var body: [UInt8] = [0xB8, 0x10, 0xB8, 0x10, 0x34, 0x12, 0, 0, 0, 0]  // max 4280/4280, group, no sec_addr
             body += [0, 0]  // pad to 4
             body += [1, 0, 0, 0] + [0, 0, 0, 0] + DCERPCSyntax.ndr20.uuid + [2, 0, 0, 0]
-            let ack = DCERPCPacket(type: .bindAck, flags: [.firstFragment, .lastFragment], callID: packet.callID, body: body)
+            let ack = DCERPCPacket(
+                type: .bindAck, flags: [.firstFragment, .lastFragment], callID: packet.callID, body: body, auth: bindAckAuth)
             Task { self.deliver(ack.encoded()) }
         case .request:
             let body = packet.body
@@ -124,6 +133,23 @@ struct RPCConnectionTests {
         #expect(stream.requests.map(\.callID) == [2])
         #expect(try await connection.call(opnum: 4, stub: [], timeoutSeconds: 30) == [4])
         #expect(stream.requests.map(\.callID) == [2, 3])
+    }
+
+    /// bind carries NEGOTIATE, and the CHALLENGE in bind_ack is answered by auth3 (the
+    /// association must keep the state its bind request left: NTLM remembers NEGOTIATE).
+    @Test func anNTLMBindIsAnsweredWithAuth3() async throws {
+        let challenge = try NTLMWeakKeysTests.challenge(.clientDefault)
+        let stream = FakeRPCStream(
+            bindAckAuth: DCERPCAuthVerifier(
+                type: DCERPCAuthType.ntlmssp.rawValue, level: DCERPCAuthLevel.privacy.rawValue, contextID: 1,
+                value: challenge))
+        let authentication = RPCAuthentication(
+            method: .ntlm(NTLMCredentials(userName: "u", domainName: "d", password: "pw")), level: .privacy,
+            workstation: "c")
+        _ = try await RPCConnection.open(
+            platform: StreamPlatform(stream), address: "192.0.2.12", port: 49155, interface: WitnessRPC.interface,
+            authentication: authentication, timeoutSeconds: 30)
+        #expect(stream.state.withLock { $0.written } == [.bind, .auth3])
     }
 
     /// TCP may cut a PDU anywhere: one byte at a time still makes whole PDUs.
