@@ -4,6 +4,8 @@ import PackageDescription
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let inMemoryLogging = Target.Dependency.product(name: "InMemoryLogging", package: "swift-log")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "SMB3Kit",
@@ -23,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Layer 0: the pure protocol model. No I/O, no C imports, no Foundation; DER through SwiftASN1.
@@ -83,6 +86,9 @@ let package = Package(
         // The one swift-log backend (journald/syslog through SMB3System's SystemLog), apart from
         // SMB3System so that the static smb3-upcall, which links SMB3System, links no swift-log.
         .target(name: "SMB3Logging", dependencies: ["SMB3System", logging]),
+        // The witness daemon's waiting: one poll(2) thread for all its descriptors (non-blocking
+        // TCP, netlink, control socket) and a thread for blocking C calls (krb5, NOTIFY acks).
+        .target(name: "SMB3EventLoop", dependencies: ["SMB3System", "SMB3Errors"]),
         // gzip (for /proc/config.gz) apart from SMB3System, so that the static smb3-upcall links no zlib.
         .target(name: "SMB3Gzip", dependencies: ["CZlib"]),
 
@@ -90,7 +96,7 @@ let package = Package(
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol", "SMB3Errors"]),
         .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3ProcFS", "UpcallRelay", logging]),
         .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
-        .target(name: "WitnessKit", dependencies: ["SMB3Protocol"]),
+        .target(name: "WitnessKit", dependencies: ["SMB3Protocol", logging, serviceLifecycle, unixSignals]),
 
         // Version string shared by every executable.
         .target(name: "SMB3Version"),
@@ -123,8 +129,8 @@ let package = Package(
         .executableTarget(
             name: "smb3-witnessd",
             dependencies: [
-                "WitnessKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Kerberos", "SMB3Version", argumentParser,
-                logging,
+                "WitnessKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Kerberos", "SMB3EventLoop",
+                "SMB3Logging", "SMB3Version", argumentParser, logging, serviceLifecycle,
             ]),
 
         // Model tests mirror the rooms; SMB3ProtocolTests keeps the lab captures (Fixtures/, written by
@@ -153,7 +159,13 @@ let package = Package(
         // Golden/ is read through #filePath, as the fixtures of SMB3ProtocolTests are.
         .testTarget(
             name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol", logging, inMemoryLogging], exclude: ["Golden"]),
-        .testTarget(name: "WitnessKitTests", dependencies: ["WitnessKit", "SMB3Protocol"]),
+        .testTarget(
+            name: "WitnessKitTests",
+            dependencies: [
+                "WitnessKit", "SMB3Protocol", logging, serviceLifecycle,
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(name: "SMB3EventLoopTests", dependencies: ["SMB3EventLoop", "SMB3System"]),
         .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
         .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Errors", "SMB3Gzip", "CLinuxShims"]),
         .testTarget(name: "SMB3LoggingTests", dependencies: ["SMB3Logging", "SMB3System", logging]),

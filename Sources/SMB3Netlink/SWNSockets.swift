@@ -8,11 +8,16 @@ import Glibc
 #endif
 
 /// The daemon's two generic-netlink sockets: one joined to `cifs_mcgrp_swn` (and to the
-/// controller's `notify` group, to see the cifs family come and go), one for NOTIFY requests
-/// and their acks, so an ack never interleaves with a multicast.
+/// controller's `notify` group, to see the cifs family come and go), one for NOTIFY requests,
+/// group look-ups and their acks, so an ack never interleaves with a multicast. The listener
+/// is non-blocking: the daemon waits for it in its readiness loop, not in a thread of its own.
+/// The requester blocks (the kernel answers at once): callers keep it on one thread.
+///
+/// Invariant for `@unchecked Sendable`: the listener is read by one task at a time (the
+/// kernel listener service), the requester is used under `requestLock`.
 public final class SWNNetlinkSockets: @unchecked Sendable {
-    public static let controllerFamily = "nlctrl"
-    public static let controllerGroup = "notify"
+    public static let controllerFamily = GenericNetlinkController.familyName
+    public static let controllerGroup = GenericNetlinkController.notifyGroup
 
     private let listener: OpaquePointer
     private let requester: OpaquePointer
@@ -37,6 +42,7 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
         }
         // Many registrations re-REGISTER in bursts after an echo interval: room for them.
         _ = nl_socket_set_buffer_size(listener, 1 << 20, 0)
+        _ = nl_socket_set_nonblocking(listener)
     }
 
     deinit {
@@ -58,8 +64,10 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
         return resolved
     }
 
+    /// The group is looked up on the requester (the listener does not block, and must not see
+    /// the controller's answer); membership is a socket option of the listener.
     private func join(family: String, group: String) throws(NetlinkError) {
-        let groupID = genl_ctrl_resolve_grp(listener, family, group)
+        let groupID = requestLock.withLock { _ in genl_ctrl_resolve_grp(requester, family, group) }
         guard groupID >= 0 else {
             throw NetlinkError(function: "genl_ctrl_resolve_grp", code: -groupID, context: "resolving group '\(group)' of '\(family)'")
         }
@@ -69,12 +77,20 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
         }
     }
 
-    /// Blocks for the next datagram on the listener (its raw bytes: one or more messages). A
-    /// REGISTER carries the mount's password: the caller zeroes the bytes when done
-    /// (Secret.zero).
-    public func receive() throws(NetlinkError) -> [UInt8] {
+    /// The listener's descriptor, for the caller's readiness loop.
+    public var listenerDescriptor: Int32 { nl_socket_get_fd(listener) }
+
+    /// The next datagram on the listener (its raw bytes: one or more messages), calling
+    /// `waitReadable` with the listener's descriptor whenever none is queued. A REGISTER carries
+    /// the mount's password: the caller zeroes the bytes when done (Secret.zero).
+    public func receive(waitingWith waitReadable: (Int32) async throws -> Void) async throws -> [UInt8] {
         while true {
-            var (bytes, peerPort) = try Self.receiveDatagram(on: listener, context: "receiving witness messages")
+            guard case (var bytes, let peerPort)? = try Self.receiveDatagram(
+                on: listener, context: "receiving witness messages", nonBlocking: true)
+            else {
+                try await waitReadable(listenerDescriptor)
+                continue
+            }
             // Only the kernel (port 0) may speak for cifs.ko.
             if peerPort == 0 { return bytes }
             Secret.zero(&bytes)
@@ -97,7 +113,8 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
                 throw NetlinkError(function: "nl_sendto", code: -sent, context: "sending a witness notification")
             }
             while true {
-                let (bytes, _) = try Self.receiveDatagram(on: requester, context: "reading the kernel's ack")
+                guard let (bytes, _) = try Self.receiveDatagram(on: requester, context: "reading the kernel's ack")
+                else { continue }
                 // The ack is an NLMSG_ERROR carrying our sequence; its payload starts with the errno.
                 guard let messages = try? NetlinkMessage.split(bytes) else { continue }
                 if let code = messages.first(where: { $0.sequence == expected && $0.errorCode != nil })?.errorCode {
@@ -107,8 +124,11 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
         }
     }
 
-    /// One nl_recv, retried on EINTR/EAGAIN: the datagram and the sender's port.
-    private static func receiveDatagram(on socket: OpaquePointer, context: String) throws(NetlinkError) -> ([UInt8], UInt32) {
+    /// One nl_recv, retried on EINTR (and EAGAIN unless `nonBlocking`, which then gives nil):
+    /// the datagram and the sender's port.
+    private static func receiveDatagram(
+        on socket: OpaquePointer, context: String, nonBlocking: Bool = false
+    ) throws(NetlinkError) -> ([UInt8], UInt32)? {
         while true {
             var peer = sockaddr_nl()
             var buffer: UnsafeMutablePointer<UInt8>?
@@ -118,6 +138,7 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
                 if let buffer, received > 0 { memset(buffer, 0, Int(received)) }
                 free(buffer)
             }
+            if received == -NLE_AGAIN && nonBlocking { return nil }
             if received == -NLE_INTR || received == -NLE_AGAIN { continue }
             guard received > 0, let buffer else {
                 throw NetlinkError(function: "nl_recv", code: received < 0 ? -received : NLE_FAILURE, context: context)

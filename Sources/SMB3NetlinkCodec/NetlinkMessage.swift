@@ -271,3 +271,22 @@ public struct GenericNetlinkMessage: Hashable, Sendable {
     /// The last attribute of `type` (the kernel's nla_parse keeps the last duplicate too).
     public func attribute(_ type: UInt16) -> NetlinkAttribute? { attributes.last { $0.type == type } }
 }
+
+/// The generic-netlink controller (include/uapi/linux/genetlink.h): it announces families as
+/// they come and go on its `notify` group.
+public enum GenericNetlinkController {
+    /// GENL_ID_CTRL: the controller's fixed family id (the message type of its messages).
+    public static let familyID: UInt16 = 0x10
+    public static let familyName = "nlctrl"
+    public static let notifyGroup = "notify"
+
+    public enum Command: UInt8, Sendable {
+        /// CTRL_CMD_NEWFAMILY: a family was registered (a module was loaded).
+        case newFamily = 1
+        /// CTRL_CMD_DELFAMILY: a family went away (its module was removed).
+        case deleteFamily = 2
+    }
+
+    /// CTRL_ATTR_FAMILY_NAME: the family's name, NUL-terminated.
+    public static let familyNameAttribute: UInt16 = 2
+}

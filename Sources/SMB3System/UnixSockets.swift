@@ -114,6 +114,9 @@ public final class UnixListener: @unchecked Sendable {
         fd = try listeningUnixSocket(path: path, type: Int32(SOCK_STREAM.rawValue), mode: mode, backlog: 16)
     }
 
+    /// The descriptor, for a readiness loop to wait on (accept once it is readable).
+    public var descriptor: Int32 { fd }
+
     deinit {
         close(fd)
         unlink(path)
@@ -131,6 +134,9 @@ public final class UnixConnection: @unchecked Sendable {
     let fd: Int32
     init(fd: Int32) { self.fd = fd }
     deinit { close(fd) }
+
+    /// The descriptor, for a readiness loop to wait on.
+    public var descriptor: Int32 { fd }
 
     /// Connects to a listening unix socket.
     public convenience init(connectingTo path: String) throws(SystemError) {

@@ -1,14 +1,16 @@
-import Dispatch
 import SMB3Protocol
 import Synchronization
 
-/// One kernel registration kept alive against the witness service: GetInterfaceList on the
-/// SMB server's address, RegisterEx on the chosen interface, the AsyncNotify long-poll loop,
-/// and a full re-registration (bounded exponential backoff) after NOT_FOUND or a lost connection.
+/// One kernel registration kept alive against the witness service: it runs the
+/// `RegistrationMachine` and performs its actions. GetInterfaceList on the SMB server's address,
+/// RegisterEx on the chosen interface, the AsyncNotify long-poll loop, and a full
+/// re-registration (bounded exponential backoff) after NOT_FOUND or a lost connection.
+///
+/// `run()` is one task (a child of the registry's task group) whose own children are the work
+/// in flight: the session set-up, the pending AsyncNotify, an UnRegister, a backoff timer. Their
+/// outcomes and `stop` arrive on one stream of inputs, so the machine sees one event at a time.
 final class RegistrationWorker: Sendable {
-    enum Phase: String, Sendable {
-        case connecting, registered, retrying, stopping, stopped, unsupported
-    }
+    typealias Phase = RegistrationMachine.Phase
 
     struct Snapshot: Sendable {
         var phase: Phase
@@ -37,6 +39,13 @@ final class RegistrationWorker: Sendable {
         }
     }
 
+    /// What the worker's loop reacts to: a machine event, or a session set up with its client.
+    private enum Input: Sendable {
+        case event(RegistrationMachine.Event)
+        case established(RegistrationMachine.Session, WitnessClient)
+        case notified(RegistrationMachine.NotifyOutcome, receivedAt: Double)
+    }
+
     let registration: SWNRegistration
     let credentials: Credentials?
     private let configuration: WitnessConfiguration
@@ -44,14 +53,15 @@ final class RegistrationWorker: Sendable {
     private let platform: any WitnessPlatform
     private let abortLimiter: AbortRateLimiter
     private let onEvent: @Sendable (WitnessEvent) -> Void
-    private let wakeUp = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-    private let state: Mutex<(snapshot: Snapshot, client: WitnessClient?, handle: WitnessContextHandle?, stopRequested: Bool)>
+    private let inputs: AsyncStream<Input>
+    private let continuation: AsyncStream<Input>.Continuation
+    private let snapshotState: Mutex<Snapshot>
+    private let initialMachine: RegistrationMachine
 
     init(
         registration: SWNRegistration, credentials: Credentials?, configuration: WitnessConfiguration,
         clientName: String, platform: any WitnessPlatform, abortLimiter: AbortRateLimiter = AbortRateLimiter(),
-        onEvent: @escaping @Sendable (WitnessEvent) -> Void
+        unsupported: String? = nil, onEvent: @escaping @Sendable (WitnessEvent) -> Void
     ) {
         // The worker keeps no password: the registration copy loses its credentials here.
         var stripped = registration
@@ -63,23 +73,22 @@ final class RegistrationWorker: Sendable {
         self.platform = platform
         self.abortLimiter = abortLimiter
         self.onEvent = onEvent
-        state = Mutex(
-            (Snapshot(phase: .connecting, reconnects: 0, kernelRepeats: 0), nil, nil, false))
+        (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
+        initialMachine =
+            unsupported.map { RegistrationMachine(unsupported: $0) }
+            ?? RegistrationMachine(
+                maximumBackoff: configuration.maximumBackoff, authLevel: "\(configuration.authLevel)")
+        snapshotState = Mutex(
+            Snapshot(
+                phase: initialMachine.phase, lastError: initialMachine.lastError, reconnects: 0, kernelRepeats: 0))
     }
 
-    var snapshot: Snapshot { state.withLock { $0.snapshot } }
+    var snapshot: Snapshot { snapshotState.withLock { $0 } }
 
-    func noteKernelRepeat() { state.withLock { $0.snapshot.kernelRepeats += 1 } }
+    func noteKernelRepeat() { snapshotState.withLock { $0.kernelRepeats += 1 } }
 
-    func markUnsupported(_ reason: String) {
-        state.withLock {
-            $0.snapshot.phase = .unsupported
-            $0.snapshot.lastError = reason
-        }
-        finished.signal()
-    }
-
-    private var stopRequested: Bool { state.withLock { $0.stopRequested } }
+    /// Ends the registration: UnRegister if registered, then `run()` returns.
+    func stop(reason: String) { continuation.yield(.event(.stop(reason: reason))) }
 
     private func event(_ kind: WitnessEvent.Kind, witness: String?, detail: String? = nil) -> WitnessEvent {
         WitnessEvent(
@@ -88,29 +97,110 @@ final class RegistrationWorker: Sendable {
             detail: detail)
     }
 
-    func run() {
-        var backoff = 1.0
-        while !stopRequested {
-            do {
-                try session()
-                backoff = 1
-            } catch {
-                if stopRequested { break }
-                let message = "\(error)"
-                state.withLock {
-                    $0.snapshot.phase = .retrying
-                    $0.snapshot.lastError = message
-                    $0.snapshot.reconnects += 1
-                    $0.client = nil
-                    $0.handle = nil
+    /// Runs the registration until it is stopped (or, unsupported, until `stop`).
+    func run() async {
+        var machine = initialMachine
+        var client: WitnessClient?
+        // When the AsyncNotify reply being forwarded was complete (latencyMs starts there).
+        var lastReceived = 0.0
+        await withTaskGroup(of: Void.self) { work in
+            var pending: [RegistrationMachine.Action] = machine.handle(.start)
+            var finished = false
+            var iterator = inputs.makeAsyncIterator()
+            while !finished {
+                for action in pending {
+                    switch action {
+                    case .establishSession:
+                        work.addTask { await self.establishSession() }
+                    case .asyncNotify(let handle):
+                        guard let client else { continue }
+                        work.addTask { await self.poll(client, handle) }
+                    case .forward(let notification, let witness):
+                        // Forwarded before the next poll is read, in the order they came.
+                        await forward(notification, receivedAt: lastReceived, witness: witness)
+                    case .closeConnection:
+                        client?.connection.close()
+                        client = nil
+                    case .waitBackoff(let seconds):
+                        work.addTask {
+                            try? await Task.sleep(for: .seconds(seconds))
+                            if !Task.isCancelled { self.continuation.yield(.event(.backoffElapsed)) }
+                        }
+                    case .unregister(let handle):
+                        guard let client else {
+                            continuation.yield(.event(.unregisterCompleted(status: nil)))
+                            continue
+                        }
+                        work.addTask {
+                            let status = try? await client.unregister(handle, timeoutSeconds: 5)
+                            self.continuation.yield(.event(.unregisterCompleted(status: status)))
+                        }
+                    case .report(let kind, let witness, let detail):
+                        onEvent(event(kind, witness: witness, detail: detail))
+                    case .finish:
+                        finished = true
+                    }
                 }
-                onEvent(event(.registrationFailed, witness: nil, detail: "\(message); retrying in \(Int(backoff)) s"))
-                _ = wakeUp.wait(timeout: .now() + backoff)
-                backoff = min(backoff * 2, configuration.maximumBackoff)
+                publish(machine)
+                if finished { break }
+                guard let input = await iterator.next() else { break }
+                switch input {
+                case .event(let event):
+                    pending = machine.handle(event)
+                case .established(let session, let established):
+                    pending = machine.handle(.sessionEstablished(session))
+                    if machine.session == session {
+                        client = established
+                        snapshotState.withLock {
+                            $0.witnessServer = session.witnessServer
+                            $0.protocolVersion = session.protocolVersion
+                            $0.handle = session.handle.description
+                            $0.registeredSince = platform.unixTime()
+                        }
+                    } else {
+                        established.connection.close()  // stopped meanwhile
+                    }
+                case .notified(let outcome, let receivedAt):
+                    lastReceived = receivedAt
+                    pending = machine.handle(.notifyCompleted(outcome))
+                }
             }
+            client?.connection.close()
+            work.cancelAll()
         }
-        state.withLock { $0.snapshot.phase = .stopped }
-        finished.signal()
+        continuation.finish()
+        // The NT hash is a password equivalent: zero it once UnRegister no longer needs it.
+        if case .ntlm(let ntlm) = credentials { ntlm.ntHash.wipe() }
+    }
+
+    private func publish(_ machine: RegistrationMachine) {
+        snapshotState.withLock {
+            $0.phase = machine.phase
+            $0.lastError = machine.lastError
+            $0.reconnects = machine.reconnects
+        }
+    }
+
+    private func poll(_ client: WitnessClient, _ handle: WitnessContextHandle) async {
+        // The server answers TIMEOUT after KeepAliveTimeout; waiting a minute longer than that
+        // catches a server that went silent without closing the connection.
+        let pollTimeout: Double? =
+            configuration.keepAliveTimeout == 0 ? nil : Double(configuration.keepAliveTimeout) + 60
+        do {
+            let (notification, status) = try await client.asyncNotify(handle, timeoutSeconds: pollTimeout)
+            let received = platform.monotonicSeconds()
+            let outcome: RegistrationMachine.NotifyOutcome
+            switch status {
+            case WitnessStatus.success:
+                outcome = notification.map { .notification($0) } ?? .timeout
+            case WitnessStatus.timeout: outcome = .timeout
+            case WitnessStatus.notFound: outcome = .notFound
+            default: outcome = .failed(status: status)
+            }
+            continuation.yield(.notified(outcome, receivedAt: received))
+        } catch {
+            continuation.yield(.event(.connectionLost("\(error)")))
+        }
     }
 
     func authentication() throws -> RPCAuthentication {
@@ -129,17 +219,26 @@ final class RegistrationWorker: Sendable {
             allowWeakNTLMKeys: configuration.ntlmAllowWeakKeys)
     }
 
-    /// One registration's life on one connection. Returns to re-register, throws to back off.
-    private func session() throws {
-        state.withLock { $0.snapshot.phase = .connecting }
+    private func establishSession() async {
+        do {
+            let (session, client) = try await session()
+            continuation.yield(.established(session, client))
+        } catch {
+            continuation.yield(.event(.sessionFailed("\(error)")))
+        }
+    }
+
+    /// Endpoint mapper and GetInterfaceList on the SMB server's address, then RegisterEx on the
+    /// chosen interface (the same connection when it is that address).
+    private func session() async throws -> (RegistrationMachine.Session, WitnessClient) {
         let serverAddress = registration.address.addressText
         let authentication = try authentication()
         let timeout = configuration.connectTimeout
-        let first = try WitnessClient.connect(
+        let first = try await WitnessClient.connect(
             platform: platform, address: serverAddress, authentication: authentication, timeoutSeconds: timeout)
         let interfaces: [WitnessInterface]
         do {
-            interfaces = try first.interfaceList(timeoutSeconds: Double(timeout))
+            interfaces = try await first.interfaceList(timeoutSeconds: Double(timeout))
         } catch {
             first.connection.close()
             throw error
@@ -154,60 +253,32 @@ final class RegistrationWorker: Sendable {
             client = first
         } else {
             first.connection.close()
-            client = try WitnessClient.connect(
+            client = try await WitnessClient.connect(
                 platform: platform, address: chosen, authentication: authentication, timeoutSeconds: timeout)
         }
-        defer { client.connection.close() }
-        let registered = try client.register(
-            netName: registration.netName, shareName: registration.shareNameNotify ? registration.shareName : nil,
-            ipAddress: serverAddress, clientComputerName: clientName, ipNotification: registration.ipNotify,
-            keepAliveTimeout: configuration.keepAliveTimeout, timeoutSeconds: Double(timeout))
-        let handle = registered.handle
-        let version: String
-        switch registered {
-        case .v1: version = "v1"
-        case .v2: version = "v2"
-        }
-        let now = platform.unixTime()
-        let stopNow = state.withLock {
-            $0.client = client
-            $0.handle = handle
-            $0.snapshot.phase = .registered
-            $0.snapshot.witnessServer = chosen
-            $0.snapshot.protocolVersion = version
-            $0.snapshot.handle = handle.description
-            $0.snapshot.registeredSince = now
-            $0.snapshot.lastError = nil
-            return $0.stopRequested
-        }
-        if stopNow { return }
-        onEvent(event(.registered, witness: chosen, detail: "\(version), \(interfaces.count) interfaces, auth \(configuration.authLevel)"))
-        // The server answers TIMEOUT after KeepAliveTimeout; waiting a minute longer than that
-        // catches a server that went silent without closing the connection.
-        let pollTimeout: Double? = configuration.keepAliveTimeout == 0 ? nil : Double(configuration.keepAliveTimeout) + 60
-        while !stopRequested {
-            let (notification, status) = try client.asyncNotify(handle, timeoutSeconds: pollTimeout)
-            let received = platform.monotonicSeconds()
-            if stopRequested { return }
-            switch status {
-            case WitnessStatus.success:
-                if let notification { forward(notification, receivedAt: received, witness: chosen) }
-            case WitnessStatus.timeout:
-                continue
-            case WitnessStatus.notFound:
-                state.withLock {
-                    $0.client = nil
-                    $0.handle = nil
+        do {
+            let registered = try await client.register(
+                netName: registration.netName, shareName: registration.shareNameNotify ? registration.shareName : nil,
+                ipAddress: serverAddress, clientComputerName: clientName, ipNotification: registration.ipNotify,
+                keepAliveTimeout: configuration.keepAliveTimeout, timeoutSeconds: Double(timeout))
+            let version =
+                switch registered {
+                case .v1: "v1"
+                case .v2: "v2"
                 }
-                onEvent(event(.serverDropped, witness: chosen))
-                return
-            default:
-                throw WitnessCallError(call: "AsyncNotify", status: status)
-            }
+            return (
+                RegistrationMachine.Session(
+                    witnessServer: chosen, protocolVersion: version, handle: registered.handle,
+                    interfaceCount: interfaces.count),
+                client
+            )
+        } catch {
+            client.connection.close()
+            throw error
         }
     }
 
-    func forward(_ notification: WitnessNotification, receivedAt: Double, witness: String) {
+    func forward(_ notification: WitnessNotification, receivedAt: Double, witness: String) async {
         for message in notification.messages {
             var report = event(.resourceChange, witness: witness)
             report.oldAddress = registration.address.addressText
@@ -241,25 +312,25 @@ final class RegistrationWorker: Sendable {
             }
             if let notify {
                 do {
-                    report.kernelResult = try platform.notifyKernel(SWNNotify(registrationID: registration.id, kind: notify))
+                    report.kernelResult = try await platform.notifyKernel(SWNNotify(registrationID: registration.id, kind: notify))
                     report.forwarded = true
                 } catch {
                     report.detail = "NOTIFY failed: \(error)"
                 }
                 report.latencyMilliseconds = (platform.monotonicSeconds() - receivedAt) * 1000
                 if report.kernelResult == 0, configuration.abortConnections, Self.makesTheKernelReconnect(notify) {
-                    abortKernelConnections(into: &report)
+                    await abortKernelConnections(into: &report)
                 }
             }
             let recorded = report
-            state.withLock { $0.snapshot.lastEvent = recorded }
+            snapshotState.withLock { $0.lastEvent = recorded }
             onEvent(recorded)
         }
     }
 
     /// Aborts the kernel's connections to the old address (at most once per abort_interval for
     /// this registration) and records what happened in `report`.
-    private func abortKernelConnections(into report: inout WitnessEvent) {
+    private func abortKernelConnections(into report: inout WitnessEvent) async {
         let address = registration.address.addressText
         let now = platform.monotonicSeconds()
         if let last = abortLimiter.lastAbortIfTooRecent(
@@ -271,7 +342,7 @@ final class RegistrationWorker: Sendable {
             return
         }
         do {
-            let result = try platform.abortKernelConnections(to: registration.address)
+            let result = try await platform.abortKernelConnections(to: registration.address)
             report.abortedConnections = result.aborted
             report.keptConnections = result.kept
             if result.aborted > 0 && result.hiddenRootProcesses > 0 {
@@ -294,27 +365,6 @@ final class RegistrationWorker: Sendable {
         default: false
         }
     }
-
-    /// Asks the server to drop the registration (UnRegister on the same connection, possible
-    /// because the bind negotiated PFC_CONC_MPX), then closes. Blocks up to a few seconds.
-    func stop() -> UInt32? {
-        let (client, handle) = state.withLock {
-            $0.stopRequested = true
-            $0.snapshot.phase = .stopping
-            return ($0.client, $0.handle)
-        }
-        wakeUp.signal()
-        var status: UInt32?
-        if let client, let handle {
-            status = try? client.unregister(handle, timeoutSeconds: 5)
-            client.connection.close()
-        }
-        // The NT hash is a password equivalent: zero it once UnRegister no longer needs it.
-        if case .ntlm(let ntlm) = credentials { ntlm.ntHash.wipe() }
-        return status
-    }
-
-    func waitUntilFinished(seconds: Double) -> Bool { finished.wait(timeout: .now() + seconds) == .success }
 }
 
 extension WitnessNotification.AddressInfo {

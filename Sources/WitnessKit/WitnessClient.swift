@@ -8,20 +8,22 @@ public struct WitnessClient: Sendable {
     /// Looks up the witness port with ept_map on :135, then connects and binds with `authentication`.
     public static func connect(
         platform: some WitnessPlatform, address: String, authentication: RPCAuthentication, timeoutSeconds: Int32
-    ) throws -> WitnessClient {
-        let port = try witnessPort(platform: platform, address: address, timeoutSeconds: timeoutSeconds)
-        let connection = try RPCConnection.open(
+    ) async throws -> WitnessClient {
+        let port = try await witnessPort(platform: platform, address: address, timeoutSeconds: timeoutSeconds)
+        let connection = try await RPCConnection.open(
             platform: platform, address: address, port: port, interface: WitnessRPC.interface,
             authentication: authentication, timeoutSeconds: timeoutSeconds)
         return WitnessClient(connection: connection, address: address)
     }
 
-    public static func witnessPort(platform: some WitnessPlatform, address: String, timeoutSeconds: Int32) throws -> UInt16 {
-        let mapper = try RPCConnection.open(
+    public static func witnessPort(platform: some WitnessPlatform, address: String, timeoutSeconds: Int32) async throws
+        -> UInt16
+    {
+        let mapper = try await RPCConnection.open(
             platform: platform, address: address, port: EndpointMapper.port, interface: EndpointMapper.interface,
             authentication: nil, timeoutSeconds: timeoutSeconds)
         defer { mapper.close() }
-        let reply = try mapper.call(
+        let reply = try await mapper.call(
             opnum: EndpointMapper.mapOpnum, stub: EndpointMapper.mapRequest(for: WitnessRPC.interface),
             timeoutSeconds: Double(timeoutSeconds))
         guard let port = try EndpointMapper.ports(fromMapResponse: reply).first else {
@@ -30,8 +32,8 @@ public struct WitnessClient: Sendable {
         return port
     }
 
-    public func interfaceList(timeoutSeconds: Double) throws -> [WitnessInterface] {
-        let stub = try connection.call(opnum: WitnessRPC.Opnum.getInterfaceList.rawValue, stub: [], timeoutSeconds: timeoutSeconds)
+    public func interfaceList(timeoutSeconds: Double) async throws -> [WitnessInterface] {
+        let stub = try await connection.call(opnum: WitnessRPC.Opnum.getInterfaceList.rawValue, stub: [], timeoutSeconds: timeoutSeconds)
         let (interfaces, status) = try WitnessResponse.interfaceList(stub)
         guard status == WitnessStatus.success else { throw WitnessCallError(call: "GetInterfaceList", status: status) }
         return interfaces
@@ -51,9 +53,9 @@ public struct WitnessClient: Sendable {
     public func register(
         netName: String, shareName: String?, ipAddress: String, clientComputerName: String, ipNotification: Bool,
         keepAliveTimeout: UInt32, timeoutSeconds: Double
-    ) throws -> Registered {
+    ) async throws -> Registered {
         do {
-            let stub = try connection.call(
+            let stub = try await connection.call(
                 opnum: WitnessRPC.Opnum.registerEx.rawValue,
                 stub: WitnessRPC.registerExRequest(
                     netName: netName, shareName: shareName, ipAddress: ipAddress,
@@ -67,7 +69,7 @@ public struct WitnessClient: Sendable {
         } catch let error as DCERPCError where error.faultStatus == DCERPCFaultStatus.operationRangeError {
             // No opnum 4: a V1-only server.
         }
-        let stub = try connection.call(
+        let stub = try await connection.call(
             opnum: WitnessRPC.Opnum.register.rawValue,
             stub: WitnessRPC.registerRequest(netName: netName, ipAddress: ipAddress, clientComputerName: clientComputerName),
             timeoutSeconds: timeoutSeconds)
@@ -77,15 +79,17 @@ public struct WitnessClient: Sendable {
     }
 
     /// One long poll. Returns the notification, or nil with the status for TIMEOUT / NOT_FOUND.
-    public func asyncNotify(_ handle: WitnessContextHandle, timeoutSeconds: Double?) throws -> (WitnessNotification?, UInt32) {
-        let stub = try connection.call(
+    public func asyncNotify(_ handle: WitnessContextHandle, timeoutSeconds: Double?) async throws
+        -> (WitnessNotification?, UInt32)
+    {
+        let stub = try await connection.call(
             opnum: WitnessRPC.Opnum.asyncNotify.rawValue, stub: WitnessRPC.handleRequest(handle),
             timeoutSeconds: timeoutSeconds)
         return try WitnessResponse.asyncNotify(stub)
     }
 
-    public func unregister(_ handle: WitnessContextHandle, timeoutSeconds: Double) throws -> UInt32 {
-        let stub = try connection.call(
+    public func unregister(_ handle: WitnessContextHandle, timeoutSeconds: Double) async throws -> UInt32 {
+        let stub = try await connection.call(
             opnum: WitnessRPC.Opnum.unregister.rawValue, stub: WitnessRPC.handleRequest(handle),
             timeoutSeconds: timeoutSeconds)
         return try WitnessResponse.status(stub)

@@ -1,3 +1,4 @@
+import Logging
 import SMB3Protocol
 
 /// One thing that happened to a registration: what the journal, the JSON-lines stream and the
@@ -67,22 +68,24 @@ public struct WitnessEvent: Sendable {
         return .object(fields)
     }
 
-    /// Journal fields (upper case, as journald wants them).
-    public var journalFields: [(String, String)] {
-        var fields: [(String, String)] = [
-            ("WITNESS_EVENT", kind.rawValue), ("WITNESS_REGISTRATION_ID", String(registrationID)),
-            ("WITNESS_NET_NAME", netName), ("WITNESS_SHARE", shareName), ("WITNESS_SERVER_ADDRESS", serverAddress),
+    /// Log metadata: the journal fields WITNESS_EVENT, WITNESS_REGISTRATION_ID, … once the log
+    /// handler has upper-cased the keys and turned the dots into underscores.
+    public var logMetadata: Logger.Metadata {
+        var fields: Logger.Metadata = [
+            "witness.event": "\(kind.rawValue)", "witness.registration_id": "\(registrationID)",
+            "witness.net_name": "\(netName)", "witness.share": "\(shareName)",
+            "witness.server_address": "\(serverAddress)",
         ]
-        if let witnessServer { fields.append(("WITNESS_SERVER", witnessServer)) }
-        if let oldAddress { fields.append(("WITNESS_OLD_ADDRESS", oldAddress)) }
-        if !newAddresses.isEmpty { fields.append(("WITNESS_NEW_ADDRESS", newAddresses.joined(separator: ","))) }
-        if let resourceName { fields.append(("WITNESS_RESOURCE_NAME", resourceName)) }
-        if let resourceState { fields.append(("WITNESS_STATE", resourceState)) }
-        if isFailover { fields.append(("WITNESS_FORWARDED", forwarded ? "1" : "0")) }
-        if let kernelResult { fields.append(("WITNESS_KERNEL_RESULT", String(kernelResult))) }
-        if let latencyMilliseconds { fields.append(("WITNESS_LATENCY_MS", formatMilliseconds(latencyMilliseconds))) }
-        if let abortedConnections { fields.append(("WITNESS_ABORTED_CONNECTIONS", String(abortedConnections))) }
-        if let keptConnections { fields.append(("WITNESS_KEPT_CONNECTIONS", String(keptConnections))) }
+        if let witnessServer { fields["witness.server"] = "\(witnessServer)" }
+        if let oldAddress { fields["witness.old_address"] = "\(oldAddress)" }
+        if !newAddresses.isEmpty { fields["witness.new_address"] = "\(newAddresses.joined(separator: ","))" }
+        if let resourceName { fields["witness.resource_name"] = "\(resourceName)" }
+        if let resourceState { fields["witness.state"] = "\(resourceState)" }
+        if isFailover { fields["witness.forwarded"] = forwarded ? "1" : "0" }
+        if let kernelResult { fields["witness.kernel_result"] = "\(kernelResult)" }
+        if let latencyMilliseconds { fields["witness.latency_ms"] = "\(formatMilliseconds(latencyMilliseconds))" }
+        if let abortedConnections { fields["witness.aborted_connections"] = "\(abortedConnections)" }
+        if let keptConnections { fields["witness.kept_connections"] = "\(keptConnections)" }
         return fields
     }
 
@@ -125,8 +128,4 @@ func formatMilliseconds(_ value: Double) -> String {
 /// Where events go; the daemon fans out to the journal, the events file and followers.
 public protocol WitnessEventSink: Sendable {
     func record(_ event: WitnessEvent)
-    /// A non-event diagnostic (connection errors during retries, unsupported mounts).
-    func log(_ level: WitnessLogLevel, _ message: String)
 }
-
-public enum WitnessLogLevel: Sendable { case error, warning, info, debug }

@@ -1,16 +1,20 @@
-import Dispatch
+import Logging
 import SMB3Protocol
 import Synchronization
 
 /// The daemon's core: kernel REGISTER/UNREGISTER in, one worker per registration id, events
 /// out. REGISTER is idempotent (the kernel repeats it every echo interval); a changed address
-/// or name restarts the registration.
+/// or name restarts the registration. Each worker runs as a child task of `run()`.
 public final class WitnessRegistry: Sendable {
     private let platform: any WitnessPlatform
     private let sink: any WitnessEventSink
     private let clientName: String
+    private let logger: Logger
     private let abortLimiter = AbortRateLimiter()
     private let state: Mutex<State>
+    /// Workers to start, in `run()`'s task group.
+    private let starts: AsyncStream<RegistrationWorker>
+    private let startContinuation: AsyncStream<RegistrationWorker>.Continuation
 
     struct State: ~Copyable {
         var configuration: WitnessConfiguration
@@ -18,15 +22,19 @@ public final class WitnessRegistry: Sendable {
         var eventCounts: [WitnessEvent.Kind: Int] = [:]
         var kernelRejections = 0
         var startedAt: Double
+        var shuttingDown = false
     }
 
     public init(
-        configuration: WitnessConfiguration, clientName: String, platform: any WitnessPlatform, sink: any WitnessEventSink
+        configuration: WitnessConfiguration, clientName: String, platform: any WitnessPlatform,
+        sink: any WitnessEventSink, logger: Logger
     ) {
         self.platform = platform
         self.sink = sink
+        self.logger = logger
         self.clientName = configuration.clientName.isEmpty ? clientName : configuration.clientName
         state = Mutex(State(configuration: configuration, startedAt: platform.unixTime()))
+        (starts, startContinuation) = AsyncStream.makeStream(of: RegistrationWorker.self)
     }
 
     /// New registrations use the new configuration; running ones keep theirs until they re-register.
@@ -35,6 +43,27 @@ public final class WitnessRegistry: Sendable {
     }
 
     public var configuration: WitnessConfiguration { state.withLock { $0.configuration } }
+
+    /// Runs every registration as a child task until `shutdown` has stopped them all.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for await worker in starts {
+                group.addTask { await worker.run() }
+            }
+        }
+    }
+
+    /// Unregisters everything (UnRegister in parallel, each bounded by its call timeout); `run()`
+    /// returns when the last worker has finished.
+    public func shutdown() {
+        let workers = state.withLock { state in
+            state.shuttingDown = true
+            defer { state.workers.removeAll() }
+            return Array(state.workers.values)
+        }
+        for worker in workers { worker.stop(reason: "the daemon is stopping") }
+        startContinuation.finish()
+    }
 
     private func record(_ event: WitnessEvent) {
         state.withLock {
@@ -55,7 +84,10 @@ public final class WitnessRegistry: Sendable {
         // The kernel's plaintext password is needed only to derive the NT hash below, and every
         // echo interval brings it again: zero it whatever happens to this REGISTER.
         defer { if case .ntlm(_, let password, _) = registration.credentials { password.wipe() } }
-        let (existing, configuration) = state.withLock { ($0.workers[registration.id], $0.configuration) }
+        let (existing, configuration, shuttingDown) = state.withLock {
+            ($0.workers[registration.id], $0.configuration, $0.shuttingDown)
+        }
+        if shuttingDown { return }
         if let existing {
             let old = existing.registration
             // Unsupported ones too: reporting them again every echo interval would only be noise.
@@ -65,8 +97,10 @@ public final class WitnessRegistry: Sendable {
                 existing.noteKernelRepeat()
                 return
             }
-            sink.log(.info, "registration \(registration.id): the kernel re-registered with \(registration.address); registering again")
-            retire(existing, reason: "replaced by a new REGISTER")
+            logger.info(
+                "registration \(registration.id): the kernel re-registered with \(registration.address); registering again",
+                metadata: ["witness.registration": "\(registration.id)"])
+            existing.stop(reason: "replaced by a new REGISTER")
         }
         var credentials: RegistrationWorker.Credentials?
         var unsupported: String?
@@ -84,67 +118,28 @@ public final class WitnessRegistry: Sendable {
         }
         let worker = RegistrationWorker(
             registration: registration, credentials: credentials, configuration: configuration, clientName: clientName,
-            platform: platform, abortLimiter: abortLimiter, onEvent: { [weak self] event in self?.record(event) })
+            platform: platform, abortLimiter: abortLimiter, unsupported: unsupported,
+            onEvent: { [weak self] event in self?.record(event) })
         state.withLock { $0.workers[registration.id] = worker }
         if let unsupported {
-            worker.markUnsupported(unsupported)
             record(
                 WitnessEvent(
                     kind: .registrationFailed, unixTime: platform.unixTime(), registrationID: registration.id,
                     netName: registration.netName, shareName: registration.shareName,
                     serverAddress: registration.address.addressText, detail: unsupported))
-            return
         }
-        platform.spawn(name: "witness-\(registration.id)") { worker.run() }
+        startContinuation.yield(worker)
     }
 
     private func unregister(_ registration: SWNRegistration) {
         let worker = state.withLock { $0.workers.removeValue(forKey: registration.id) }
         guard let worker else {
-            sink.log(.debug, "UNREGISTER for unknown registration \(registration.id)")
+            logger.debug(
+                "UNREGISTER for unknown registration \(registration.id)",
+                metadata: ["witness.registration": "\(registration.id)"])
             return
         }
-        retire(worker, reason: "the kernel unregistered it")
-    }
-
-    /// Stops a worker off the caller's thread: UnRegister may take seconds and the netlink
-    /// loop must keep reading.
-    private func retire(_ worker: RegistrationWorker, reason: String) {
-        platform.spawn(name: "witness-stop-\(worker.registration.id)") { [weak self] in
-            let phase = worker.snapshot.phase
-            let status = worker.stop()
-            guard let self else { return }
-            let registration = worker.registration
-            var detail = reason
-            if let status { detail += "; UnRegister returned \(WitnessStatus.name(status))" }
-            if phase != .unsupported {
-                self.record(
-                    WitnessEvent(
-                        kind: .unregistered, unixTime: self.platform.unixTime(), registrationID: registration.id,
-                        netName: registration.netName, shareName: registration.shareName,
-                        serverAddress: registration.address.addressText, witnessServer: worker.snapshot.witnessServer,
-                        detail: detail))
-            }
-        }
-    }
-
-    /// SIGTERM: UnRegister everything in parallel, wait at most `seconds`.
-    public func shutdown(seconds: Double) {
-        let workers = state.withLock { state in
-            let all = Array(state.workers.values)
-            state.workers.removeAll()
-            return all
-        }
-        let group = DispatchGroup()
-        for worker in workers {
-            group.enter()
-            platform.spawn(name: "witness-shutdown") {
-                _ = worker.stop()
-                _ = worker.waitUntilFinished(seconds: seconds)
-                group.leave()
-            }
-        }
-        _ = group.wait(timeout: .now() + seconds)
+        worker.stop(reason: "the kernel unregistered it")
     }
 
     static func isAddressLiteral(_ name: String) -> Bool {
@@ -207,7 +202,7 @@ public final class WitnessRegistry: Sendable {
         }
         var text = "# HELP smb3_witnessd_registrations Kernel witness registrations by state.\n"
         text += "# TYPE smb3_witnessd_registrations gauge\n"
-        let phases: [RegistrationWorker.Phase] = [.connecting, .registered, .retrying, .unsupported]
+        let phases: [RegistrationMachine.Phase] = [.connecting, .registered, .retrying, .unsupported]
         for phase in phases {
             text += "smb3_witnessd_registrations{state=\"\(phase.rawValue)\"} \(workers.filter { $0.snapshot.phase == phase }.count)\n"
         }

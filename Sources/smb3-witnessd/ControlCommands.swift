@@ -1,16 +1,8 @@
 import SMB3Errors
 import ArgumentParser
+import SMB3EventLoop
 import SMB3System
 import WitnessKit
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The control socket's requests: one line each.
-enum ControlRequest: String {
-    case status, statusJSON = "status-json", metrics, events
-}
 
 struct ControlSocketOption: ParsableArguments {
     @Option(name: .customLong("socket"), help: "The daemon's control socket.")
@@ -58,7 +50,7 @@ struct Metrics: ParsableCommand {
     func run() throws { try socket.relay(.metrics) }
 }
 
-struct Events: ParsableCommand {
+struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow the daemon's events as JSON lines (from the control socket, or from an events file).")
 
@@ -67,22 +59,12 @@ struct Events: ParsableCommand {
 
     @OptionGroup var socket: ControlSocketOption
 
-    func run() throws {
+    func run() async throws {
         guard let file else { return try socket.relay(.events) }
-        guard let stream = fopen(file, "r") else {
-            throw ValidationErrorLine("cannot open \(file): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(stream) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        while true {
-            let length = getline(&line, &capacity, stream)
-            if length > 0, let line {
-                Console.write(String(cString: line))
-            } else {
-                clearerr(stream)
-                usleep(500_000)
-            }
+        do {
+            try await followLines(of: file) { Console.write($0) }
+        } catch let error as SystemError {
+            throw ValidationErrorLine("cannot open \(file): \(error.errno.message)")
         }
     }
 }

@@ -1,17 +1,16 @@
+import SMB3Errors
 import ArgumentParser
+import Logging
+import SMB3EventLoop
 import SMB3Netlink
 import SMB3Protocol
-import SMB3Errors
 import SMB3System
 import SMB3Version
+import ServiceLifecycle
 import WitnessKit
+import UnixSignals
 
-#if canImport(Glibc)
-import Glibc
-import Synchronization
-#endif
-
-struct Run: ParsableCommand {
+struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the daemon in the foreground (systemd Type=notify).",
         discussion: """
@@ -95,7 +94,9 @@ struct Run: ParsableCommand {
         do throws(SystemError) {
             text = String(decoding: try KernelFile.read(config, limit: 1 << 20), as: UTF8.self)
         } catch {
-            if error.errno == .noSuchFileOrDirectory && config == WitnessConfiguration.defaultPath { return WitnessConfiguration() }
+            if error.errno == .noSuchFileOrDirectory && config == WitnessConfiguration.defaultPath {
+                return WitnessConfiguration()
+            }
             throw ValidationErrorLine("cannot read \(config): \(error)")
         }
         do {
@@ -105,7 +106,7 @@ struct Run: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         // It holds NT hashes, NTLM session keys and Kerberos tickets: no core dumps, and no
         // ptrace or /proc/<pid>/mem for other root processes without CAP_SYS_PTRACE.
         do {
@@ -115,63 +116,74 @@ struct Run: ParsableCommand {
         }
         ProcessMemory.useSingleMallocArena()
         let configuration = try loadConfiguration()
-        // Before any thread exists, so all inherit the mask and only the signal thread sees them.
-        let signals = SignalSet([SIGTERM, SIGINT, SIGHUP])
-        signals.block()
-        signal(SIGPIPE, SIG_IGN)
+        let journal = SystemLog(identifier: "smb3-witnessd")
+        let level: Logger.Level = debug ? .debug : .info
+        LoggingSystem.bootstrap { _ in JournalLogHandler(journal: journal, logLevel: level) }
+        let logger = Logger(label: "smb3-witnessd")
 
-        let log = SystemLog(identifier: "smb3-witnessd")
-        let sink = DaemonEventSink(log: log, debug: debug)
-        let sockets: SWNNetlinkSockets
+        let family = CifsFamilyID()
+        let platform: DaemonPlatform
         do {
-            sockets = try SWNNetlinkSockets()
+            let sockets = try SWNNetlinkSockets()
             try sockets.watchFamilies()
+            platform = try DaemonPlatform(sockets: sockets, family: family)
         } catch {
             throw ValidationErrorLine("generic netlink: \(error)")
         }
-        let platform = DaemonPlatform(sockets: sockets)
+        let events = EventFanOut(logger: logger)
         if !configuration.eventsFile.isEmpty {
-            sink.setEventsFile(try openEventsFile(configuration.eventsFile))
+            events.setEventsFile(try openEventsFile(configuration.eventsFile))
         }
         let registry = WitnessRegistry(
-            configuration: configuration, clientName: SystemClock.hostName(), platform: platform, sink: sink)
-
+            configuration: configuration, clientName: SystemClock.hostName(), platform: platform, sink: events,
+            logger: logger)
         let control: UnixListener
         do {
-            control = try ControlServer.listen(path: configuration.controlSocket)
+            try createParentDirectory(of: configuration.controlSocket, mode: 0o700)
+            control = try UnixListener(path: configuration.controlSocket, mode: 0o600)
         } catch {
             throw ValidationErrorLine("control socket: \(error)")
         }
-        ControlServer.serve(control, registry: registry, sink: sink)
-
-        let joined = try joinWitnessGroup(sockets: sockets, platform: platform, log: log)
-        let ready = joined ? "listening for cifs.ko witness registrations" : "waiting for cifs.ko with witness support"
-        ServiceManagerNotifier.notify("READY=1\nSTATUS=\(ready)")
-        log.write(.info, "smb3-witnessd \(SMB3KitVersion.string) started: \(ready)")
-
-        BackgroundThread.detach {
-            while true {
-                let received = signals.wait()
-                if received == SIGHUP {
-                    ServiceManagerNotifier.notify("RELOADING=1")
-                    do {
-                        let reloaded = try loadConfiguration()
-                        registry.reload(reloaded)
-                        sink.setEventsFile(reloaded.eventsFile.isEmpty ? nil : try openEventsFile(reloaded.eventsFile))
-                        log.write(.info, "configuration reloaded from \(config); new registrations use it")
-                    } catch {
-                        log.write(.error, "reload failed, keeping the old configuration: \(error)")
-                    }
-                    ServiceManagerNotifier.notify("READY=1")
-                    continue
-                }
-                ServiceManagerNotifier.notify("STOPPING=1\nSTATUS=unregistering")
-                log.write(.info, "signal \(received): unregistering every registration, then exiting")
-                registry.shutdown(seconds: 10)
-                Glibc.exit(0)
-            }
+        let kernel = KernelWitnessService(
+            channel: platform, registry: registry, family: family, logger: logger,
+            status: { ServiceManagerNotifier.notify("STATUS=\($0)") })
+        let joined: Bool
+        do {
+            joined = try await kernel.join()
+        } catch {
+            throw ValidationErrorLine("\(error)")
         }
-        receiveLoop(sockets: sockets, platform: platform, registry: registry, log: log, sink: sink)
+        let ready = joined ? KernelWitnessService.listeningStatus : KernelWitnessService.waitingStatus
+        let reload = ReloadService { [config] in
+            ServiceManagerNotifier.notify("RELOADING=1")
+            do {
+                let reloaded = try loadConfiguration()
+                registry.reload(reloaded)
+                events.setEventsFile(reloaded.eventsFile.isEmpty ? nil : try openEventsFile(reloaded.eventsFile))
+                logger.info("configuration reloaded from \(config); new registrations use it")
+            } catch {
+                logger.error("reload failed, keeping the old configuration: \(error)")
+            }
+            ServiceManagerNotifier.notify("READY=1")
+        }
+        let registrations = RegistryService(registry: registry, logger: logger) {
+            ServiceManagerNotifier.notify("STOPPING=1\nSTATUS=unregistering")
+        }
+        let controlService = ControlService(
+            listener: DaemonControlListener(listener: control, loop: platform.loop), registry: registry, events: events)
+        // SIGTERM/SIGINT: the services stop in reverse order (the kernel listener and the
+        // control socket first, the registrations' UnRegister last), at most 10 s in all.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: registrations), .init(service: reload), .init(service: controlService),
+                .init(service: kernel),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        ServiceManagerNotifier.notify("READY=1\nSTATUS=\(ready)")
+        logger.info("smb3-witnessd \(SMB3KitVersion.string) started: \(ready)")
+        try await group.run()
     }
 
     private func openEventsFile(_ path: String) throws -> AppendOnlyFile {
@@ -179,92 +191,6 @@ struct Run: ParsableCommand {
             return try AppendOnlyFile(path: path)
         } catch {
             throw ValidationErrorLine("events_file: \(error)")
-        }
-    }
-
-    /// Resolves cifs and joins its group. False when the family does not exist yet (the
-    /// controller's NEWFAMILY will tell us); throws on anything else, with the
-    /// CAP_NET_ADMIN hint for EPERM.
-    private func joinWitnessGroup(sockets: SWNNetlinkSockets, platform: DaemonPlatform, log: SystemLog) throws -> Bool {
-        do {
-            let family = try sockets.joinWitnessGroup(
-                family: SWNGenericNetlink.familyName, group: SWNGenericNetlink.multicastGroup)
-            platform.familyID.withLock { $0 = family.id }
-            log.write(.info, "joined \(family.name)/\(family.multicastGroup) (family id \(family.id), group id \(family.multicastGroupID))")
-            return true
-        } catch {
-            if error.isNotFound {
-                log.write(.notice, "cifs.ko is not loaded or lacks CONFIG_CIFS_SWN_UPCALL; waiting for the 'cifs' family")
-                return false
-            }
-            if error.isPermissionDenied {
-                throw ValidationErrorLine(
-                    "joining cifs_mcgrp_swn was refused: smb3-witnessd needs CAP_NET_ADMIN (the group carries NTLM passwords)")
-            }
-            throw ValidationErrorLine("\(error)")
-        }
-    }
-
-    private func receiveLoop(
-        sockets: SWNNetlinkSockets, platform: DaemonPlatform, registry: WitnessRegistry, log: SystemLog,
-        sink: DaemonEventSink
-    ) -> Never {
-        let controllerID: UInt16 = 0x10  // GENL_ID_CTRL
-        while true {
-            var datagram: [UInt8]
-            do {
-                datagram = try sockets.receive()
-            } catch {
-                // ENOBUFS after a burst: the kernel repeats REGISTER every echo interval anyway.
-                log.write(.warning, "netlink receive: \(error); continuing")
-                continue
-            }
-            // A REGISTER carries the mount's password in plain text: every copy made here (the
-            // datagram, each message's payload, each attribute's) is zeroed once handled.
-            // Indices, not `for … in`, so that no second reference keeps a buffer alive unzeroed.
-            defer { Secret.zero(&datagram) }
-            var messages: [NetlinkMessage]
-            do {
-                messages = try NetlinkMessage.split(datagram)
-            } catch {
-                log.write(.warning, "malformed netlink datagram (\(datagram.count) bytes): \(error)")
-                continue
-            }
-            defer { for index in messages.indices { messages[index].zeroPayload() } }
-            for index in messages.indices {
-                let type = messages[index].type
-                guard var generic = try? GenericNetlinkMessage(parsing: messages[index].payload) else {
-                    sink.log(.debug, "ignoring netlink message type \(type) without a generic header")
-                    continue
-                }
-                defer { generic.zeroAttributes() }
-                if type == controllerID {
-                    handleController(generic, sockets: sockets, platform: platform, log: log)
-                } else if type == platform.familyID.withLock({ $0 }) {
-                    do {
-                        registry.handle(try SWNKernelEvent(parsing: generic))
-                    } catch {
-                        log.write(.warning, "malformed witness message from the kernel: \(error)")
-                    }
-                }
-            }
-        }
-    }
-
-    /// CTRL_CMD_NEWFAMILY (1) / DELFAMILY (2) for "cifs": cifs.ko was loaded or removed.
-    private func handleController(_ message: GenericNetlinkMessage, sockets: SWNNetlinkSockets, platform: DaemonPlatform, log: SystemLog) {
-        guard message.attribute(2)?.string == SWNGenericNetlink.familyName else { return }  // CTRL_ATTR_FAMILY_NAME
-        switch message.command {
-        case 1:
-            if (try? joinWitnessGroup(sockets: sockets, platform: platform, log: log)) == true {
-                ServiceManagerNotifier.notify("STATUS=listening for cifs.ko witness registrations")
-            }
-        case 2:
-            platform.familyID.withLock { $0 = nil }
-            log.write(.notice, "the 'cifs' generic-netlink family went away (cifs.ko unloaded); waiting for it")
-            ServiceManagerNotifier.notify("STATUS=waiting for cifs.ko with witness support")
-        default:
-            break
         }
     }
 }

@@ -1,9 +1,10 @@
 import ArgumentParser
 import SMB3Netlink
+import SMB3Protocol
 import SMB3Version
 
 @main
-struct WitnessDaemon: ParsableCommand {
+struct WitnessDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smb3-witnessd",
         abstract: "Witness (MS-SWN) registration daemon for cifs.ko mounts with the 'witness' option.",
@@ -24,8 +25,8 @@ struct CheckKernel: ParsableCommand {
         commandName: "check-kernel",
         abstract: "Check that the generic-netlink family 'cifs' and its group 'cifs_mcgrp_swn' exist.")
 
-    static let family = "cifs"
-    static let group = "cifs_mcgrp_swn"
+    static let family = SWNGenericNetlink.familyName
+    static let group = SWNGenericNetlink.multicastGroup
 
     @Flag(help: "Print the result as JSON.")
     var json = false
@@ -34,7 +35,12 @@ struct CheckKernel: ParsableCommand {
         do {
             let resolved = try GenericNetlinkFamily.resolve(family: Self.family, group: Self.group)
             if json {
-                print(#"{"family":"\#(resolved.name)","familyId":\#(resolved.id),"group":"\#(resolved.multicastGroup)","groupId":\#(resolved.multicastGroupID),"witnessSupport":true}"#)
+                print(
+                    JSONValue.object([
+                        ("family", .string(resolved.name)), ("familyId", .uint(UInt64(resolved.id))),
+                        ("group", .string(resolved.multicastGroup)), ("groupId", .uint(UInt64(resolved.multicastGroupID))),
+                        ("witnessSupport", .bool(true)),
+                    ]).rendered())
             } else {
                 print("family \(resolved.name) id \(resolved.id), group \(resolved.multicastGroup) id \(resolved.multicastGroupID): witness support present")
             }
@@ -42,7 +48,7 @@ struct CheckKernel: ParsableCommand {
             let hint = error.isNotFound
                 ? "cifs.ko is not loaded or was built without CONFIG_CIFS_SWN_UPCALL" : error.description
             if json {
-                print(#"{"family":"\#(Self.family)","witnessSupport":false}"#)
+                print(JSONValue.object([("family", .string(Self.family)), ("witnessSupport", .bool(false))]).rendered())
             }
             throw ValidationErrorLine("no witness support: \(hint)")
         }

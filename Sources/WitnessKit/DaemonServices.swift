@@ -1,0 +1,156 @@
+import Logging
+import SMB3Protocol
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The registrations as a service: on graceful shutdown (SIGTERM) every registration is
+/// unregistered, and the service ends when the last one has.
+public struct RegistryService: Service, CustomStringConvertible {
+    let registry: WitnessRegistry
+    let logger: Logger
+    let stopping: @Sendable () -> Void
+
+    public var description: String { "RegistryService" }
+
+    public init(registry: WitnessRegistry, logger: Logger, stopping: @escaping @Sendable () -> Void) {
+        self.registry = registry
+        self.logger = logger
+        self.stopping = stopping
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await registry.run()
+        } onGracefulShutdown: {
+            stopping()
+            logger.info("stopping: unregistering every registration, then exiting")
+            registry.shutdown()
+        }
+    }
+}
+
+/// SIGHUP: `reload` runs once per signal, in order, until graceful shutdown.
+public struct ReloadService: Service, CustomStringConvertible {
+    let reload: @Sendable () async -> Void
+
+    public var description: String { "ReloadService" }
+
+    public init(reload: @escaping @Sendable () async -> Void) { self.reload = reload }
+
+    public func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            await reload()
+        }
+    }
+}
+
+/// One accepted control-socket connection.
+public protocol ControlConnection: AnyObject, Sendable {
+    /// The request line (without its newline), nil at end of stream.
+    func readRequestLine() async throws -> String?
+    /// False once the peer has gone; with `nonBlocking`, also when it does not read.
+    @discardableResult func write(_ text: String, nonBlocking: Bool) -> Bool
+}
+
+/// The listening control socket.
+public protocol ControlListener: Sendable {
+    /// The next connection; throws CancellationError when the task is cancelled.
+    func accept() async throws -> any ControlConnection
+}
+
+/// The control socket's requests: one line each.
+public enum ControlRequest: String, Sendable, CaseIterable {
+    case status, statusJSON = "status-json", metrics, events
+}
+
+/// Answers `status`, `status-json`, `metrics` and `events` on the control socket; each
+/// connection is a child task.
+public struct ControlService: Service, CustomStringConvertible {
+    let listener: any ControlListener
+    let registry: WitnessRegistry
+    let events: EventFanOut
+
+    public var description: String { "ControlService" }
+
+    public init(listener: any ControlListener, registry: WitnessRegistry, events: EventFanOut) {
+        self.listener = listener
+        self.registry = registry
+        self.events = events
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                while true {
+                    let connection = try await listener.accept()
+                    group.addTask { await serve(connection) }
+                }
+            }
+        }
+    }
+
+    func serve(_ connection: any ControlConnection) async {
+        guard let line = try? await connection.readRequestLine(), let request = ControlRequest(rawValue: line) else {
+            connection.write("error: unknown request (status, status-json, metrics, events)\n", nonBlocking: false)
+            return
+        }
+        connection.write(reply(to: request) ?? "", nonBlocking: false)
+        if request == .events { events.addFollower(connection) }
+    }
+
+    /// The answer to a request; nil for `events`, which follows instead.
+    func reply(to request: ControlRequest) -> String? {
+        switch request {
+        case .status: registry.statusText()
+        case .statusJSON: registry.statusJSON().rendered() + "\n"
+        case .metrics: registry.metricsText()
+        case .events: nil
+        }
+    }
+}
+
+/// A file that takes whole lines (the events file, JSON lines).
+public protocol EventLineFile: Sendable {
+    func appendLine(_ line: String) throws
+}
+
+/// Fans events out to the log (one structured entry each), the JSON-lines file and the
+/// control-socket followers.
+public final class EventFanOut: WitnessEventSink {
+    let logger: Logger
+    private struct Outputs {
+        var file: (any EventLineFile)?
+        var followers: [any ControlConnection] = []
+    }
+
+    private let outputs = Mutex(Outputs())
+
+    public init(logger: Logger) { self.logger = logger }
+
+    public func setEventsFile(_ file: (any EventLineFile)?) { outputs.withLock { $0.file = file } }
+
+    public func addFollower(_ connection: any ControlConnection) {
+        outputs.withLock { $0.followers.append(connection) }
+    }
+
+    public func record(_ event: WitnessEvent) {
+        let level: Logger.Level =
+            switch event.kind {
+            case .registrationFailed: .warning
+            case .resourceChange, .clientMove, .shareMove, .ipChange, .serverDropped: .notice
+            case .registered, .unregistered: .info
+            }
+        logger.log(level: level, "\(event.message)", metadata: event.logMetadata)
+        let line = event.json.rendered()
+        let (file, followers) = outputs.withLock { ($0.file, $0.followers) }
+        if let file {
+            do { try file.appendLine(line) } catch { logger.warning("events file: \(error)") }
+        }
+        // A follower that stops reading is dropped rather than allowed to stall the worker.
+        let gone = followers.filter { !$0.write(line + "\n", nonBlocking: true) }
+        if !gone.isEmpty {
+            outputs.withLock { outputs in outputs.followers.removeAll { follower in gone.contains { $0 === follower } } }
+        }
+    }
+}
