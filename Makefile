@@ -43,7 +43,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_CAMPAIGN_RUNS ?= 10000000
 LAB_KERNEL ?= 6.12
 
-.PHONY: all setup build man completions deb unit fuzz fuzz-campaign lab test demo install uninstall clean
+.PHONY: all setup build man completions deb unit fuzz fuzz-campaign lab test demo install uninstall clean format format-check
 
 all: build
 
@@ -89,6 +89,19 @@ completions: build
 
 unit:
 	$(SWIFT) test
+
+# swift-format's configuration is .swift-format (the protocol model's rooms add the parsers' rules:
+# no force unwrap, no force try: MODEL_FORMAT). format rewrites; format-check (make test) fails on
+# any difference or lint finding.
+FORMAT_PATHS = Package.swift Sources Tests Fuzz/Package.swift Fuzz/Sources
+MODEL_ROOMS = $(patsubst %,Sources/%,SMB3Wire SMB3ProcFS SMB3DebugData SMB3Ioctl SMB3NetlinkCodec SMB3DCERPC \
+  SMB3Witness SMB3NTLM SMB3SpnegoKey SMB3SPNEGO SMB3HostSetup SMB3Reports SMB3Protocol SMB3Errors UpcallRelay)
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(FORMAT_PATHS)
+
+format-check:
+	$(SWIFT) format lint --strict --recursive --parallel $(FORMAT_PATHS)
+	$(SWIFT) format lint --strict --recursive --parallel --configuration Sources/model.swift-format $(MODEL_ROOMS)
 
 fuzz:
 	bash Fuzz/run.sh $(FUZZ_SECONDS)

@@ -9,7 +9,6 @@ let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift
 
 let package = Package(
     name: "SMB3Kit",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "smb3-upcall", targets: ["smb3-upcall"]),
         .executable(name: "smb3-upcall-full", targets: ["smb3-upcall-full"]),
@@ -44,8 +43,10 @@ let package = Package(
         .target(name: "SMB3Witness", dependencies: ["SMB3DCERPC", "SMB3Wire"]),
         .target(name: "SMB3NTLM", dependencies: ["SMB3Wire"]),
         .target(name: "SMB3SpnegoKey", dependencies: ["SMB3Wire"]),
-        .target(name: "SMB3SPNEGO", dependencies: ["SMB3SpnegoKey", "SMB3Wire", .product(name: "SwiftASN1", package: "swift-asn1")]),
-        .target(name: "SMB3HostSetup", dependencies: ["SMB3Wire"]),
+        .target(
+            name: "SMB3SPNEGO",
+            dependencies: ["SMB3SpnegoKey", "SMB3Wire", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .target(name: "SMB3HostSetup"),
         .target(name: "SMB3Reports", dependencies: ["SMB3DebugData", "SMB3Ioctl", "SMB3Wire"]),
         .target(
             name: "SMB3Protocol",
@@ -81,7 +82,9 @@ let package = Package(
         // SMB3System and SMB3Keyring depend on no Swift package: the request-key handler links them.
         .target(name: "SMB3System", dependencies: ["CLinuxShims", "SMB3ProcFS", "SMB3Errors"]),
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "SMB3Errors", "CKeyutils"]),
-        .target(name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "SMB3Errors", "CNetlinkGeneric", "CNetlinkRoute"]),
+        .target(
+            name: "SMB3Netlink",
+            dependencies: ["SMB3Protocol", "SMB3System", "SMB3Errors", "CNetlinkGeneric", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3System", "CKrb5GSS"]),
         // The one swift-log backend (journald/syslog through SMB3System's SystemLog), apart from
         // SMB3System so that the static smb3-upcall, which links SMB3System, links no swift-log.
@@ -114,12 +117,16 @@ let package = Package(
         .executableTarget(
             name: "smb3-upcall-full",
             dependencies: [
-                "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3Errors", "SMB3Keyring", "SMB3Kerberos", "SMB3System", "SMB3Gzip",
+                "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3Errors", "SMB3Keyring", "SMB3Kerberos", "SMB3System",
+                "SMB3Gzip",
                 "SMB3Logging", "SMB3Version", argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-ioctl",
-            dependencies: ["IoctlKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Version", argumentParser, logging]),
+            dependencies: [
+                "IoctlKit", "SMB3Protocol", "SMB3Errors", "SMB3Reports", "SMB3System", "SMB3Version", argumentParser,
+                logging,
+            ]),
         .executableTarget(
             name: "smb3-ifaces",
             dependencies: [
@@ -129,14 +136,15 @@ let package = Package(
         .executableTarget(
             name: "smb3-witnessd",
             dependencies: [
-                "WitnessKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Kerberos", "SMB3EventLoop",
-                "SMB3Logging", "SMB3Version", argumentParser, logging, serviceLifecycle,
+                "WitnessKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Kerberos",
+                "SMB3EventLoop",
+                "SMB3Version", argumentParser, logging, serviceLifecycle, unixSignals,
             ]),
 
         // Model tests mirror the rooms; SMB3ProtocolTests keeps the lab captures (Fixtures/, written by
         // lab/capture-fixtures.sh and replayed by Fuzz/run.sh) and the tests that read them.
         .testTarget(
-            name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")],
+            name: "SMB3ProtocolTests", dependencies: ["SMB3Protocol"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SMB3WireTests", dependencies: ["SMB3Wire", "SMB3Protocol"]),
         .testTarget(name: "SMB3IoctlTests", dependencies: ["SMB3Ioctl", "SMB3Protocol"]),
@@ -154,25 +162,29 @@ let package = Package(
         .testTarget(name: "SMB3ErrorsTests", dependencies: ["SMB3Errors"]),
         .testTarget(
             name: "UpcallKitTests",
-            dependencies: ["UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3ProcFS", "SMB3Errors", logging, inMemoryLogging]),
+            dependencies: [
+                "UpcallKit", "UpcallRelay", "SMB3Protocol", "SMB3ProcFS", "SMB3Errors", logging, inMemoryLogging,
+            ]),
         .testTarget(name: "UpcallRelayTests", dependencies: ["UpcallRelay"]),
         // Golden/ is read through #filePath, as the fixtures of SMB3ProtocolTests are.
         .testTarget(
-            name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol", logging, inMemoryLogging], exclude: ["Golden"]),
+            name: "IfacesKitTests", dependencies: ["IfacesKit", "SMB3Protocol", logging, inMemoryLogging],
+            exclude: ["Golden"]),
         .testTarget(
             name: "WitnessKitTests",
             dependencies: [
-                "WitnessKit", "SMB3Protocol", logging, serviceLifecycle,
+                "WitnessKit", "SMB3Protocol", "SMB3DCERPC", logging, serviceLifecycle,
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]),
-        .testTarget(name: "SMB3EventLoopTests", dependencies: ["SMB3EventLoop", "SMB3System"]),
+        .testTarget(name: "SMB3EventLoopTests", dependencies: ["SMB3EventLoop", "SMB3System", "SMB3Errors"]),
         .testTarget(name: "SMB3ProcFSTests", dependencies: ["SMB3ProcFS"]),
         .testTarget(name: "SMB3SystemTests", dependencies: ["SMB3System", "SMB3Errors", "SMB3Gzip", "CLinuxShims"]),
         .testTarget(name: "SMB3LoggingTests", dependencies: ["SMB3Logging", "SMB3System", logging]),
         // The programs' command lines, parsed with parseAsRoot: @testable import of the executable
         // targets (SwiftPM builds them with -enable-testing in debug).
         .testTarget(
-            name: "CLITests", dependencies: ["smb3-ioctl", "smb3-ifaces", "smb3-upcall-full", "UpcallRelay", argumentParser]),
+            name: "CLITests",
+            dependencies: ["smb3-ioctl", "smb3-ifaces", "smb3-upcall-full", "UpcallRelay", argumentParser]),
         .testTarget(name: "SMB3NetlinkTests", dependencies: ["SMB3Protocol", "CNetlinkGeneric"]),
     ],
     swiftLanguageModes: [.v6]
@@ -181,7 +193,8 @@ let package = Package(
 // Every Swift target: existentials spelled `any`, and members visible only from modules a file
 // imports itself (so a file's imports say what it uses, and Package.swift can match them).
 for target in package.targets where target.type != .system {
-    target.swiftSettings = (target.swiftSettings ?? []) + [
-        .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
-    ]
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+        ]
 }

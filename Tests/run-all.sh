@@ -23,6 +23,14 @@ else
   echo "release build failed"; record build 1
 fi
 
+section "source checks (format, package imports)"
+make --no-print-directory format-check > "$out/format.log" 2>&1
+format_status=$?
+tail -n 5 "$out/format.log"
+record "make format-check" "$format_status"
+bash Tests/package-imports.sh 2>&1 | tail -n 10
+record "Package.swift declares what is imported" "${PIPESTATUS[0]}"
+
 section "unit tests"
 swift test 2>&1 | tee "$out/unit.log" | grep -E '^(✘|✔ Test run|✘ Test run)|error:' | grep -v 'recorded an issue' || true
 unit_status=${PIPESTATUS[0]}

@@ -25,7 +25,8 @@ public enum IfacesDiagnosis {
             return [
                 .init(
                     code: .mountNotInDebugData, mountPoint: at,
-                    message: "\(at): no session for \(mount.unc) in /proc/fs/cifs/DebugData (disconnected or still being set up)",
+                    message:
+                        "\(at): no session for \(mount.unc) in /proc/fs/cifs/DebugData (disconnected or still being set up)",
                     fix: "check 'dmesg | grep CIFS' and the server; remount if the session does not come back")
             ]
         }
@@ -42,8 +43,11 @@ public enum IfacesDiagnosis {
             findings.append(
                 .init(
                     code: .serverWithoutMultichannel, mountPoint: at,
-                    message: "\(at): the server \(mount.server) does not offer multichannel, so only one channel is used",
-                    fix: "enable multichannel on the server (Samba: 'server multi channel support = yes'; Windows: Set-SmbServerConfiguration -EnableMultiChannel $true)"))
+                    message:
+                        "\(at): the server \(mount.server) does not offer multichannel, so only one channel is used",
+                    fix:
+                        "enable multichannel on the server (Samba: 'server multi channel support = yes'; Windows: Set-SmbServerConfiguration -EnableMultiChannel $true)"
+                ))
             return findings
         }
         if mount.serverInterfaces.isEmpty {
@@ -51,7 +55,9 @@ public enum IfacesDiagnosis {
                 .init(
                     code: .noServerInterfaces, mountPoint: at,
                     message: "\(at): multichannel is on, but \(mount.server) advertised no network interfaces",
-                    fix: "list the interfaces on the server (Samba: interfaces = \"ADDRESS;speed=BPS,capability=RSS\" with 'server multi channel support = yes')"))
+                    fix:
+                        "list the interfaces on the server (Samba: interfaces = \"ADDRESS;speed=BPS,capability=RSS\" with 'server multi channel support = yes')"
+                ))
             return findings
         }
         if let finding = maxChannelsTooLow(mount, usable: usable) { findings.append(finding) }
@@ -60,14 +66,16 @@ public enum IfacesDiagnosis {
             findings.append(
                 .init(
                     code: .noRSSPath, mountPoint: at,
-                    message: "\(at): no interface of \(mount.server) is RSS-capable, so each carries at most one channel",
+                    message:
+                        "\(at): no interface of \(mount.server) is RSS-capable, so each carries at most one channel",
                     fix: "enable RSS on the server's NIC and advertise it (Samba: capability=RSS in 'interfaces')"))
         }
         if !mount.rdma, let fast = mount.serverInterfaces.first(where: \.rdma) {
             findings.append(
                 .init(
                     code: .rdmaNotUsed, mountPoint: at,
-                    message: "\(at): \(mount.server) offers SMB Direct (RDMA) on \(fast.address), but the mount uses TCP, and cifs opens no channel on an RDMA interface for a TCP session",
+                    message:
+                        "\(at): \(mount.server) offers SMB Direct (RDMA) on \(fast.address), but the mount uses TCP, and cifs opens no channel on an RDMA interface for a TCP session",
                     fix: "mount with rdma (needs an RDMA NIC on the client and CONFIG_CIFS_SMB_DIRECT)"))
         }
         if let finding = localSlower(mount, local: local) { findings.append(finding) }
@@ -86,7 +94,9 @@ public enum IfacesDiagnosis {
             return .init(
                 code: .channelNotConnected, mountPoint: mount.mountPoint,
                 message: "\(mount.mountPoint): channel \(channel.number)\(target) is \(channel.state)",
-                fix: "the kernel retries by itself; if it stays \(channel.state), check the network path\(target) and the server, or remount")
+                fix:
+                    "the kernel retries by itself; if it stays \(channel.state), check the network path\(target) and the server, or remount"
+            )
         }
     }
 
@@ -140,7 +150,8 @@ public enum IfacesDiagnosis {
         let advertised = mount.serverInterfaces.count
         return .init(
             code: .maxChannelsTooLow, mountPoint: mount.mountPoint,
-            message: "\(mount.mountPoint): \(mount.server) advertises \(advertised) interface\(advertised == 1 ? "" : "s") with room for more than the \(channelCount) channel\(channelCount == 1 ? "" : "s") in use (max_channels=\(mount.maxChannels) is the limit): a \(next) channel is possible",
+            message:
+                "\(mount.mountPoint): \(mount.server) advertises \(advertised) interface\(advertised == 1 ? "" : "s") with room for more than the \(channelCount) channel\(channelCount == 1 ? "" : "s") in use (max_channels=\(mount.maxChannels) is the limit): a \(next) channel is possible",
             fix: "remount with multichannel,max_channels=\(suggestion)")
     }
 
@@ -151,16 +162,21 @@ public enum IfacesDiagnosis {
         guard mount.channels.count >= 1, addresses.count == 1, let used = addresses.first,
             let usedSpeed = usable.first(where: { $0.address == used })?.speedBps
         else { return nil }
-        guard let faster = usable.filter({ ($0.speedBps ?? 0) > usedSpeed }).max(by: { ($0.speedBps ?? 0) < ($1.speedBps ?? 0) }),
+        guard
+            let faster = usable.filter({ ($0.speedBps ?? 0) > usedSpeed }).max(by: {
+                ($0.speedBps ?? 0) < ($1.speedBps ?? 0)
+            }),
             let fasterSpeed = faster.speedBps
         else { return nil }
         let channels = mount.channels.count == 1 ? "The only channel uses" : "All \(mount.channels.count) channels use"
         return .init(
             code: .channelsOnSlowerInterface, mountPoint: mount.mountPoint,
-            message: "\(mount.mountPoint): \(channels) \(used) (\(IfacesFormat.speed(usedSpeed))) while \(faster.address) is faster (\(IfacesFormat.speed(fasterSpeed)))",
+            message:
+                "\(mount.mountPoint): \(channels) \(used) (\(IfacesFormat.speed(usedSpeed))) while \(faster.address) is faster (\(IfacesFormat.speed(fasterSpeed)))",
             fix: faster.rss
                 ? "remount with a higher max_channels so the kernel adds channels on \(faster.address)"
-                : "the kernel prefers RSS-capable interfaces: advertise \(faster.address) as RSS-capable on the server (Samba: capability=RSS), or mount //\(faster.address)/\(mount.share)")
+                : "the kernel prefers RSS-capable interfaces: advertise \(faster.address) as RSS-capable on the server (Samba: capability=RSS), or mount //\(faster.address)/\(mount.share)"
+        )
     }
 
     private static func localSlower(
@@ -173,7 +189,8 @@ public enum IfacesDiagnosis {
         guard let fastestServer = serverSpeeds.max(), fastestLocal < fastestServer else { return nil }
         return .init(
             code: .localNICSlower, mountPoint: mount.mountPoint,
-            message: "\(mount.mountPoint): the fastest local NIC runs at \(IfacesFormat.speed(fastestLocal)), slower than the server interface in use (\(IfacesFormat.speed(fastestServer)))",
+            message:
+                "\(mount.mountPoint): the fastest local NIC runs at \(IfacesFormat.speed(fastestLocal)), slower than the server interface in use (\(IfacesFormat.speed(fastestServer)))",
             fix: "use a faster client NIC, or more channels over several client NICs (multichannel,max_channels=N)")
     }
 

@@ -119,12 +119,17 @@ extension IfacesReport {
             out.sample("smb3_ifaces_mount_channels", mountLabels(mount), Int64(mount.channels.count))
         }
         out.family("smb3_ifaces_mount_max_channels", "max_channels of a mount (1 without multichannel).")
-        for mount in mounts { out.sample("smb3_ifaces_mount_max_channels", mountLabels(mount), Int64(mount.maxChannels)) }
-        out.family("smb3_ifaces_channel_up", "1 when a channel is connected, 0 when disconnected, reconnecting or disabled.")
+        for mount in mounts {
+            out.sample("smb3_ifaces_mount_max_channels", mountLabels(mount), Int64(mount.maxChannels))
+        }
+        out.family(
+            "smb3_ifaces_channel_up", "1 when a channel is connected, 0 when disconnected, reconnecting or disabled.")
         for mount in mounts {
             for channel in mount.channels {
                 let labels =
-                    mountLabels(mount) + [("channel", String(channel.number)), ("server_address", channel.serverAddress ?? "")]
+                    mountLabels(mount) + [
+                        ("channel", String(channel.number)), ("server_address", channel.serverAddress ?? ""),
+                    ]
                 out.sample("smb3_ifaces_channel_up", labels, channel.state == "connected" ? 1 : 0)
             }
         }

@@ -102,7 +102,9 @@ public enum IfacesReportBuilder {
     static func channels(of session: DebugData.Session) -> [IfacesReport.Channel] {
         var slots: [String] = []
         for interface in session.serverInterfaces where interface.isActive {
-            guard let address = interface.address?.description, let count = interface.allocatedChannels else { continue }
+            guard let address = interface.address?.description, let count = interface.allocatedChannels else {
+                continue
+            }
             slots += Array(repeating: address, count: Int(min(count, 64)))
         }
         let primaryAddress = DebugData.IPAddress(session.address)?.description ?? session.address

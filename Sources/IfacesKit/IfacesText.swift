@@ -7,7 +7,9 @@ extension IfacesReport {
     /// The tree, ending with a newline.
     public func textReport() -> String {
         var lines: [String] = []
-        lines.append("Source: \(source == .fsctl ? "FSCTL_QUERY_NETWORK_INTERFACE_INFO (asked the servers)" : "/proc/fs/cifs/DebugData")")
+        lines.append(
+            "Source: \(source == .fsctl ? "FSCTL_QUERY_NETWORK_INTERFACE_INFO (asked the servers)" : "/proc/fs/cifs/DebugData")"
+        )
         if mounts.isEmpty { lines.append("No cifs mounts.") }
         for mount in mounts {
             lines.append("")

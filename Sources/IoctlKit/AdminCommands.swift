@@ -1,5 +1,5 @@
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 
 /// `smb3-ioctl keys PATH [--session ID]`: the session's keys for decrypting captures.
 ///
@@ -33,7 +33,8 @@ public struct KeysCommand: CIFSFileCommand {
         }
         var legacy = [UInt8](repeating: 0, count: CIFSKeyDebugInfo.size)
         do { try system.ioctl(handle, .dumpKey, buffer: &legacy) } catch {
-            throw Self.failure(path, "CIFS_DUMP_FULL_KEY (\(fullError.errno.name)) and CIFS_DUMP_KEY", error, sessionID: sessionID)
+            throw Self.failure(
+                path, "CIFS_DUMP_FULL_KEY (\(fullError.errno.name)) and CIFS_DUMP_KEY", error, sessionID: sessionID)
         }
         do { return Self.report(try CIFSKeyDebugInfo(parsing: legacy[...])) } catch {
             throw IoctlCommandError.failed("\(path): CIFS_DUMP_KEY reply: \(error)")
@@ -55,7 +56,9 @@ public struct KeysCommand: CIFSFileCommand {
     static func packed(_ bytes: [UInt8]) -> String { bytes.map { byteHex($0) }.joined() }
 
     /// The session id as the 8 little-endian bytes of the SMB2 header (Wireshark's form).
-    static func sessionBytes(_ id: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: id >> (8 * UInt64($0))) } }
+    static func sessionBytes(_ id: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: id >> (8 * UInt64($0))) }
+    }
 
     static func cipherName(_ cipher: UInt16) -> String {
         "\(CIFSNames.ciphers.name(ofValue: UInt64(cipher)) ?? "UNKNOWN") (0x\(String(cipher, radix: 16)))"
@@ -76,7 +79,8 @@ public struct KeysCommand: CIFSFileCommand {
             json: .object([
                 ("sessionId", .uint(keys.sessionID)), ("cipher", .uint(UInt64(keys.cipher))),
                 ("cipherName", .string(CIFSNames.ciphers.name(ofValue: UInt64(keys.cipher)) ?? "UNKNOWN")),
-                ("sessionKey", .string(packed(keys.sessionKey.bytes))), ("serverInKey", .string(packed(keys.serverInKey.bytes))),
+                ("sessionKey", .string(packed(keys.sessionKey.bytes))),
+                ("serverInKey", .string(packed(keys.serverInKey.bytes))),
                 ("serverOutKey", .string(packed(keys.serverOutKey.bytes))), ("wireshark", .string(wireshark)),
                 ("full", .bool(true)),
             ]))
@@ -96,7 +100,8 @@ public struct KeysCommand: CIFSFileCommand {
             json: .object([
                 ("sessionId", .uint(keys.sessionID)), ("cipher", .uint(UInt64(keys.cipher))),
                 ("cipherName", .string(CIFSNames.ciphers.name(ofValue: UInt64(keys.cipher)) ?? "UNKNOWN")),
-                ("sessionKey", .string(packed(keys.sessionKey.bytes))), ("serverInKey", .string(packed(keys.encryptionKey.bytes))),
+                ("sessionKey", .string(packed(keys.sessionKey.bytes))),
+                ("serverInKey", .string(packed(keys.encryptionKey.bytes))),
                 ("serverOutKey", .string(packed(keys.decryptionKey.bytes))), ("wireshark", .string(wireshark)),
                 ("full", .bool(false)),
             ]))
@@ -124,7 +129,8 @@ public struct NotifyCommand: CIFSFileCommand {
             let request = CIFSNotifyInfoRequest(filter: filter, watchTree: watchTree)
             var buffer = request.encoded()
             do { try system.ioctl(handle, .notifyInfo, buffer: &buffer) } catch {
-                throw IoctlCommandError.failed("\(path): CIFS_IOC_NOTIFY_INFO: \(error)\(CIFSFiles.hint(for: error))", error)
+                throw IoctlCommandError.failed(
+                    "\(path): CIFS_IOC_NOTIFY_INFO: \(error)\(CIFSFiles.hint(for: error))", error)
             }
             let records: [CIFSNotifyRecord]
             do { records = try CIFSNotifyRecord.parse(try request.replyData(from: buffer)) } catch {
@@ -132,16 +138,20 @@ public struct NotifyCommand: CIFSFileCommand {
             }
             batches += 1
             if records.isEmpty {
-                emit(IoctlReport(lines: ["overflow: the server dropped the details, rescan \(path)"],
-                                 json: .object([("action", .string("overflow")), ("name", .null)])))
+                emit(
+                    IoctlReport(
+                        lines: ["overflow: the server dropped the details, rescan \(path)"],
+                        json: .object([("action", .string("overflow")), ("name", .null)])))
             }
             for record in records {
-                emit(IoctlReport(
-                    lines: ["\(record.action): \(record.fileName)"],
-                    json: .object([
-                        ("action", .string(record.action.description)), ("actionCode", .uint(UInt64(record.action.rawValue))),
-                        ("name", .string(record.fileName)),
-                    ])))
+                emit(
+                    IoctlReport(
+                        lines: ["\(record.action): \(record.fileName)"],
+                        json: .object([
+                            ("action", .string(record.action.description)),
+                            ("actionCode", .uint(UInt64(record.action.rawValue))),
+                            ("name", .string(record.fileName)),
+                        ])))
             }
         }
     }
@@ -163,7 +173,9 @@ public struct FileControlCommands: CIFSFileCommand {
             throw IoctlCommandError.failed("\(path): CIFS_IOC_SHUTDOWN: \(error)\(CIFSFiles.hint(for: error))", error)
         }
         return IoctlReport(
-            lines: ["shut down the mount holding \(path) (\(flush ? "after flushing" : "without flushing")); unmount it next"],
+            lines: [
+                "shut down the mount holding \(path) (\(flush ? "after flushing" : "without flushing")); unmount it next"
+            ],
             json: .object([("shutdown", .bool(true)), ("flush", .bool(flush))]))
     }
 
@@ -172,7 +184,9 @@ public struct FileControlCommands: CIFSFileCommand {
         let handle = try files.openForCIFSFileIoctl(path)
         defer { system.close(handle) }
         do { try system.ioctl(handle, .setIntegrity, value: 0) } catch {
-            let hint = error.errno == .notSupported ? "; the server does not support integrity streams (ReFS does)" : CIFSFiles.hint(for: error)
+            let hint =
+                error.errno == .notSupported
+                ? "; the server does not support integrity streams (ReFS does)" : CIFSFiles.hint(for: error)
             throw IoctlCommandError.failed("\(path): CIFS_IOC_SET_INTEGRITY: \(error)\(hint)", error)
         }
         return IoctlReport(lines: ["integrity enabled on \(path)"], json: .object([("integrity", .bool(true))]))
@@ -200,13 +214,18 @@ public struct FileControlCommands: CIFSFileCommand {
             let hint: String
             switch error.errno {
             case .notSupported:
-                hint = enabled ? "; the server or its filesystem cannot compress this file" : "; cifs can only set the compressed flag, not clear it"
+                hint =
+                    enabled
+                    ? "; the server or its filesystem cannot compress this file"
+                    : "; cifs can only set the compressed flag, not clear it"
             case .permissionDenied: hint = "; the server refused to change the file's compression"
             default: hint = CIFSFiles.hint(for: error)
             }
             throw IoctlCommandError.failed("\(path): FS_IOC_SETFLAGS: \(error)\(hint)", error)
         }
-        return IoctlReport(lines: ["compression \(enabled ? "enabled" : "disabled") on \(path)"], json: .object([("compressed", .bool(enabled))]))
+        return IoctlReport(
+            lines: ["compression \(enabled ? "enabled" : "disabled") on \(path)"],
+            json: .object([("compressed", .bool(enabled))]))
     }
 
     private func getFlags(_ handle: IoctlHandle, _ path: String) throws(IoctlCommandError) -> CIFSInodeFlags {
@@ -219,11 +238,14 @@ public struct FileControlCommands: CIFSFileCommand {
     }
 
     /// CIFS_QUERY_INFO in FSCTL mode: any FSCTL code, raw input, raw output (root only).
-    public func fsctl(path: String, code: UInt32, input: [UInt8], outputSize: Int) throws(IoctlCommandError) -> IoctlReport {
+    public func fsctl(
+        path: String, code: UInt32, input: [UInt8], outputSize: Int
+    ) throws(IoctlCommandError) -> IoctlReport {
         let handle = try files.openOnCIFS(path, .read)
         defer { system.close(handle) }
         let request: CIFSQueryInfo
-        do { request = try CIFSQueryInfo(infoType: code, mode: .fsctl, replyCapacity: outputSize, input: input) } catch {
+        do { request = try CIFSQueryInfo(infoType: code, mode: .fsctl, replyCapacity: outputSize, input: input) } catch
+        {
             throw IoctlCommandError.usage("fsctl: \(error)")
         }
         let reply = try files.queryInfo(handle, request, path, what: "FSCTL 0x\(String(code, radix: 16))")
@@ -235,13 +257,17 @@ public struct FileControlCommands: CIFSFileCommand {
             let hexPart = row.map { byteHex($0) }.joined(separator: " ")
             let text = String(row.map { $0 >= 0x20 && $0 < 0x7F ? Character(UnicodeScalar($0)) : "." })
             let position = String(offset, radix: 16)
-            lines.append(String(repeating: "0", count: max(0, 8 - position.count)) + position + "  " + hexPart
-                         + String(repeating: " ", count: max(0, 48 - hexPart.count)) + "  " + text)
+            lines.append(
+                String(repeating: "0", count: max(0, 8 - position.count)) + position + "  " + hexPart
+                    + String(repeating: " ", count: max(0, 48 - hexPart.count)) + "  " + text)
             offset += 16
         }
         return IoctlReport(
             lines: lines,
-            json: .object([("code", .uint(UInt64(code))), ("length", .uint(UInt64(bytes.count))), ("output", .string(bytes.map { byteHex($0) }.joined()))]))
+            json: .object([
+                ("code", .uint(UInt64(code))), ("length", .uint(UInt64(bytes.count))),
+                ("output", .string(bytes.map { byteHex($0) }.joined())),
+            ]))
     }
 }
 

@@ -1,5 +1,5 @@
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 
 /// A command over files on a cifs mount: it reaches the system through the checked opens and
 /// calls of `CIFSFiles`.
@@ -38,11 +38,15 @@ struct CIFSFiles {
 
     /// Whether `path` is on cifs, without failing on other filesystems (nil: cannot open it).
     func fileSystemType(ofOpen handle: IoctlHandle, _ path: String) throws(IoctlCommandError) -> UInt64 {
-        do { return try system.fileSystemType(handle) } catch { throw IoctlCommandError.failed("\(path): fstatfs: \(error)", error) }
+        do { return try system.fileSystemType(handle) } catch {
+            throw IoctlCommandError.failed("\(path): fstatfs: \(error)", error)
+        }
     }
 
     func status(_ handle: IoctlHandle, _ path: String) throws(IoctlCommandError) -> IoctlFileStatus {
-        do { return try system.status(handle) } catch { throw IoctlCommandError.failed("\(path): fstat: \(error)", error) }
+        do { return try system.status(handle) } catch {
+            throw IoctlCommandError.failed("\(path): fstat: \(error)", error)
+        }
     }
 
     /// Opens a path on cifs the way the ioctls needing the open cifsFile want it: files read-only,
@@ -80,12 +84,15 @@ struct CIFSFiles {
     }
 
     /// Sends a `CIFS_QUERY_INFO` and returns the reply bytes.
-    func queryInfo(_ handle: IoctlHandle, _ request: CIFSQueryInfo, _ path: String, what: String) throws(IoctlCommandError)
+    func queryInfo(
+        _ handle: IoctlHandle, _ request: CIFSQueryInfo, _ path: String, what: String
+    ) throws(IoctlCommandError)
         -> ArraySlice<UInt8>
     {
         var buffer = request.encoded()
         do { try system.ioctl(handle, .queryInfo, buffer: &buffer) } catch {
-            throw IoctlCommandError.failed("\(path): CIFS_QUERY_INFO (\(what)): \(error)\(Self.hint(for: error))", error)
+            throw IoctlCommandError.failed(
+                "\(path): CIFS_QUERY_INFO (\(what)): \(error)\(Self.hint(for: error))", error)
         }
         do { return try request.reply(from: buffer) } catch {
             throw IoctlCommandError.failed("\(path): CIFS_QUERY_INFO (\(what)) reply: \(error)")
@@ -96,8 +103,11 @@ struct CIFSFiles {
     static func hint(for error: SystemError) -> String {
         switch error.errno {
         case .notSupported: return "; the server or share does not support this request"
-        case .inappropriateIOCTLForDevice: return "; the kernel does not know this ioctl for this file (not a cifs file, or a directory fd without a cifs handle)"
-        case .notPermitted, .permissionDenied: return "; this request needs more privileges (CAP_SYS_ADMIN for FSCTL passthrough, key dumps and shutdown)"
+        case .inappropriateIOCTLForDevice:
+            return
+                "; the kernel does not know this ioctl for this file (not a cifs file, or a directory fd without a cifs handle)"
+        case .notPermitted, .permissionDenied:
+            return "; this request needs more privileges (CAP_SYS_ADMIN for FSCTL passthrough, key dumps and shutdown)"
         default: return ""
         }
     }

@@ -1,5 +1,5 @@
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 
 /// What `smb3-ioctl copy` was asked to do.
 public struct CopyRequest: Hashable, Sendable {
@@ -80,7 +80,8 @@ public struct CopyOutcome: Hashable, Sendable {
         if let fallbackReason { lines.append("fell back to a client-side copy: \(fallbackReason)") }
         lines.append(summary)
         var json: [(String, JSONValue)] = [
-            ("bytes", .uint(bytes)), ("seconds", .double(seconds)), ("bytesPerSecond", .double(bytesPerSecond.rounded())),
+            ("bytes", .uint(bytes)), ("seconds", .double(seconds)),
+            ("bytesPerSecond", .double(bytesPerSecond.rounded())),
             ("method", .string(method.rawValue)), ("serverSide", .bool(method.isServerSide)),
         ]
         json.append(("fallbackReason", fallbackReason.map { .string($0) } ?? .null))
@@ -118,7 +119,9 @@ public struct FileCopier: CIFSFileCommand {
         var isCIFS: Bool { CIFSMagic.isCIFS(fileSystemType) }
     }
 
-    public func copy(_ request: CopyRequest, progress: (any CopyProgress)? = nil) throws(IoctlCommandError) -> CopyOutcome {
+    public func copy(
+        _ request: CopyRequest, progress: (any CopyProgress)? = nil
+    ) throws(IoctlCommandError) -> CopyOutcome {
         // Check where the destination would go before creating or truncating anything.
         let destinationParent = parentDirectory(of: request.destination)
         let parentType: UInt64 = try {
@@ -138,7 +141,9 @@ public struct FileCopier: CIFSFileCommand {
         }
         if !request.allowFallback || request.reflink {
             guard source.isCIFS else { throw IoctlCommandError.notCIFS(request.source, type: source.fileSystemType) }
-            guard CIFSMagic.isCIFS(parentType) else { throw IoctlCommandError.notCIFS(destinationParent, type: parentType) }
+            guard CIFSMagic.isCIFS(parentType) else {
+                throw IoctlCommandError.notCIFS(destinationParent, type: parentType)
+            }
         }
 
         let destinationHandle = try files.open(request.destination, .write(truncate: false))
@@ -147,8 +152,9 @@ public struct FileCopier: CIFSFileCommand {
             path: request.destination, handle: destinationHandle,
             status: try files.status(destinationHandle, request.destination),
             fileSystemType: try files.fileSystemType(ofOpen: destinationHandle, request.destination))
-        guard !(source.status.device == destination.status.device && source.status.inode == destination.status.inode)
-            || request.isRange
+        guard
+            !(source.status.device == destination.status.device && source.status.inode == destination.status.inode)
+                || request.isRange
         else {
             throw IoctlCommandError.failed("\(request.source) and \(request.destination) are the same file")
         }
@@ -172,10 +178,13 @@ public struct FileCopier: CIFSFileCommand {
             let which = source.isCIFS ? destination : source
             fallbackReason = "\(which.path) is not on a cifs mount"
         } else if let sourceSession, let destinationSession, sourceSession != destinationSession {
-            let reason = "\(request.source) and \(request.destination) are on different SMB sessions (0x\(hex(sourceSession)) and 0x\(hex(destinationSession))); the server can only copy within one session"
+            let reason =
+                "\(request.source) and \(request.destination) are on different SMB sessions (0x\(hex(sourceSession)) and 0x\(hex(destinationSession))); the server can only copy within one session"
             guard request.allowFallback else {
                 throw IoctlCommandError.failed(
-                    reason + " (the kernel would return EXDEV, or copy_file_range would silently copy through this machine); --allow-fallback copies through the client")
+                    reason
+                        + " (the kernel would return EXDEV, or copy_file_range would silently copy through this machine); --allow-fallback copies through the client"
+                )
             }
             fallbackReason = reason
         }
@@ -186,7 +195,8 @@ public struct FileCopier: CIFSFileCommand {
             }
         }
         if let fallbackReason {
-            return try clientCopy(source, destination, range, fallbackReason, sourceSession, destinationSession, progress)
+            return try clientCopy(
+                source, destination, range, fallbackReason, sourceSession, destinationSession, progress)
         }
 
         let start = system.monotonicNanoseconds()
@@ -230,7 +240,8 @@ public struct FileCopier: CIFSFileCommand {
                     length: range.length - copied)
                 let tail = try clientCopy(source, destination, rest, reason, sourceSession, destinationSession, nil)
                 return CopyOutcome(
-                    bytes: copied + tail.bytes, nanoseconds: system.monotonicNanoseconds() &- start, method: .clientSide,
+                    bytes: copied + tail.bytes, nanoseconds: system.monotonicNanoseconds() &- start,
+                    method: .clientSide,
                     fallbackReason: reason, sourceSessionID: sourceSession, destinationSessionID: destinationSession)
             }
             if count == 0 { break }  // the source ended early
@@ -263,7 +274,8 @@ public struct FileCopier: CIFSFileCommand {
     private func resolveRange(_ request: CopyRequest, sourceSize: UInt64) throws(IoctlCommandError) -> CopyRange {
         let offset = request.sourceOffset ?? 0
         guard offset <= sourceSize else {
-            throw IoctlCommandError.usage("--offset \(offset) is past the end of \(request.source) (\(sourceSize) bytes)")
+            throw IoctlCommandError.usage(
+                "--offset \(offset) is past the end of \(request.source) (\(sourceSize) bytes)")
         }
         let length = request.length ?? (sourceSize - offset)
         let (_, overflow) = (request.destinationOffset ?? 0).addingReportingOverflow(length)
@@ -287,25 +299,31 @@ public struct FileCopier: CIFSFileCommand {
         while copied < range.length {
             let want = Int(clamping: min(UInt64(clientBufferSize), range.length - copied))
             let count: Int
-            do { count = try system.read(source.handle, into: &readBuffer, count: want, at: range.sourceOffset + copied) } catch {
+            do {
+                count = try system.read(source.handle, into: &readBuffer, count: want, at: range.sourceOffset + copied)
+            } catch {
                 throw IoctlCommandError.failed("\(source.path): read: \(error)", error)
             }
             if count == 0 { break }
             var written = 0
             while written < count {
-                let slice = try writeChunk(destination, readBuffer, skip: written, count: count - written,
-                                           at: range.destinationOffset + copied + UInt64(written))
+                let slice = try writeChunk(
+                    destination, readBuffer, skip: written, count: count - written,
+                    at: range.destinationOffset + copied + UInt64(written))
                 written += slice
             }
             copied += UInt64(count)
             progress?.advance(to: copied)
         }
         return CopyOutcome(
-            bytes: copied, nanoseconds: system.monotonicNanoseconds() &- start, method: .clientSide, fallbackReason: reason,
+            bytes: copied, nanoseconds: system.monotonicNanoseconds() &- start, method: .clientSide,
+            fallbackReason: reason,
             sourceSessionID: sourceSession, destinationSessionID: destinationSession)
     }
 
-    private func writeChunk(_ destination: Side, _ buffer: IoctlBuffer, skip: Int, count: Int, at offset: UInt64)
+    private func writeChunk(
+        _ destination: Side, _ buffer: IoctlBuffer, skip: Int, count: Int, at offset: UInt64
+    )
         throws(IoctlCommandError) -> Int
     {
         // The seam writes from the start of the buffer; move a partial remainder there first.
@@ -327,14 +345,17 @@ public struct FileCopier: CIFSFileCommand {
         _ request: CopyRequest, _ source: Side, _ destination: Side, _ range: CopyRange, _ sourceSession: UInt64?,
         _ destinationSession: UInt64?, _ progress: (any CopyProgress)?
     ) throws(IoctlCommandError) -> CopyOutcome {
-        guard destination.isCIFS else { throw IoctlCommandError.notCIFS(request.destination, type: destination.fileSystemType) }
+        guard destination.isCIFS else {
+            throw IoctlCommandError.notCIFS(request.destination, type: destination.fileSystemType)
+        }
         let start = system.monotonicNanoseconds()
         progress?.begin(totalBytes: range.length, determinate: false)
         defer { progress?.end() }
         do {
             if request.isRange {
                 let argument = CIFSCloneRange(
-                    sourceDescriptor: Int64(source.handle.rawValue), sourceOffset: range.sourceOffset, length: range.length,
+                    sourceDescriptor: Int64(source.handle.rawValue), sourceOffset: range.sourceOffset,
+                    length: range.length,
                     destinationOffset: range.destinationOffset)
                 var buffer = argument.encoded()
                 try system.ioctl(destination.handle, .cloneRange, buffer: &buffer)
@@ -354,9 +375,11 @@ public struct FileCopier: CIFSFileCommand {
     private func reflinkHint(_ error: SystemError, _ destination: Side) -> String {
         switch error.errno {
         case .notSupported, .invalidArgument:
-            var hint = "; the share cannot duplicate extents: cifs needs FILE_SUPPORTS_BLOCK_REFCOUNTING (e.g. ReFS) for FSCTL_DUPLICATE_EXTENTS_TO_FILE"
+            var hint =
+                "; the share cannot duplicate extents: cifs needs FILE_SUPPORTS_BLOCK_REFCOUNTING (e.g. ReFS) for FSCTL_DUPLICATE_EXTENTS_TO_FILE"
             if let info = try? files.mountInfo(destination.handle, destination.path) {
-                hint += info.supportsBlockRefcounting
+                hint +=
+                    info.supportsBlockRefcounting
                     ? " (the share advertises it, so the server refused this request)"
                     : " and the share's attributes (\(cifsHex32(info.fileSystemAttributes))) lack it"
             }

@@ -1,5 +1,5 @@
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 
 /// What a command produced: lines for people and the same facts as JSON.
 public struct IoctlReport: Hashable, Sendable {

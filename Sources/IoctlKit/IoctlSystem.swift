@@ -1,5 +1,5 @@
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 
 /// An open file descriptor as the seam hands it out. The kit closes every handle it opens.
 public struct IoctlHandle: RawRepresentable, Hashable, Sendable {
@@ -62,9 +62,13 @@ public protocol IoctlSystem {
     /// ftruncate(2).
     func truncate(_ handle: IoctlHandle, size: UInt64) throws(SystemError)
     /// pread(2) into `buffer[0..<count]`; returns the bytes read.
-    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int
+    func read(
+        _ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64
+    ) throws(SystemError) -> Int
     /// pwrite(2) of `buffer[0..<count]`; returns the bytes written.
-    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int
+    func write(
+        _ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64
+    ) throws(SystemError) -> Int
     /// A buffer of `size` bytes aligned to `alignment` (posix_memalign for O_DIRECT).
     func makeBuffer(size: Int, alignment: Int) throws(SystemError) -> IoctlBuffer
     /// Nanoseconds of a monotonic clock.
@@ -98,7 +102,9 @@ public final class ArrayBufferStorage: IoctlBufferStorage {
 
 extension IoctlSystem {
     /// Runs `body` with the handle and closes it afterwards, also when `body` throws.
-    func withOpen<R>(_ path: String, _ mode: IoctlOpenMode, _ body: (IoctlHandle) throws(IoctlCommandError) -> R)
+    func withOpen<R>(
+        _ path: String, _ mode: IoctlOpenMode, _ body: (IoctlHandle) throws(IoctlCommandError) -> R
+    )
         throws(IoctlCommandError) -> R
     {
         let handle: IoctlHandle

@@ -33,7 +33,9 @@ public struct QueryCommand: CIFSFileCommand {
     }
 
     /// Decodes a reply; every class has its own labels, kept identical to smbinfo's.
-    static func decode(_ infoClass: FileInfoClass, _ reply: ArraySlice<UInt8>, isDirectory: Bool) throws(CIFSABIError) -> IoctlReport {
+    static func decode(
+        _ infoClass: FileInfoClass, _ reply: ArraySlice<UInt8>, isDirectory: Bool
+    ) throws(CIFSABIError) -> IoctlReport {
         switch infoClass {
         case .fileBasic: return basic(try FileBasicInformation(parsing: reply))
         case .fileStandard: return standard(try FileStandardInformation(parsing: reply))
@@ -100,7 +102,9 @@ public struct QueryCommand: CIFSFileCommand {
     }
 
     static func mode(_ mode: UInt32) -> IoctlReport {
-        IoctlReport(lines: ["Mode: \(named(mode, CIFSNames.fileMode))"], json: .object([("mode", .flags(mode, CIFSNames.fileMode))]))
+        IoctlReport(
+            lines: ["Mode: \(named(mode, CIFSNames.fileMode))"],
+            json: .object([("mode", .flags(mode, CIFSNames.fileMode))]))
     }
 
     static func alignment(_ value: UInt32) -> IoctlReport {
@@ -141,7 +145,10 @@ public struct QueryCommand: CIFSFileCommand {
             ],
             json: .object([
                 ("compressedFileSize", .uint(info.compressedFileSize)),
-                ("compressionFormat", .object([("value", .uint(UInt64(info.compressionFormat))), ("name", .string(format))])),
+                (
+                    "compressionFormat",
+                    .object([("value", .uint(UInt64(info.compressionFormat))), ("name", .string(format))])
+                ),
                 ("compressionUnitShift", .uint(UInt64(info.compressionUnitShift))),
                 ("chunkShift", .uint(UInt64(info.chunkShift))), ("clusterShift", .uint(UInt64(info.clusterShift))),
             ]))
@@ -151,7 +158,10 @@ public struct QueryCommand: CIFSFileCommand {
         var lines: [String] = []
         for (index, stream) in info.streams.enumerated() {
             if index > 0 { lines.append("") }
-            lines += ["Name: \(stream.displayName)", "Size: \(stream.size) bytes", "Allocation size: \(stream.allocationSize) bytes"]
+            lines += [
+                "Name: \(stream.displayName)", "Size: \(stream.size) bytes",
+                "Allocation size: \(stream.allocationSize) bytes",
+            ]
         }
         let json: JSONValue = .object([
             (
@@ -159,7 +169,8 @@ public struct QueryCommand: CIFSFileCommand {
                 .array(
                     info.streams.map {
                         .object([
-                            ("name", .string($0.name)), ("displayName", .string($0.displayName)), ("size", .uint($0.size)),
+                            ("name", .string($0.name)), ("displayName", .string($0.displayName)),
+                            ("size", .uint($0.size)),
                             ("allocationSize", .uint($0.allocationSize)),
                         ])
                     })

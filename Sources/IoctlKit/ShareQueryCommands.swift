@@ -1,5 +1,5 @@
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 
 /// `smb3-ioctl snapshots PATH`: CIFS_ENUMERATE_SNAPSHOTS, probing the size first like smbinfo.
 public struct SnapshotsCommand: CIFSFileCommand {
@@ -17,10 +17,15 @@ public struct SnapshotsCommand: CIFSFileCommand {
         return Self.report(full)
     }
 
-    private func enumerate(_ handle: IoctlHandle, _ path: String, count: UInt32, size: UInt32) throws(IoctlCommandError) -> SnapshotArray {
+    private func enumerate(
+        _ handle: IoctlHandle, _ path: String, count: UInt32, size: UInt32
+    ) throws(IoctlCommandError) -> SnapshotArray {
         var buffer = SnapshotArray.request(numberOfSnapshots: count, arraySize: size)
         do { try system.ioctl(handle, .enumerateSnapshots, buffer: &buffer) } catch {
-            let hint = error.errno == .notSupported ? "; the share has no snapshots support (e.g. Samba without vfs_shadow_copy2)" : CIFSFiles.hint(for: error)
+            let hint =
+                error.errno == .notSupported
+                ? "; the share has no snapshots support (e.g. Samba without vfs_shadow_copy2)"
+                : CIFSFiles.hint(for: error)
             throw IoctlCommandError.failed("\(path): CIFS_ENUMERATE_SNAPSHOTS: \(error)\(hint)", error)
         }
         do { return try SnapshotArray(parsing: buffer[...]) } catch {
@@ -33,7 +38,9 @@ public struct SnapshotsCommand: CIFSFileCommand {
             "Number of snapshots: \(array.numberOfSnapshots) Number of snapshots returned: \(array.numberOfSnapshotsReturned)"
         ]
         if !array.snapshots.isEmpty {
-            lines.append("Snapshot list in GMT (Coordinated UTC Time) and SMB format (100 nanosecond units needed for snapshot mounts):")
+            lines.append(
+                "Snapshot list in GMT (Coordinated UTC Time) and SMB format (100 nanosecond units needed for snapshot mounts):"
+            )
         }
         for (index, snapshot) in array.snapshots.enumerated() {
             lines.append("\(index + 1)) GMT:\(snapshot.gmtToken)")
@@ -46,7 +53,10 @@ public struct SnapshotsCommand: CIFSFileCommand {
                 "snapshots",
                 .array(
                     array.snapshots.map {
-                        .object([("gmt", .string($0.gmtToken)), ("utc", .string($0.iso8601)), ("snapshotMountOption", .uint($0.rawValue))])
+                        .object([
+                            ("gmt", .string($0.gmtToken)), ("utc", .string($0.iso8601)),
+                            ("snapshotMountOption", .uint($0.rawValue)),
+                        ])
                     })
             ),
         ])
@@ -79,9 +89,11 @@ public struct QuotaCommand: CIFSFileCommand {
         var lines: [String] = []
         for entry in entries {
             lines += [
-                "SID Length: \(entry.sid.encodedSize)", "Change Time: \(entry.changeTime.iso8601)", "Quota Used: \(entry.used)",
+                "SID Length: \(entry.sid.encodedSize)", "Change Time: \(entry.changeTime.iso8601)",
+                "Quota Used: \(entry.used)",
                 "Quota Threshold: \(entry.threshold == QuotaEntry.unlimited ? "NO THRESHOLD" : String(entry.threshold))",
-                "Quota Limit: \(entry.limit == QuotaEntry.unlimited ? "NO LIMIT" : String(entry.limit))", "SID: \(entry.sid)",
+                "Quota Limit: \(entry.limit == QuotaEntry.unlimited ? "NO LIMIT" : String(entry.limit))",
+                "SID: \(entry.sid)",
             ]
         }
         let json: JSONValue = .object([
@@ -90,7 +102,8 @@ public struct QuotaCommand: CIFSFileCommand {
                 .array(
                     entries.map {
                         .object([
-                            ("sid", .string($0.sid.description)), ("changeTime", .time($0.changeTime)), ("used", .uint($0.used)),
+                            ("sid", .string($0.sid.description)), ("changeTime", .time($0.changeTime)),
+                            ("used", .uint($0.used)),
                             ("threshold", $0.threshold == QuotaEntry.unlimited ? .null : .uint($0.threshold)),
                             ("limit", $0.limit == QuotaEntry.unlimited ? .null : .uint($0.limit)),
                         ])
@@ -114,7 +127,8 @@ public struct SecurityDescriptorCommand: CIFSFileCommand {
         let request: CIFSQueryInfo
         do {
             request = try CIFSQueryInfo(
-                infoType: CIFSQueryInfo.InfoType.security.rawValue, additionalInformation: SecurityDescriptor.ownerGroupDACL,
+                infoType: CIFSQueryInfo.InfoType.security.rawValue,
+                additionalInformation: SecurityDescriptor.ownerGroupDACL,
                 replyCapacity: CIFSQueryInfo.defaultReplyCapacity)
         } catch { throw IoctlCommandError.failed("security descriptor request: \(error)") }
         let reply = try files.queryInfo(handle, request, path, what: "security descriptor")
@@ -141,7 +155,10 @@ public struct SecurityDescriptorCommand: CIFSFileCommand {
                     "Flags: \(named(UInt32(ace.flags), AccessControlEntry.flagNames))",
                 ]
                 var members: [(String, JSONValue)] = [
-                    ("type", .object([("value", .uint(UInt64(ace.kind.rawValue))), ("name", .string(ace.kind.description))])),
+                    (
+                        "type",
+                        .object([("value", .uint(UInt64(ace.kind.rawValue))), ("name", .string(ace.kind.description))])
+                    ),
                     ("flags", .flags(UInt32(ace.flags), AccessControlEntry.flagNames)),
                 ]
                 if let mask = ace.mask, let sid = ace.sid {

@@ -1,5 +1,5 @@
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 
 /// `read`, `write` and `cp-unbuffered`: sequential I/O with O_DIRECT and aligned buffers, so every
 /// byte goes to the server instead of the page cache (kernel-interfaces.md §3.3).
@@ -41,17 +41,21 @@ public struct UnbufferedIO {
         return []
     }
 
-    private func outcome(_ verb: String, _ path: String, bytes: UInt64, nanoseconds: UInt64, blockSize: Int) -> IoctlReport {
+    private func outcome(
+        _ verb: String, _ path: String, bytes: UInt64, nanoseconds: UInt64, blockSize: Int
+    ) -> IoctlReport {
         let seconds = Double(nanoseconds) / 1e9
         let rate = seconds > 0 ? Double(bytes) / seconds : 0
-        let line = "\(verb) \(bytes) bytes (\(ByteFormat.size(bytes))) in \(ByteFormat.fixed(seconds, 3)) s, "
+        let line =
+            "\(verb) \(bytes) bytes (\(ByteFormat.size(bytes))) in \(ByteFormat.fixed(seconds, 3)) s, "
             + "\(ByteFormat.size(UInt64(rate.rounded())))/s, O_DIRECT, \(ByteFormat.size(UInt64(blockSize))) blocks"
         let notes = notes(path)
         return IoctlReport(
             lines: notes + [line],
             json: .object([
                 ("bytes", .uint(bytes)), ("seconds", .double(seconds)), ("bytesPerSecond", .double(rate.rounded())),
-                ("blockSize", .uint(UInt64(blockSize))), ("direct", .bool(true)), ("notes", .array(notes.map { .string($0) })),
+                ("blockSize", .uint(UInt64(blockSize))), ("direct", .bool(true)),
+                ("notes", .array(notes.map { .string($0) })),
             ]))
     }
 
@@ -77,11 +81,14 @@ public struct UnbufferedIO {
             if count == 0 { break }
             total += UInt64(count)
         }
-        return outcome("read", path, bytes: total, nanoseconds: system.monotonicNanoseconds() &- start, blockSize: blockSize)
+        return outcome(
+            "read", path, bytes: total, nanoseconds: system.monotonicNanoseconds() &- start, blockSize: blockSize)
     }
 
     /// Writes `size` bytes of a repeating 0…250 pattern with O_DIRECT (creating or truncating the file).
-    public func write(path: String, size: UInt64, blockSize: Int = defaultBlockSize) throws(IoctlCommandError) -> IoctlReport {
+    public func write(
+        path: String, size: UInt64, blockSize: Int = defaultBlockSize
+    ) throws(IoctlCommandError) -> IoctlReport {
         try Self.validate(blockSize: blockSize)
         // Check the filesystem before creating anything.
         let parent = parentDirectory(of: path)
@@ -104,11 +111,14 @@ public struct UnbufferedIO {
             guard count > 0 else { throw IoctlCommandError.failed("\(path): write returned 0 at \(total)") }
             total += UInt64(count)
         }
-        return outcome("wrote", path, bytes: total, nanoseconds: system.monotonicNanoseconds() &- start, blockSize: blockSize)
+        return outcome(
+            "wrote", path, bytes: total, nanoseconds: system.monotonicNanoseconds() &- start, blockSize: blockSize)
     }
 
     /// Copies through this machine with O_DIRECT on both sides (no page cache on either).
-    public func copy(source: String, destination: String, blockSize: Int = defaultBlockSize) throws(IoctlCommandError) -> IoctlReport {
+    public func copy(
+        source: String, destination: String, blockSize: Int = defaultBlockSize
+    ) throws(IoctlCommandError) -> IoctlReport {
         try Self.validate(blockSize: blockSize)
         let input = try openDirect(source, .directRead)
         defer { system.close(input) }
@@ -129,10 +139,13 @@ public struct UnbufferedIO {
                 throw IoctlCommandError.failed("\(destination): write with O_DIRECT at \(total): \(error)", error)
             }
             guard written == count else {
-                throw IoctlCommandError.failed("\(destination): short O_DIRECT write (\(written) of \(count) bytes) at \(total)")
+                throw IoctlCommandError.failed(
+                    "\(destination): short O_DIRECT write (\(written) of \(count) bytes) at \(total)")
             }
             total += UInt64(count)
         }
-        return outcome("copied", destination, bytes: total, nanoseconds: system.monotonicNanoseconds() &- start, blockSize: blockSize)
+        return outcome(
+            "copied", destination, bytes: total, nanoseconds: system.monotonicNanoseconds() &- start,
+            blockSize: blockSize)
     }
 }

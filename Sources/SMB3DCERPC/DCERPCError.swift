@@ -39,7 +39,8 @@ public struct DCERPCError: Error, CustomStringConvertible {
     /// Where the error was thrown.
     public let line: UInt
 
-    public init(_ code: Code, _ reason: String, faultStatus: UInt32? = nil, file: String = #fileID, line: UInt = #line) {
+    public init(_ code: Code, _ reason: String, faultStatus: UInt32? = nil, file: String = #fileID, line: UInt = #line)
+    {
         self.code = code
         self.reason = reason
         self.faultStatus = faultStatus

@@ -185,7 +185,8 @@ public struct DCERPCPacket: Hashable, Sendable {
     public func encoded() -> [UInt8] {
         let padLength = Int(auth?.padLength ?? 0)
         let authLength = auth?.value.count ?? 0
-        let total = Self.headerSize + body.count + (auth == nil ? 0 : padLength + DCERPCAuthVerifier.trailerSize + authLength)
+        let total =
+            Self.headerSize + body.count + (auth == nil ? 0 : padLength + DCERPCAuthVerifier.trailerSize + authLength)
         var writer = WireWriter(capacity: total)
         writer.writeBytes([5, 0, type.rawValue, flags.rawValue, 0x10, 0, 0, 0])
         writer.writeInteger(UInt16(truncatingIfNeeded: total), .little)

@@ -65,7 +65,9 @@ enum DebugDataText {
 
     /// The text between `key` and the next occurrence of `terminator` (or the end), trimmed; `nil` when
     /// `key` is absent.
-    static func text(after key: [UInt8], upTo terminator: [UInt8]?, in text: ArraySlice<UInt8>)
+    static func text(
+        after key: [UInt8], upTo terminator: [UInt8]?, in text: ArraySlice<UInt8>
+    )
         -> ArraySlice<UInt8>?
     {
         guard let range = firstRange(of: key, in: text) else { return nil }
@@ -121,7 +123,9 @@ enum DebugDataText {
     }
 
     /// `0x%x`, `0x%llx`: a `0x` prefix, then hexadecimal digits, nothing else.
-    static func hexadecimal<T: FixedWidthInteger & UnsignedInteger>(_ text: ArraySlice<UInt8>, as type: T.Type = T.self)
+    static func hexadecimal<T: FixedWidthInteger & UnsignedInteger>(
+        _ text: ArraySlice<UInt8>, as type: T.Type = T.self
+    )
         -> T?
     {
         guard text.count > 2, text.first == UInt8(ascii: "0"),

@@ -3,7 +3,7 @@ import SMB3System
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One thread that runs C calls which block (a krb5 exchange with a KDC inside

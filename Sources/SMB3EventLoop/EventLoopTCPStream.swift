@@ -3,7 +3,7 @@ import SMB3System
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A non-blocking TCP connection served by a `ReadinessLoop`: what arrives is pushed to a
@@ -133,7 +133,8 @@ public final class EventLoopTCPStream: Sendable {
             let code = errno
             if code == EINTR { continue }
             if code == EAGAIN || code == EWOULDBLOCK { return }
-            return finish(because: SystemError(function: "recv", errno: code, context: "reading from \(peer)").description)
+            return finish(
+                because: SystemError(function: "recv", errno: code, context: "reading from \(peer)").description)
         }
     }
 

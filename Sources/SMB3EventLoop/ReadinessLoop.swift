@@ -3,7 +3,7 @@ import SMB3System
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One thread in poll(2) for every descriptor the witness daemon waits on: the TCP connections

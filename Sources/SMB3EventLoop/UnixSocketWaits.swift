@@ -2,7 +2,7 @@ import SMB3Errors
 import SMB3System
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ReadinessLoop {

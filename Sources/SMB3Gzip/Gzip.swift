@@ -43,7 +43,9 @@ public enum Gzip {
             }
         }
         guard status == Z_STREAM_END else {
-            let message = stream.msg.map { String(cString: $0) } ?? (output.count >= limit ? "output over \(limit) bytes" : "truncated or corrupt")
+            let message =
+                stream.msg.map { String(cString: $0) }
+                ?? (output.count >= limit ? "output over \(limit) bytes" : "truncated or corrupt")
             throw Failure(description: "inflate: \(message) (zlib \(status))")
         }
         return output

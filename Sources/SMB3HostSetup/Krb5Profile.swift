@@ -144,7 +144,9 @@ extension Krb5Profile {
 
         func closeSection(at line: Int) throws(Krb5ProfileError) {
             guard stack.isEmpty else {
-                throw Krb5ProfileError(.unclosedGroup, line: line, "group '\(Self.bounded(stack.last?.name ?? ""))' is not closed with '}'")
+                throw Krb5ProfileError(
+                    .unclosedGroup, line: line, "group '\(Self.bounded(stack.last?.name ?? ""))' is not closed with '}'"
+                )
             }
             if let section { sections.append(section) }
             section = nil
@@ -164,7 +166,8 @@ extension Krb5Profile {
                 let after = line[line.index(after: close)...]
                 let name = Self.trimmed(line[line.index(after: line.startIndex)..<close])
                 guard !name.isEmpty, after.isEmpty || after == "*" else {
-                    throw Krb5ProfileError(.badSectionHeader, line: number, "malformed section header '\(Self.bounded(line))'")
+                    throw Krb5ProfileError(
+                        .badSectionHeader, line: number, "malformed section header '\(Self.bounded(line))'")
                 }
                 section = Section(name: String(name), nodes: [])
                 continue

@@ -78,7 +78,9 @@ public enum SpnegoHandlerSwitch {
 
         func set(_ fileIndex: Int, _ lineIndex: Int, to newLine: String) {
             guard var fileLines = lines[fileIndex], fileLines.indices.contains(lineIndex) else { return }
-            edits.append(RequestKeyEdit(file: all[fileIndex].path, line: lineIndex + 1, before: fileLines[lineIndex], after: newLine))
+            edits.append(
+                RequestKeyEdit(
+                    file: all[fileIndex].path, line: lineIndex + 1, before: fileLines[lineIndex], after: newLine))
             fileLines[lineIndex] = newLine
             lines[fileIndex] = fileLines
         }
@@ -106,7 +108,9 @@ public enum SpnegoHandlerSwitch {
             }
             guard !kept, let ownIndex = all.firstIndex(where: { $0.path == ownFile }) else { break }
             let ownLines = lines[ownIndex] ?? []
-            if let commented = ownLines.firstIndex(where: { uncommented($0).flatMap { isActiveSpnego($0, ownFile) }?.handlerProgram == program }),
+            if let commented = ownLines.firstIndex(where: {
+                uncommented($0).flatMap { isActiveSpnego($0, ownFile) }?.handlerProgram == program
+            }),
                 let line = uncommented(ownLines[commented])
             {
                 set(ownIndex, commented, to: line)

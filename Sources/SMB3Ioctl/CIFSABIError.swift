@@ -65,7 +65,9 @@ extension WireReader {
     }
 
     /// Reads `count` bytes or throws `truncated`, naming the field.
-    mutating func requireBytes(_ count: Int, _ field: @autoclosure () -> String) throws(CIFSABIError) -> ArraySlice<UInt8> {
+    mutating func requireBytes(
+        _ count: Int, _ field: @autoclosure () -> String
+    ) throws(CIFSABIError) -> ArraySlice<UInt8> {
         guard let slice = readBytes(count) else {
             throw CIFSABIError(.truncated, "\(field()): needs \(count) bytes, \(readableBytes) left")
         }
@@ -88,14 +90,17 @@ struct CIFSOffsetBuffer {
     init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
 
     /// A reader over `count` bytes at `offset`, or over the rest when `count` is nil; throws when out of range.
-    func reader(at offset: Int, count: Int? = nil, _ field: @autoclosure () -> String) throws(CIFSABIError) -> WireReader {
+    func reader(
+        at offset: Int, count: Int? = nil, _ field: @autoclosure () -> String
+    ) throws(CIFSABIError) -> WireReader {
         guard offset >= 0, offset <= bytes.count else {
             throw CIFSABIError(.invalidLength, "\(field()): offset \(offset) outside \(bytes.count) bytes")
         }
         let available = bytes.count - offset
         let length = count ?? available
         guard length >= 0, length <= available else {
-            throw CIFSABIError(.invalidLength, "\(field()): \(length) bytes at offset \(offset) exceed \(bytes.count) bytes")
+            throw CIFSABIError(
+                .invalidLength, "\(field()): \(length) bytes at offset \(offset) exceed \(bytes.count) bytes")
         }
         let start = bytes.startIndex + offset
         return WireReader(bytes[start..<start + length])

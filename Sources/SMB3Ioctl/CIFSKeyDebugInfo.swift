@@ -80,7 +80,9 @@ public struct CIFSFullKeyDebugInfo: Hashable, Sendable {
     }
 
     /// The ioctl buffer: `in_size` = `bufferSize`, the wanted session (0 = this mount's), zeros.
-    public static func request(sessionID: UInt64, bufferSize: Int = defaultBufferSize, byteOrder: ByteOrder = .host) -> [UInt8] {
+    public static func request(
+        sessionID: UInt64, bufferSize: Int = defaultBufferSize, byteOrder: ByteOrder = .host
+    ) -> [UInt8] {
         let size = max(headerSize, min(bufferSize, 1 << 16))
         var writer = WireWriter(capacity: size)
         writer.writeInteger(UInt32(size), byteOrder)
@@ -99,11 +101,13 @@ public struct CIFSFullKeyDebugInfo: Hashable, Sendable {
         let inLength: UInt8 = try reader.require(byteOrder, "server_in_key_length")
         let outLength: UInt8 = try reader.require(byteOrder, "server_out_key_length")
         guard let total = Int(exactly: inSize), total <= bytes.count else {
-            throw CIFSABIError(.invalidLength, "smb3_full_key_debug_info: in_size \(inSize) exceeds the \(bytes.count)-byte buffer")
+            throw CIFSABIError(
+                .invalidLength, "smb3_full_key_debug_info: in_size \(inSize) exceeds the \(bytes.count)-byte buffer")
         }
         let needed = Self.headerSize + Int(sessionLength) + Int(inLength) + Int(outLength)
         guard needed <= total else {
-            throw CIFSABIError(.invalidLength, "smb3_full_key_debug_info: keys need \(needed) bytes, in_size is \(inSize)")
+            throw CIFSABIError(
+                .invalidLength, "smb3_full_key_debug_info: keys need \(needed) bytes, in_size is \(inSize)")
         }
         sessionKey = Secret(Array(try reader.requireBytes(Int(sessionLength), "session key")))
         serverInKey = Secret(Array(try reader.requireBytes(Int(inLength), "server in key")))

@@ -90,7 +90,9 @@ public struct NTTime: RawRepresentable, Hashable, Sendable, Comparable {
         return era * 146097 + doe - 719468
     }
 
-    static func civil(unixSeconds: Int64) -> (
+    static func civil(
+        unixSeconds: Int64
+    ) -> (
         date: (year: Int64, month: Int64, day: Int64), time: (hour: Int64, minute: Int64, second: Int64)
     ) {
         var days = unixSeconds / 86400

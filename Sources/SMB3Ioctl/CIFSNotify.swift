@@ -85,7 +85,8 @@ public struct CIFSNotifyInfoRequest: Hashable, Sendable {
     }
 
     /// The record bytes after the call: `data_len` as the kernel wrote it, bounded by the buffer.
-    public func replyData(from buffer: [UInt8], byteOrder: ByteOrder = .host) throws(CIFSABIError) -> ArraySlice<UInt8> {
+    public func replyData(from buffer: [UInt8], byteOrder: ByteOrder = .host) throws(CIFSABIError) -> ArraySlice<UInt8>
+    {
         var reader = WireReader(buffer)
         _ = try reader.requireBytes(5, "smb3_notify_info header")
         let length: UInt32 = try reader.require(byteOrder, "data_len")
@@ -149,17 +150,20 @@ public struct CIFSNotifyRecord: Hashable, Sendable {
             let action: UInt32 = try reader.require(.little, "Action")
             let nameLength: UInt32 = try reader.require(.little, "FileNameLength")
             guard let nameCount = Int(exactly: nameLength), nameCount <= reader.readableBytes else {
-                throw CIFSABIError(.invalidLength, "FILE_NOTIFY_INFORMATION: FileNameLength \(nameLength) exceeds the record")
+                throw CIFSABIError(
+                    .invalidLength, "FILE_NOTIFY_INFORMATION: FileNameLength \(nameLength) exceeds the record")
             }
             let name = try decodeUTF16LE(try reader.requireBytes(nameCount, "FileName"), "FileName")
             records.append(CIFSNotifyRecord(action: Action(rawValue: action), fileName: name))
             if next == 0 { break }
             guard let step = Int(exactly: next), step >= headerSize + nameCount else {
-                throw CIFSABIError(.invalidLength, "FILE_NOTIFY_INFORMATION: NextEntryOffset \(next) overlaps its record")
+                throw CIFSABIError(
+                    .invalidLength, "FILE_NOTIFY_INFORMATION: NextEntryOffset \(next) overlaps its record")
             }
             offset += step
             guard offset < bytes.count else {
-                throw CIFSABIError(.invalidLength, "FILE_NOTIFY_INFORMATION: NextEntryOffset \(next) points past the data")
+                throw CIFSABIError(
+                    .invalidLength, "FILE_NOTIFY_INFORMATION: NextEntryOffset \(next) points past the data")
             }
         }
         return records

@@ -63,10 +63,12 @@ public struct CIFSQueryInfo: Hashable, Sendable {
         replyCapacity: Int, input: [UInt8] = []
     ) throws(CIFSABIError) {
         guard input.count <= Self.maximumInputLength else {
-            throw CIFSABIError(.tooLarge, "CIFS_QUERY_INFO input of \(input.count) bytes exceeds \(Self.maximumInputLength)")
+            throw CIFSABIError(
+                .tooLarge, "CIFS_QUERY_INFO input of \(input.count) bytes exceeds \(Self.maximumInputLength)")
         }
         guard replyCapacity >= 0, replyCapacity <= Self.maximumReplyCapacity else {
-            throw CIFSABIError(.tooLarge, "CIFS_QUERY_INFO reply capacity \(replyCapacity) outside 0...\(Self.maximumReplyCapacity)")
+            throw CIFSABIError(
+                .tooLarge, "CIFS_QUERY_INFO reply capacity \(replyCapacity) outside 0...\(Self.maximumReplyCapacity)")
         }
         self.infoType = infoType
         self.fileInfoClass = fileInfoClass
@@ -104,7 +106,8 @@ public struct CIFSQueryInfo: Hashable, Sendable {
         let returned: UInt32 = try reader.require(byteOrder, "input_buffer_length (returned length)")
         _ = try reader.requireBytes(4, "output_buffer_length")
         guard let count = Int(exactly: returned), count <= replyCapacity else {
-            throw CIFSABIError(.invalidLength, "CIFS_QUERY_INFO returned \(returned) bytes, capacity was \(replyCapacity)")
+            throw CIFSABIError(
+                .invalidLength, "CIFS_QUERY_INFO returned \(returned) bytes, capacity was \(replyCapacity)")
         }
         return try reader.requireBytes(count, "CIFS_QUERY_INFO reply")
     }

@@ -15,20 +15,25 @@ public struct FileInfoClass: Hashable, Sendable {
     public let replyCapacity: Int
 
     public static let fileBasic = FileInfoClass(name: "file-basic", infoType: .file, classNumber: 4, replyCapacity: 40)
-    public static let fileStandard = FileInfoClass(name: "file-standard", infoType: .file, classNumber: 5, replyCapacity: 24)
-    public static let fileInternal = FileInfoClass(name: "file-internal", infoType: .file, classNumber: 6, replyCapacity: 8)
+    public static let fileStandard = FileInfoClass(
+        name: "file-standard", infoType: .file, classNumber: 5, replyCapacity: 24)
+    public static let fileInternal = FileInfoClass(
+        name: "file-internal", infoType: .file, classNumber: 6, replyCapacity: 8)
     public static let fileEA = FileInfoClass(name: "file-ea", infoType: .file, classNumber: 7, replyCapacity: 4)
     public static let fileAccess = FileInfoClass(name: "file-access", infoType: .file, classNumber: 8, replyCapacity: 4)
-    public static let filePosition = FileInfoClass(name: "file-position", infoType: .file, classNumber: 14, replyCapacity: 8)
+    public static let filePosition = FileInfoClass(
+        name: "file-position", infoType: .file, classNumber: 14, replyCapacity: 8)
     public static let fileMode = FileInfoClass(name: "file-mode", infoType: .file, classNumber: 16, replyCapacity: 4)
-    public static let fileAlignment = FileInfoClass(name: "file-align", infoType: .file, classNumber: 17, replyCapacity: 4)
+    public static let fileAlignment = FileInfoClass(
+        name: "file-align", infoType: .file, classNumber: 17, replyCapacity: 4)
     public static let fileAll = FileInfoClass(
         name: "file-all", infoType: .file, classNumber: 18, replyCapacity: CIFSQueryInfo.defaultReplyCapacity)
     public static let fileStream = FileInfoClass(
         name: "file-stream", infoType: .file, classNumber: 22, replyCapacity: CIFSQueryInfo.defaultReplyCapacity)
     public static let fileCompression = FileInfoClass(
         name: "file-compression", infoType: .file, classNumber: 28, replyCapacity: 16)
-    public static let fsFullSize = FileInfoClass(name: "fs-full-size", infoType: .fileSystem, classNumber: 7, replyCapacity: 32)
+    public static let fsFullSize = FileInfoClass(
+        name: "fs-full-size", infoType: .fileSystem, classNumber: 7, replyCapacity: 32)
 
     /// Every class, in the order of the issue and smbinfo's help.
     public static let all: [FileInfoClass] = [
@@ -47,7 +52,9 @@ public struct FileInfoClass: Hashable, Sendable {
 
 /// Checks a fixed-size reply's length: at least `minimum` bytes (trailing Reserved fields may be
 /// omitted by a server), at most the full `size`.
-private func readerForFixed(_ bytes: ArraySlice<UInt8>, minimum: Int, size: Int, _ name: String) throws(CIFSABIError) -> WireReader {
+private func readerForFixed(
+    _ bytes: ArraySlice<UInt8>, minimum: Int, size: Int, _ name: String
+) throws(CIFSABIError) -> WireReader {
     guard bytes.count >= minimum else {
         throw CIFSABIError(.truncated, "\(name): \(bytes.count) bytes, needs at least \(minimum)")
     }
@@ -70,7 +77,9 @@ public struct FileBasicInformation: Hashable, Sendable {
     public var changeTime: NTTime
     public var attributes: UInt32
 
-    public init(creationTime: NTTime, lastAccessTime: NTTime, lastWriteTime: NTTime, changeTime: NTTime, attributes: UInt32) {
+    public init(
+        creationTime: NTTime, lastAccessTime: NTTime, lastWriteTime: NTTime, changeTime: NTTime, attributes: UInt32
+    ) {
         self.creationTime = creationTime
         self.lastAccessTime = lastAccessTime
         self.lastWriteTime = lastWriteTime
@@ -94,7 +103,9 @@ public struct FileBasicInformation: Hashable, Sendable {
 
     public func encoded() -> [UInt8] {
         var writer = WireWriter(capacity: Self.size)
-        for time in [creationTime, lastAccessTime, lastWriteTime, changeTime] { writer.writeInteger(time.rawValue, .little) }
+        for time in [creationTime, lastAccessTime, lastWriteTime, changeTime] {
+            writer.writeInteger(time.rawValue, .little)
+        }
         writer.writeInteger(attributes, .little)
         writer.writeInteger(UInt32(0), .little)
         return writer.bytes
@@ -115,7 +126,9 @@ public struct FileStandardInformation: Hashable, Sendable {
     public var deletePending: UInt8
     public var directory: UInt8
 
-    public init(allocationSize: UInt64, endOfFile: UInt64, numberOfLinks: UInt32, deletePending: UInt8, directory: UInt8) {
+    public init(
+        allocationSize: UInt64, endOfFile: UInt64, numberOfLinks: UInt32, deletePending: UInt8, directory: UInt8
+    ) {
         self.allocationSize = allocationSize
         self.endOfFile = endOfFile
         self.numberOfLinks = numberOfLinks
@@ -176,7 +189,9 @@ public struct FileInfoScalar: Hashable, Sendable {
         try exact(bytes, "FileAlignmentInformation")
     }
 
-    private static func exact<T: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>, _ name: String) throws(CIFSABIError) -> T {
+    private static func exact<T: FixedWidthInteger>(
+        _ bytes: ArraySlice<UInt8>, _ name: String
+    ) throws(CIFSABIError) -> T {
         var reader = try readerForFixed(bytes, minimum: MemoryLayout<T>.size, size: MemoryLayout<T>.size, name)
         return try reader.require(.little, name)
     }
@@ -245,7 +260,10 @@ public struct FileCompressionInformation: Hashable, Sendable {
     public var chunkShift: UInt8
     public var clusterShift: UInt8
 
-    public init(compressedFileSize: UInt64, compressionFormat: UInt16, compressionUnitShift: UInt8, chunkShift: UInt8, clusterShift: UInt8) {
+    public init(
+        compressedFileSize: UInt64, compressionFormat: UInt16, compressionUnitShift: UInt8, chunkShift: UInt8,
+        clusterShift: UInt8
+    ) {
         self.compressedFileSize = compressedFileSize
         self.compressionFormat = compressionFormat
         self.compressionUnitShift = compressionUnitShift
@@ -325,7 +343,8 @@ public struct FileAllInformation: Hashable, Sendable {
         let nameLength: UInt32 = try reader.require(.little, "FileNameLength")
         guard let count = Int(exactly: nameLength), count <= Self.maximumNameBytes, count <= reader.readableBytes else {
             throw CIFSABIError(
-                .invalidLength, "FileAllInformation: FileNameLength \(nameLength) exceeds the \(reader.readableBytes) bytes left")
+                .invalidLength,
+                "FileAllInformation: FileNameLength \(nameLength) exceeds the \(reader.readableBytes) bytes left")
         }
         name = try decodeUTF16LE(try reader.requireBytes(count, "FileName"), "FileName")
         // Servers pad the reply to 8 bytes; anything beyond that is not padding.
@@ -402,7 +421,8 @@ public struct FileStreamInformation: Hashable, Sendable {
             let size: UInt64 = try reader.require(.little, "StreamSize")
             let allocation: UInt64 = try reader.require(.little, "StreamAllocationSize")
             guard let nameCount = Int(exactly: nameLength), nameCount <= reader.readableBytes else {
-                throw CIFSABIError(.invalidLength, "FileStreamInformation: StreamNameLength \(nameLength) exceeds the entry")
+                throw CIFSABIError(
+                    .invalidLength, "FileStreamInformation: StreamNameLength \(nameLength) exceeds the entry")
             }
             let name = try decodeUTF16LE(try reader.requireBytes(nameCount, "StreamName"), "StreamName")
             streams.append(Stream(name: name, size: size, allocationSize: allocation))
@@ -412,7 +432,8 @@ public struct FileStreamInformation: Hashable, Sendable {
             }
             offset += step
             guard offset < bytes.count else {
-                throw CIFSABIError(.invalidLength, "FileStreamInformation: NextEntryOffset \(next) points past the reply")
+                throw CIFSABIError(
+                    .invalidLength, "FileStreamInformation: NextEntryOffset \(next) points past the reply")
             }
         }
         self.streams = streams

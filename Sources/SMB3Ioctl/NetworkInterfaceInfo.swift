@@ -141,7 +141,8 @@ extension NetworkInterfaceInfo {
             guard let next = Int(exactly: entry.next), next >= Self.entrySize, next <= remaining.count else {
                 throw CIFSABIError(
                     .invalidLength,
-                    "interface \(entries.count): Next \(entry.next) out of range [\(Self.entrySize), \(remaining.count)]")
+                    "interface \(entries.count): Next \(entry.next) out of range [\(Self.entrySize), \(remaining.count)]"
+                )
             }
             remaining = remaining.dropFirst(next)
         }

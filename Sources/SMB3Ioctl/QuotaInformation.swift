@@ -53,14 +53,17 @@ public struct QuotaEntry: Hashable, Sendable {
             var sidReader = WireReader(try reader.requireBytes(sidCount, "Sid"))
             let sid = try SecurityIdentifier(reading: &sidReader)
             try sidReader.requireEnd("Sid (SidLength \(sidLength))")
-            entries.append(QuotaEntry(changeTime: NTTime(rawValue: change), used: used, threshold: threshold, limit: limit, sid: sid))
+            entries.append(
+                QuotaEntry(
+                    changeTime: NTTime(rawValue: change), used: used, threshold: threshold, limit: limit, sid: sid))
             if next == 0 { break }
             guard let step = Int(exactly: next), step >= headerSize + sidCount else {
                 throw CIFSABIError(.invalidLength, "FILE_QUOTA_INFORMATION: NextEntryOffset \(next) overlaps its entry")
             }
             offset += step
             guard offset < bytes.count else {
-                throw CIFSABIError(.invalidLength, "FILE_QUOTA_INFORMATION: NextEntryOffset \(next) points past the reply")
+                throw CIFSABIError(
+                    .invalidLength, "FILE_QUOTA_INFORMATION: NextEntryOffset \(next) points past the reply")
             }
         }
         return entries

@@ -30,7 +30,8 @@ public struct SecurityIdentifier: Hashable, Sendable, CustomStringConvertible {
         revision = try reader.require(.little, "SID Revision")
         let count: UInt8 = try reader.require(.little, "SID SubAuthorityCount")
         guard count <= Self.maximumSubAuthorities else {
-            throw CIFSABIError(.invalidValue, "SID with \(count) sub-authorities (at most \(Self.maximumSubAuthorities))")
+            throw CIFSABIError(
+                .invalidValue, "SID with \(count) sub-authorities (at most \(Self.maximumSubAuthorities))")
         }
         var authority: UInt64 = 0
         for byte in try reader.requireBytes(6, "SID IdentifierAuthority") { authority = authority << 8 | UInt64(byte) }
@@ -47,7 +48,9 @@ public struct SecurityIdentifier: Hashable, Sendable, CustomStringConvertible {
         var writer = WireWriter(capacity: encodedSize)
         writer.writeInteger(revision, .little)
         writer.writeInteger(UInt8(truncatingIfNeeded: subAuthorities.count), .little)
-        for shift in stride(from: 40, through: 0, by: -8) { writer.writeInteger(UInt8(truncatingIfNeeded: authority >> UInt64(shift)), .little) }
+        for shift in stride(from: 40, through: 0, by: -8) {
+            writer.writeInteger(UInt8(truncatingIfNeeded: authority >> UInt64(shift)), .little)
+        }
         for sub in subAuthorities { writer.writeInteger(sub, .little) }
         return writer.bytes
     }
@@ -176,7 +179,8 @@ public struct AccessControlList: Hashable, Sendable {
         let count: UInt16 = try reader.require(.little, "AceCount")
         _ = try reader.requireBytes(2, "Sbz2")
         guard Int(size) >= Self.headerSize, Int(size) - Self.headerSize <= reader.readableBytes else {
-            throw CIFSABIError(.invalidLength, "ACL with AclSize \(size), \(reader.readableBytes + Self.headerSize) bytes available")
+            throw CIFSABIError(
+                .invalidLength, "ACL with AclSize \(size), \(reader.readableBytes + Self.headerSize) bytes available")
         }
         guard Int(count) <= Self.maximumEntries else {
             throw CIFSABIError(.tooLarge, "ACL with \(count) entries")
@@ -235,7 +239,9 @@ public struct SecurityDescriptor: Hashable, Sendable {
     public init(parsing bytes: ArraySlice<UInt8>) throws(CIFSABIError) {
         var reader = WireReader(bytes)
         revision = try reader.require(.little, "Revision")
-        guard revision == 1 else { throw CIFSABIError(.invalidValue, "security descriptor revision \(revision), expected 1") }
+        guard revision == 1 else {
+            throw CIFSABIError(.invalidValue, "security descriptor revision \(revision), expected 1")
+        }
         _ = try reader.requireBytes(1, "Sbz1")
         control = try reader.require(.little, "Control")
         let ownerOffset: UInt32 = try reader.require(.little, "OffsetOwner")
@@ -250,8 +256,16 @@ public struct SecurityDescriptor: Hashable, Sendable {
             }
             return try buffer.reader(at: at, name)
         }
-        if var r = try part(ownerOffset, "OffsetOwner") { owner = try SecurityIdentifier(reading: &r) } else { owner = nil }
-        if var r = try part(groupOffset, "OffsetGroup") { group = try SecurityIdentifier(reading: &r) } else { group = nil }
+        if var r = try part(ownerOffset, "OffsetOwner") {
+            owner = try SecurityIdentifier(reading: &r)
+        } else {
+            owner = nil
+        }
+        if var r = try part(groupOffset, "OffsetGroup") {
+            group = try SecurityIdentifier(reading: &r)
+        } else {
+            group = nil
+        }
         if var r = try part(saclOffset, "OffsetSacl") { sacl = try AccessControlList(reading: &r) } else { sacl = nil }
         if var r = try part(daclOffset, "OffsetDacl") { dacl = try AccessControlList(reading: &r) } else { dacl = nil }
     }

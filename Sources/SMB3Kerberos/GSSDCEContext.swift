@@ -1,7 +1,7 @@
 import CKrb5GSS
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Initiator credentials from MIT's credential store (`gss_acquire_cred_from`): a client keytab
@@ -30,7 +30,7 @@ public final class GSSCredential: @unchecked Sendable {
         // strdup'd so the C strings outlive the call; freed below.
         let keys = store.map { strdup($0.0) }
         let values = store.map { strdup($0.1) }
-        defer { (keys + values).forEach { free($0) } }
+        defer { for pointer in keys + values { free(pointer) } }
         var elements = zip(keys, values).map { gss_key_value_element_desc(key: $0, value: $1) }
         var acquired: gss_cred_id_t?
         let major = elements.withUnsafeMutableBufferPointer { elementBuffer in
@@ -168,7 +168,9 @@ public final class GSSDCEContext: @unchecked Sendable {
 
     /// Seals `pdu[data]` in place; with `signed`, the bytes of `signed` around `data` are
     /// covered by the checksum too (DCE/RPC header signing). Returns the header token.
-    public func wrap(_ pdu: inout [UInt8], data: Range<Int>, signed: Range<Int>?, tokenSize: Int) throws(GSSError)
+    public func wrap(
+        _ pdu: inout [UInt8], data: Range<Int>, signed: Range<Int>?, tokenSize: Int
+    ) throws(GSSError)
         -> [UInt8]
     {
         var token = [UInt8](repeating: 0, count: tokenSize)

@@ -4,7 +4,7 @@ import SMB3Protocol
 import SMB3System
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An MIT krb5 error: the code, libkrb5's message for it, and what it means for a mount.
@@ -73,7 +73,8 @@ public struct KerberosSession: ~Copyable {
         let context = try Self.makeContext()
         do throws(KerberosError) {
             var keytabHandle: krb5_keytab?
-            var code = keytab.map { krb5_kt_resolve(context, $0, &keytabHandle) } ?? krb5_kt_default(context, &keytabHandle)
+            var code =
+                keytab.map { krb5_kt_resolve(context, $0, &keytabHandle) } ?? krb5_kt_default(context, &keytabHandle)
             guard code == 0, let keytabHandle else { throw Self.error(context, "krb5_kt_resolve", code) }
             defer { krb5_kt_close(context, keytabHandle) }
 
@@ -219,7 +220,9 @@ public struct KerberosSession: ~Copyable {
         var context: krb5_context?
         let code = krb5_init_context(&context)
         guard code == 0, let context else {
-            throw KerberosError(function: "krb5_init_context", code: code, message: "cannot read the Kerberos configuration (error \(code))")
+            throw KerberosError(
+                function: "krb5_init_context", code: code,
+                message: "cannot read the Kerberos configuration (error \(code))")
         }
         return context
     }
@@ -239,7 +242,8 @@ public struct KerberosSession: ~Copyable {
     private static func error(_ context: krb5_context, _ function: String, _ code: krb5_error_code) -> KerberosError {
         let text = krb5_get_error_message(context, code)
         defer { krb5_free_error_message(context, text) }
-        return KerberosError(function: function, code: code, message: text.map { String(cString: $0) } ?? "error \(code)")
+        return KerberosError(
+            function: function, code: code, message: text.map { String(cString: $0) } ?? "error \(code)")
     }
 }
 

@@ -3,7 +3,7 @@ import SMB3Errors
 import SMB3System
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A key's serial number, as request-key passes it in `%k`.
@@ -23,7 +23,9 @@ public struct Keyring: Sendable {
         _ = try valueOrThrow("keyctl_describe_alloc", "describing key \(key)") {
             Int(keyctl_describe_alloc(key.rawValue, &buffer))
         }
-        guard let buffer else { throw SystemError(function: "keyctl_describe_alloc", errno: ENOMEM, context: "describing key \(key)") }
+        guard let buffer else {
+            throw SystemError(function: "keyctl_describe_alloc", errno: ENOMEM, context: "describing key \(key)")
+        }
         defer { free(buffer) }
         return String(cString: buffer)
     }

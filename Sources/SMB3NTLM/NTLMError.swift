@@ -79,14 +79,16 @@ public struct NTLMError: Error, CustomStringConvertible {
     public static func invalidParameter(_ what: String, file: String = #fileID, line: UInt = #line) -> Self {
         Self(.invalidParameter, what, file: file, line: line)
     }
-    public static func flagNotNegotiated(_ flag: NTLMNegotiateFlags, file: String = #fileID, line: UInt = #line) -> Self {
+    public static func flagNotNegotiated(_ flag: NTLMNegotiateFlags, file: String = #fileID, line: UInt = #line) -> Self
+    {
         Self(.flagNotNegotiated, "the server did not negotiate \(flag)", file: file, line: line)
     }
     public static func outOfOrder(file: String = #fileID, line: UInt = #line) -> Self {
         Self(.outOfOrder, "authenticate before negotiate, or twice", file: file, line: line)
     }
     public static func malformedMessageSignature(file: String = #fileID, line: UInt = #line) -> Self {
-        Self(.malformedMessageSignature, "a message signature that is not 16 bytes of version 1", file: file, line: line)
+        Self(
+            .malformedMessageSignature, "a message signature that is not 16 bytes of version 1", file: file, line: line)
     }
     public static func checksumMismatch(file: String = #fileID, line: UInt = #line) -> Self {
         Self(.checksumMismatch, "the message signature's checksum does not match", file: file, line: line)

@@ -2,7 +2,7 @@ import CNetlinkGeneric
 import SMB3System
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A libnl error: the NLE_* code and libnl's text for it.
@@ -47,7 +47,8 @@ public struct GenericNetlinkFamily: Hashable, Sendable {
         let groupID = genl_ctrl_resolve_grp(socket, family, group)
         guard groupID >= 0 else {
             throw NetlinkError(
-                function: "genl_ctrl_resolve_grp", code: -groupID, context: "resolving group '\(group)' of family '\(family)'")
+                function: "genl_ctrl_resolve_grp", code: -groupID,
+                context: "resolving group '\(group)' of family '\(family)'")
         }
         return GenericNetlinkFamily(
             name: family, id: UInt16(truncatingIfNeeded: familyID), multicastGroup: group,

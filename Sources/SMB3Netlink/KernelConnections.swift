@@ -1,9 +1,9 @@
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 import SMB3System
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The kernel's TCP connections to a server, found and aborted through NETLINK_SOCK_DIAG

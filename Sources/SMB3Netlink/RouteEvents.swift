@@ -2,7 +2,7 @@ import CNetlinkRoute
 import SMB3System
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A netlink socket subscribed to rtnetlink link and address events (RTNLGRP_LINK,
@@ -29,7 +29,8 @@ public struct RouteEventSocket: ~Copyable {
             guard joined == 0 else {
                 nl_socket_free(socket)
                 throw NetlinkError(
-                    function: "nl_socket_add_membership", code: -joined, context: "joining rtnetlink group \(group.rawValue)")
+                    function: "nl_socket_add_membership", code: -joined,
+                    context: "joining rtnetlink group \(group.rawValue)")
             }
         }
         _ = nl_socket_set_nonblocking(socket)
@@ -55,7 +56,9 @@ public struct RouteEventSocket: ~Copyable {
         var buffer = [UInt8](repeating: 0, count: 32768)
         var received = false
         while true {
-            let count = buffer.withUnsafeMutableBytes { raw in recv(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT)) }
+            let count = buffer.withUnsafeMutableBytes { raw in
+                recv(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT))
+            }
             if count > 0 {
                 received = true
                 continue

@@ -1,7 +1,7 @@
 import CNetlinkRoute
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One network interface as rtnetlink reports it (RTM_GETLINK / RTM_GETADDR dumps).

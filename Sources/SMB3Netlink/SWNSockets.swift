@@ -4,7 +4,7 @@ import SMB3System
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The daemon's two generic-netlink sockets: one joined to `cifs_mcgrp_swn` (and to the
@@ -69,11 +69,13 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
     private func join(family: String, group: String) throws(NetlinkError) {
         let groupID = requestLock.withLock { _ in genl_ctrl_resolve_grp(requester, family, group) }
         guard groupID >= 0 else {
-            throw NetlinkError(function: "genl_ctrl_resolve_grp", code: -groupID, context: "resolving group '\(group)' of '\(family)'")
+            throw NetlinkError(
+                function: "genl_ctrl_resolve_grp", code: -groupID, context: "resolving group '\(group)' of '\(family)'")
         }
         let joined = nl_socket_add_membership(listener, groupID)
         guard joined >= 0 else {
-            throw NetlinkError(function: "nl_socket_add_membership", code: -joined, context: "joining '\(family)/\(group)'")
+            throw NetlinkError(
+                function: "nl_socket_add_membership", code: -joined, context: "joining '\(family)/\(group)'")
         }
     }
 
@@ -85,8 +87,9 @@ public final class SWNNetlinkSockets: @unchecked Sendable {
     /// the mount's password: the caller zeroes the bytes when done (Secret.zero).
     public func receive(waitingWith waitReadable: (Int32) async throws -> Void) async throws -> [UInt8] {
         while true {
-            guard case (var bytes, let peerPort)? = try Self.receiveDatagram(
-                on: listener, context: "receiving witness messages", nonBlocking: true)
+            guard
+                case (var bytes, let peerPort)? = try Self.receiveDatagram(
+                    on: listener, context: "receiving witness messages", nonBlocking: true)
             else {
                 try await waitReadable(listenerDescriptor)
                 continue

@@ -57,7 +57,8 @@ public struct NetlinkParseError: Error, CustomStringConvertible {
     public static func truncatedGenericHeader(file: String = #fileID, line: UInt = #line) -> Self {
         Self(.truncatedGenericHeader, "generic-netlink header truncated", file: file, line: line)
     }
-    public static func badAttributeLength(offset: Int, length: Int, file: String = #fileID, line: UInt = #line) -> Self {
+    public static func badAttributeLength(offset: Int, length: Int, file: String = #fileID, line: UInt = #line) -> Self
+    {
         Self(.badAttributeLength, "netlink attribute at byte \(offset) claims \(length) bytes", file: file, line: line)
     }
     public static func missingAttribute(_ name: String, file: String = #fileID, line: UInt = #line) -> Self {
@@ -128,7 +129,8 @@ public struct NetlinkMessage: Hashable, Sendable {
                 throw .badMessageLength(offset: offset, length: total)
             }
             let payload = Array(datagram[(offset + headerSize)..<(offset + total)])
-            messages.append(NetlinkMessage(type: type, flags: flags, sequence: sequence, portID: portID, payload: payload))
+            messages.append(
+                NetlinkMessage(type: type, flags: flags, sequence: sequence, portID: portID, payload: payload))
             offset += align4(total)
         }
         if offset < datagram.count { throw .truncatedHeader(offset: offset) }

@@ -201,7 +201,8 @@ extension KeyDescription {
         guard version == Self.supportedVersion else {
             throw KeyDescriptionError(
                 .unsupportedVersion, field: "ver",
-                "upcall version \(versionText) is not supported (expected 0x\(String(Self.supportedVersion, radix: 16)))")
+                "upcall version \(versionText) is not supported (expected 0x\(String(Self.supportedVersion, radix: 16)))"
+            )
         }
         let host = try fields.take("host")
         try Self.checkHost(host)
@@ -209,13 +210,15 @@ extension KeyDescription {
         let address: ServerAddress
         if let ip4 = try fields.takeIfPresent("ip4") {
             guard let parsed = IPv4Address(kernelText: ip4) else {
-                throw KeyDescriptionError(.invalidValue, field: "ip4", "ip4=\(Self.quote(ip4)) is not a dotted-quad IPv4 address")
+                throw KeyDescriptionError(
+                    .invalidValue, field: "ip4", "ip4=\(Self.quote(ip4)) is not a dotted-quad IPv4 address")
             }
             address = .ipv4(parsed)
         } else if let ip6 = try fields.takeIfPresent("ip6") {
             guard let parsed = IPv6Address(kernelText: ip6) else {
                 throw KeyDescriptionError(
-                    .invalidValue, field: "ip6", "ip6=\(Self.quote(ip6)) is not an IPv6 address in the kernel's full form")
+                    .invalidValue, field: "ip6",
+                    "ip6=\(Self.quote(ip6)) is not an IPv6 address in the kernel's full form")
             }
             address = .ipv6(parsed)
         } else {
@@ -236,7 +239,8 @@ extension KeyDescription {
         let pid = try Self.hexNumber(pidText, field: "pid")
         // current->pid: a positive pid_t. 0 (the idle task) and "negative" values name no process.
         guard (1...UInt32(Int32.max)).contains(pid) else {
-            throw KeyDescriptionError(.invalidValue, field: "pid", "pid=\(Self.quote(pidText)) is not a positive process id")
+            throw KeyDescriptionError(
+                .invalidValue, field: "pid", "pid=\(Self.quote(pidText)) is not a positive process id")
         }
 
         var upcallTarget: UpcallTarget?
@@ -244,7 +248,8 @@ extension KeyDescription {
             let target = UpcallTarget(rawValue: targetText)
             guard UpcallTarget.known.contains(target) else {
                 throw KeyDescriptionError(
-                    .invalidValue, field: "upcall_target", "upcall_target=\(Self.quote(targetText)) is neither app nor mount")
+                    .invalidValue, field: "upcall_target",
+                    "upcall_target=\(Self.quote(targetText)) is neither app nor mount")
             }
             upcallTarget = target
         }
@@ -266,7 +271,8 @@ extension KeyDescription {
             // Built only on failure: the message quotes the value, which is not free.
             throw KeyDescriptionError(
                 .invalidValue, field: field,
-                "\(field)=\(quote(text)) is not a hexadecimal number as the kernel prints it (0x1f: lower case, no leading zeros)")
+                "\(field)=\(quote(text)) is not a hexadecimal number as the kernel prints it (0x1f: lower case, no leading zeros)"
+            )
         }
         return value
     }
@@ -279,7 +285,8 @@ extension KeyDescription {
     static func userID(_ text: String, field: String) throws(KeyDescriptionError) -> UInt32 {
         let value = try hexNumber(text, field: field)
         guard value != invalidUID else {
-            throw KeyDescriptionError(.invalidValue, field: field, "\(field)=\(quote(text)) is (uid_t)-1, which is no user")
+            throw KeyDescriptionError(
+                .invalidValue, field: field, "\(field)=\(quote(text)) is (uid_t)-1, which is no user")
         }
         return value
     }
@@ -329,7 +336,10 @@ private struct FieldCursor {
         var seen: Set<String> = []
         for token in text.split(separator: ";", omittingEmptySubsequences: false) {
             guard let equals = token.firstIndex(of: "="), equals != token.startIndex else {
-                let hint = token.isEmpty ? "an empty field (';;' or a trailing ';')" : "\(KeyDescription.quote(String(token))) has no name=value form"
+                let hint =
+                    token.isEmpty
+                    ? "an empty field (';;' or a trailing ';')"
+                    : "\(KeyDescription.quote(String(token))) has no name=value form"
                 throw KeyDescriptionError(
                     .malformedField, "key description has \(hint); a ';' inside a value would cause this")
             }
@@ -337,7 +347,8 @@ private struct FieldCursor {
             guard seen.insert(name).inserted else {
                 throw KeyDescriptionError(
                     .duplicateField, field: name,
-                    "field \(KeyDescription.quote(name)) appears twice; a ';' smuggled into host= or user= would cause this")
+                    "field \(KeyDescription.quote(name)) appears twice; a ';' smuggled into host= or user= would cause this"
+                )
             }
             fields.append((name, String(token[token.index(after: equals)...])))
         }
@@ -371,7 +382,8 @@ private struct FieldCursor {
             let found = fields[index].name
             return KeyDescriptionError(
                 .unexpectedField, field: found,
-                "expected \(wanted) but found \(KeyDescription.quote(found))=; unknown fields are allowed only after pid=")
+                "expected \(wanted) but found \(KeyDescription.quote(found))=; unknown fields are allowed only after pid="
+            )
         }
         return KeyDescriptionError(.missingField, field: name, "required field \(wanted) is missing")
     }
@@ -429,7 +441,8 @@ public struct DescribedKey: Hashable, Sendable {
             let permissions = UInt32(parts[3], radix: 16)
         else {
             throw KeyDescriptionError(
-                .malformedField, "keyctl description \(KeyDescription.quote(text)) is not type;uid;gid;perm;description")
+                .malformedField, "keyctl description \(KeyDescription.quote(text)) is not type;uid;gid;perm;description"
+            )
         }
         self.type = String(parts[0])
         self.uid = uid
@@ -468,5 +481,7 @@ public struct DescribedKey: Hashable, Sendable {
 }
 
 extension UInt8 {
-    var isASCIIAlphanumeric: Bool { (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) }
+    var isASCIIAlphanumeric: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self)
+    }
 }

@@ -27,11 +27,13 @@ public struct SpnegoUpcallPayload: Hashable, Sendable {
 
     public init(sessionKey: Secret, securityBlob: [UInt8], flags: UInt32 = 0) throws(PayloadError) {
         guard sessionKey.count <= Self.maximumSessionKeyLength else {
-            throw PayloadError(.sessionKeyTooLong, "session key of \(sessionKey.count) bytes exceeds \(Self.maximumSessionKeyLength)")
+            throw PayloadError(
+                .sessionKeyTooLong, "session key of \(sessionKey.count) bytes exceeds \(Self.maximumSessionKeyLength)")
         }
         guard securityBlob.count <= Self.maximumSecurityBlobLength else {
             throw PayloadError(
-                .securityBlobTooLong, "security blob of \(securityBlob.count) bytes exceeds \(Self.maximumSecurityBlobLength)")
+                .securityBlobTooLong,
+                "security blob of \(securityBlob.count) bytes exceeds \(Self.maximumSecurityBlobLength)")
         }
         self.flags = flags
         self.sessionKey = sessionKey
@@ -67,7 +69,8 @@ public struct SpnegoUpcallPayload: Hashable, Sendable {
             throw PayloadError(.sessionKeyTooLong, "sesskey_len \(keyLength) exceeds \(Self.maximumSessionKeyLength)")
         }
         guard let blobCount = Int(exactly: blobLength), blobCount <= Self.maximumSecurityBlobLength else {
-            throw PayloadError(.securityBlobTooLong, "secblob_len \(blobLength) exceeds \(Self.maximumSecurityBlobLength)")
+            throw PayloadError(
+                .securityBlobTooLong, "secblob_len \(blobLength) exceeds \(Self.maximumSecurityBlobLength)")
         }
         guard reader.readableBytes == keyCount + blobCount else {
             throw PayloadError(

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import SMB3Errors
-import Glibc
+    import SMB3Errors
+    import Glibc
 #endif
 
 /// What is at a path, from stat(2) or lstat(2).
@@ -73,18 +73,23 @@ public enum ConfigurationFile {
         if let existing, existing.kind != .regular {
             throw SystemError(
                 function: "lstat", errno: EINVAL,
-                context: "\(path) is \(existing.kind == .symbolicLink ? "a symbolic link" : "not a regular file"); change it by hand")
+                context:
+                    "\(path) is \(existing.kind == .symbolicLink ? "a symbolic link" : "not a regular file"); change it by hand"
+            )
         }
         let mode = existing?.mode ?? 0o644
         let (descriptor, temporary) = try AtomicTextFile.createTemporary(beside: path)
-        try AtomicTextFile.complete(descriptor, temporary: temporary, text: text, over: path) { descriptor throws(SystemError) in
+        try AtomicTextFile.complete(descriptor, temporary: temporary, text: text, over: path) {
+            descriptor throws(SystemError) in
             if let existing, existing.uid != geteuid() || existing.gid != getegid() {
                 _ = try valueOrThrow("fchown", "giving \(temporary) the owner of \(path)") {
                     fchown(descriptor, existing.uid, existing.gid)
                 }
             }
             // After fchown, which clears setuid/setgid bits.
-            _ = try valueOrThrow("fchmod", "giving \(temporary) the mode of \(path)") { fchmod(descriptor, mode_t(mode)) }
+            _ = try valueOrThrow("fchmod", "giving \(temporary) the mode of \(path)") {
+                fchmod(descriptor, mode_t(mode))
+            }
             _ = try valueOrThrow("fsync", "writing \(temporary)") { fsync(descriptor) }
         }
         let slash = path.lastIndex(of: "/")

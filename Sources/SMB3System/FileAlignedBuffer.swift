@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import SMB3Errors
-import Glibc
+    import SMB3Errors
+    import Glibc
 #endif
 
 /// Memory from posix_memalign(3), as O_DIRECT wants it: the address, and every transfer size,
@@ -16,7 +16,8 @@ public final class FileAlignedBuffer {
         let size = max(count, 1)
         let result = posix_memalign(&pointer, alignment, size)
         guard result == 0, let pointer else {
-            throw SystemError(function: "posix_memalign", errno: result, context: "allocating \(count) bytes aligned to \(alignment)")
+            throw SystemError(
+                function: "posix_memalign", errno: result, context: "allocating \(count) bytes aligned to \(alignment)")
         }
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size)
         self.base = pointer

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import SMB3Errors
-import Glibc
-#endif
 import CLinuxShims
+
+#if canImport(Glibc)
+    import SMB3Errors
+    import Glibc
+#endif
 
 /// The process's descriptor table as a whole.
 public enum FileDescriptors {

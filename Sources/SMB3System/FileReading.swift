@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import SMB3Errors
-import Glibc
+    import SMB3Errors
+    import Glibc
 #endif
 
 /// Refuses an open file that is not this uid's own regular file with one link and no group or
@@ -43,7 +43,8 @@ public enum KernelFile {
             }
             if count == 0 { return bytes }
             guard bytes.count + count <= limit else {
-                throw SystemError(function: "read", errno: EFBIG, context: "reading \(description) (over \(limit) bytes)")
+                throw SystemError(
+                    function: "read", errno: EFBIG, context: "reading \(description) (over \(limit) bytes)")
             }
             bytes.append(contentsOf: chunk[..<count])
         }

@@ -1,8 +1,8 @@
-import SMB3Errors
 import CLinuxShims
+import SMB3Errors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Worker processes that run one job each: the upcall service forks one per request, so each

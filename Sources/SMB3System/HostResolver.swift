@@ -1,7 +1,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Name lookups through the C library's resolver (NSS and DNS).
@@ -30,7 +30,10 @@ public enum HostResolver {
         guard getaddrinfo(address, nil, &hints, &result) == 0, let result else { return nil }
         defer { freeaddrinfo(result) }
         var name = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        guard getnameinfo(result.pointee.ai_addr, result.pointee.ai_addrlen, &name, socklen_t(name.count), nil, 0, NI_NAMEREQD) == 0
+        guard
+            getnameinfo(
+                result.pointee.ai_addr, result.pointee.ai_addrlen, &name, socklen_t(name.count), nil, 0, NI_NAMEREQD)
+                == 0
         else { return nil }
         return String(decoding: name.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -65,7 +68,8 @@ public enum HostResolver {
         var result: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, nil, &hints, &result)
         guard status == 0, let result else {
-            let message = status == EAI_SYSTEM ? String(cString: strerror(errno)) : String(cString: gai_strerror(status))
+            let message =
+                status == EAI_SYSTEM ? String(cString: strerror(errno)) : String(cString: gai_strerror(status))
             return .failure(.lookup(message))
         }
         defer { freeaddrinfo(result) }
@@ -73,8 +77,12 @@ public enum HostResolver {
         var entry: UnsafeMutablePointer<addrinfo>? = result
         while let current = entry {
             var name = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(current.pointee.ai_addr, current.pointee.ai_addrlen, &name, socklen_t(name.count), nil, 0, NI_NUMERICHOST) == 0 {
-                let text = String(decoding: name.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if getnameinfo(
+                current.pointee.ai_addr, current.pointee.ai_addrlen, &name, socklen_t(name.count), nil, 0,
+                NI_NUMERICHOST) == 0
+            {
+                let text = String(
+                    decoding: name.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if !addresses.contains(text) { addresses.append(text) }
             }
             entry = current.pointee.ai_next

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import SMB3Errors
-import Glibc
-#endif
 import CLinuxShims
 import SMB3ProcFS
+
+#if canImport(Glibc)
+    import SMB3Errors
+    import Glibc
+#endif
 
 /// Becoming the user whose credentials an upcall uses, and giving up every privilege.
 public enum Identity {
@@ -30,7 +31,9 @@ public enum Identity {
         guard threads == 1 else {
             throw SystemError(
                 function: "setresuid", errno: EDEADLK,
-                context: "switching identity in a process with \(threads.map(String.init) ?? "an unknown number of") threads")
+                context:
+                    "switching identity in a process with \(threads.map(String.init) ?? "an unknown number of") threads"
+            )
         }
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One network interface of this machine, as sysfs and getifaddrs(3) describe it.
@@ -95,14 +95,16 @@ public enum LocalInterfaces {
                 address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer in
                     var raw = pointer.pointee.sin_addr
                     if inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count)) != nil {
-                        text = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                        text = String(
+                            decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     }
                 }
             } else if family == AF_INET6 {
                 address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
                     var raw = pointer.pointee.sin6_addr
                     if inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count)) != nil {
-                        text = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                        text = String(
+                            decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     }
                 }
             }

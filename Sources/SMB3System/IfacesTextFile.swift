@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import SMB3Errors
-import Glibc
+    import SMB3Errors
+    import Glibc
 #endif
 
 /// Writing whole files atomically, for node-exporter's textfile collector (it must never see half a file).
@@ -28,7 +28,9 @@ public enum AtomicTextFile {
             var offset = 0
             while offset < bytes.count {
                 offset += try valueOrThrow("write", "writing \(temporary)") {
-                    bytes.withUnsafeMutableBytes { raw in Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
+                    bytes.withUnsafeMutableBytes { raw in
+                        Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                    }
                 }
             }
             try finish(descriptor)
@@ -56,7 +58,8 @@ public enum AtomicTextFile {
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         var generator = SystemRandomNumberGenerator()
-        var lastError = SystemError(function: "open", errno: EEXIST, context: "creating a temporary file beside \(path)")
+        var lastError = SystemError(
+            function: "open", errno: EEXIST, context: "creating a temporary file beside \(path)")
         for _ in 0..<16 {
             let suffix = String(generator.next() as UInt64, radix: 36)
             let temporary = "\(directory).\(name).\(suffix)"

@@ -1,8 +1,8 @@
-import SMB3Errors
 import CLinuxShims
+import SMB3Errors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The system calls behind smb3-ioctl: ioctl(2), copy_file_range(2), fstatfs(2), pread/pwrite and
@@ -12,11 +12,11 @@ public enum IoctlCalls {
     /// architecture (asm-generic/fcntl.h vs arch/arm64/include/uapi/asm/fcntl.h).
     public static var directIOFlag: Int32 {
         #if arch(x86_64) || arch(i386)
-        return 0o40000
+            return 0o40000
         #elseif arch(arm64) || arch(arm)
-        return 0o200000
+            return 0o200000
         #else
-        return 0o40000
+            return 0o40000
         #endif
     }
 
@@ -43,7 +43,9 @@ public enum IoctlCalls {
 
     /// A directory opened with opendir(3) and read once, so cifs has attached its file handle
     /// (`private_data`) to the fd. Close it with ``closeDirectory(_:)``, not `close`.
-    public static func openListedDirectory(_ path: String) throws(SystemError) -> (directory: OpaquePointer, descriptor: Int32) {
+    public static func openListedDirectory(
+        _ path: String
+    ) throws(SystemError) -> (directory: OpaquePointer, descriptor: Int32) {
         guard let directory = opendir(path) else {
             throw SystemError(function: "opendir", errno: Glibc.errno, context: "opening directory \(path)")
         }
@@ -135,13 +137,17 @@ public enum IoctlCalls {
         }
     }
 
-    public static func pread(_ descriptor: Int32, _ pointer: UnsafeMutableRawPointer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
+    public static func pread(
+        _ descriptor: Int32, _ pointer: UnsafeMutableRawPointer, count: Int, at offset: UInt64
+    ) throws(SystemError) -> Int {
         try valueOrThrow("pread", "reading fd \(descriptor) at \(offset)") {
             Glibc.pread(descriptor, pointer, count, off_t(truncatingIfNeeded: offset))
         }
     }
 
-    public static func pwrite(_ descriptor: Int32, _ pointer: UnsafeRawPointer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
+    public static func pwrite(
+        _ descriptor: Int32, _ pointer: UnsafeRawPointer, count: Int, at offset: UInt64
+    ) throws(SystemError) -> Int {
         try valueOrThrow("pwrite", "writing fd \(descriptor) at \(offset)") {
             Glibc.pwrite(descriptor, pointer, count, off_t(truncatingIfNeeded: offset))
         }

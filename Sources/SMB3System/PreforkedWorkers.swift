@@ -1,7 +1,7 @@
 import SMB3Errors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A listening socket whose connections are each served in a worker process of its own, forked

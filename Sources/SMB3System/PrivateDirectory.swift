@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import SMB3Errors
-import Glibc
+    import SMB3Errors
+    import Glibc
 #endif
 
 /// A directory for secrets (credential caches): owned by this process's uid, mode 0700.
@@ -27,7 +27,8 @@ public enum PrivateDirectory {
         guard info.st_uid == geteuid(), info.st_mode & 0o7777 == 0o700 else {
             throw SystemError(
                 function: "fstat", errno: EPERM,
-                context: "\(path) is owned by uid \(info.st_uid) with mode 0\(String(info.st_mode & 0o7777, radix: 8)); "
+                context:
+                    "\(path) is owned by uid \(info.st_uid) with mode 0\(String(info.st_mode & 0o7777, radix: 8)); "
                     + "expected a directory of uid \(geteuid()) with mode 0700")
         }
     }

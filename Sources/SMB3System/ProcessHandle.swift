@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import SMB3Errors
-import Glibc
-#endif
 import CLinuxShims
 import SMB3ProcFS
+
+#if canImport(Glibc)
+    import SMB3Errors
+    import Glibc
+#endif
 
 /// A task pinned before anything about it is read: a pidfd of its process (so the pid cannot
 /// be recycled unnoticed) and a descriptor of its `/proc/<tgid>/task/<tid>` directory.
@@ -151,7 +152,8 @@ public struct ProcessHandle: ~Copyable {
             guard fstat(fd, &theirs) == 0, stat("/proc/self/ns/\(kind.name)", &ours) == 0 else {
                 let code = errno
                 Glibc.close(fd)
-                throw SystemError(function: "stat", errno: code, context: "comparing the \(kind) namespace of pid \(pid)")
+                throw SystemError(
+                    function: "stat", errno: code, context: "comparing the \(kind) namespace of pid \(pid)")
             }
             // Joining one's own user namespace is EINVAL; joining any other own namespace is a no-op.
             if theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev {

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import SMB3Errors
-import Glibc
+    import SMB3Errors
+    import Glibc
 #endif
 
 /// The sockets processes hold: every `socket:[inode]` link in /proc/<pid>/fd, what `ss -p`
@@ -55,7 +55,9 @@ public struct ProcessSockets: Sendable, Equatable {
 
     private static func heldSockets(path: String) -> Result<Set<UInt64>, SystemError> {
         let directoryFD = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { return .failure(SystemError(function: "open", errno: Glibc.errno, context: path)) }
+        guard directoryFD >= 0 else {
+            return .failure(SystemError(function: "open", errno: Glibc.errno, context: path))
+        }
         guard let directory = fdopendir(directoryFD) else {
             let code = Glibc.errno
             close(directoryFD)

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import SMB3Errors
-import Glibc
+    import SMB3Errors
+    import Glibc
 #endif
 
 /// This process's program file, and replacing it with another one (smb3-upcall hands what it

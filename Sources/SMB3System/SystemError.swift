@@ -2,7 +2,7 @@ import CLinuxShims
 import SMB3Errors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SystemError {

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLinuxShims
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes log entries to journald with structured fields when it runs, else to syslog's
 /// /dev/log. Messages are passed as data, never as a format string.
@@ -47,13 +48,14 @@ public struct SystemLog: Sendable {
     /// The journal field name for a metadata key: `key.serial` → `KEY_SERIAL`. Journald takes
     /// only A-Z, 0-9 and `_` in field names, so the mapping is ASCII (`é` is not kept as `É`).
     public static func fieldName(_ key: String) -> String {
-        String(decoding: key.utf8.map { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - 0x20
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): byte
-            default: UInt8(ascii: "_")
-            }
-        }, as: UTF8.self)
+        String(
+            decoding: key.utf8.map { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - 0x20
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): byte
+                default: UInt8(ascii: "_")
+                }
+            }, as: UTF8.self)
     }
 
     /// ` [key_serial=5 server_host=srv]` for syslog, where fields have no structure.
@@ -68,7 +70,10 @@ public struct SystemLog: Sendable {
 
     /// The journal's native protocol: one datagram of `FIELD=value` lines.
     func journalDatagram(_ priority: Priority, _ message: String, fields: [(String, String)]) -> [UInt8] {
-        var lines = ["MESSAGE=\(message)", "PRIORITY=\(priority.rawValue)", "SYSLOG_IDENTIFIER=\(identifier)", "SYSLOG_PID=\(getpid())"]
+        var lines = [
+            "MESSAGE=\(message)", "PRIORITY=\(priority.rawValue)", "SYSLOG_IDENTIFIER=\(identifier)",
+            "SYSLOG_PID=\(getpid())",
+        ]
         for (name, value) in fields {
             // A newline would start a forged field; values are single-line here.
             lines.append("\(name)=\(value.replacingNewlines())")

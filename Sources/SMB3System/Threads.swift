@@ -1,8 +1,9 @@
-import SMB3Errors
 import CLinuxShims
+import SMB3Errors
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Detached pthreads for work that blocks in a syscall (a long poll per registration). GCD's
@@ -43,11 +44,13 @@ public enum BackgroundThread {
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         pthread_attr_setstacksize(&attributes, stackSize)
         var thread = pthread_t()
-        let created = pthread_create(&thread, &attributes, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, context)
+        let created = pthread_create(
+            &thread, &attributes,
+            { raw in
+                guard let raw else { return nil }
+                Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
+                return nil
+            }, context)
         if created != 0 {
             // Out of threads: run inline rather than lose the work.
             Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()

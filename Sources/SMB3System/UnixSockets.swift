@@ -1,8 +1,8 @@
-import SMB3Errors
 import CLinuxShims
+import SMB3Errors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET ("@" means abstract).
@@ -85,7 +85,8 @@ func listeningUnixSocket(
     var existing = stat()
     if lstat(path, &existing) == 0 {
         guard existing.st_mode & S_IFMT == S_IFSOCK else {
-            throw SystemError(function: "lstat", errno: EEXIST, context: "\(context): \(path) exists and is not a socket")
+            throw SystemError(
+                function: "lstat", errno: EEXIST, context: "\(context): \(path) exists and is not a socket")
         }
         unlink(path)
     }
@@ -280,7 +281,9 @@ public final class UnixPacketSocket: @unchecked Sendable {
         let sent = try valueOrThrow("send", "sending a message") {
             message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         }
-        guard sent == message.count else { throw SystemError(function: "send", errno: EMSGSIZE, context: "sending a message") }
+        guard sent == message.count else {
+            throw SystemError(function: "send", errno: EMSGSIZE, context: "sending a message")
+        }
     }
 
     /// The next message, or nil when the peer has closed. A message longer than `limit` is an
@@ -301,7 +304,9 @@ public final class UnixPacketSocket: @unchecked Sendable {
             buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) }
         }
         if count == 0 && size == 0 { return nil }
-        guard count == size else { throw SystemError(function: "recv", errno: EMSGSIZE, context: "receiving a message") }
+        guard count == size else {
+            throw SystemError(function: "recv", errno: EMSGSIZE, context: "receiving a message")
+        }
         return buffer
     }
 }

@@ -129,7 +129,9 @@ public struct WitnessNotification: Hashable, Sendable {
             var record = WireReader(rest)
             if type == .resourceChange {
                 guard let state = record.readInteger(.little, as: UInt32.self) else { throw .truncated(message: index) }
-                messages.append(.resourceChange(ResourceChange(state: state, name: decodeUTF16LELeniently(record.bytes, upToNUL: true))))
+                messages.append(
+                    .resourceChange(
+                        ResourceChange(state: state, name: decodeUTF16LELeniently(record.bytes, upToNUL: true))))
             } else {
                 guard record.readInteger(.little, as: UInt32.self) != nil,  // Reserved
                     let count = record.readInteger(.little, as: UInt32.self)

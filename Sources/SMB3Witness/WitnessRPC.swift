@@ -142,7 +142,9 @@ public struct WitnessInterface: Hashable, Sendable {
 /// Decoders for the responses.
 public enum WitnessResponse {
     /// GetInterfaceList: the interfaces and the call's status.
-    public static func interfaceList(_ stub: [UInt8]) throws(DCERPCError) -> (interfaces: [WitnessInterface], status: UInt32) {
+    public static func interfaceList(
+        _ stub: [UInt8]
+    ) throws(DCERPCError) -> (interfaces: [WitnessInterface], status: UInt32) {
         var reader = NDRReader(stub)
         var interfaces: [WitnessInterface] = []
         if try reader.u32("interface_list pointer") != 0 {
@@ -161,7 +163,8 @@ public enum WitnessResponse {
     }
 
     /// Register / RegisterEx: the context handle (nil unless the call succeeded) and status.
-    public static func register(_ stub: [UInt8]) throws(DCERPCError) -> (handle: WitnessContextHandle?, status: UInt32) {
+    public static func register(_ stub: [UInt8]) throws(DCERPCError) -> (handle: WitnessContextHandle?, status: UInt32)
+    {
         var reader = NDRReader(stub)
         let handle = WitnessContextHandle(bytes: try reader.take(20, "context handle"))
         let status = try reader.u32("WERROR")
@@ -178,7 +181,9 @@ public enum WitnessResponse {
     }
 
     /// AsyncNotify: the notification (nil for the NULL response of TIMEOUT / NOT_FOUND) and status.
-    public static func asyncNotify(_ stub: [UInt8]) throws(DCERPCError) -> (notification: WitnessNotification?, status: UInt32) {
+    public static func asyncNotify(
+        _ stub: [UInt8]
+    ) throws(DCERPCError) -> (notification: WitnessNotification?, status: UInt32) {
         var reader = NDRReader(stub)
         var notification: WitnessNotification?
         if try reader.u32("response pointer") != 0 {

@@ -93,13 +93,16 @@ public struct SetupReport: Hashable, Sendable, Encodable {
         lines.append(
             ready
                 ? "ready: this host can do Kerberos (sec=krb5) cifs mounts"
-                : "not ready: \(problems) problem\(problems == 1 ? "" : "s") to fix before Kerberos (sec=krb5) cifs mounts can work")
+                : "not ready: \(problems) problem\(problems == 1 ? "" : "s") to fix before Kerberos (sec=krb5) cifs mounts can work"
+        )
         return lines.joined(separator: "\n")
     }
 }
 
 extension String {
-    fileprivate func padding(to width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+    fileprivate func padding(to width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
 }
 
 /// `smb3-upcall --check-setup`: whether this host can do Kerberos cifs mounts, and for each
@@ -169,12 +172,16 @@ public struct SetupChecker<System: SetupSystem> {
         let lines = rules.map { rule in
             SetupCheck.HandlerLine(
                 file: rule.file, line: rule.line, text: rule.text, program: rule.handlerProgram,
-                handler: rule.handlerKind.rawValue, executable: rule.handlerProgram.hasPrefix("/") && system.isExecutable(rule.handlerProgram))
+                handler: rule.handlerKind.rawValue,
+                executable: rule.handlerProgram.hasPrefix("/") && system.isExecutable(rule.handlerProgram))
         }
         func describe(_ line: SetupCheck.HandlerLine) -> String {
             "\(line.handler == SpnegoHandlerKind.other.rawValue ? line.program : line.handler) (\(line.file):\(line.line))"
         }
-        let switchFix = ["smb3-upcall --set-handler smb3-upcall", "or, for cifs-utils' handler: smb3-upcall --set-handler cifs.upcall"]
+        let switchFix = [
+            "smb3-upcall --set-handler smb3-upcall",
+            "or, for cifs-utils' handler: smb3-upcall --set-handler cifs.upcall",
+        ]
         var check: SetupCheck
         let unreadableNote = unreadable.isEmpty ? "" : "; could not read \(unreadable.joined(separator: ", "))"
         if lines.isEmpty {
@@ -183,7 +190,10 @@ public struct SetupChecker<System: SetupSystem> {
                 "no active 'create cifs.spnego' line in \(paths.requestKeyConf) or \(paths.requestKeyDirectory)/*.conf: "
                     + "request-key has no handler for the key, so sec=krb5 mounts fail with mount error(126) (ENOKEY)"
                     + unreadableNote,
-                fix: ["smb3-upcall --set-handler smb3-upcall", "or install cifs-utils' handler: apt-get install cifs-utils"])
+                fix: [
+                    "smb3-upcall --set-handler smb3-upcall",
+                    "or install cifs-utils' handler: apt-get install cifs-utils",
+                ])
         } else if lines.count == 1, let only = lines.first {
             if !only.program.hasPrefix("/") {
                 check = SetupCheck(
@@ -198,7 +208,10 @@ public struct SetupChecker<System: SetupSystem> {
                     fix: only.handler == SpnegoHandlerKind.cifsUpcall.rawValue
                         ? ["apt-get install cifs-utils", "or: smb3-upcall --set-handler smb3-upcall"] : switchFix)
             } else {
-                check = SetupCheck(.spnegoHandler, .ok, "cifs.spnego keys go to \(only.handler) \(only.program) (\(only.file):\(only.line))" + unreadableNote)
+                check = SetupCheck(
+                    .spnegoHandler, .ok,
+                    "cifs.spnego keys go to \(only.handler) \(only.program) (\(only.file):\(only.line))"
+                        + unreadableNote)
             }
         } else {
             let used = RequestKeyRules.bestSpnegoRule(rules)
@@ -268,8 +281,11 @@ public struct SetupChecker<System: SetupSystem> {
             }
             options = values
             if !config["KEYS"].isEnabled {
-                problems.append("CONFIG_KEYS is not set: this kernel has no keyrings, so cifs.ko cannot ask for Kerberos keys")
-                fixes.append("boot a kernel built with CONFIG_KEYS=y and CONFIG_CIFS_UPCALL=y (Debian's linux-image packages are)")
+                problems.append(
+                    "CONFIG_KEYS is not set: this kernel has no keyrings, so cifs.ko cannot ask for Kerberos keys")
+                fixes.append(
+                    "boot a kernel built with CONFIG_KEYS=y and CONFIG_CIFS_UPCALL=y (Debian's linux-image packages are)"
+                )
             }
             if !config["CIFS"].isEnabled {
                 problems.append("CONFIG_CIFS is not set: this kernel has no SMB client")
@@ -292,13 +308,16 @@ public struct SetupChecker<System: SetupSystem> {
             problems.append("cifs.ko is neither loaded nor installed for kernel \(release)")
             fixes.append("install the modules of the running kernel (Debian: linux-image-\(release))")
         case "unknown":
-            notes.append("cannot tell whether cifs.ko is installed for kernel \(release) (\(paths.path("/lib/modules/\(release)")) is not readable)")
+            notes.append(
+                "cannot tell whether cifs.ko is installed for kernel \(release) (\(paths.path("/lib/modules/\(release)")) is not readable)"
+            )
         default:
             break
         }
 
         var check: SetupCheck
-        let moduleText = module == "built-in" ? "cifs is built into kernel \(release)" : "cifs.ko is \(module) (kernel \(release))"
+        let moduleText =
+            module == "built-in" ? "cifs is built into kernel \(release)" : "cifs.ko is \(module) (kernel \(release))"
         if !problems.isEmpty {
             check = SetupCheck(.cifsModule, .problem, problems.joined(separator: "; "), fix: fixes)
         } else if !notes.isEmpty {
@@ -306,7 +325,8 @@ public struct SetupChecker<System: SetupSystem> {
         } else {
             check = SetupCheck(
                 .cifsModule, .ok,
-                "\(moduleText); \(configPath.map { "CONFIG_CIFS_UPCALL=\(options?["CONFIG_CIFS_UPCALL"] ?? "?") in \($0)" } ?? "")")
+                "\(moduleText); \(configPath.map { "CONFIG_CIFS_UPCALL=\(options?["CONFIG_CIFS_UPCALL"] ?? "?") in \($0)" } ?? "")"
+            )
         }
         check.kernelRelease = release
         check.module = module
@@ -368,7 +388,9 @@ public struct SetupChecker<System: SetupSystem> {
         } else if found.isEmpty {
             check = SetupCheck(
                 .krb5Realm, .problem, "no krb5.conf (\(wanted)): libkrb5 knows no default realm",
-                fix: ["apt-get install krb5-user (it asks for the realm), or write \(wanted) with [libdefaults] default_realm = YOUR.REALM"])
+                fix: [
+                    "apt-get install krb5-user (it asks for the realm), or write \(wanted) with [libdefaults] default_realm = YOUR.REALM"
+                ])
         } else if let realm = profile.value(["libdefaults", "default_realm"]), !realm.isEmpty {
             check = kdcCheck(profile: profile, realm: realm, config: found.joined(separator: ":"))
             check.defaultRealm = realm
@@ -378,7 +400,8 @@ public struct SetupChecker<System: SetupSystem> {
                 fix: ["add 'default_realm = YOUR.REALM' under [libdefaults] in \(found.first ?? wanted)"])
         }
         if !profile.includes.isEmpty, check.status == .ok {
-            check.message += " (\(profile.includes.map { "\($0.directive) \($0.path)" }.joined(separator: ", ")) not read)"
+            check.message +=
+                " (\(profile.includes.map { "\($0.directive) \($0.path)" }.joined(separator: ", ")) not read)"
         }
         check.krb5Config = found.isEmpty ? files : found
         return check
@@ -396,7 +419,8 @@ public struct SetupChecker<System: SetupSystem> {
             }
             return SetupCheck(
                 .krb5Realm, .note,
-                "default realm \(realm); no kdc entry in [realms]: relies on DNS SRV (dns_lookup_kdc, _kerberos._udp.\(realm.lowercased()))")
+                "default realm \(realm); no kdc entry in [realms]: relies on DNS SRV (dns_lookup_kdc, _kerberos._udp.\(realm.lowercased()))"
+            )
         }
         var kdcs: [SetupCheck.KDC] = []
         for entry in entries.prefix(Self.maximumKDCLookups) {
@@ -411,7 +435,8 @@ public struct SetupChecker<System: SetupSystem> {
         if failed.isEmpty {
             check = SetupCheck(
                 .krb5Realm, .ok,
-                "default realm \(realm); KDC \(kdcs.map { "\($0.host) (\(($0.addresses ?? []).prefix(2).joined(separator: ", ")))" }.joined(separator: ", ")) resolve\(kdcs.count == 1 ? "s" : "")")
+                "default realm \(realm); KDC \(kdcs.map { "\($0.host) (\(($0.addresses ?? []).prefix(2).joined(separator: ", ")))" }.joined(separator: ", ")) resolve\(kdcs.count == 1 ? "s" : "")"
+            )
         } else {
             let text = failed.map { "\($0.host): \($0.error ?? "")" }.joined(separator: "; ")
             // One resolving KDC is enough for libkrb5, which tries them in turn.
@@ -459,7 +484,9 @@ public struct SetupChecker<System: SetupSystem> {
                 "\(serviceSocket) is absent: each upcall does the Kerberos work itself; "
                     + "`systemctl enable --now smb3-upcall.socket` makes them faster")
         case .unknown(let why):
-            check = SetupCheck(.upcallService, .note, "cannot tell whether the upcall service listens (\(why)); upcalls work either way")
+            check = SetupCheck(
+                .upcallService, .note,
+                "cannot tell whether the upcall service listens (\(why)); upcalls work either way")
         default:
             check = SetupCheck(
                 .upcallService, .note,

@@ -78,7 +78,8 @@ public struct SpnegoHandlerSetter<System: SetupSystem> {
             do throws(SetupFileError) {
                 try system.replaceFile(file.path, text: text)
             } catch {
-                let done = written.isEmpty ? "nothing was changed" : "already rewritten: \(written.joined(separator: ", "))"
+                let done =
+                    written.isEmpty ? "nothing was changed" : "already rewritten: \(written.joined(separator: ", "))"
                 throw SetupFileError("\(error.message); \(done)")
             }
             written.append(file.path)
@@ -93,7 +94,9 @@ public struct SpnegoHandlerSetter<System: SetupSystem> {
             handler: handler, program: program,
             changes: result.edits.map { .init(file: $0.file, line: $0.line, before: $0.before, after: $0.after) },
             active: result.activeAfter.map {
-                .init(file: $0.file, line: $0.line, text: $0.text, handler: $0.handlerKind.rawValue, program: $0.handlerProgram)
+                .init(
+                    file: $0.file, line: $0.line, text: $0.text, handler: $0.handlerKind.rawValue,
+                    program: $0.handlerProgram)
             },
             warning: result.activeAfter.isEmpty ? Self.noHandlerWarning : nil)
     }

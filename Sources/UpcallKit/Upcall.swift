@@ -1,7 +1,7 @@
 import Logging
+import SMB3Errors
 import SMB3Protocol
 import UpcallRelay
-import SMB3Errors
 
 /// One cifs.spnego upcall from key serial to instantiated (or negated) key.
 ///
@@ -58,13 +58,16 @@ public struct Upcall<System: UpcallSystem> {
             do throws(SystemError) {
                 caller = try system.pinCaller(pid: plan.pid, readEnvironment: plan.probeCallerEnvironment)
             } catch {
-                throw UpcallFailure(.process, "cannot inspect the process (pid \(plan.pid)) that triggered the mount: \(error)")
+                throw UpcallFailure(
+                    .process, "cannot inspect the process (pid \(plan.pid)) that triggered the mount: \(error)")
             }
             if let group = caller.threadGroup { logger.debug("pid \(plan.pid) is a thread of process \(group)") }
             if gid == nil, caller.realUID == plan.uid { gid = caller.realGID }
             do throws(SystemError) {
                 let joined = try system.joinCallerNamespaces()
-                logger.debug("joined namespaces of pid \(plan.pid): \(joined.isEmpty ? "none differ" : joined.joined(separator: ","))")
+                logger.debug(
+                    "joined namespaces of pid \(plan.pid): \(joined.isEmpty ? "none differ" : joined.joined(separator: ","))"
+                )
             } catch {
                 throw UpcallFailure(.namespaces, "cannot join the namespaces of pid \(plan.pid): \(error)")
             }
@@ -84,7 +87,8 @@ public struct Upcall<System: UpcallSystem> {
         let environmentCCache = Self.callerCCache(caller, plan: plan)
         if let ccache = caller.environmentCCache, environmentCCache == nil {
             logger.notice(
-                "ignoring KRB5CCNAME=\(ccache) of pid \(plan.pid): it runs as uid \(caller.realUID.map(String.init) ?? "?")/\(caller.effectiveUID.map(String.init) ?? "?") (real/effective), not as uid \(plan.uid) whose credentials the kernel asked for")
+                "ignoring KRB5CCNAME=\(ccache) of pid \(plan.pid): it runs as uid \(caller.realUID.map(String.init) ?? "?")/\(caller.effectiveUID.map(String.init) ?? "?") (real/effective), not as uid \(plan.uid) whose credentials the kernel asked for"
+            )
         }
         if let ccache = environmentCCache {
             system.setEnvironment("KRB5CCNAME", ccache)
@@ -166,7 +170,8 @@ public struct Upcall<System: UpcallSystem> {
         // The kernel creates cifs.spnego keys as root (its spnego_cred). A key owned by anyone
         // else was made from userspace on a kernel without the CVE-2026-46243 fix: refuse it.
         guard described.uid == 0 else {
-            throw UpcallFailure(.badKey, "refusing key \(keySerial): owned by uid \(described.uid), not by the kernel (uid 0)")
+            throw UpcallFailure(
+                .badKey, "refusing key \(keySerial): owned by uid \(described.uid), not by the kernel (uid 0)")
         }
         do throws(KeyDescriptionError) {
             return try described.spnegoDescription()
@@ -181,7 +186,8 @@ public struct Upcall<System: UpcallSystem> {
     private func usableCache(plan: UpcallPlan, preferred: String?) throws(UpcallFailure) -> String {
         let cache = system.credentialCache(named: preferred, services: plan.servicePrincipals)
         if cache.hasUsableTicket { return cache.name }
-        let why = cache.principal == nil
+        let why =
+            cache.principal == nil
             ? "no credential cache \(cache.name)" : "no valid TGT for \(cache.principal ?? "") in \(cache.name)"
         guard let user = plan.keytabUser else {
             throw UpcallFailure(
@@ -199,7 +205,8 @@ public struct Upcall<System: UpcallSystem> {
                     logger.debug("reusing the keytab TGT in \(persistent)")
                     return persistent
                 }
-                logger.warning("not reusing \(persistent): it holds \(principal), not user=\(user); getting a new TGT into it")
+                logger.warning(
+                    "not reusing \(persistent): it holds \(principal), not user=\(user); getting a new TGT into it")
             }
         }
         do throws(KerberosError) {
@@ -208,9 +215,11 @@ public struct Upcall<System: UpcallSystem> {
             let keytab = options.keytab ?? "the default keytab"
             let advice =
                 switch error.kind {
-                case .keytabHasNoKey: "; run kinit as that user, or add user=\(user)'s key to the keytab (-K names another)"
+                case .keytabHasNoKey:
+                    "; run kinit as that user, or add user=\(user)'s key to the keytab (-K names another)"
                 case .keytabMissing: "; -K names the keytab to use"
-                case .keytabUnreadable: "; uid \(plan.uid) cannot read it: use -K with a keytab that user can read, or kinit"
+                case .keytabUnreadable:
+                    "; uid \(plan.uid) cannot read it: use -K with a keytab that user can read, or kinit"
                 default: ""
                 }
             throw UpcallFailure(
@@ -244,7 +253,9 @@ public struct Upcall<System: UpcallSystem> {
     }
 
     /// Tries each service principal in turn and logs every attempt's krb5 error.
-    private func requestTicket(plan: UpcallPlan, key: KeyDescription, source: CredentialSource) throws(UpcallFailure) -> Ticket {
+    private func requestTicket(
+        plan: UpcallPlan, key: KeyDescription, source: CredentialSource
+    ) throws(UpcallFailure) -> Ticket {
         var candidates = plan.servicePrincipals
         var lastFailure: KerberosError?
         var index = 0
@@ -274,7 +285,9 @@ public struct Upcall<System: UpcallSystem> {
             do throws(KerberosError) {
                 return try ticket(for: service, from: source)
             } catch {
-                logger.debug("service principal \(service): \(error.description)", metadata: ["krb5.error": "\(error.kind.rawValue)"])
+                logger.debug(
+                    "service principal \(service): \(error.description)",
+                    metadata: ["krb5.error": "\(error.kind.rawValue)"])
                 lastFailure = error
                 // Clock skew or an unreachable KDC will not get better with another name.
                 if error.kind == .clockSkew || error.kind == .kdcUnreachable { break }
@@ -283,7 +296,8 @@ public struct Upcall<System: UpcallSystem> {
         if candidates.isEmpty {
             throw UpcallFailure(
                 .kerberos,
-                "the kernel sent no host name (an extra channel on a 6.1 kernel does) and reverse DNS of \(key.address) gave none; add a PTR record or /etc/hosts entry naming the server, or use one channel")
+                "the kernel sent no host name (an extra channel on a 6.1 kernel does) and reverse DNS of \(key.address) gave none; add a PTR record or /etc/hosts entry naming the server, or use one channel"
+            )
         }
         let tried = candidates.map(\.description).joined(separator: ", ")
         var fields = ["krb5.ccache": "\(source)", "krb5.spn": tried]
@@ -291,7 +305,9 @@ public struct Upcall<System: UpcallSystem> {
         throw UpcallFailure(.kerberos, Self.advice(for: lastFailure, tried: tried, cache: "\(source)"), fields: fields)
     }
 
-    private func ticket(for service: ServicePrincipalName, from source: CredentialSource) throws(KerberosError) -> Ticket {
+    private func ticket(
+        for service: ServicePrincipalName, from source: CredentialSource
+    ) throws(KerberosError) -> Ticket {
         switch source {
         case .cache(let cache):
             let result = try system.apRequest(cache: cache, service: service)
@@ -305,7 +321,8 @@ public struct Upcall<System: UpcallSystem> {
         case .gssapi:
             // GSS names the service host-based (cifs@host); the second spelling adds nothing.
             guard !service.hostBased else {
-                throw KerberosError(kind: .unknownServicePrincipal, reason: "GSS-API already tried cifs@\(service.host)")
+                throw KerberosError(
+                    kind: .unknownServicePrincipal, reason: "GSS-API already tried cifs@\(service.host)")
             }
             let result = try system.gssInitialToken(host: service.host)
             return Ticket(krb5Token: result.token, sessionKey: result.sessionKey, client: "(GSS-API)", service: service)
@@ -317,7 +334,8 @@ public struct Upcall<System: UpcallSystem> {
         let what: String
         switch failure.kind {
         case .unknownServicePrincipal:
-            what = "the KDC does not know \(tried); register the server's cifs/ principal or use its canonical name in the UNC"
+            what =
+                "the KDC does not know \(tried); register the server's cifs/ principal or use its canonical name in the UNC"
         case .clockSkew: what = "clock skew between this machine and the KDC is too great; fix NTP"
         case .kdcUnreachable: what = "the KDC cannot be reached; check krb5.conf [realms] and the network"
         case .ticketExpired, .noTicket, .noCredentialCache:

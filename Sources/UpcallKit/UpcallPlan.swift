@@ -1,6 +1,6 @@
+import SMB3Errors
 import SMB3Protocol
 import UpcallRelay
-import SMB3Errors
 
 /// Everything decided from the key description and options alone, before any system call:
 /// what `--explain` prints and what the upcall then carries out.
@@ -31,7 +31,8 @@ public struct UpcallPlan: Hashable, Sendable {
         guard MechanismOID.spnegoMechanism(for: key.mechanism) != nil else {
             throw UpcallFailure(
                 .unsupportedMechanism,
-                "sec=\(key.mechanism) is not supported: the kernel asked for IAKerb, which needs a KDC proxy this upcall does not implement; mount with sec=krb5")
+                "sec=\(key.mechanism) is not supported: the kernel asked for IAKerb, which needs a KDC proxy this upcall does not implement; mount with sec=krb5"
+            )
         }
         uid = options.legacyUID ? key.uid : key.credUID
         joinCallerNamespaces = key.effectiveUpcallTarget == .app
@@ -49,8 +50,10 @@ public struct UpcallPlan: Hashable, Sendable {
 
     /// `cifs/<host>` first (what Samba and AD register), then `CIFS/<host>` as a host-based name.
     public static func servicePrincipals(for host: String) -> [ServicePrincipalName] {
-        [ServicePrincipalName(service: "cifs", host: host, hostBased: false),
-         ServicePrincipalName(service: "CIFS", host: host, hostBased: true)]
+        [
+            ServicePrincipalName(service: "cifs", host: host, hostBased: false),
+            ServicePrincipalName(service: "CIFS", host: host, hostBased: true),
+        ]
     }
 }
 

@@ -48,11 +48,13 @@ public enum UpcallServiceGate {
         guard peer.uid == 0 else { return "it runs as uid \(peer.uid); only root's handler may ask" }
         guard let status = peer.status else { return "its /proc status could not be read" }
         guard let uids = status.uids, uids.areUniform, uids.real == 0 else {
-            return "its uids are not all 0 (\(status.uids.map { "\($0.real)/\($0.effective)/\($0.savedSet)/\($0.filesystem)" } ?? "unknown"))"
+            return
+                "its uids are not all 0 (\(status.uids.map { "\($0.real)/\($0.effective)/\($0.savedSet)/\($0.filesystem)" } ?? "unknown"))"
         }
         let missing = allCapabilities & ~(status.effectiveCapabilities ?? 0)
         guard missing == 0 else {
-            return "it lacks capabilities (effective set missing 0x\(String(missing, radix: 16))) that a handler run by request-key has"
+            return
+                "it lacks capabilities (effective set missing 0x\(String(missing, radix: 16))) that a handler run by request-key has"
         }
         guard peer.runsHandler else { return "it runs \(peer.program), not the installed smb3-upcall" }
         return nil
@@ -62,14 +64,20 @@ public enum UpcallServiceGate {
     /// serial now; `entry` is its `/proc/keys` line.
     public static func refusal(of request: UpcallServiceRequest, described: String?, entry: ProcKeyEntry?) -> String? {
         guard let described else { return "key \(request.keySerial) cannot be described" }
-        guard described == request.keyDescription else { return "the description sent for key \(request.keySerial) is not the key's" }
-        guard let entry, entry.isUnderConstruction else { return "key \(request.keySerial) is not waiting for its handler" }
+        guard described == request.keyDescription else {
+            return "the description sent for key \(request.keySerial) is not the key's"
+        }
+        guard let entry, entry.isUnderConstruction else {
+            return "key \(request.keySerial) is not waiting for its handler"
+        }
         return nil
     }
 
     /// The options an upcall for `request` runs with: the service's own, plus what the handler
     /// may narrow; and, for the log, the handler's options that were not followed.
-    public static func options(for request: UpcallServiceRequest, service: UpcallOptions) -> (options: UpcallOptions, ignored: [String]) {
+    public static func options(
+        for request: UpcallServiceRequest, service: UpcallOptions
+    ) -> (options: UpcallOptions, ignored: [String]) {
         let asked = request.options
         var options = service
         options.noEnvironmentProbe = service.noEnvironmentProbe || asked.noEnvironmentProbe

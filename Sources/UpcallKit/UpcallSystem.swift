@@ -1,5 +1,5 @@
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 
 /// What the upcall learns about the process that triggered the session setup, read through
 /// descriptors opened before any namespace change.
@@ -75,7 +75,9 @@ public protocol UpcallSystem {
     func keytabCache(keytab: String?, user: String, cacheName: String?) throws(KerberosError) -> String
     /// Creates `path` as a directory only its owner (root) can enter, or checks that it is one.
     func preparePrivateDirectory(_ path: String) throws(SystemError)
-    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosError) -> (apRequest: [UInt8], sessionKey: Secret, client: String)
+    func apRequest(
+        cache: String, service: ServicePrincipalName
+    ) throws(KerberosError) -> (apRequest: [UInt8], sessionKey: Secret, client: String)
     /// gss_init_sec_context for `cifs@<host>`: the krb5 initial context token and session key.
     func gssInitialToken(host: String) throws(KerberosError) -> (token: [UInt8], sessionKey: Secret)
 }

@@ -16,7 +16,8 @@ extension UpcallServiceRequest {
         if options.gssProxyEnabled { flags.insert(.gssProxyEnabled) }
         self.init(
             keySerial: keySerial, keyDescription: keyDescription, flags: flags,
-            negativeTimeoutSeconds: options.negativeTimeoutSeconds, krb5Config: options.krb5Config, keytab: options.keytab,
+            negativeTimeoutSeconds: options.negativeTimeoutSeconds, krb5Config: options.krb5Config,
+            keytab: options.keytab,
             keytabCacheDirectory: options.keytabCacheDirectory)
     }
 

@@ -65,12 +65,17 @@ public struct UpcallServiceRequest: Hashable, Sendable {
     public init(decoding bytes: [UInt8]) throws(UpcallServiceMessageError) {
         guard bytes.count <= Self.maximumSize else { throw .init("request of \(bytes.count) bytes is too large") }
         var reader = WireReader(bytes)
-        guard reader.readInteger(.big, as: UInt32.self) == Self.magic else { throw .init("not an upcall service request") }
-        guard let rawFlags = reader.readInteger(.big, as: UInt8.self), let serial = reader.readInteger(.big, as: Int32.self),
+        guard reader.readInteger(.big, as: UInt32.self) == Self.magic else {
+            throw .init("not an upcall service request")
+        }
+        guard let rawFlags = reader.readInteger(.big, as: UInt8.self),
+            let serial = reader.readInteger(.big, as: Int32.self),
             let negativeTimeout = reader.readInteger(.big, as: UInt32.self)
         else { throw .init("truncated request") }
         let flags = Flags(rawValue: rawFlags)
-        guard Flags.all.isSuperset(of: flags) else { throw .init("unknown request flags 0x\(String(rawFlags, radix: 16))") }
+        guard Flags.all.isSuperset(of: flags) else {
+            throw .init("unknown request flags 0x\(String(rawFlags, radix: 16))")
+        }
         let description = try ServiceWire.readString(&reader)
         let krb5Config = try ServiceWire.readOptionalString(&reader)
         let keytab = try ServiceWire.readOptionalString(&reader)
@@ -117,10 +122,13 @@ public enum UpcallServiceReply: Hashable, Sendable {
     public init(decoding bytes: [UInt8]) throws(UpcallServiceMessageError) {
         guard bytes.count <= Self.maximumSize else { throw .init("reply of \(bytes.count) bytes is too large") }
         var reader = WireReader(bytes)
-        guard reader.readInteger(.big, as: UInt32.self) == Self.magic else { throw .init("not an upcall service reply") }
+        guard reader.readInteger(.big, as: UInt32.self) == Self.magic else {
+            throw .init("not an upcall service reply")
+        }
         switch reader.readInteger(.big, as: UInt8.self) {
         case 1:
-            guard let count = reader.readInteger(.big, as: UInt32.self), let payload = reader.readBytes(Int(count)) else {
+            guard let count = reader.readInteger(.big, as: UInt32.self), let payload = reader.readBytes(Int(count))
+            else {
                 throw .init("truncated payload")
             }
             guard !payload.isEmpty else { throw .init("empty payload") }

@@ -150,7 +150,8 @@ public final class EventFanOut: WitnessEventSink {
         // A follower that stops reading is dropped rather than allowed to stall the worker.
         let gone = followers.filter { !$0.write(line + "\n", nonBlocking: true) }
         if !gone.isEmpty {
-            outputs.withLock { outputs in outputs.followers.removeAll { follower in gone.contains { $0 === follower } } }
+            outputs.withLock { outputs in outputs.followers.removeAll { follower in gone.contains { $0 === follower } }
+            }
         }
     }
 }

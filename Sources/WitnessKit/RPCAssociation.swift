@@ -43,7 +43,8 @@ public struct RPCAssociation: Sendable {
         case .kerberos(let target):
             self.init(
                 security: KerberosRPCSecurity(
-                    context: try platform.kerberosContext(for: target, confidentiality: authentication.level == .privacy),
+                    context: try platform.kerberosContext(
+                        for: target, confidentiality: authentication.level == .privacy),
                     level: authentication.level))
         }
     }

@@ -75,7 +75,8 @@ public final class RPCConnection: Sendable {
     ) async throws {
         let (association, bind) = try await platform.runBlocking { () -> (RPCAssociation, [UInt8]) in
             var association =
-                try authentication.map { try RPCAssociation(authentication: $0, platform: platform) } ?? RPCAssociation()
+                try authentication.map { try RPCAssociation(authentication: $0, platform: platform) }
+                ?? RPCAssociation()
             // The request first: it moves the security context on (NTLM remembers NEGOTIATE).
             let bind = try association.bindRequest(interface: interface, platform: platform)
             return (association, bind)
@@ -173,7 +174,8 @@ public final class RPCConnection: Sendable {
     /// Hands results to their callers: resumes those suspended, keeps the rest for them.
     private func complete(_ results: [(UInt32, Result<[UInt8], DCERPCError>)]) {
         let resumable = state.withLock { state in
-            var resumable: [(CheckedContinuation<Result<[UInt8], DCERPCError>, Never>, Result<[UInt8], DCERPCError>)] = []
+            var resumable: [(CheckedContinuation<Result<[UInt8], DCERPCError>, Never>, Result<[UInt8], DCERPCError>)] =
+                []
             for (callID, result) in results {
                 switch state.pending[callID] {
                 case .awaiting: state.pending[callID] = .arrived(result)
@@ -211,7 +213,8 @@ public final class RPCConnection: Sendable {
             while state.inbound.count >= DCERPCPacket.headerSize {
                 let length: Int
                 do {
-                    length = try DCERPCPacket.fragmentLength(header: Array(state.inbound.prefix(DCERPCPacket.headerSize)))
+                    length = try DCERPCPacket.fragmentLength(
+                        header: Array(state.inbound.prefix(DCERPCPacket.headerSize)))
                 } catch {
                     return .failure(error as? DCERPCError ?? .connectionLost("\(error)"))
                 }

@@ -79,7 +79,9 @@ protocol RPCSecurityContext: Sendable {
     mutating func bindToken(platform: some WitnessPlatform) throws -> [UInt8]
     /// The bind_ack's token in, the auth3 token out. `headerSigning`: the server echoed
     /// PFC_SUPPORT_HEADER_SIGN.
-    mutating func auth3Token(bindAckToken: [UInt8], headerSigning: Bool, platform: some WitnessPlatform) throws
+    mutating func auth3Token(
+        bindAckToken: [UInt8], headerSigning: Bool, platform: some WitnessPlatform
+    ) throws
         -> [UInt8]
     func authValueSize(dataLength: Int) throws -> Int
     mutating func protect(_ pdu: inout [UInt8], dataRange: Range<Int>) throws
@@ -110,14 +112,18 @@ struct NTLMRPCSecurity: RPCSecurityContext {
 
     /// Already authenticated, with `session` (tests and fuzzing): no credentials are kept.
     init(session: NTLMSessionSecurity, level: DCERPCAuthLevel) {
-        self.init(credentials: NTLMCredentials(userName: "", domainName: "", ntHash: Secret([])), level: level, workstation: "")
+        self.init(
+            credentials: NTLMCredentials(userName: "", domainName: "", ntHash: Secret([])), level: level,
+            workstation: "")
         self.session = session
     }
 
     mutating func bindToken(platform: some WitnessPlatform) throws -> [UInt8] { context.negotiate() }
 
     /// NTLM always signs the whole PDU (MS-RPCE 2.2.2.11), header signing or not.
-    mutating func auth3Token(bindAckToken challenge: [UInt8], headerSigning: Bool, platform: some WitnessPlatform)
+    mutating func auth3Token(
+        bindAckToken challenge: [UInt8], headerSigning: Bool, platform: some WitnessPlatform
+    )
         throws -> [UInt8]
     {
         guard !challenge.isEmpty else { throw DCERPCError.unexpectedPacket("bind_ack without an NTLMSSP challenge") }
@@ -200,7 +206,9 @@ struct KerberosRPCSecurity: RPCSecurityContext {
         return token
     }
 
-    mutating func auth3Token(bindAckToken: [UInt8], headerSigning: Bool, platform: some WitnessPlatform) throws
+    mutating func auth3Token(
+        bindAckToken: [UInt8], headerSigning: Bool, platform: some WitnessPlatform
+    ) throws
         -> [UInt8]
     {
         guard !bindAckToken.isEmpty else { throw DCERPCError.unexpectedPacket("bind_ack without a krb5 AP-REP") }

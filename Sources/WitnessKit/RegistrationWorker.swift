@@ -312,7 +312,8 @@ final class RegistrationWorker: Sendable {
             }
             if let notify {
                 do {
-                    report.kernelResult = try await platform.notifyKernel(SWNNotify(registrationID: registration.id, kind: notify))
+                    report.kernelResult = try await platform.notifyKernel(
+                        SWNNotify(registrationID: registration.id, kind: notify))
                     report.forwarded = true
                 } catch {
                     report.detail = "NOTIFY failed: \(error)"

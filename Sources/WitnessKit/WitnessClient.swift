@@ -16,7 +16,9 @@ public struct WitnessClient: Sendable {
         return WitnessClient(connection: connection, address: address)
     }
 
-    public static func witnessPort(platform: some WitnessPlatform, address: String, timeoutSeconds: Int32) async throws
+    public static func witnessPort(
+        platform: some WitnessPlatform, address: String, timeoutSeconds: Int32
+    ) async throws
         -> UInt16
     {
         let mapper = try await RPCConnection.open(
@@ -27,13 +29,15 @@ public struct WitnessClient: Sendable {
             opnum: EndpointMapper.mapOpnum, stub: EndpointMapper.mapRequest(for: WitnessRPC.interface),
             timeoutSeconds: Double(timeoutSeconds))
         guard let port = try EndpointMapper.ports(fromMapResponse: reply).first else {
-            throw WitnessFailure("the endpoint mapper on \(address) knows no witness endpoint (is rpcd_witness running?)")
+            throw WitnessFailure(
+                "the endpoint mapper on \(address) knows no witness endpoint (is rpcd_witness running?)")
         }
         return port
     }
 
     public func interfaceList(timeoutSeconds: Double) async throws -> [WitnessInterface] {
-        let stub = try await connection.call(opnum: WitnessRPC.Opnum.getInterfaceList.rawValue, stub: [], timeoutSeconds: timeoutSeconds)
+        let stub = try await connection.call(
+            opnum: WitnessRPC.Opnum.getInterfaceList.rawValue, stub: [], timeoutSeconds: timeoutSeconds)
         let (interfaces, status) = try WitnessResponse.interfaceList(stub)
         guard status == WitnessStatus.success else { throw WitnessCallError(call: "GetInterfaceList", status: status) }
         return interfaces
@@ -71,7 +75,8 @@ public struct WitnessClient: Sendable {
         }
         let stub = try await connection.call(
             opnum: WitnessRPC.Opnum.register.rawValue,
-            stub: WitnessRPC.registerRequest(netName: netName, ipAddress: ipAddress, clientComputerName: clientComputerName),
+            stub: WitnessRPC.registerRequest(
+                netName: netName, ipAddress: ipAddress, clientComputerName: clientComputerName),
             timeoutSeconds: timeoutSeconds)
         let (handle, status) = try WitnessResponse.register(stub)
         guard let handle else { throw WitnessCallError(call: "Register", status: status) }
@@ -79,7 +84,9 @@ public struct WitnessClient: Sendable {
     }
 
     /// One long poll. Returns the notification, or nil with the status for TIMEOUT / NOT_FOUND.
-    public func asyncNotify(_ handle: WitnessContextHandle, timeoutSeconds: Double?) async throws
+    public func asyncNotify(
+        _ handle: WitnessContextHandle, timeoutSeconds: Double?
+    ) async throws
         -> (WitnessNotification?, UInt32)
     {
         let stub = try await connection.call(

@@ -44,9 +44,12 @@ public struct WitnessConfiguration: Sendable, Equatable {
     /// so a CRLF file would otherwise be one line whose values take in the lines after them.
     public init(parsing text: String) throws(ParseError) {
         self.init()
-        for (index, rawLine) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
             let lineNumber = index + 1
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? rawLine[...]
+            let line =
+                rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? rawLine[...]
             let trimmed = Substring(line).trimmingSpaces().unicodeScalars
             if trimmed.isEmpty { continue }
             guard let equals = trimmed.firstIndex(of: "=") else {
@@ -66,7 +69,9 @@ public struct WitnessConfiguration: Sendable, Equatable {
                 guard let policy = WitnessInterfacePolicy(rawValue: value) else {
                     throw ParseError(
                         line: lineNumber,
-                        message: "interface_policy must be one of \(WitnessInterfacePolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+                        message:
+                            "interface_policy must be one of \(WitnessInterfacePolicy.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 interfacePolicy = policy
             case "auth_level":

@@ -55,7 +55,8 @@ public struct WitnessEvent: Sendable {
         ]
         if isFailover {
             fields += [
-                ("oldAddress", .optionalString(oldAddress)), ("newAddresses", .array(newAddresses.map(JSONValue.string))),
+                ("oldAddress", .optionalString(oldAddress)),
+                ("newAddresses", .array(newAddresses.map(JSONValue.string))),
                 ("resourceName", .optionalString(resourceName)), ("state", .optionalString(resourceState)),
                 ("forwarded", .bool(forwarded)),
                 ("kernelResult", kernelResult.map { .int(Int64($0)) } ?? .null),
@@ -93,7 +94,9 @@ public struct WitnessEvent: Sendable {
     public var message: String {
         let subject = "registration \(registrationID) (\\\\\(netName)\\\(shareName) at \(serverAddress))"
         switch kind {
-        case .registered: return "\(subject): registered with witness server \(witnessServer ?? "?")\(detail.map { " (\($0))" } ?? "")"
+        case .registered:
+            return
+                "\(subject): registered with witness server \(witnessServer ?? "?")\(detail.map { " (\($0))" } ?? "")"
         case .unregistered: return "\(subject): unregistered\(detail.map { " (\($0))" } ?? "")"
         case .registrationFailed: return "\(subject): registration failed: \(detail ?? "unknown error")"
         case .serverDropped: return "\(subject): the witness server dropped the registration; registering again"
@@ -106,7 +109,8 @@ public struct WitnessEvent: Sendable {
                 text += kernelResult == 0 ? ", forwarded to the kernel" : ", kernel refused it (\(kernelResult ?? 0))"
                 if let latencyMilliseconds { text += " in \(formatMilliseconds(latencyMilliseconds)) ms" }
                 if let abortedConnections, abortedConnections > 0 {
-                    text += "; aborted \(abortedConnections) connection(s) to \(oldAddress ?? serverAddress) so it reconnects now"
+                    text +=
+                        "; aborted \(abortedConnections) connection(s) to \(oldAddress ?? serverAddress) so it reconnects now"
                 }
                 if let keptConnections, keptConnections > 0 {
                     text += "; left \(keptConnections) process connection(s) to \(oldAddress ?? serverAddress) alone"

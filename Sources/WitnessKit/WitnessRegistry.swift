@@ -114,7 +114,8 @@ public final class WitnessRegistry: Sendable {
             unsupported = "the kernel sent no credentials (the mount's security type cannot be used for witness)"
         }
         if Self.isAddressLiteral(registration.netName) {
-            unsupported = "the share was mounted by address (\(registration.netName)); MS-SWN needs the server's name (mount //NAME/share)"
+            unsupported =
+                "the share was mounted by address (\(registration.netName)); MS-SWN needs the server's name (mount //NAME/share)"
         }
         let worker = RegistrationWorker(
             registration: registration, credentials: credentials, configuration: configuration, clientName: clientName,
@@ -159,13 +160,15 @@ public final class WitnessRegistry: Sendable {
             let registration = worker.registration
             return .object([
                 ("registrationId", .uint(UInt64(registration.id))), ("netName", .string(registration.netName)),
-                ("share", .string(registration.shareName)), ("serverAddress", .string(registration.address.addressText)),
+                ("share", .string(registration.shareName)),
+                ("serverAddress", .string(registration.address.addressText)),
                 ("ipNotify", .bool(registration.ipNotify)), ("state", .string(snapshot.phase.rawValue)),
                 ("authentication", .optionalString(worker.credentials?.name)),
                 ("witnessServer", .optionalString(snapshot.witnessServer)),
                 ("protocolVersion", .optionalString(snapshot.protocolVersion)),
                 ("registeredSince", snapshot.registeredSince.map(JSONValue.double) ?? .null),
-                ("kernelRepeats", .int(Int64(snapshot.kernelRepeats))), ("reconnects", .int(Int64(snapshot.reconnects))),
+                ("kernelRepeats", .int(Int64(snapshot.kernelRepeats))),
+                ("reconnects", .int(Int64(snapshot.reconnects))),
                 ("lastError", .optionalString(snapshot.lastError)), ("lastEvent", snapshot.lastEvent?.json ?? .null),
             ])
         }
@@ -183,7 +186,8 @@ public final class WitnessRegistry: Sendable {
         for worker in workers {
             let snapshot = worker.snapshot
             let registration = worker.registration
-            text += "registration \(registration.id): \\\\\(registration.netName)\\\(registration.shareName) at \(registration.address.addressText)\n"
+            text +=
+                "registration \(registration.id): \\\\\(registration.netName)\\\(registration.shareName) at \(registration.address.addressText)\n"
             text += "  state: \(snapshot.phase.rawValue)"
             if let credentials = worker.credentials { text += ", auth \(credentials.name)" }
             if let witness = snapshot.witnessServer { text += ", witness server \(witness)" }
@@ -204,15 +208,18 @@ public final class WitnessRegistry: Sendable {
         text += "# TYPE smb3_witnessd_registrations gauge\n"
         let phases: [RegistrationMachine.Phase] = [.connecting, .registered, .retrying, .unsupported]
         for phase in phases {
-            text += "smb3_witnessd_registrations{state=\"\(phase.rawValue)\"} \(workers.filter { $0.snapshot.phase == phase }.count)\n"
+            text +=
+                "smb3_witnessd_registrations{state=\"\(phase.rawValue)\"} \(workers.filter { $0.snapshot.phase == phase }.count)\n"
         }
         text += "# HELP smb3_witnessd_events_total Witness events by type.\n# TYPE smb3_witnessd_events_total counter\n"
         for kind in WitnessEvent.Kind.allCases {
             text += "smb3_witnessd_events_total{type=\"\(kind.rawValue)\"} \(counts[kind] ?? 0)\n"
         }
-        text += "# HELP smb3_witnessd_reconnects_total Re-registrations after errors.\n# TYPE smb3_witnessd_reconnects_total counter\n"
+        text +=
+            "# HELP smb3_witnessd_reconnects_total Re-registrations after errors.\n# TYPE smb3_witnessd_reconnects_total counter\n"
         text += "smb3_witnessd_reconnects_total \(workers.reduce(0) { $0 + $1.snapshot.reconnects })\n"
-        text += "# HELP smb3_witnessd_kernel_rejections_total NOTIFY messages the kernel refused.\n# TYPE smb3_witnessd_kernel_rejections_total counter\n"
+        text +=
+            "# HELP smb3_witnessd_kernel_rejections_total NOTIFY messages the kernel refused.\n# TYPE smb3_witnessd_kernel_rejections_total counter\n"
         text += "smb3_witnessd_kernel_rejections_total \(rejections)\n"
         return text
     }

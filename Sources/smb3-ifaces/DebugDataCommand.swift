@@ -1,7 +1,7 @@
 import ArgumentParser
 import IfacesKit
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 import SMB3System
 
 /// `smb3-ifaces debugdata [FILE] [--json]`

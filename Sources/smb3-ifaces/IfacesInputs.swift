@@ -1,7 +1,7 @@
 import ArgumentParser
 import IfacesKit
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 import SMB3System
 
 /// Where the report's facts come from; shared by the report and `watch`.
@@ -12,7 +12,8 @@ struct IfacesInputs: ParsableArguments {
     @Option(help: ArgumentHelp("Read DebugData from this file (implies --from-debugdata).", valueName: "file"))
     var debugdataFile: String = DebugDataCommand.defaultPath
 
-    @Option(help: ArgumentHelp("Read the mount table from this file (mountinfo or /proc/mounts form).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Read the mount table from this file (mountinfo or /proc/mounts form).", valueName: "file"))
     var mountsFile: String = "/proc/self/mountinfo"
 
     /// Reads everything and builds the report; prints one line to stderr and throws `ExitCode.failure` on failure.
@@ -35,7 +36,8 @@ struct IfacesInputs: ParsableArguments {
                 case .success(let reply): fsctl[mount.mountPoint] = reply
                 case .failure(let reason):
                     Console.printError(
-                        "smb3-ifaces: \(mount.mountPoint): FSCTL_QUERY_NETWORK_INTERFACE_INFO failed, using DebugData: \(reason)")
+                        "smb3-ifaces: \(mount.mountPoint): FSCTL_QUERY_NETWORK_INTERFACE_INFO failed, using DebugData: \(reason)"
+                    )
                 }
             }
         }

@@ -1,6 +1,6 @@
 import IfacesKit
-import SMB3Protocol
 import SMB3Netlink
+import SMB3Protocol
 import SMB3System
 
 /// The live sources: the FSCTL through CIFS_QUERY_INFO and the local interfaces.

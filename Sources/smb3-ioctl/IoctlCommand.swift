@@ -1,15 +1,16 @@
 import ArgumentParser
 import IoctlKit
 import Logging
+import SMB3Reports
 import SMB3System
 import SMB3Version
-import SMB3Reports
 
 @main
 struct IoctlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smb3-ioctl",
-        abstract: "Command line over the cifs.ko ioctls: server-side copy, share and file info, snapshots, quotas, ACLs.",
+        abstract:
+            "Command line over the cifs.ko ioctls: server-side copy, share and file info, snapshots, quotas, ACLs.",
         discussion: """
             Every command takes --json for one JSON object on standard output. Errors are one line on \
             standard error.

@@ -1,8 +1,8 @@
 import IoctlKit
 import Logging
+import SMB3Errors
 import SMB3Protocol
 import SMB3System
-import SMB3Errors
 
 extension FileAlignedBuffer: IoctlBufferStorage {}
 
@@ -20,7 +20,8 @@ final class LiveIoctlSystem: IoctlSystem {
             logger.debug(
                 "System call failed",
                 metadata: [
-                    "call.function": "\(error.function)", "call.errno": "\(error.errno.name)", "call.context": "\(error.context)",
+                    "call.function": "\(error.function)", "call.errno": "\(error.errno.name)",
+                    "call.context": "\(error.context)",
                 ])
             throw SystemError(function: error.function, errno: error.errno)
         }
@@ -64,12 +65,18 @@ final class LiveIoctlSystem: IoctlSystem {
     }
 
     func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(SystemError) {
-        logger.debug("ioctl", metadata: ["ioctl.request": "\(request)", "ioctl.fd": "\(handle.rawValue)", "ioctl.size": "\(buffer.count)"])
+        logger.debug(
+            "ioctl",
+            metadata: [
+                "ioctl.request": "\(request)", "ioctl.fd": "\(handle.rawValue)", "ioctl.size": "\(buffer.count)",
+            ])
         try mapped { () throws(SystemError) in try IoctlCalls.ioctl(handle.rawValue, request, buffer: &buffer) }
     }
 
     func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, value: Int32) throws(SystemError) {
-        logger.debug("ioctl", metadata: ["ioctl.request": "\(request)", "ioctl.fd": "\(handle.rawValue)", "ioctl.value": "\(value)"])
+        logger.debug(
+            "ioctl",
+            metadata: ["ioctl.request": "\(request)", "ioctl.fd": "\(handle.rawValue)", "ioctl.value": "\(value)"])
         try mapped { () throws(SystemError) in try IoctlCalls.ioctl(handle.rawValue, request, value: value) }
     }
 
@@ -79,7 +86,8 @@ final class LiveIoctlSystem: IoctlSystem {
     ) throws(SystemError) -> Int {
         try mapped { () throws(SystemError) in
             try IoctlCalls.copyFileRange(
-                from: source.rawValue, at: sourceOffset, to: destination.rawValue, at: destinationOffset, length: length)
+                from: source.rawValue, at: sourceOffset, to: destination.rawValue, at: destinationOffset, length: length
+            )
         }
     }
 
@@ -87,22 +95,36 @@ final class LiveIoctlSystem: IoctlSystem {
         try mapped { () throws(SystemError) in try IoctlCalls.truncate(handle.rawValue, size: size) }
     }
 
-    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
+    func read(
+        _ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64
+    ) throws(SystemError) -> Int {
         let result = buffer.storage.withUnsafeMutableBytes { raw -> Result<Int, SystemError> in
             guard let base = raw.baseAddress, count <= raw.count else {
-                return .failure(SystemError(function: "pread", errno: .invalidArgument, context: "buffer of \(raw.count) bytes for \(count)"))
+                return .failure(
+                    SystemError(
+                        function: "pread", errno: .invalidArgument, context: "buffer of \(raw.count) bytes for \(count)"
+                    ))
             }
-            return Result { () throws(SystemError) in try IoctlCalls.pread(handle.rawValue, base, count: count, at: offset) }
+            return Result { () throws(SystemError) in
+                try IoctlCalls.pread(handle.rawValue, base, count: count, at: offset)
+            }
         }
         return try mapped { () throws(SystemError) in try result.get() }
     }
 
-    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
+    func write(
+        _ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64
+    ) throws(SystemError) -> Int {
         let result = buffer.storage.withUnsafeMutableBytes { raw -> Result<Int, SystemError> in
             guard let base = raw.baseAddress, count <= raw.count else {
-                return .failure(SystemError(function: "pwrite", errno: .invalidArgument, context: "buffer of \(raw.count) bytes for \(count)"))
+                return .failure(
+                    SystemError(
+                        function: "pwrite", errno: .invalidArgument,
+                        context: "buffer of \(raw.count) bytes for \(count)"))
             }
-            return Result { () throws(SystemError) in try IoctlCalls.pwrite(handle.rawValue, base, count: count, at: offset) }
+            return Result { () throws(SystemError) in
+                try IoctlCalls.pwrite(handle.rawValue, base, count: count, at: offset)
+            }
         }
         return try mapped { () throws(SystemError) in try result.get() }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import IoctlKit
-import SMB3System
 import SMB3Protocol
+import SMB3System
 
 struct CopySubcommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,7 +89,9 @@ struct QuerySubcommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let resolved = FileInfoClass.named(infoClass) else { throw ValidationError("unknown class '\(infoClass)'") }
+        guard let resolved = FileInfoClass.named(infoClass) else {
+            throw ValidationError("unknown class '\(infoClass)'")
+        }
         output.emit(try QueryCommand(system: output.makeSystem()).run(infoClass: resolved, path: path))
     }
 }
@@ -182,7 +184,8 @@ struct NotifySubcommand: ParsableCommand {
 
     func validate() throws {
         for name in filter where !CIFSNotifyFilter.names.contains(where: { $0.0 == name }) {
-            throw ValidationError("unknown filter '\(name)'; one of \(CIFSNotifyFilter.names.map(\.0).joined(separator: ", "))")
+            throw ValidationError(
+                "unknown filter '\(name)'; one of \(CIFSNotifyFilter.names.map(\.0).joined(separator: ", "))")
         }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     }
@@ -191,7 +194,8 @@ struct NotifySubcommand: ParsableCommand {
         var mask: CIFSNotifyFilter = filter.isEmpty ? .all : []
         for name in filter { mask.formUnion(CIFSNotifyFilter.names.first { $0.0 == name }?.1 ?? []) }
         let json = output.json
-        try NotifyCommand(system: output.makeSystem()).run(path: directory, filter: mask, watchTree: tree, limit: count) { report in
+        try NotifyCommand(system: output.makeSystem()).run(path: directory, filter: mask, watchTree: tree, limit: count)
+        { report in
             if json {
                 IoctlCalls.writeStandardOutput(report.json.rendered())
             } else {
@@ -227,9 +231,11 @@ struct ShutdownSubcommand: ParsableCommand {
     func run() throws {
         if !yes {
             guard IoctlCalls.standardInputIsTerminal else {
-                throw IoctlCommandError.usage("shutdown asks for confirmation on a terminal; pass --yes to run it without")
+                throw IoctlCommandError.usage(
+                    "shutdown asks for confirmation on a terminal; pass --yes to run it without")
             }
-            IoctlCalls.writeStandardError("Shut down the cifs mount holding \(path)? Every later operation on it fails. [y/N] ")
+            IoctlCalls.writeStandardError(
+                "Shut down the cifs mount holding \(path)? Every later operation on it fails. [y/N] ")
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                 throw IoctlCommandError.failed("not confirmed; nothing done")
             }
@@ -254,7 +260,8 @@ struct SetIntegritySubcommand: ParsableCommand {
 
 struct CompressionSubcommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "compression", abstract: "Get or set a file's compression (FS_IOC_GETFLAGS/SETFLAGS, FS_COMPR_FL).",
+        commandName: "compression",
+        abstract: "Get or set a file's compression (FS_IOC_GETFLAGS/SETFLAGS, FS_COMPR_FL).",
         subcommands: [Get.self, Set.self])
 
     struct Get: ParsableCommand {
@@ -281,7 +288,9 @@ struct FsctlSubcommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fsctl",
         abstract: "Send any FSCTL through CIFS_QUERY_INFO and dump the reply (root).",
-        discussion: "The kernel opens the path with the access the code's access bits ask for (FILE_ANY_ACCESS means GENERIC_ALL).")
+        discussion:
+            "The kernel opens the path with the access the code's access bits ask for (FILE_ANY_ACCESS means GENERIC_ALL)."
+    )
 
     @OptionGroup var output: OutputOptions
 
@@ -305,8 +314,9 @@ struct FsctlSubcommand: ParsableCommand {
 
     func run() throws {
         let bytes = input.flatMap(parseHexBytes) ?? []
-        output.emit(try FileControlCommands(system: output.makeSystem()).fsctl(
-            path: path, code: UInt32(truncatingIfNeeded: code.value), input: bytes, outputSize: outputSize))
+        output.emit(
+            try FileControlCommands(system: output.makeSystem()).fsctl(
+                path: path, code: UInt32(truncatingIfNeeded: code.value), input: bytes, outputSize: outputSize))
     }
 }
 
@@ -315,9 +325,11 @@ struct ReadSubcommand: ParsableCommand {
         commandName: "read", abstract: "Read a file with O_DIRECT (no page cache) and report the throughput.")
     @OptionGroup var output: OutputOptions
     @Argument(help: "A file on the cifs mount.") var path: String
-    @Option(name: .customLong("block-size"), help: "Bytes per read, a multiple of 4096.") var blockSize: ByteCount = ByteCount(UnbufferedIO.defaultBlockSize)
+    @Option(name: .customLong("block-size"), help: "Bytes per read, a multiple of 4096.") var blockSize: ByteCount =
+        ByteCount(UnbufferedIO.defaultBlockSize)
     func run() throws {
-        output.emit(try UnbufferedIO(system: output.makeSystem()).read(path: path, blockSize: Int(clamping: blockSize.value)))
+        output.emit(
+            try UnbufferedIO(system: output.makeSystem()).read(path: path, blockSize: Int(clamping: blockSize.value)))
     }
 }
 
@@ -327,9 +339,12 @@ struct WriteSubcommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The file to create or truncate on the cifs mount.") var path: String
     @Option(help: "Bytes to write (K, M, G allowed).") var size: ByteCount
-    @Option(name: .customLong("block-size"), help: "Bytes per write, a multiple of 4096.") var blockSize: ByteCount = ByteCount(UnbufferedIO.defaultBlockSize)
+    @Option(name: .customLong("block-size"), help: "Bytes per write, a multiple of 4096.") var blockSize: ByteCount =
+        ByteCount(UnbufferedIO.defaultBlockSize)
     func run() throws {
-        output.emit(try UnbufferedIO(system: output.makeSystem()).write(path: path, size: size.value, blockSize: Int(clamping: blockSize.value)))
+        output.emit(
+            try UnbufferedIO(system: output.makeSystem()).write(
+                path: path, size: size.value, blockSize: Int(clamping: blockSize.value)))
     }
 }
 
@@ -339,9 +354,11 @@ struct CopyUnbufferedSubcommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The source file on the cifs mount.") var source: String
     @Argument(help: "The destination file on the cifs mount.") var destination: String
-    @Option(name: .customLong("block-size"), help: "Bytes per read and write, a multiple of 4096.") var blockSize: ByteCount = ByteCount(UnbufferedIO.defaultBlockSize)
+    @Option(name: .customLong("block-size"), help: "Bytes per read and write, a multiple of 4096.") var blockSize:
+        ByteCount = ByteCount(UnbufferedIO.defaultBlockSize)
     func run() throws {
-        output.emit(try UnbufferedIO(system: output.makeSystem()).copy(
-            source: source, destination: destination, blockSize: Int(clamping: blockSize.value)))
+        output.emit(
+            try UnbufferedIO(system: output.makeSystem()).copy(
+                source: source, destination: destination, blockSize: Int(clamping: blockSize.value)))
     }
 }

@@ -34,7 +34,8 @@ struct Explain {
 
     func run() throws {
         // Accept both the bare description and keyctl's "cifs.spnego;0;0;perm;…" form.
-        let text = description.hasPrefix(DescribedKey.spnegoKeyType + ";")
+        let text =
+            description.hasPrefix(DescribedKey.spnegoKeyType + ";")
             ? ((try? DescribedKey(parsing: description))?.description ?? description) : description
         let key: KeyDescription
         let plan: UpcallPlan
@@ -62,8 +63,12 @@ struct Explain {
         if plan.joinCallerNamespaces, let handle = try? ProcessHandle(task: Int32(bitPattern: plan.pid)) {
             differing = (try? handle.openNamespacesDifferingFromOurs())?.kinds.map(\.name)
             if plan.probeCallerEnvironment {
-                environmentCCache = (try? handle.read("environ")).flatMap { ProcessEnvironment.value(of: "KRB5CCNAME", in: $0) }
-                probe = environmentCCache.map { "KRB5CCNAME=\($0) from pid \(plan.pid)" } ?? "no KRB5CCNAME in pid \(plan.pid)"
+                environmentCCache = (try? handle.read("environ")).flatMap {
+                    ProcessEnvironment.value(of: "KRB5CCNAME", in: $0)
+                }
+                probe =
+                    environmentCCache.map { "KRB5CCNAME=\($0) from pid \(plan.pid)" }
+                    ?? "no KRB5CCNAME in pid \(plan.pid)"
             }
         }
         if let config = options.krb5Config { Environment.set("KRB5_CONFIG", config) }
@@ -81,9 +86,11 @@ struct Explain {
             verdict = "would fail: no Kerberos ticket for uid \(plan.uid) in \(cache.name); run kinit as that user"
         }
         return Report(
-            host: key.host, address: key.address.description, mechanism: key.mechanism.rawValue, uid: plan.uid, gid: gid,
+            host: key.host, address: key.address.description, mechanism: key.mechanism.rawValue, uid: plan.uid,
+            gid: gid,
             upcallTarget: key.effectiveUpcallTarget.rawValue, upcallTargetSent: key.upcallTarget != nil,
-            namespaces: plan.joinCallerNamespaces ? "join the namespaces of pid \(plan.pid)" : "stay in the mount's namespaces",
+            namespaces: plan.joinCallerNamespaces
+                ? "join the namespaces of pid \(plan.pid)" : "stay in the mount's namespaces",
             callerNamespacesDiffering: differing, environmentProbe: probe, ccache: cache.name,
             ccachePrincipal: cache.principal, ticketPresent: cache.hasUsableTicket,
             servicePrincipals: plan.servicePrincipals.map(\.description)
@@ -95,16 +102,23 @@ struct Explain {
     private func render(_ report: Report) -> String {
         var lines = [
             "server:             \(report.host) (\(report.address)), sec=\(report.mechanism)",
-            "credentials of:     uid \(report.uid)" + (report.gid.map { ", gid \($0)" } ?? ", no passwd entry (gid nogroup)"),
-            "upcall_target:      \(report.upcallTarget)" + (report.upcallTargetSent ? "" : " (not sent by this kernel; app assumed)"),
+            "credentials of:     uid \(report.uid)"
+                + (report.gid.map { ", gid \($0)" } ?? ", no passwd entry (gid nogroup)"),
+            "upcall_target:      \(report.upcallTarget)"
+                + (report.upcallTargetSent ? "" : " (not sent by this kernel; app assumed)"),
             "namespaces:         \(report.namespaces)"
-                + (report.callerNamespacesDiffering.map { $0.isEmpty ? " (same as ours)" : " (differing: \($0.joined(separator: ",")))" } ?? ""),
+                + (report.callerNamespacesDiffering.map {
+                    $0.isEmpty ? " (same as ours)" : " (differing: \($0.joined(separator: ",")))"
+                } ?? ""),
             "environment probe:  \(report.environmentProbe)",
-            "credential cache:   \(report.ccache)" + (report.ccachePrincipal.map { " (\($0))" } ?? " (absent or empty)"),
+            "credential cache:   \(report.ccache)"
+                + (report.ccachePrincipal.map { " (\($0))" } ?? " (absent or empty)"),
             "usable ticket:      \(report.ticketPresent ? "yes" : "no")",
             "service principals: \(report.servicePrincipals.joined(separator: ", "))",
         ]
-        if let keytab = report.keytab, let user = report.keytabUser { lines.append("keytab fallback:    \(keytab) for \(user)") }
+        if let keytab = report.keytab, let user = report.keytabUser {
+            lines.append("keytab fallback:    \(keytab) for \(user)")
+        }
         for field in report.unknownFields { lines.append("unknown field:      \(field) (ignored)") }
         lines.append("verdict:            \(report.verdict)")
         return lines.joined(separator: "\n")

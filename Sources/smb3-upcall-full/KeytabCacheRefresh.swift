@@ -1,9 +1,9 @@
 import ArgumentParser
+import SMB3Errors
 import SMB3Kerberos
 import SMB3System
 import UpcallKit
 import UpcallRelay
-import SMB3Errors
 
 /// `--refresh-keytab-cache USER`: renews root's keytab TGT before it expires, so no upcall
 /// (one per channel, per reconnect) has to wait for an AS exchange.
@@ -12,7 +12,9 @@ struct KeytabCacheRefresh {
     let options: UpcallOptions
 
     func run() throws {
-        guard Identity.realUID == 0 else { throw ValidationError("--refresh-keytab-cache must run as root (the cache is root's)") }
+        guard Identity.realUID == 0 else {
+            throw ValidationError("--refresh-keytab-cache must run as root (the cache is root's)")
+        }
         guard let directory = options.keytabCacheDirectory else {
             throw ValidationError("--refresh-keytab-cache needs --keytab-cache-dir to name a directory")
         }
@@ -25,9 +27,12 @@ struct KeytabCacheRefresh {
         let name = UpcallOptions.keytabCacheName(directory: directory, user: user)
         do {
             let session = try KerberosSession(keytab: options.keytab, user: user, ccacheName: name)
-            print("\(try session.clientPrincipal()): TGT from \(options.keytab ?? "the default keytab") stored in \(session.ccacheName)")
+            print(
+                "\(try session.clientPrincipal()): TGT from \(options.keytab ?? "the default keytab") stored in \(session.ccacheName)"
+            )
         } catch {
-            throw RefreshFailure(description: "no TGT for \(user) from \(options.keytab ?? "the default keytab"): \(error)")
+            throw RefreshFailure(
+                description: "no TGT for \(user) from \(options.keytab ?? "the default keytab"): \(error)")
         }
     }
 

@@ -1,5 +1,5 @@
-import SMB3Gzip
 import SMB3Errors
+import SMB3Gzip
 import SMB3System
 import UpcallKit
 
@@ -66,7 +66,9 @@ struct LiveSetupSystem: SetupSystem {
     }
 
     /// A missing file, or a missing directory on its path.
-    private static func meansAbsent(_ error: SystemError) -> Bool { error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory }
+    private static func meansAbsent(_ error: SystemError) -> Bool {
+        error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory
+    }
 
     /// "Permission denied (EACCES)": the context is already in the check's own message.
     private static func reason(_ error: SystemError) -> String { error.errno.description }

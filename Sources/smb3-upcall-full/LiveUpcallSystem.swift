@@ -1,7 +1,7 @@
+import SMB3Errors
 import SMB3Kerberos
 import SMB3Keyring
 import SMB3Protocol
-import SMB3Errors
 import SMB3System
 import UpcallKit
 import UpcallRelay
@@ -28,7 +28,11 @@ final class LiveUpcallSystem: UpcallSystem {
 
     func describeKey(_ serial: Int32) throws(SystemError) -> String {
         if let relayedKey {
-            guard serial == relayedKey.serial else { throw SystemError(function: "keyctl_describe", errno: .permissionDenied, context: "key \(serial) is not the requested key") }
+            guard serial == relayedKey.serial else {
+                throw SystemError(
+                    function: "keyctl_describe", errno: .permissionDenied,
+                    context: "key \(serial) is not the requested key")
+            }
             return relayedKey.description
         }
         return try keyring.describe(KeySerial(rawValue: serial))
@@ -116,7 +120,9 @@ final class LiveUpcallSystem: UpcallSystem {
         try PrivateDirectory.prepare(path)
     }
 
-    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosError) -> (
+    func apRequest(
+        cache: String, service: ServicePrincipalName
+    ) throws(KerberosError) -> (
         apRequest: [UInt8], sessionKey: Secret, client: String
     ) {
         let request = try KerberosSession(ccacheName: cache).apRequest(for: service)

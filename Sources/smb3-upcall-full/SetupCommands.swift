@@ -1,6 +1,6 @@
 import ArgumentParser
-import SMB3Protocol
 import SMB3Errors
+import SMB3Protocol
 import SMB3System
 import UpcallKit
 import UpcallRelay
@@ -61,7 +61,9 @@ struct SetHandler {
     /// A build tree is refused: `.build/debug` is no place for what the kernel runs as root.
     private func handlerProgram() throws -> String {
         if let program {
-            guard program.hasPrefix("/") else { throw ValidationError("--program needs an absolute path (request-key requires one)") }
+            guard program.hasPrefix("/") else {
+                throw ValidationError("--program needs an absolute path (request-key requires one)")
+            }
             // Anything else would be a line --check-setup and --set-handler cifs.upcall could not recognise as ours.
             guard SpnegoHandlerKind(program: program) == .smb3Upcall else {
                 throw ValidationError("--program must name a file called smb3-upcall")
@@ -79,7 +81,8 @@ struct SetHandler {
         guard candidates.count > 1, let installed = candidates.dropLast().first(where: ProgramImage.isExecutable) else {
             fail(
                 "\(UpcallFullProgram.name) runs from \(full), not from an installed <prefix>/libexec/smb3kit: "
-                    + "install SMB3Kit (make install) and run the installed smb3-upcall, or name the handler with --program PATH")
+                    + "install SMB3Kit (make install) and run the installed smb3-upcall, or name the handler with --program PATH"
+            )
         }
         return installed
     }

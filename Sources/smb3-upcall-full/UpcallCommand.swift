@@ -78,28 +78,38 @@ struct UpcallCommand: ParsableCommand {
             --set-handler failed), 64 usage error or rejected description.
             """)
 
-    @Flag(name: .customShort("c"), help: ArgumentHelp("Ignored, for compatibility with cifs.upcall.", visibility: .hidden))
+    @Flag(
+        name: .customShort("c"), help: ArgumentHelp("Ignored, for compatibility with cifs.upcall.", visibility: .hidden)
+    )
     var ignoredC = false
 
     @Flag(name: [.customShort("d"), .long], help: "Log debug detail.")
     var debug = false
 
-    @Flag(name: [.customShort("E"), .customLong("no-env-probe")], help: "Do not read KRB5CCNAME from the caller's environment.")
+    @Flag(
+        name: [.customShort("E"), .customLong("no-env-probe")],
+        help: "Do not read KRB5CCNAME from the caller's environment.")
     var noEnvironmentProbe = false
 
-    @Option(name: [.customShort("k"), .customLong("krb5conf")], help: ArgumentHelp("krb5.conf to use.", valueName: "path"))
+    @Option(
+        name: [.customShort("k"), .customLong("krb5conf")], help: ArgumentHelp("krb5.conf to use.", valueName: "path"))
     var krb5Config: String?
 
-    @Option(name: [.customShort("K"), .customLong("keytab")], help: ArgumentHelp("Keytab for the username= fallback.", valueName: "path"))
+    @Option(
+        name: [.customShort("K"), .customLong("keytab")],
+        help: ArgumentHelp("Keytab for the username= fallback.", valueName: "path"))
     var keytab: String?
 
-    @Flag(name: [.customShort("l"), .customLong("legacy-uid")], help: "Use uid= instead of creduid= to find credentials.")
+    @Flag(
+        name: [.customShort("l"), .customLong("legacy-uid")], help: "Use uid= instead of creduid= to find credentials.")
     var legacyUID = false
 
     @Flag(name: [.customShort("t"), .customLong("trust-dns")], help: "Also try the server name from reverse DNS.")
     var trustDNS = false
 
-    @Option(name: [.customShort("e"), .customLong("expire")], help: ArgumentHelp("Accepted for compatibility (dns_resolver keys).", valueName: "seconds"))
+    @Option(
+        name: [.customShort("e"), .customLong("expire")],
+        help: ArgumentHelp("Accepted for compatibility (dns_resolver keys).", valueName: "seconds"))
     var expire: UInt32?
 
     @Flag(help: "Get the token through GSS-API (as with gssproxy) instead of building it from a credential cache.")
@@ -111,39 +121,50 @@ struct UpcallCommand: ParsableCommand {
     @Flag(name: [.customShort("v"), .long], help: "Print the version and exit.")
     var version = false
 
-    @Option(name: .customLong("explain"), help: ArgumentHelp(
-        "Dry run: parse a key description and show the uid, namespaces, cache, principals and keytab an upcall would use.",
-        valueName: "description"))
+    @Option(
+        name: .customLong("explain"),
+        help: ArgumentHelp(
+            "Dry run: parse a key description and show the uid, namespaces, cache, principals and keytab an upcall would use.",
+            valueName: "description"))
     var explainDescription: String?
 
     @Flag(help: "With --explain, --check-setup or --set-handler, print JSON.")
     var json = false
 
-    @Flag(help: ArgumentHelp(
-        "Say whether this host can do Kerberos cifs mounts (request-key, the cifs.spnego handler, cifs.ko, krb5.conf, the upcall service) and how to fix each problem; exit 1 if there is one."))
+    @Flag(
+        help: ArgumentHelp(
+            "Say whether this host can do Kerberos cifs mounts (request-key, the cifs.spnego handler, cifs.ko, krb5.conf, the upcall service) and how to fix each problem; exit 1 if there is one."
+        ))
     var checkSetup = false
 
-    @Option(help: ArgumentHelp(
-        "Make smb3-upcall or cifs-utils' cifs.upcall the cifs.spnego handler in /etc/request-key.d (as root), printing each change.",
-        valueName: "smb3-upcall|cifs.upcall"))
+    @Option(
+        help: ArgumentHelp(
+            "Make smb3-upcall or cifs-utils' cifs.upcall the cifs.spnego handler in /etc/request-key.d (as root), printing each change.",
+            valueName: "smb3-upcall|cifs.upcall"))
     var setHandler: HandlerChoice?
 
-    @Option(help: ArgumentHelp(
-        "With --set-handler smb3-upcall: the handler the request-key line names (default: the installed smb3-upcall running this).",
-        valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "With --set-handler smb3-upcall: the handler the request-key line names (default: the installed smb3-upcall running this).",
+            valueName: "path"))
     var program: String?
 
     // Tests only: read and write below this directory instead of / (not the KDC names or the socket).
-    @Option(help: ArgumentHelp("Root directory for --check-setup and --set-handler (tests).", valueName: "dir", visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "Root directory for --check-setup and --set-handler (tests).", valueName: "dir", visibility: .hidden))
     var root: String = ""
 
-    @Option(help: ArgumentHelp(
-        "Get a TGT for USER from the keytab into root's keytab cache now (what smb3-upcall-keytab@.timer runs), then exit.",
-        valueName: "user"))
+    @Option(
+        help: ArgumentHelp(
+            "Get a TGT for USER from the keytab into root's keytab cache now (what smb3-upcall-keytab@.timer runs), then exit.",
+            valueName: "user"))
     var refreshKeytabCache: String?
 
-    @Option(help: ArgumentHelp(
-        "Directory for root's keytab TGTs, reused by later upcalls (empty: keep them in memory only).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Directory for root's keytab TGTs, reused by later upcalls (empty: keep them in memory only).",
+            valueName: "dir"))
     var keytabCacheDir: String = UpcallOptions.defaultKeytabCacheDirectory
 
     @Flag(help: "Handle the key in the handler's process even when the upcall service is running.")
@@ -187,8 +208,12 @@ struct UpcallCommand: ParsableCommand {
         }
         if checkSetup || setHandler != nil {
             guard keySerial == nil else { throw ValidationError("--check-setup and --set-handler take no KEY_SERIAL") }
-            guard !(checkSetup && setHandler != nil) else { throw ValidationError("give --check-setup or --set-handler, not both") }
-            guard program == nil || setHandler == .smb3Upcall else { throw ValidationError("--program goes with --set-handler smb3-upcall") }
+            guard !(checkSetup && setHandler != nil) else {
+                throw ValidationError("give --check-setup or --set-handler, not both")
+            }
+            guard program == nil || setHandler == .smb3Upcall else {
+                throw ValidationError("--program goes with --set-handler smb3-upcall")
+            }
             let paths = SetupPaths(root: root)
             if let setHandler {
                 try SetHandler(choice: setHandler, program: program, paths: paths, json: json).run()
@@ -210,7 +235,8 @@ struct UpcallCommand: ParsableCommand {
     /// Runs one upcall in this process (smb3-upcall has asked the service already, if it runs);
     /// true if it failed (the key is then negated and the reason logged).
     static func handle(_ invocation: RequestKeyInvocation) -> Bool {
-        var upcall = Upcall(system: LiveUpcallSystem(), options: invocation.options, logger: logger(debug: invocation.debug))
+        var upcall = Upcall(
+            system: LiveUpcallSystem(), options: invocation.options, logger: logger(debug: invocation.debug))
         return upcall.handle(keySerial: invocation.keySerial) != nil
     }
 

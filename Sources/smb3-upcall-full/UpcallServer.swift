@@ -1,7 +1,7 @@
 import Logging
+import SMB3Errors
 import SMB3Keyring
 import SMB3Protocol
-import SMB3Errors
 import SMB3System
 import UpcallKit
 import UpcallRelay
@@ -36,7 +36,9 @@ struct UpcallServer {
             listener = try UnixPacketSocket.listening(at: socketPath, mode: Self.socketMode)
         }
         let handlers = HandlerProgram.installed()
-        if handlers.isEmpty { logger.warning("no smb3-upcall found beside \(UpcallFullProgram.name): every request will be refused") }
+        if handlers.isEmpty {
+            logger.warning("no smb3-upcall found beside \(UpcallFullProgram.name): every request will be refused")
+        }
         UpcallWarmUp.run()
         logger.info("serving cifs.spnego upcalls on \(socketPath)")
         ServiceManagerNotifier.notify("READY=1\nSTATUS=serving upcalls on \(socketPath)")

@@ -1,8 +1,8 @@
 import Logging
+import SMB3Errors
 import SMB3Protocol
 import UpcallKit
 import UpcallRelay
-import SMB3Errors
 
 /// What the upcall service does once, before it serves: an upcall for a made-up key whose
 /// every step that would change the process (setns, setuid, environment) or reach beyond it
@@ -60,7 +60,9 @@ struct UpcallWarmUp: UpcallSystem {
 
     /// libkrb5 fails to find a TGT in the empty cache; the upcall then frames a stand-in
     /// AP-REQ (an empty [APPLICATION 14]) into the SPNEGO token and payload.
-    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosError) -> (
+    func apRequest(
+        cache: String, service: ServicePrincipalName
+    ) throws(KerberosError) -> (
         apRequest: [UInt8], sessionKey: Secret, client: String
     ) {
         _ = try? live.apRequest(cache: Self.cache, service: service)

@@ -1,5 +1,5 @@
-import SMB3Keyring
 import SMB3Errors
+import SMB3Keyring
 import SMB3System
 import UpcallRelay
 
@@ -16,7 +16,9 @@ enum UpcallFront {
         guard var invocation = RequestKeyInvocation(arguments: arguments) else {
             execFull(forwarding: arguments, serviceTried: false, keyOnFailure: nil)
         }
-        guard invocation.useService else { execFull(forwarding: arguments, serviceTried: false, keyOnFailure: invocation) }
+        guard invocation.useService else {
+            execFull(forwarding: arguments, serviceTried: false, keyOnFailure: invocation)
+        }
         invocation.options.gssProxyEnabled = Environment.get("GSS_USE_PROXY") == "yes"
         if let failed = UpcallServiceClient.handle(invocation) { ProcessExit.now(failed ? 1 : 0) }
         execFull(forwarding: arguments, serviceTried: true, keyOnFailure: invocation)
@@ -24,12 +26,15 @@ enum UpcallFront {
 
     /// Replaces this process with smb3-upcall-full. If that cannot be done, says why (and for a
     /// key, negates it so that the mount fails now instead of waiting for request-key's timeout).
-    static func execFull(forwarding arguments: [String], serviceTried: Bool, keyOnFailure: RequestKeyInvocation?) -> Never {
+    static func execFull(
+        forwarding arguments: [String], serviceTried: Bool, keyOnFailure: RequestKeyInvocation?
+    ) -> Never {
         var reasons: [String] = []
         do throws(SystemError) {
             let candidates = UpcallFullProgram.candidates(besideFront: try ProgramImage.currentPath())
             for path in candidates where ProgramImage.isExecutable(path) {
-                let full = UpcallFullProgram.arguments(programPath: path, forwarding: arguments, serviceTried: serviceTried)
+                let full = UpcallFullProgram.arguments(
+                    programPath: path, forwarding: arguments, serviceTried: serviceTried)
                 reasons.append("\(ProgramImage.replace(with: path, arguments: full))")
             }
             if reasons.isEmpty { reasons.append("not found at \(candidates.joined(separator: " or "))") }

@@ -1,5 +1,5 @@
-import SMB3Keyring
 import SMB3Errors
+import SMB3Keyring
 import SMB3System
 import UpcallRelay
 
@@ -21,7 +21,8 @@ enum UpcallServiceClient {
         // Without a description, smb3-upcall-full reports why and negates the key.
         guard let description = try? keyring.describe(serial) else { return nil }
         let request = UpcallServiceRequest(
-            keySerial: invocation.keySerial, keyDescription: description, options: invocation.options, debug: invocation.debug)
+            keySerial: invocation.keySerial, keyDescription: description, options: invocation.options,
+            debug: invocation.debug)
         let reply: UpcallServiceReply
         do {
             try connection.setTimeout(seconds: replyTimeoutSeconds)
@@ -45,7 +46,9 @@ enum UpcallServiceClient {
             } catch {
                 let log = RelayLog()
                 // The failure code is UpcallKit's UpcallFailure.Code.keyring, as in-process upcalls log it.
-                log.write(.error, "cannot hand the token to the kernel: \(error)", keySerial: invocation.keySerial, failure: "keyring")
+                log.write(
+                    .error, "cannot hand the token to the kernel: \(error)", keySerial: invocation.keySerial,
+                    failure: "keyring")
                 negate(invocation, timeoutSeconds: invocation.options.negativeTimeoutSeconds, log: log)
                 return true
             }

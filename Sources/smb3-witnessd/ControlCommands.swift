@@ -1,5 +1,5 @@
-import SMB3Errors
 import ArgumentParser
+import SMB3Errors
 import SMB3EventLoop
 import SMB3System
 import WitnessKit
@@ -15,7 +15,9 @@ struct ControlSocketOption: ParsableArguments {
             if error.errno == .noSuchFileOrDirectory || error.errno == .connectionRefused {
                 throw ValidationErrorLine("smb3-witnessd is not running (no listener on \(path))")
             }
-            if error.errno == .permissionDenied { throw ValidationErrorLine("permission denied on \(path): run as root") }
+            if error.errno == .permissionDenied {
+                throw ValidationErrorLine("permission denied on \(path): run as root")
+            }
             throw ValidationErrorLine(error.description)
         }
     }

@@ -1,14 +1,14 @@
-import SMB3Errors
 import ArgumentParser
 import Logging
+import SMB3Errors
 import SMB3EventLoop
 import SMB3Netlink
 import SMB3Protocol
 import SMB3System
 import SMB3Version
 import ServiceLifecycle
-import WitnessKit
 import UnixSignals
+import WitnessKit
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

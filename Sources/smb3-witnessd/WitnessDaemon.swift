@@ -38,17 +38,22 @@ struct CheckKernel: ParsableCommand {
                 print(
                     JSONValue.object([
                         ("family", .string(resolved.name)), ("familyId", .uint(UInt64(resolved.id))),
-                        ("group", .string(resolved.multicastGroup)), ("groupId", .uint(UInt64(resolved.multicastGroupID))),
+                        ("group", .string(resolved.multicastGroup)),
+                        ("groupId", .uint(UInt64(resolved.multicastGroupID))),
                         ("witnessSupport", .bool(true)),
                     ]).rendered())
             } else {
-                print("family \(resolved.name) id \(resolved.id), group \(resolved.multicastGroup) id \(resolved.multicastGroupID): witness support present")
+                print(
+                    "family \(resolved.name) id \(resolved.id), group \(resolved.multicastGroup) id \(resolved.multicastGroupID): witness support present"
+                )
             }
         } catch {
-            let hint = error.isNotFound
+            let hint =
+                error.isNotFound
                 ? "cifs.ko is not loaded or was built without CONFIG_CIFS_SWN_UPCALL" : error.description
             if json {
-                print(JSONValue.object([("family", .string(Self.family)), ("witnessSupport", .bool(false))]).rendered())
+                print(
+                    JSONValue.object([("family", .string(Self.family)), ("witnessSupport", .bool(false))]).rendered())
             }
             throw ValidationErrorLine("no witness support: \(hint)")
         }

@@ -17,8 +17,10 @@ import Testing
         let named = try Program.parse(["/mnt/a", "/mnt/b", "--json", "--from-debugdata"], as: ReportCommand.self)
         #expect(named.mountPoints == ["/mnt/a", "/mnt/b"] && named.json && named.inputs.fromDebugdata)
         let explicit = try Program.parse(
-            ["report", "--prometheus", "--debugdata-file", "/tmp/dd", "--mounts-file", "/tmp/m"], as: ReportCommand.self)
-        #expect(explicit.prometheus && explicit.inputs.debugdataFile == "/tmp/dd" && explicit.inputs.mountsFile == "/tmp/m")
+            ["report", "--prometheus", "--debugdata-file", "/tmp/dd", "--mounts-file", "/tmp/m"], as: ReportCommand.self
+        )
+        #expect(
+            explicit.prometheus && explicit.inputs.debugdataFile == "/tmp/dd" && explicit.inputs.mountsFile == "/tmp/m")
     }
 
     @Test func debugdataTakesAFile() throws {

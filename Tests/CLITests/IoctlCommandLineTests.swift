@@ -10,16 +10,20 @@ import Testing
 
     @Test func everySubcommandHasItsName() {
         let names = IoctlCommand.configuration.subcommands.map { $0._commandName }
-        #expect(names == [
-            "copy", "info", "query", "snapshots", "quota", "secdesc", "keys", "notify", "shutdown", "set-integrity",
-            "compression", "fsctl", "read", "write", "cp-unbuffered",
-        ])
+        #expect(
+            names == [
+                "copy", "info", "query", "snapshots", "quota", "secdesc", "keys", "notify", "shutdown", "set-integrity",
+                "compression", "fsctl", "read", "write", "cp-unbuffered",
+            ])
     }
 
     @Test func copyTakesRangesWithUnitsAndTheSharedFlags() throws {
         let copy = try Program.parse(
-            ["copy", "/mnt/s/a", "/mnt/s/b", "--offset", "64K", "--length", "0x100", "--dst-offset", "1M", "--allow-fallback",
-             "--json", "-v"], as: CopySubcommand.self)
+            [
+                "copy", "/mnt/s/a", "/mnt/s/b", "--offset", "64K", "--length", "0x100", "--dst-offset", "1M",
+                "--allow-fallback",
+                "--json", "-v",
+            ], as: CopySubcommand.self)
         #expect(copy.source == "/mnt/s/a" && copy.destination == "/mnt/s/b")
         #expect(copy.offset?.value == 65_536)
         #expect(copy.length?.value == 256)
@@ -42,7 +46,8 @@ import Testing
 
     @Test func validationFailuresAreUsageErrors() throws {
         for arguments in [
-            ["query", "NoSuchClass", "/mnt/s"], ["notify", "/mnt/s", "--filter", "bogus"], ["notify", "/mnt/s", "--count", "0"],
+            ["query", "NoSuchClass", "/mnt/s"], ["notify", "/mnt/s", "--filter", "bogus"],
+            ["notify", "/mnt/s", "--count", "0"],
             ["shutdown", "/mnt/s"], ["shutdown", "/mnt/s", "--flush", "--noflush"], ["compression", "set", "f"],
             ["fsctl", "/mnt/s", "0x100000000"], ["fsctl", "/mnt/s", "0x9003c", "--in", "xyz"], ["copy", "a"],
             ["copy", "a", "b", "--offset", "lots"], ["no-such-command"],
@@ -55,13 +60,18 @@ import Testing
 
     @Test func otherSubcommandsParseTheirArguments() throws {
         #expect(try Program.parse(["info", "/mnt/s"], as: InfoSubcommand.self).path == "/mnt/s")
-        #expect(try Program.parse(["keys", "/mnt/s", "--session", "0x1122"], as: KeysSubcommand.self).session?.value == 0x1122)
-        let notify = try Program.parse(["notify", "/mnt/s", "--tree", "--filter", "file-name", "--count", "2"], as: NotifySubcommand.self)
+        #expect(
+            try Program.parse(["keys", "/mnt/s", "--session", "0x1122"], as: KeysSubcommand.self).session?.value
+                == 0x1122)
+        let notify = try Program.parse(
+            ["notify", "/mnt/s", "--tree", "--filter", "file-name", "--count", "2"], as: NotifySubcommand.self)
         #expect(notify.tree && notify.count == 2 && !notify.filter.isEmpty)
-        let fsctl = try Program.parse(["fsctl", "/mnt/s", "0x9003c", "--in", "0102", "--out-size", "64"], as: FsctlSubcommand.self)
+        let fsctl = try Program.parse(
+            ["fsctl", "/mnt/s", "0x9003c", "--in", "0102", "--out-size", "64"], as: FsctlSubcommand.self)
         #expect(fsctl.code.value == 0x9003C && fsctl.input == "0102" && fsctl.outputSize == 64)
         #expect(try Program.parse(["compression", "set", "f", "--on"], as: CompressionSubcommand.Set.self).on)
         #expect(try Program.parse(["write", "f", "--size", "8M"], as: WriteSubcommand.self).size.value == 8 << 20)
-        #expect(try Program.parse(["read", "f", "--block-size", "1M"], as: ReadSubcommand.self).blockSize.value == 1 << 20)
+        #expect(
+            try Program.parse(["read", "f", "--block-size", "1M"], as: ReadSubcommand.self).blockSize.value == 1 << 20)
     }
 }

@@ -4,7 +4,9 @@ import Testing
 /// A program's command line parsed as the program parses it (`parseAsRoot`), without running it.
 enum ParsedCommandLine<Root: ParsableCommand> {
     /// The command `arguments` select, which must be a `Command`.
-    static func parse<Command: ParsableCommand>(_ arguments: [String], as: Command.Type = Command.self) throws -> Command {
+    static func parse<Command: ParsableCommand>(
+        _ arguments: [String], as: Command.Type = Command.self
+    ) throws -> Command {
         let parsed = try Root.parseAsRoot(arguments)
         return try #require(parsed as? Command, "\(arguments) parsed as \(type(of: parsed))")
     }

@@ -11,7 +11,9 @@ import UpcallRelay
 @Suite struct UpcallCommandLineTests {
     typealias Program = ParsedCommandLine<UpcallCommand>
 
-    static func parse(_ arguments: [String]) throws -> UpcallCommand { try Program.parse(arguments, as: UpcallCommand.self) }
+    static func parse(_ arguments: [String]) throws -> UpcallCommand {
+        try Program.parse(arguments, as: UpcallCommand.self)
+    }
 
     /// Every named argument of the ArgumentParser definition, with its spellings and whether it
     /// takes a value, from its `--experimental-dump-help` description (what `make man` reads).
@@ -38,13 +40,16 @@ import UpcallRelay
     /// The options that choose something other than an upcall for a key (help, a dry run, the
     /// setup commands, the service): the fast parser leaves them to ArgumentParser.
     static let modeOptions: Set<String> = [
-        "-h", "--help", "-v", "--version", "--explain", "--json", "--check-setup", "--set-handler", "--program", "--root",
+        "-h", "--help", "-v", "--version", "--explain", "--json", "--check-setup", "--set-handler", "--program",
+        "--root",
         "--refresh-keytab-cache", "--serve",
     ]
 
     @Test func theFastParserTakesEveryUpcallOptionWithTheSameNamesAndArity() throws {
         let full = try Self.namedArguments().filter { $0.names.isDisjoint(with: Self.modeOptions) }
-        let fast = RequestKeyInvocation.Option.allCases.map { NamedArgument(names: Set($0.names), takesValue: $0.takesValue) }
+        let fast = RequestKeyInvocation.Option.allCases.map {
+            NamedArgument(names: Set($0.names), takesValue: $0.takesValue)
+        }
         #expect(Set(full) == Set(fast))
         // Nothing named in both places under two meanings, and no mode option taken by the fast parser.
         let allFull = try Self.namedArguments()
@@ -65,7 +70,8 @@ import UpcallRelay
         for option in RequestKeyInvocation.Option.allCases {
             for name in option.names { lines.append([name] + (value[option].map { [$0] } ?? []) + ["7"]) }
         }
-        lines.append(RequestKeyInvocation.Option.allCases.flatMap { [$0.names[0]] + (value[$0].map { [$0] } ?? []) } + ["42"])
+        lines.append(
+            RequestKeyInvocation.Option.allCases.flatMap { [$0.names[0]] + (value[$0].map { [$0] } ?? []) } + ["42"])
         for line in lines {
             let fast = try #require(RequestKeyInvocation(arguments: line), "\(line)")
             let full = try Self.parse(line)
@@ -84,7 +90,9 @@ import UpcallRelay
         #expect(try Self.parse(["--explain", "cifs.spnego;…", "--json"]).explainDescription == "cifs.spnego;…")
         #expect(try Self.parse(["--check-setup", "--root", "/tmp/r"]).checkSetup)
         #expect(try Self.parse(["--set-handler", "cifs.upcall"]).setHandler == .cifsUpcall)
-        #expect(try Self.parse(["--set-handler", "smb3-upcall", "--program", "/usr/sbin/smb3-upcall"]).program == "/usr/sbin/smb3-upcall")
+        #expect(
+            try Self.parse(["--set-handler", "smb3-upcall", "--program", "/usr/sbin/smb3-upcall"]).program
+                == "/usr/sbin/smb3-upcall")
         #expect(try Self.parse(["--refresh-keytab-cache", "svc"]).refreshKeytabCache == "svc")
         let serve = try Self.parse(["--serve", "--service-socket", "/run/x.sock", "-K", "/etc/k.tab"])
         #expect(serve.serve && serve.serviceSocket == "/run/x.sock" && serve.options.keytab == "/etc/k.tab")

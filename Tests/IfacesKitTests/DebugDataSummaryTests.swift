@@ -16,10 +16,14 @@ import Testing
         "debugdata/debugdata-bad-values.txt",
     ]
 
-    static var testsDirectory: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent() }
+    static var testsDirectory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    }
 
     static func contents(_ url: URL) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw IfacesFixtures.Missing(path: url.path) }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw IfacesFixtures.Missing(path: url.path)
+        }
         return [UInt8](data)
     }
 
@@ -37,7 +41,8 @@ import Testing
 
     @Test func everyLineIsTrimmedAndTheTextEndsWithANewline() throws {
         for capture in Self.captures {
-            let input = try Self.contents(testsDirectory.appendingPathComponent("SMB3ProtocolTests/Fixtures/\(capture)"))
+            let input = try Self.contents(
+                testsDirectory.appendingPathComponent("SMB3ProtocolTests/Fixtures/\(capture)"))
             let text = DebugDataSummary(try DebugData(parsing: input)).text
             #expect(text.hasSuffix("\n"))
             #expect(!text.split(separator: "\n").contains { $0.hasSuffix(" ") }, "\(capture)")

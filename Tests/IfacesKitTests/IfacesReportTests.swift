@@ -47,7 +47,8 @@ import Testing
     @Test func twoMountPointsOfOneTreeConnectionBothFindIt() throws {
         let data = try IfacesFixtures.debugData("debugdata-6.12-ntlm-multichannel.txt")
         let first = IfacesFixtures.mount(at: "/mnt/a", options: IfacesFixtures.multichannelOptions)
-        let second = IfacesFixtures.mount("//127.0.0.1/share/sub", at: "/mnt/b", options: IfacesFixtures.multichannelOptions)
+        let second = IfacesFixtures.mount(
+            "//127.0.0.1/share/sub", at: "/mnt/b", options: IfacesFixtures.multichannelOptions)
         let report = IfacesReportBuilder.build(debugData: data, mounts: [first, second], local: [])
         #expect(report.mounts.map(\.foundInDebugData) == [true, true])
         #expect(report.mounts.map(\.channels.count) == [2, 2])
@@ -96,7 +97,9 @@ import Testing
         #expect(codes.contains(.rdmaNotUsed))
         #expect(codes.contains(.localNICSlower))
         #expect(!codes.contains(.noRSSPath))
-        #expect(findings.first { $0.code == .channelNotConnected }?.message.contains("channel 2 to 10.0.0.1 is reconnecting") == true)
+        #expect(
+            findings.first { $0.code == .channelNotConnected }?.message.contains(
+                "channel 2 to 10.0.0.1 is reconnecting") == true)
     }
 
     @Test func serverWithoutMultichannelCapability() {
@@ -131,7 +134,8 @@ import Testing
         #expect(json.hasPrefix("{\"source\":\"debugdata\",\"mounts\":[{\"mountPoint\":\"/mnt/s\""))
         for key in [
             "\"server\":\"127.0.0.1\"", "\"serverInterfaces\":[{\"address\":\"127.0.0.1\"", "\"speedBps\":10000000000",
-            "\"rss\":true", "\"rdma\":false", "\"channels\":[{\"number\":1,\"serverAddress\":\"127.0.0.1\",\"state\":\"connected\"",
+            "\"rss\":true", "\"rdma\":false",
+            "\"channels\":[{\"number\":1,\"serverAddress\":\"127.0.0.1\",\"state\":\"connected\"",
             "\"local\":[{\"name\":\"lo\"", "\"rssQueues\":1", "\"findings\":[{\"code\":\"maxChannelsTooLow\"",
         ] {
             #expect(json.contains(key), "missing \(key)")
@@ -144,9 +148,13 @@ import Testing
         let report = IfacesReportBuilder.build(debugData: data, mounts: [mount], local: [])
         let metrics = report.prometheusReport()
         #expect(metrics.contains("# TYPE smb3_ifaces_server_interface_speed_bps gauge"))
-        #expect(metrics.contains(
-            "smb3_ifaces_server_interface_speed_bps{mountpoint=\"/mnt/s\",server=\"127.0.0.1\",share=\"share\",address=\"127.0.0.1\",rss=\"1\",rdma=\"0\"} 10000000000"))
-        #expect(metrics.contains("smb3_ifaces_mount_channels{mountpoint=\"/mnt/s\",server=\"127.0.0.1\",share=\"share\"} 2"))
+        #expect(
+            metrics.contains(
+                "smb3_ifaces_server_interface_speed_bps{mountpoint=\"/mnt/s\",server=\"127.0.0.1\",share=\"share\",address=\"127.0.0.1\",rss=\"1\",rdma=\"0\"} 10000000000"
+            ))
+        #expect(
+            metrics.contains("smb3_ifaces_mount_channels{mountpoint=\"/mnt/s\",server=\"127.0.0.1\",share=\"share\"} 2")
+        )
         let text = report.textReport()
         #expect(text.contains("127.0.0.1  10 Gbit/s  rss  ← 2 channels"))
         #expect(text.contains("a third channel is possible"))

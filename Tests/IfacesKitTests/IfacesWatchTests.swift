@@ -39,11 +39,14 @@ struct ScriptedWatch: IfacesWatchEnvironment {
 @Suite struct IfacesWatchTests {
     static func report(_ interfaces: String...) -> IfacesReport {
         IfacesReport(
-            source: .debugData, mounts: [], local: interfaces.map { IfacesReport.LocalInterface(name: $0) }, findings: [])
+            source: .debugData, mounts: [], local: interfaces.map { IfacesReport.LocalInterface(name: $0) },
+            findings: [])
     }
 
     /// Runs the watch until the script ends; returns the world and the log entries.
-    static func run(_ environment: ScriptedWatch, intervalSeconds: Int = 10) -> (ScriptedWatch, [InMemoryLogHandler.Entry]) {
+    static func run(
+        _ environment: ScriptedWatch, intervalSeconds: Int = 10
+    ) -> (ScriptedWatch, [InMemoryLogHandler.Entry]) {
         let handler = InMemoryLogHandler()
         var environment = environment
         var watch = IfacesWatch(intervalSeconds: intervalSeconds, logger: Logger(label: "test") { _ in handler })
@@ -89,7 +92,11 @@ struct ScriptedWatch: IfacesWatchEnvironment {
             ScriptedWatch(
                 reports: [Self.report("eth0"), Self.report("eth0", "dummy0")],
                 wakeUps: [.events, .events, .events, .timeout]))
-        #expect(world.waits == [10_000, IfacesWatch.settleMilliseconds, IfacesWatch.settleMilliseconds, IfacesWatch.settleMilliseconds, 10_000])
+        #expect(
+            world.waits == [
+                10_000, IfacesWatch.settleMilliseconds, IfacesWatch.settleMilliseconds, IfacesWatch.settleMilliseconds,
+                10_000,
+            ])
         #expect(world.reportsBuilt == 2)
         #expect(log.map { "\($0.message)" } == ["report changed (start)", "report changed (rtnetlink event)"])
     }
@@ -107,7 +114,9 @@ struct ScriptedWatch: IfacesWatchEnvironment {
     @Test func anotherSignalRereadsWithoutForcingAReport() {
         let same = Self.report("eth0")
         let (world, log) = Self.run(
-            ScriptedWatch(reports: [same, same, Self.report("eth1")], wakeUps: [.interrupted, .interrupted], reloads: [false, false]))
+            ScriptedWatch(
+                reports: [same, same, Self.report("eth1")], wakeUps: [.interrupted, .interrupted],
+                reloads: [false, false]))
         #expect(world.reportsBuilt == 3)
         #expect(world.lines.count == 2)
         // The reason stays the last one the loop knew.
@@ -115,6 +124,8 @@ struct ScriptedWatch: IfacesWatchEnvironment {
     }
 
     @Test func intervalIsInMilliseconds() {
-        #expect(IfacesWatch(intervalSeconds: 3600, logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() }).intervalMilliseconds == 3_600_000)
+        #expect(
+            IfacesWatch(intervalSeconds: 3600, logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
+                .intervalMilliseconds == 3_600_000)
     }
 }

@@ -27,7 +27,8 @@ import Testing
     }
 
     @Test func parsesProcMounts() throws {
-        let text = "//127.0.0.1/share /mnt/s cifs rw,relatime,vers=3.1.1,multichannel,max_channels=4 0 0\nproc /proc proc rw 0 0\n"
+        let text =
+            "//127.0.0.1/share /mnt/s cifs rw,relatime,vers=3.1.1,multichannel,max_channels=4 0 0\nproc /proc proc rw 0 0\n"
         let table = MountTable(parsing: text)
         let mount = try #require(table.mounts.first)
         #expect(table.mounts.count == 1)

@@ -1,7 +1,7 @@
+import SMB3Errors
 import SMB3Protocol
 
 @testable import IoctlKit
-import SMB3Errors
 
 /// An in-memory system for the kit: files with contents, filesystem types and SMB sessions,
 /// scripted ioctl results, and a trace of every call (swift-system's MockingDriver style).
@@ -56,7 +56,9 @@ final class FakeIoctlSystem: IoctlSystem {
             default: throw SystemError(function: "open", errno: .noSuchFileOrDirectory)
             }
             let parent = files[parentDirectory(of: path)]
-            add(path, File(fileSystemType: parent?.fileSystemType ?? CIFSMagic.smb2, sessionID: parent?.sessionID ?? 0x1111))
+            add(
+                path,
+                File(fileSystemType: parent?.fileSystemType ?? CIFSMagic.smb2, sessionID: parent?.sessionID ?? 0x1111))
         }
         if case .write(truncate: true) = mode { files[path]?.contents = [] }
         if case .directWrite(truncate: true) = mode { files[path]?.contents = [] }
@@ -72,7 +74,9 @@ final class FakeIoctlSystem: IoctlSystem {
         open[handle.rawValue] = nil
     }
 
-    func fileSystemType(_ handle: IoctlHandle) throws(SystemError) -> UInt64 { files[path(handle)]?.fileSystemType ?? 0 }
+    func fileSystemType(_ handle: IoctlHandle) throws(SystemError) -> UInt64 {
+        files[path(handle)]?.fileSystemType ?? 0
+    }
 
     func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus {
         let file = files[path(handle)] ?? File()
@@ -98,7 +102,9 @@ final class FakeIoctlSystem: IoctlSystem {
                 throw SystemError(function: "ioctl", errno: .notSupported)
             }
             let count = min(reply.count, capacity)
-            withUnsafeBytes(of: UInt32(count)) { raw in for (index, byte) in raw.enumerated() { buffer[16 + index] = byte } }
+            withUnsafeBytes(of: UInt32(count)) { raw in
+                for (index, byte) in raw.enumerated() { buffer[16 + index] = byte }
+            }
             for index in 0..<count { buffer[24 + index] = reply[index] }
         case .enumerateSnapshots:
             guard !snapshotReplies.isEmpty else {
@@ -141,7 +147,8 @@ final class FakeIoctlSystem: IoctlSystem {
         from source: IoctlHandle, at sourceOffset: UInt64, to destination: IoctlHandle, at destinationOffset: UInt64,
         length: Int
     ) throws(SystemError) -> Int {
-        trace.append("copy_file_range \(path(source))@\(sourceOffset) \(path(destination))@\(destinationOffset) \(length)")
+        trace.append(
+            "copy_file_range \(path(source))@\(sourceOffset) \(path(destination))@\(destinationOffset) \(length)")
         try fail("copy_file_range", "copy_file_range")
         let data = files[path(source)]?.contents ?? []
         let start = Int(sourceOffset)
@@ -159,7 +166,9 @@ final class FakeIoctlSystem: IoctlSystem {
         files[name]?.contents = kept
     }
 
-    func read(_ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
+    func read(
+        _ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64
+    ) throws(SystemError) -> Int {
         trace.append("read \(path(handle))@\(offset) \(count)")
         let data = files[path(handle)]?.contents ?? []
         let start = Int(offset)
@@ -169,7 +178,9 @@ final class FakeIoctlSystem: IoctlSystem {
         return n
     }
 
-    func write(_ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64) throws(SystemError) -> Int {
+    func write(
+        _ handle: IoctlHandle, from buffer: IoctlBuffer, count: Int, at offset: UInt64
+    ) throws(SystemError) -> Int {
         trace.append("write \(path(handle))@\(offset) \(count)")
         let bytes = buffer.storage.withUnsafeMutableBytes { Array($0.prefix(count)) }
         place(bytes, in: path(handle), at: Int(offset))
@@ -178,12 +189,16 @@ final class FakeIoctlSystem: IoctlSystem {
 
     private func place(_ bytes: [UInt8], in path: String, at offset: Int) {
         var contents = files[path]?.contents ?? []
-        if contents.count < offset + bytes.count { contents += [UInt8](repeating: 0, count: offset + bytes.count - contents.count) }
+        if contents.count < offset + bytes.count {
+            contents += [UInt8](repeating: 0, count: offset + bytes.count - contents.count)
+        }
         contents.replaceSubrange(offset..<offset + bytes.count, with: bytes)
         files[path]?.contents = contents
     }
 
-    func makeBuffer(size: Int, alignment: Int) throws(SystemError) -> IoctlBuffer { IoctlBuffer(ArrayBufferStorage(count: size)) }
+    func makeBuffer(size: Int, alignment: Int) throws(SystemError) -> IoctlBuffer {
+        IoctlBuffer(ArrayBufferStorage(count: size))
+    }
 
     func monotonicNanoseconds() -> UInt64 {
         clock += 1000

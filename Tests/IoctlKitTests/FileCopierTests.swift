@@ -1,8 +1,8 @@
+import SMB3Errors
 import SMB3Protocol
 import Testing
 
 @testable import IoctlKit
-import SMB3Errors
 
 @Suite("smb3-ioctl copy")
 struct FileCopierTests {
@@ -42,7 +42,8 @@ struct FileCopierTests {
         system.add("/mnt/s/big", .init(contents: pattern(10_000)))
         var copier = FileCopier(system: system)
         copier.clientBufferSize = 4096
-        let outcome = try copier.copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/t/copy", allowFallback: true))
+        let outcome = try copier.copy(
+            CopyRequest(source: "/mnt/s/big", destination: "/mnt/t/copy", allowFallback: true))
         #expect(outcome.method == .clientSide && outcome.bytes == 10_000)
         #expect(outcome.fallbackReason?.contains("different SMB sessions") == true)
         #expect(system.files["/mnt/t/copy"]?.contents == pattern(10_000))
@@ -60,7 +61,8 @@ struct FileCopierTests {
             try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/copy"))
         }
         #expect(error?.status == .failed && error?.platformError?.errno == code)
-        #expect(error?.message.contains("CIFS_IOC_COPYCHUNK_FILE: ioctl failed: \(code.message) (\(code.name))") == true)
+        #expect(
+            error?.message.contains("CIFS_IOC_COPYCHUNK_FILE: ioctl failed: \(code.message) (\(code.name))") == true)
         let outcome = try FileCopier(system: system).copy(
             CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/copy", allowFallback: true))
         #expect(outcome.method == .clientSide && system.files["/mnt/s/copy"]?.contents == pattern(64))
@@ -72,7 +74,8 @@ struct FileCopierTests {
         system.add("/mnt/s/big", .init(contents: pattern(64)))
         system.forcedErrors["ioctl 0x4004CF03"] = .permissionDenied
         let error = #expect(throws: IoctlCommandError.self) {
-            try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/copy", allowFallback: true))
+            try FileCopier(system: system).copy(
+                CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/copy", allowFallback: true))
         }
         #expect(error?.platformError?.errno == .permissionDenied)
     }
@@ -83,13 +86,17 @@ struct FileCopierTests {
         system.add("/mnt/s/range", .init(contents: pattern(50)))  // a range copy must not truncate
         system.copyFileRangeLimit = 120
         let outcome = try FileCopier(system: system).copy(
-            CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/range", sourceOffset: 100, length: 300, destinationOffset: 10))
+            CopyRequest(
+                source: "/mnt/s/big", destination: "/mnt/s/range", sourceOffset: 100, length: 300, destinationOffset: 10
+            ))
         #expect(outcome.method == .copyFileRange && outcome.bytes == 300)
         let calls = system.trace.filter { $0.hasPrefix("copy_file_range") }
-        #expect(calls == [
-            "copy_file_range /mnt/s/big@100 /mnt/s/range@10 300", "copy_file_range /mnt/s/big@220 /mnt/s/range@130 180",
-            "copy_file_range /mnt/s/big@340 /mnt/s/range@250 60",
-        ])
+        #expect(
+            calls == [
+                "copy_file_range /mnt/s/big@100 /mnt/s/range@10 300",
+                "copy_file_range /mnt/s/big@220 /mnt/s/range@130 180",
+                "copy_file_range /mnt/s/big@340 /mnt/s/range@250 60",
+            ])
         let result = try #require(system.files["/mnt/s/range"]?.contents)
         #expect(Array(result[0..<10]) == Array(pattern(50)[0..<10]))
         #expect(Array(result[10..<310]) == Array(pattern(1000)[100..<400]))
@@ -99,13 +106,15 @@ struct FileCopierTests {
     @Test func rangeStopsAtTheSourceEndAndDefaultsToIt() throws {
         let system = FakeIoctlSystem.withShares()
         system.add("/mnt/s/big", .init(contents: pattern(1000)))
-        let toEnd = try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/a", sourceOffset: 900))
+        let toEnd = try FileCopier(system: system).copy(
+            CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/a", sourceOffset: 900))
         #expect(toEnd.bytes == 100)
         let pastEnd = try FileCopier(system: system).copy(
             CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/b", sourceOffset: 900, length: 500))
         #expect(pastEnd.bytes == 100)
         let error = #expect(throws: IoctlCommandError.self) {
-            try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/c", sourceOffset: 1001))
+            try FileCopier(system: system).copy(
+                CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/c", sourceOffset: 1001))
         }
         #expect(error?.status == .usage)
     }
@@ -116,7 +125,8 @@ struct FileCopierTests {
         var copier = FileCopier(system: system)
         copier.progressStep = 400
         let progress = RecordingProgress()
-        _ = try copier.copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/r", length: 1000), progress: progress)
+        _ = try copier.copy(
+            CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/r", length: 1000), progress: progress)
         #expect(progress.events == ["begin 1000 true", "advance 400", "advance 800", "advance 1000", "end"])
         let whole = RecordingProgress()
         _ = try copier.copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/w"), progress: whole)
@@ -133,7 +143,8 @@ struct FileCopierTests {
         #expect(error?.message.contains("EOPNOTSUPP") == true)
         let outcome = try FileCopier(system: system).copy(
             CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/r", length: 500, allowFallback: true))
-        #expect(outcome.method == .clientSide && outcome.bytes == 500 && system.files["/mnt/s/r"]?.contents == pattern(500))
+        #expect(
+            outcome.method == .clientSide && outcome.bytes == 500 && system.files["/mnt/s/r"]?.contents == pattern(500))
     }
 
     @Test func offCIFSIsExitStatusThreeUnlessFallbackIsAllowed() throws {
@@ -143,13 +154,16 @@ struct FileCopierTests {
         let fromLocal = #expect(throws: IoctlCommandError.self) {
             try FileCopier(system: system).copy(CopyRequest(source: "/tmp/local", destination: "/mnt/s/x"))
         }
-        #expect(fromLocal?.status == .notCIFS && fromLocal?.message.contains("/tmp/local: not on a cifs mount (filesystem type 0xef53") == true)
+        #expect(
+            fromLocal?.status == .notCIFS
+                && fromLocal?.message.contains("/tmp/local: not on a cifs mount (filesystem type 0xef53") == true)
         let toLocal = #expect(throws: IoctlCommandError.self) {
             try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/tmp/x"))
         }
         #expect(toLocal?.status == .notCIFS && toLocal?.message.hasPrefix("/tmp: not on a cifs mount") == true)
         #expect(system.files["/tmp/x"] == nil, "nothing created off cifs")
-        let outcome = try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/tmp/x", allowFallback: true))
+        let outcome = try FileCopier(system: system).copy(
+            CopyRequest(source: "/mnt/s/big", destination: "/tmp/x", allowFallback: true))
         #expect(outcome.method == .clientSide && outcome.fallbackReason == "/tmp/x is not on a cifs mount")
     }
 
@@ -167,7 +181,8 @@ struct FileCopierTests {
         let system = FakeIoctlSystem.withShares()
         system.add("/mnt/s/big", .init(contents: pattern(10)))
         let error = #expect(throws: IoctlCommandError.self) {
-            try FileCopier(system: system).copy(CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/c", allowFallback: true, reflink: true))
+            try FileCopier(system: system).copy(
+                CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/c", allowFallback: true, reflink: true))
         }
         #expect(error?.status == .failed && error?.platformError?.errno == .notSupported)
         #expect(error?.message.contains("FICLONE: ioctl failed") == true)
@@ -182,7 +197,9 @@ struct FileCopierTests {
         system.mountInfo.fileSystemAttributes |= CIFSNames.supportsBlockRefcounting
         let error = #expect(throws: IoctlCommandError.self) {
             try FileCopier(system: system).copy(
-                CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/c", sourceOffset: 2, length: 4, destinationOffset: 1, reflink: true))
+                CopyRequest(
+                    source: "/mnt/s/big", destination: "/mnt/s/c", sourceOffset: 2, length: 4, destinationOffset: 1,
+                    reflink: true))
         }
         #expect(system.trace.contains("ioctl 0x4020940D /mnt/s/c [32]"))
         #expect(error?.message.contains("the share advertises it") == true)

@@ -65,7 +65,9 @@ final class FakeTerminal: ProgressTerminal {
     }
 
     @Test func linesForEachKind() {
-        #expect(TerminalProgress.line(copied: nil, total: 64 << 20, seconds: 0.04, serverSide: false) == "\rcopy of 64.0 MiB running, 0.0 s\u{1B}[K")
+        #expect(
+            TerminalProgress.line(copied: nil, total: 64 << 20, seconds: 0.04, serverSide: false)
+                == "\rcopy of 64.0 MiB running, 0.0 s\u{1B}[K")
         #expect(
             TerminalProgress.line(copied: 64 << 20, total: 64 << 20, seconds: 12.34, serverSide: true)
                 == "\r[##############################] 100% 64.0 of 64.0 MiB, 12.3 s\u{1B}[K")

@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3DCERPC
 
 @Suite("DCE/RPC PDUs and the endpoint mapper")
@@ -40,7 +40,8 @@ struct DCERPCPDUTests {
     }
 
     @Test func bindNakIsARejection() throws {
-        let packet = DCERPCPacket(type: .bindNak, flags: [.firstFragment, .lastFragment], callID: 1, body: [4, 0, 0, 0])
+        let packet = DCERPCPacket(
+            type: .bindNak, flags: [.firstFragment, .lastFragment], callID: 1, body: [4, 0, 0, 0])
         #expect(throws: DCERPCError.bindRejected(reason: 4)) { try DCERPCBindAck(parsing: packet) }
     }
 
@@ -49,7 +50,8 @@ struct DCERPCPDUTests {
         let body = hexBytes("04000000 0000 0000") + stub
         let packet = DCERPCPacket(
             type: .response, flags: [.firstFragment, .lastFragment], callID: 9, body: body,
-            auth: DCERPCAuthVerifier(type: 10, level: 6, padLength: 12, contextID: 0, value: Array(repeating: 7, count: 16)))
+            auth: DCERPCAuthVerifier(
+                type: 10, level: 6, padLength: 12, contextID: 0, value: Array(repeating: 7, count: 16)))
         let bytes = packet.encoded()
         #expect(bytes.count == 16 + 12 + 12 + 8 + 16)
         let parsed = try DCERPCPacket(parsing: bytes)
@@ -69,7 +71,9 @@ struct DCERPCPDUTests {
         var bytes = DCERPCPacket(type: .response, flags: [], callID: 1, body: hexBytes("00000000 00000000")).encoded()
         bytes[10] = 0xFF  // auth_length beyond the fragment
         #expect(throws: DCERPCError.self) { try DCERPCPacket(parsing: bytes) }
-        #expect(throws: DCERPCError.self) { try DCERPCPacket.fragmentLength(header: [5, 0, 2, 3, 0x10, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: DCERPCError.self) {
+            try DCERPCPacket.fragmentLength(header: [5, 0, 2, 3, 0x10, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0])
+        }
         #expect(throws: DCERPCError.self) { try DCERPCPacket.fragmentLength(header: [4, 0]) }
     }
 

@@ -17,31 +17,40 @@ import Testing
     }
 
     @Test func descriptionNamesContextCallAndErrno() {
-        let error = SystemError(function: "open", errno: .noSuchFileOrDirectory, context: "reading /proc/fs/cifs/DebugData")
+        let error = SystemError(
+            function: "open", errno: .noSuchFileOrDirectory, context: "reading /proc/fs/cifs/DebugData")
         #expect(error.description == "reading /proc/fs/cifs/DebugData: open failed: No such file or directory (ENOENT)")
-        #expect(SystemError(function: "ioctl", errno: .notSupported).description == "ioctl failed: Operation not supported (EOPNOTSUPP)")
+        #expect(
+            SystemError(function: "ioctl", errno: .notSupported).description
+                == "ioctl failed: Operation not supported (EOPNOTSUPP)")
     }
 
     @Test func equalityComparesTheErrnoOnly() {
         let live = SystemError(function: "ioctl CIFS_IOC_COPYCHUNK_FILE", errno: .improperLink, context: "copying")
         #expect(live == SystemError(function: "ioctl", errno: .improperLink))
-        #expect(live != SystemError(function: "ioctl CIFS_IOC_COPYCHUNK_FILE", errno: .notSupported, context: "copying"))
+        #expect(
+            live != SystemError(function: "ioctl CIFS_IOC_COPYCHUNK_FILE", errno: .notSupported, context: "copying"))
     }
 }
 
 @Suite struct KerberosErrorTests {
     @Test func descriptionNamesTheFunctionWhenThereIsOne() {
-        let library = KerberosError(kind: .noTicket, function: "krb5_cc_retrieve_cred", code: -1_765_328_243, reason: "Matching credential not found")
+        let library = KerberosError(
+            kind: .noTicket, function: "krb5_cc_retrieve_cred", code: -1_765_328_243,
+            reason: "Matching credential not found")
         #expect(library.description == "krb5_cc_retrieve_cred: Matching credential not found")
-        #expect(KerberosError(kind: .other, reason: "no keytab during warm-up").description == "no keytab during warm-up")
+        #expect(
+            KerberosError(kind: .other, reason: "no keytab during warm-up").description == "no keytab during warm-up")
     }
 
     /// The journal field KRB5_ERROR carries the kind's raw value; admins query these names.
     @Test func kindNamesAreTheJournalValues() {
-        #expect(KerberosError.Kind.allCases.map(\.rawValue) == [
-            "noCredentialCache", "noTicket", "ticketExpired", "clockSkew", "unknownServicePrincipal",
-            "unknownClientPrincipal", "kdcUnreachable", "keytabHasNoKey", "keytabMissing", "keytabUnreadable", "wrongPassword",
-            "other",
-        ])
+        #expect(
+            KerberosError.Kind.allCases.map(\.rawValue) == [
+                "noCredentialCache", "noTicket", "ticketExpired", "clockSkew", "unknownServicePrincipal",
+                "unknownClientPrincipal", "kdcUnreachable", "keytabHasNoKey", "keytabMissing", "keytabUnreadable",
+                "wrongPassword",
+                "other",
+            ])
     }
 }

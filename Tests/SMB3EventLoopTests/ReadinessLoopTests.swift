@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("ReadinessLoop")
@@ -66,16 +66,19 @@ struct ReadinessLoopTests {
         }
         let port = UInt16(bigEndian: address.sin_port)
 
-        let stream = try await EventLoopTCPStream.connect(address: "127.0.0.1", port: port, timeoutSeconds: 10, loop: loop)
+        let stream = try await EventLoopTCPStream.connect(
+            address: "127.0.0.1", port: port, timeoutSeconds: 10, loop: loop)
         let peer = accept(server, nil, nil)
         #expect(peer >= 0)
         defer { close(peer) }
         let (chunks, continuation) = AsyncStream.makeStream(of: [UInt8].self)
         let closedReason = Mutex<String?>(nil)
-        stream.start(received: { continuation.yield($0) }, closed: { reason in
-            closedReason.withLock { $0 = reason }
-            continuation.finish()
-        })
+        stream.start(
+            received: { continuation.yield($0) },
+            closed: { reason in
+                closedReason.withLock { $0 = reason }
+                continuation.finish()
+            })
         try stream.write(Array("ping".utf8))
         var buffer = [UInt8](repeating: 0, count: 16)
         let count = recv(peer, &buffer, buffer.count, 0)

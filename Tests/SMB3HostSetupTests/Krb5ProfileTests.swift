@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3HostSetup
 
 @Suite("krb5.conf profile")
@@ -43,7 +43,8 @@ struct Krb5ProfileTests {
         #expect(profile.value(["libdefaults", "dns_lookup_kdc"]) == "false")
         #expect(profile.values(["realms", "TEST.LAN", "kdc"]) == ["kdc.test.lan:88", "[2001:db8::1]:88"])
         #expect(profile.values(["realms", "OTHER.LAN", "kdc"]) == ["other"])
-        #expect(profile.value(["realms", "TEST.LAN", "auth_to_local"]) == "RULE:[1:$1@$0](.*@OTHER)s/@.*// # not a comment")
+        #expect(
+            profile.value(["realms", "TEST.LAN", "auth_to_local"]) == "RULE:[1:$1@$0](.*@OTHER)s/@.*// # not a comment")
         #expect(profile.value(["realms", "TEST.LAN", "v4_name_convert", "host", "rcmd"]) == "host")
         #expect(profile.value(["domain_realm", ".test.lan"]) == "TEST.LAN")
         #expect(profile.value(["capaths", "default_ccache_name"]) == "KEYRING:persistent:%{uid}\t#x")

@@ -1,7 +1,7 @@
 import Foundation
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3HostSetup
 
 @Suite("request-key.conf and the cifs.spnego handler switch")
@@ -42,11 +42,15 @@ struct RequestKeyRulesTests {
     @Test func parsesActiveLinesOnly() {
         let rules = RequestKeyRules.parse(Self.debianConf, file: Self.mainFile)
         #expect(rules.map(\.keyType) == ["dns_resolver", "user", "user"])
-        #expect(rules.first?.line == 7 && rules.first?.program == "/sbin/key.dns_resolver" && rules.first?.arguments == ["%k"])
+        #expect(
+            rules.first?.line == 7 && rules.first?.program == "/sbin/key.dns_resolver"
+                && rules.first?.arguments == ["%k"])
         #expect(RequestKeyRules.spnegoRules(rules).isEmpty)
         #expect(RequestKeyRules.parse(Self.shipped, file: Self.own).isEmpty)
         let spnego = RequestKeyRules.spnegoRules(RequestKeyRules.parse(Self.cifsUtils, file: Self.cifsFile))
-        #expect(spnego.count == 1 && spnego.first?.handlerKind == .cifsUpcall && spnego.first?.location == "\(Self.cifsFile):1")
+        #expect(
+            spnego.count == 1 && spnego.first?.handlerKind == .cifsUpcall
+                && spnego.first?.location == "\(Self.cifsFile):1")
     }
 
     @Test func wildcards() {
@@ -58,24 +62,28 @@ struct RequestKeyRulesTests {
         #expect(RequestKeyRules.wildcardSkip(pattern: "cifs.spnego*x", value: "cifs.spnego") == nil)
         // A catch-all rule catches cifs.spnego too; a literal type is preferred by request-key.
         let rules = RequestKeyRules.spnegoRules(
-            RequestKeyRules.parse("create * * * /bin/catchall %k\ncreate cifs.spnego * * /usr/sbin/cifs.upcall %k\n", file: "f"))
+            RequestKeyRules.parse(
+                "create * * * /bin/catchall %k\ncreate cifs.spnego * * /usr/sbin/cifs.upcall %k\n", file: "f"))
         #expect(rules.count == 2)
         #expect(RequestKeyRules.bestSpnegoRule(rules)?.line == 2)
         #expect(RequestKeyRules.parse("negate cifs.spnego * * /bin/x %k", file: "f").count == 1)
-        #expect(RequestKeyRules.spnegoRules(RequestKeyRules.parse("negate cifs.spnego * * /bin/x %k", file: "f")).isEmpty)
+        #expect(
+            RequestKeyRules.spnegoRules(RequestKeyRules.parse("negate cifs.spnego * * /bin/x %k", file: "f")).isEmpty)
     }
 
     @Test func handlerProgram() {
         let gss = RequestKeyRules.rule(
             "create cifs.spnego * * /usr/bin/env GSS_USE_PROXY=yes /usr/sbin/smb3-upcall %k", file: "f", line: 1)
         #expect(gss?.handlerProgram == "/usr/sbin/smb3-upcall" && gss?.handlerKind == .smb3Upcall)
-        #expect(RequestKeyRules.rule("create cifs.spnego * * |/bin/cat", file: "f", line: 1)?.handlerProgram == "/bin/cat")
+        #expect(
+            RequestKeyRules.rule("create cifs.spnego * * |/bin/cat", file: "f", line: 1)?.handlerProgram == "/bin/cat")
         #expect(RequestKeyRules.rule("  # create cifs.spnego * * /bin/x %k", file: "f", line: 1) == nil)
         #expect(RequestKeyRules.rule("create cifs.spnego * *", file: "f", line: 1) == nil)
     }
 
     @Test func switchToSmb3UpcallUncommentsOursAndMarksTheOthers() {
-        let result = SpnegoHandlerSwitch.apply(.smb3Upcall(program: Self.program), to: Self.debianFiles, ownFile: Self.own)
+        let result = SpnegoHandlerSwitch.apply(
+            .smb3Upcall(program: Self.program), to: Self.debianFiles, ownFile: Self.own)
         #expect(
             result.edits == [
                 RequestKeyEdit(
@@ -101,8 +109,10 @@ struct RequestKeyRulesTests {
         let afterOff = Self.merge(afterOn, off.changedFiles)
         #expect(off.activeAfter.map(\.location) == ["\(Self.cifsFile):1"])
         #expect(afterOff.first { $0.path == Self.cifsFile }?.text == Self.cifsUtils)
-        #expect(afterOff.first { $0.path == Self.own }?.text == "#" + Self.shipped.replacingOccurrences(of: "#create", with: "create")
-            || afterOff.first { $0.path == Self.own }?.text?.contains("\n#create  cifs.spnego") == true)
+        #expect(
+            afterOff.first { $0.path == Self.own }?.text == "#"
+                + Self.shipped.replacingOccurrences(of: "#create", with: "create")
+                || afterOff.first { $0.path == Self.own }?.text?.contains("\n#create  cifs.spnego") == true)
         let offAgain = SpnegoHandlerSwitch.apply(.cifsUpcall, to: afterOff, ownFile: Self.own)
         #expect(offAgain.edits.isEmpty && offAgain.changedFiles.isEmpty)
 
@@ -112,14 +122,23 @@ struct RequestKeyRulesTests {
     }
 
     @Test func tabsCRLFAndMissingFinalNewlineSurvive() {
-        let other = "# keep me\r\n\tcreate\tcifs.spnego\t*\t*\t/usr/sbin/cifs.upcall\t%k\r\n\ncreate cifs.idmap * * /usr/sbin/cifs.idmap %k"
-        let files = [RequestKeyFile(path: "/etc/request-key.conf", text: other), RequestKeyFile(path: Self.own, text: "# ours")]
+        let other =
+            "# keep me\r\n\tcreate\tcifs.spnego\t*\t*\t/usr/sbin/cifs.upcall\t%k\r\n\ncreate cifs.idmap * * /usr/sbin/cifs.idmap %k"
+        let files = [
+            RequestKeyFile(path: "/etc/request-key.conf", text: other), RequestKeyFile(path: Self.own, text: "# ours"),
+        ]
         let on = SpnegoHandlerSwitch.apply(.smb3Upcall(program: "/usr/sbin/smb3-upcall"), to: files, ownFile: Self.own)
         let afterOn = Self.merge(files, on.changedFiles)
-        #expect(afterOn.first?.text == "# keep me\r\n#smb3kit-disabled# \tcreate\tcifs.spnego\t*\t*\t/usr/sbin/cifs.upcall\t%k\r\n\ncreate cifs.idmap * * /usr/sbin/cifs.idmap %k")
+        #expect(
+            afterOn.first?.text
+                == "# keep me\r\n#smb3kit-disabled# \tcreate\tcifs.spnego\t*\t*\t/usr/sbin/cifs.upcall\t%k\r\n\ncreate cifs.idmap * * /usr/sbin/cifs.idmap %k"
+        )
         // Our file had no final newline: the new line goes on a line of its own.
         #expect(afterOn.last?.text == "# ours\ncreate  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k\n")
-        #expect(on.edits.last == RequestKeyEdit(file: Self.own, line: 2, before: nil, after: "create  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k"))
+        #expect(
+            on.edits.last
+                == RequestKeyEdit(
+                    file: Self.own, line: 2, before: nil, after: "create  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k"))
         let off = SpnegoHandlerSwitch.apply(.cifsUpcall, to: afterOn, ownFile: Self.own)
         let afterOff = Self.merge(afterOn, off.changedFiles)
         #expect(afterOff.first?.text == other)
@@ -127,13 +146,18 @@ struct RequestKeyRulesTests {
     }
 
     @Test func createsOurFileAndKeepsAnExistingSmb3UpcallLine() {
-        let created = SpnegoHandlerSwitch.apply(.smb3Upcall(program: "/usr/sbin/smb3-upcall"), to: [], ownFile: Self.own)
+        let created = SpnegoHandlerSwitch.apply(
+            .smb3Upcall(program: "/usr/sbin/smb3-upcall"), to: [], ownFile: Self.own)
         #expect(created.changedFiles.count == 1)
-        #expect(created.changedFiles.first?.text?.hasSuffix("\ncreate  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k\n") == true)
+        #expect(
+            created.changedFiles.first?.text?.hasSuffix("\ncreate  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k\n")
+                == true)
         // A gssproxy line naming our program is kept as the admin wrote it; a stale path is commented.
-        let ours = "create cifs.spnego * * /usr/local/sbin/smb3-upcall %k\ncreate cifs.spnego * * /usr/bin/env GSS_USE_PROXY=yes /usr/sbin/smb3-upcall %k\n"
+        let ours =
+            "create cifs.spnego * * /usr/local/sbin/smb3-upcall %k\ncreate cifs.spnego * * /usr/bin/env GSS_USE_PROXY=yes /usr/sbin/smb3-upcall %k\n"
         let result = SpnegoHandlerSwitch.apply(
-            .smb3Upcall(program: "/usr/sbin/smb3-upcall"), to: [RequestKeyFile(path: Self.own, text: ours)], ownFile: Self.own)
+            .smb3Upcall(program: "/usr/sbin/smb3-upcall"), to: [RequestKeyFile(path: Self.own, text: ours)],
+            ownFile: Self.own)
         #expect(result.edits.map(\.line) == [1] && result.edits.first?.after.hasPrefix("#create") == true)
         #expect(result.activeAfter.map(\.line) == [2])
     }
@@ -144,7 +168,11 @@ struct RequestKeyRulesTests {
         #expect(off.activeAfter.isEmpty)
         #expect(off.changedFiles.first?.text == "#create  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k\n")
         // A marker an admin did not write is never touched: only the exact marker is restored.
-        let foreign = [RequestKeyFile(path: Self.mainFile, text: "#smb3kit-disabled#create x * * /bin/x\n# smb3kit-disabled# create y * * /bin/y\n")]
+        let foreign = [
+            RequestKeyFile(
+                path: Self.mainFile,
+                text: "#smb3kit-disabled#create x * * /bin/x\n# smb3kit-disabled# create y * * /bin/y\n")
+        ]
         #expect(SpnegoHandlerSwitch.apply(.cifsUpcall, to: foreign, ownFile: Self.own).edits.isEmpty)
     }
 
@@ -169,7 +197,11 @@ struct RequestKeyRulesTests {
     static func merge(_ files: [RequestKeyFile], _ changed: [RequestKeyFile]) -> [RequestKeyFile] {
         var result = files
         for file in changed {
-            if let index = result.firstIndex(where: { $0.path == file.path }) { result[index] = file } else { result.append(file) }
+            if let index = result.firstIndex(where: { $0.path == file.path }) {
+                result[index] = file
+            } else {
+                result.append(file)
+            }
         }
         return result
     }

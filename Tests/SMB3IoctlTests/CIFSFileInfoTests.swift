@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3Ioctl
 
 @Suite("File information classes")
@@ -44,10 +44,13 @@ struct CIFSFileInfoTests {
     }
 
     @Test func standardInformationLayout() throws {
-        let info = FileStandardInformation(allocationSize: 4096, endOfFile: 6, numberOfLinks: 1, deletePending: 0, directory: 1)
+        let info = FileStandardInformation(
+            allocationSize: 4096, endOfFile: 6, numberOfLinks: 1, deletePending: 0, directory: 1)
         let bytes = info.encoded()
         #expect(bytes.count == 24)
-        #expect(bytes[0..<8] == [0, 0x10, 0, 0, 0, 0, 0, 0] && bytes[8] == 6 && bytes[16] == 1 && bytes[20] == 0 && bytes[21] == 1)
+        #expect(
+            bytes[0..<8] == [0, 0x10, 0, 0, 0, 0, 0, 0] && bytes[8] == 6 && bytes[16] == 1 && bytes[20] == 0
+                && bytes[21] == 1)
         #expect(try FileStandardInformation(parsing: bytes[...]) == info)
         #expect(try FileStandardInformation(parsing: bytes.prefix(22)) == info)
         #expect(throws: CIFSABIError(.truncated, "")) { try FileStandardInformation(parsing: bytes.prefix(21)) }
@@ -67,7 +70,8 @@ struct CIFSFileInfoTests {
     @Test func fullSizeLayout() throws {
         // The lab share: 1010584 / 715668 / 715668 units of 2 × 512 bytes.
         let info = FileFsFullSizeInformation(
-            totalAllocationUnits: 1_010_584, callerAvailableAllocationUnits: 715_668, actualAvailableAllocationUnits: 715_668,
+            totalAllocationUnits: 1_010_584, callerAvailableAllocationUnits: 715_668,
+            actualAvailableAllocationUnits: 715_668,
             sectorsPerAllocationUnit: 2, bytesPerSector: 512)
         let bytes = info.encoded()
         #expect(bytes.count == 32 && bytes[24] == 2 && bytes[28] == 0 && bytes[29] == 2)
@@ -77,7 +81,8 @@ struct CIFSFileInfoTests {
     }
 
     @Test func compressionLayout() throws {
-        let info = FileCompressionInformation(compressedFileSize: 6, compressionFormat: 2, compressionUnitShift: 16, chunkShift: 12, clusterShift: 9)
+        let info = FileCompressionInformation(
+            compressedFileSize: 6, compressionFormat: 2, compressionUnitShift: 16, chunkShift: 12, clusterShift: 9)
         let bytes = info.encoded()
         #expect(bytes.count == 16 && bytes[8] == 2 && bytes[10] == 16 && bytes[11] == 12 && bytes[12] == 9)
         #expect(try FileCompressionInformation(parsing: bytes[...]) == info)
@@ -85,19 +90,24 @@ struct CIFSFileInfoTests {
 
     @Test func allInformationLayoutAndName() throws {
         let basic = FileBasicInformation(
-            creationTime: Self.labTime, lastAccessTime: Self.labTime, lastWriteTime: Self.labTime, changeTime: Self.labTime,
+            creationTime: Self.labTime, lastAccessTime: Self.labTime, lastWriteTime: Self.labTime,
+            changeTime: Self.labTime,
             attributes: 0x80)
         let info = FileAllInformation(
             basic: basic,
-            standard: FileStandardInformation(allocationSize: 4096, endOfFile: 6, numberOfLinks: 1, deletePending: 0, directory: 0),
-            indexNumber: 10, eaSize: 0, accessFlags: 0x0012_0089, currentByteOffset: 0, mode: 0x20, alignmentRequirement: 0,
+            standard: FileStandardInformation(
+                allocationSize: 4096, endOfFile: 6, numberOfLinks: 1, deletePending: 0, directory: 0),
+            indexNumber: 10, eaSize: 0, accessFlags: 0x0012_0089, currentByteOffset: 0, mode: 0x20,
+            alignmentRequirement: 0,
             name: "\\small.txt")
         let bytes = info.encoded()
         #expect(bytes.count == 100 + 20)
         #expect(bytes[64] == 10 && bytes[76] == 0x89 && bytes[88] == 0x20 && bytes[96] == 20)
         #expect(try FileAllInformation(parsing: bytes[...]) == info)
         #expect(try FileAllInformation(parsing: (bytes + [0, 0, 0, 0])[...]) == info)  // padding
-        #expect(throws: CIFSABIError(.trailingBytes, "")) { try FileAllInformation(parsing: (bytes + [UInt8](repeating: 0, count: 8))[...]) }
+        #expect(throws: CIFSABIError(.trailingBytes, "")) {
+            try FileAllInformation(parsing: (bytes + [UInt8](repeating: 0, count: 8))[...])
+        }
         var long = bytes
         long[96] = 22
         #expect(throws: CIFSABIError(.invalidLength, "")) { try FileAllInformation(parsing: long[...]) }
@@ -106,7 +116,8 @@ struct CIFSFileInfoTests {
 
     @Test func streamsChainAndDisplayNames() throws {
         let info = FileStreamInformation(streams: [
-            .init(name: "::$DATA", size: 6, allocationSize: 4096), .init(name: ":extra:$DATA", size: 3, allocationSize: 0),
+            .init(name: "::$DATA", size: 6, allocationSize: 4096),
+            .init(name: ":extra:$DATA", size: 3, allocationSize: 0),
         ])
         let bytes = info.encoded()
         #expect(try FileStreamInformation(parsing: bytes[...]) == info)

@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3Ioctl
 
 /// Request numbers computed from the struct sizes, pinned to kernel-interfaces.md §3.1 (gcc on x86_64).

@@ -1,16 +1,18 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3Ioctl
 
 @Suite("smb_mnt_fs_info and smb_mnt_tcon_info")
 struct CIFSMountInfoTests {
     /// Each field gets a distinct value whose bytes show where it landed.
     static let sample = CIFSMountInfo(
-        protocolID: 0x0311, treeConnectFlags: 0x0102, volumeSerialNumber: 0x0A0B_0C0D, volumeCreationTimeLow: 0x1112_1314,
+        protocolID: 0x0311, treeConnectFlags: 0x0102, volumeSerialNumber: 0x0A0B_0C0D,
+        volumeCreationTimeLow: 0x1112_1314,
         shareCapabilities: 0x0000_0008, shareFlags: 0x0000_8030, sectorFlags: 0x3, optimalSectorSize: 512,
         maximumBytesPerChunk: 1_048_576, fileSystemAttributes: 0x0001_006F, maximumPathComponentLength: 255,
-        deviceType: 7, deviceCharacteristics: 0x20, maximalAccess: 0x001F_01FF, posixCapabilities: 0x0102_0304_0506_0708)
+        deviceType: 7, deviceCharacteristics: 0x20, maximalAccess: 0x001F_01FF, posixCapabilities: 0x0102_0304_0506_0708
+    )
 
     @Test func fieldOffsetsMatchTheKernelLayout() {
         let bytes = Self.sample.encoded(byteOrder: .little)

@@ -1,13 +1,14 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3Ioctl
 
 @Suite("smb_query_info and its inverted lengths")
 struct CIFSQueryInfoTests {
     @Test func headerLayoutPutsCapacityAt16AndInputLengthAt20() throws {
         let request = try CIFSQueryInfo(
-            infoType: 4, fileInfoClass: 0x11, additionalInformation: 7, mode: .fsctl, replyCapacity: 40, input: [0xAA, 0xBB])
+            infoType: 4, fileInfoClass: 0x11, additionalInformation: 7, mode: .fsctl, replyCapacity: 40,
+            input: [0xAA, 0xBB])
         let bytes = request.encoded(byteOrder: .little)
         #expect(bytes.count == 24 + 40)
         #expect(Array(bytes[0..<4]) == [4, 0, 0, 0])  // info_type
@@ -50,8 +51,12 @@ struct CIFSQueryInfoTests {
         buffer[16] = 9
         #expect(throws: CIFSABIError(.invalidLength, "")) { try request.reply(from: buffer, byteOrder: .little) }
         buffer[16] = 8
-        #expect(throws: CIFSABIError(.truncated, "")) { try request.reply(from: Array(buffer.prefix(28)), byteOrder: .little) }
-        #expect(throws: CIFSABIError(.truncated, "")) { try request.reply(from: Array(buffer.prefix(10)), byteOrder: .little) }
+        #expect(throws: CIFSABIError(.truncated, "")) {
+            try request.reply(from: Array(buffer.prefix(28)), byteOrder: .little)
+        }
+        #expect(throws: CIFSABIError(.truncated, "")) {
+            try request.reply(from: Array(buffer.prefix(10)), byteOrder: .little)
+        }
     }
 
     @Test func classTableMatchesSmbinfo() throws {
@@ -66,7 +71,9 @@ struct CIFSQueryInfoTests {
         for (name, type, number, capacity) in expected {
             let infoClass = try #require(FileInfoClass.named(name))
             let request = try infoClass.request()
-            #expect(request.infoType == type && request.fileInfoClass == number && request.replyCapacity == capacity, "\(name)")
+            #expect(
+                request.infoType == type && request.fileInfoClass == number && request.replyCapacity == capacity,
+                "\(name)")
             #expect(request.mode == .queryInfo && request.input.isEmpty)
         }
         #expect(FileInfoClass.named("nope") == nil)

@@ -1,11 +1,12 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3Ioctl
 
 @Suite("Security descriptors, quota entries, snapshots, keys, notify records, clone ranges")
 struct CIFSSecurityTests {
-    static let owner = SecurityIdentifier(authority: 5, subAuthorities: [21, 2_317_631_195, 3_845_429_183, 2_602_282_570, 1000])
+    static let owner = SecurityIdentifier(
+        authority: 5, subAuthorities: [21, 2_317_631_195, 3_845_429_183, 2_602_282_570, 1000])
     static let group = SecurityIdentifier(authority: 22, subAuthorities: [2, 0])
     static let everyone = SecurityIdentifier(authority: 1, subAuthorities: [0])
 
@@ -60,7 +61,8 @@ struct CIFSSecurityTests {
 
     @Test func nonBasicACEsKeepTheirBody() throws {
         let label = AccessControlEntry(kind: AccessControlEntry.Kind(rawValue: 0x11), flags: 0, rawBody: [1, 2, 3, 4])
-        let descriptor = SecurityDescriptor(control: 0x8004, owner: nil, group: nil, dacl: AccessControlList(entries: [label]))
+        let descriptor = SecurityDescriptor(
+            control: 0x8004, owner: nil, group: nil, dacl: AccessControlList(entries: [label]))
         let parsed = try SecurityDescriptor(parsing: descriptor.encoded()[...])
         #expect(parsed.dacl?.entries.first?.rawBody == [1, 2, 3, 4])
         #expect(parsed.dacl?.entries.first?.kind.description == "MANDATORY_LABEL")
@@ -70,7 +72,8 @@ struct CIFSSecurityTests {
     @Test func quotaEntriesChain() throws {
         let entries = [
             QuotaEntry(changeTime: NTTime(rawValue: 5), used: 4096, threshold: .max, limit: .max, sid: Self.owner),
-            QuotaEntry(changeTime: NTTime(rawValue: 6), used: 0, threshold: 1 << 20, limit: 2 << 20, sid: Self.everyone),
+            QuotaEntry(
+                changeTime: NTTime(rawValue: 6), used: 0, threshold: 1 << 20, limit: 2 << 20, sid: Self.everyone),
         ]
         let bytes = QuotaEntry.encode(entries)
         #expect(try QuotaEntry.parse(bytes[...]) == entries)
@@ -82,7 +85,10 @@ struct CIFSSecurityTests {
     }
 
     @Test func snapshotArrayDecodesTokens() throws {
-        let times = [try #require(NTTime(gmtToken: "@GMT-2024.01.01-10.00.00")), try #require(NTTime(gmtToken: "@GMT-2024.06.30-23.15.01"))]
+        let times = [
+            try #require(NTTime(gmtToken: "@GMT-2024.01.01-10.00.00")),
+            try #require(NTTime(gmtToken: "@GMT-2024.06.30-23.15.01")),
+        ]
         let array = SnapshotArray(numberOfSnapshots: 2, numberOfSnapshotsReturned: 2, arraySize: 102, snapshots: times)
         let bytes = array.encoded(byteOrder: .little)
         #expect(bytes.count == 12 + 102)
@@ -101,20 +107,26 @@ struct CIFSSecurityTests {
     @Test func keyDumpLayouts() throws {
         let legacy = CIFSKeyDebugInfo(
             sessionID: 0x1122, cipher: 2, sessionKey: Secret([UInt8](repeating: 1, count: 16)),
-            encryptionKey: Secret([UInt8](repeating: 2, count: 16)), decryptionKey: Secret([UInt8](repeating: 3, count: 16)))
+            encryptionKey: Secret([UInt8](repeating: 2, count: 16)),
+            decryptionKey: Secret([UInt8](repeating: 3, count: 16)))
         let bytes = legacy.encoded(byteOrder: .little)
         #expect(bytes.count == 58 && bytes[8] == 2 && bytes[10] == 1 && bytes[26] == 2 && bytes[42] == 3)
         #expect(try CIFSKeyDebugInfo(parsing: bytes[...], byteOrder: .little) == legacy)
 
         let full = CIFSFullKeyDebugInfo(
             sessionID: 0x47F7_2376, cipher: 4, sessionKey: Secret([UInt8](repeating: 9, count: 32)),
-            serverInKey: Secret([UInt8](repeating: 8, count: 32)), serverOutKey: Secret([UInt8](repeating: 7, count: 32)))
+            serverInKey: Secret([UInt8](repeating: 8, count: 32)),
+            serverOutKey: Secret([UInt8](repeating: 7, count: 32)))
         let fullBytes = full.encoded(bufferSize: 200, byteOrder: .little)
-        #expect(fullBytes[0] == 200 && fullBytes[4] == 0x76 && fullBytes[12] == 4 && fullBytes[14] == 32 && fullBytes[17] == 9)
+        #expect(
+            fullBytes[0] == 200 && fullBytes[4] == 0x76 && fullBytes[12] == 4 && fullBytes[14] == 32
+                && fullBytes[17] == 9)
         #expect(try CIFSFullKeyDebugInfo(parsing: fullBytes[...], byteOrder: .little) == full)
         var lying = fullBytes
         lying[14] = 200  // key lengths beyond in_size
-        #expect(throws: CIFSABIError(.invalidLength, "")) { try CIFSFullKeyDebugInfo(parsing: lying[...], byteOrder: .little) }
+        #expect(throws: CIFSABIError(.invalidLength, "")) {
+            try CIFSFullKeyDebugInfo(parsing: lying[...], byteOrder: .little)
+        }
         let request = CIFSFullKeyDebugInfo.request(sessionID: 5, bufferSize: 1024, byteOrder: .little)
         #expect(request.count == 1024 && request[0] == 0 && request[1] == 4 && request[4] == 5)
         #expect("\(full.sessionKey)" == "<redacted 32 bytes>")
@@ -125,7 +137,10 @@ struct CIFSSecurityTests {
         let info = CIFSNotifyInfoRequest(filter: [.fileName, .size], watchTree: false, dataLength: 16)
         var buffer = info.encoded(byteOrder: .little)
         #expect(buffer.count == 25 && buffer[0] == 9 && buffer[4] == 0 && buffer[5] == 16)
-        let records = [CIFSNotifyRecord(action: .added, fileName: "new.txt"), CIFSNotifyRecord(action: .renamedNewName, fileName: "ü")]
+        let records = [
+            CIFSNotifyRecord(action: .added, fileName: "new.txt"),
+            CIFSNotifyRecord(action: .renamedNewName, fileName: "ü"),
+        ]
         let encoded = CIFSNotifyRecord.encode(records)
         #expect(try CIFSNotifyRecord.parse(encoded[...]) == records)
         #expect(records[1].action.description == "renamed-to")

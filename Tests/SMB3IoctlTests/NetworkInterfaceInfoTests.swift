@@ -1,6 +1,7 @@
 import SMB3Protocol
-@testable import SMB3Ioctl
 import Testing
+
+@testable import SMB3Ioctl
 
 /// FSCTL_QUERY_NETWORK_INTERFACE_INFO replies built by hand, byte by byte, as MS-SMB2 §2.2.32.5 lays them out.
 @Suite struct NetworkInterfaceInfoTests {

@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3NTLM
 
 @Suite("CHALLENGE parsing of untrusted bytes")
@@ -114,7 +114,8 @@ struct NTLMChallengeParsingTests {
         info.set(.timestamp, to: [1, 2, 3, 4, 5, 6, 7, 8])
         let challenge = NTLMChallengeMessage(
             flags: NTLMNegotiateFlags(rawValue: 0x628A_8215), serverChallenge: [9, 8, 7, 6, 5, 4, 3, 2],
-            targetName: "SAMBA", targetInfo: info, version: NTLMVersion(productMajor: 6, productMinor: 1, productBuild: 0))
+            targetName: "SAMBA", targetInfo: info,
+            version: NTLMVersion(productMajor: 6, productMinor: 1, productBuild: 0))
         #expect(try NTLMChallengeMessage(parsing: try challenge.encoded()) == challenge)
     }
 }

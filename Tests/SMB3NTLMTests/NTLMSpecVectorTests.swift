@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3NTLM
 
 /// MS-NLMP section 4.2.4 (NTLMv2 Authentication) examples, as transcribed in jborean93/ntlm-auth

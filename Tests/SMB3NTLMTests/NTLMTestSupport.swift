@@ -1,4 +1,5 @@
 import SMB3Protocol
+
 @testable import SMB3NTLM
 
 /// "01 23 ab" → bytes. Spaces and newlines are ignored; a malformed string yields an empty array so the
@@ -20,4 +21,3 @@ func ntlmHex(_ text: String) -> [UInt8] {
 func ntlmHexString(_ bytes: [UInt8]) -> String {
     bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
 }
-

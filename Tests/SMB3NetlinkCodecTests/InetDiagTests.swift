@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3NetlinkCodec
 
 @Suite("inet_diag (SOCK_DESTROY of the kernel's SMB connections)")
@@ -42,7 +42,8 @@ struct InetDiagTests {
         var id = InetDiag.SocketID()
         id.sourcePort = port
         id.destinationPort = 445
-        return InetDiag.Socket(family: InetDiag.familyIPv4, state: InetDiag.stateEstablished, id: id, uid: uid, inode: inode)
+        return InetDiag.Socket(
+            family: InetDiag.familyIPv4, state: InetDiag.stateEstablished, id: id, uid: uid, inode: inode)
     }
 
     /// The kernel's socket is root's and in no process's descriptor table; a process's socket
@@ -60,7 +61,10 @@ struct InetDiagTests {
         #expect(census.otherOwners == [userProcess, userButUnheld, noInode])
         #expect(census.kept == 4)
         // Nothing held: only root's sockets with an inode count as the kernel's.
-        #expect(InetDiag.ConnectionCensus([kernel, rootProcess, userButUnheld], heldInodes: []).kernel == [kernel, rootProcess])
+        #expect(
+            InetDiag.ConnectionCensus([kernel, rootProcess, userButUnheld], heldInodes: []).kernel == [
+                kernel, rootProcess,
+            ])
         #expect(InetDiag.ConnectionCensus([], heldInodes: [1]).kernel.isEmpty)
     }
 
@@ -86,12 +90,15 @@ struct InetDiagTests {
     }
 
     @Test func errorsAndTruncationAreReported() {
-        let eperm = NetlinkMessage(type: NetlinkMessage.errorType, flags: 0, sequence: 1, portID: 0, payload: [0xFF, 0xFF, 0xFF, 0xFF] + Array(repeating: 0, count: 16))
+        let eperm = NetlinkMessage(
+            type: NetlinkMessage.errorType, flags: 0, sequence: 1, portID: 0,
+            payload: [0xFF, 0xFF, 0xFF, 0xFF] + Array(repeating: 0, count: 16))
         #expect(throws: InetDiag.ParseError.kernel(errno: -1)) { try InetDiag.parseDump(eperm.encoded()) }
         let short = NetlinkMessage(type: InetDiag.sockDiagByFamily, flags: 0, sequence: 1, portID: 0, payload: [2, 1])
         #expect(throws: InetDiag.ParseError.truncatedMessage(length: 2)) { try InetDiag.parseDump(short.encoded()) }
         #expect(throws: InetDiag.ParseError.self) { try InetDiag.parseDump(Array(Self.capturedDump.prefix(30))) }
-        let ack = NetlinkMessage(type: NetlinkMessage.errorType, flags: 0, sequence: 1, portID: 0, payload: Array(repeating: 0, count: 20))
+        let ack = NetlinkMessage(
+            type: NetlinkMessage.errorType, flags: 0, sequence: 1, portID: 0, payload: Array(repeating: 0, count: 20))
         #expect((try? InetDiag.parseAck(ack.encoded())) == 0)
     }
 }

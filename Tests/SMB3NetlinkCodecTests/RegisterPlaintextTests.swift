@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3NetlinkCodec
 
 /// The copies of REGISTER's password the daemon makes are zeroed once used (issue 13).
@@ -57,7 +57,8 @@ struct RegisterPlaintextTests {
         ]
         for bytes in inputs {
             let fromSecret = NTLMCredentials(userName: "u", domainName: "d", password: Secret(bytes))
-            let fromString = NTLMCredentials(userName: "u", domainName: "d", password: String(decoding: bytes, as: UTF8.self))
+            let fromString = NTLMCredentials(
+                userName: "u", domainName: "d", password: String(decoding: bytes, as: UTF8.self))
             #expect(fromSecret.ntHash == fromString.ntHash, "\(bytes)")
             #expect(encodeUTF16LE(utf8: bytes) == encodeUTF16LE(String(decoding: bytes, as: UTF8.self)), "\(bytes)")
         }

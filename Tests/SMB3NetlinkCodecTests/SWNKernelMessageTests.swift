@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3NetlinkCodec
 
 /// The cifs genl messages, against the REGISTER the 6.1.192 witness module multicast in the lab
@@ -38,7 +38,9 @@ struct SWNKernelMessageTests {
         #expect(registration.address == SWNSocketAddress(host: .ipv4(IPv4Address(192, 0, 2, 11)), port: 445))
         #expect(registration.address.addressText == "192.0.2.11")
         #expect(registration.netNameNotify && registration.shareNameNotify && registration.ipNotify)
-        #expect(registration.credentials == .ntlm(user: "witnesstest", password: Secret(Array("Passw0rd!".utf8)), domain: ""))
+        #expect(
+            registration.credentials
+                == .ntlm(user: "witnesstest", password: Secret(Array("Passw0rd!".utf8)), domain: ""))
         // The password never prints.
         #expect(!"\(registration)".contains("Passw0rd"))
     }
@@ -58,7 +60,9 @@ struct SWNKernelMessageTests {
     @Test func kerberosWorkedExample() throws {
         let bytes =
             hexBytes("c0000000 cdab0000 00000000 00000000 01010000 08000100 01000000 08000200 66733100")
-            + hexBytes("09000300 64617461 00000000") + [0x84, 0x00, 0x04, 0x00, 0x02, 0x00, 0x01, 0xbd, 0xc0, 0, 2, 0x0a]
+            + hexBytes("09000300 64617461 00000000") + [
+                0x84, 0x00, 0x04, 0x00, 0x02, 0x00, 0x01, 0xbd, 0xc0, 0, 2, 0x0a,
+            ]
             + Array(repeating: 0, count: 120) + hexBytes("04000500 04000600 04000800")
         #expect(bytes.count == 192)
         let generic = try GenericNetlinkMessage(parsing: try NetlinkMessage.split(bytes)[0].payload)
@@ -116,7 +120,8 @@ struct SWNKernelMessageTests {
     }
 
     @Test func ackAndErrorCodes() throws {
-        let ack = NetlinkMessage(type: 2, flags: 0, sequence: 7, portID: 1, payload: [0, 0, 0, 0] + Array(repeating: 0, count: 16))
+        let ack = NetlinkMessage(
+            type: 2, flags: 0, sequence: 7, portID: 1, payload: [0, 0, 0, 0] + Array(repeating: 0, count: 16))
         #expect(try NetlinkMessage.split(ack.encoded())[0].errorCode == 0)
         let einval = NetlinkMessage(type: 2, flags: 0, sequence: 7, portID: 1, payload: [0xea, 0xff, 0xff, 0xff])
         #expect(try NetlinkMessage.split(einval.encoded())[0].errorCode == -22)
@@ -124,7 +129,9 @@ struct SWNKernelMessageTests {
 
     @Test func ipv6SocketAddressRoundTrip() throws {
         let address = SWNSocketAddress(
-            host: .ipv6(try #require(IPv6Address(octets: [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1])), scopeID: 0),
+            host: .ipv6(
+                try #require(IPv6Address(octets: [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1])),
+                scopeID: 0),
             port: 445)
         let bytes = address.encoded()
         #expect(bytes.count == 128 && bytes[0] == 10 && bytes[2] == 0x01 && bytes[3] == 0xbd)

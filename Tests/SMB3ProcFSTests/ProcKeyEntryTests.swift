@@ -21,8 +21,12 @@ struct ProcKeyEntryTests {
     }
 
     @Test func negativeAndInstantiatedKeysAreNot() throws {
-        #expect(try #require(ProcKeyEntry.find(serial: 0x2d3e_4f50, in: Array(Self.keys.utf8))).isUnderConstruction == false)
-        #expect(try #require(ProcKeyEntry.find(serial: 0x0b1e_2f3a, in: Array(Self.keys.utf8))).isUnderConstruction == false)
+        #expect(
+            try #require(ProcKeyEntry.find(serial: 0x2d3e_4f50, in: Array(Self.keys.utf8))).isUnderConstruction == false
+        )
+        #expect(
+            try #require(ProcKeyEntry.find(serial: 0x0b1e_2f3a, in: Array(Self.keys.utf8))).isUnderConstruction == false
+        )
     }
 
     @Test func unknownSerialsAndMalformedLinesFindNothing() {

@@ -41,7 +41,8 @@ struct KeyDescriptionLabTests {
         let app = try DescribedKey(parsing: try Self.capture("keydesc-6.12-krb5-ipv4-user")).spnegoDescription()
         #expect(app.upcallTarget == .app)
         #expect(app.user == "alice")
-        let mount = try DescribedKey(parsing: try Self.capture("keydesc-6.12-krb5-upcall-target-mount")).spnegoDescription()
+        let mount = try DescribedKey(parsing: try Self.capture("keydesc-6.12-krb5-upcall-target-mount"))
+            .spnegoDescription()
         #expect(mount.upcallTarget == .mount)
     }
 

@@ -1,7 +1,7 @@
+import SMB3Protocol
 import SwiftASN1
 import Testing
 
-import SMB3Protocol
 @testable import SMB3SPNEGO
 
 @Suite("SPNEGO and krb5 initial tokens")
@@ -16,8 +16,10 @@ struct SpnegoTokenTests {
     // pyasn1 (independent DER decoder) reads the part after the OID as SEQUENCE { [0] { 1.2.840.113554.1.2.2 },
     // [2] 0x601206…05 }, the same structure cifs.upcall sends.
     static func spnegoToken(mech: [UInt8]) -> [UInt8] {
-        [0x60, 0x33, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,
-         0xa0, 0x29, 0x30, 0x27, 0xa0, 0x0d, 0x30, 0x0b] + mech + [0xa2, 0x16, 0x04, 0x14] + krb5Token
+        [
+            0x60, 0x33, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,
+            0xa0, 0x29, 0x30, 0x27, 0xa0, 0x0d, 0x30, 0x0b,
+        ] + mech + [0xa2, 0x16, 0x04, 0x14] + krb5Token
     }
 
     @Test func krb5InitialContextTokenMatchesTheGoldenBytes() throws {
@@ -47,7 +49,9 @@ struct SpnegoTokenTests {
             #expect(throws: (any Error).self) { try SpnegoInitialToken(parsing: Array(golden[..<end])) }
         }
         for end in 0..<Self.krb5Token.count {
-            #expect(throws: (any Error).self) { try KerberosInitialContextToken(parsing: Array(Self.krb5Token[..<end])) }
+            #expect(throws: (any Error).self) {
+                try KerberosInitialContextToken(parsing: Array(Self.krb5Token[..<end]))
+            }
         }
     }
 
@@ -61,7 +65,8 @@ struct SpnegoTokenTests {
     }
 
     @Test func gssChecksumIsCifsUpcallsTwentyFourBytes() {
-        #expect(GSSAuthenticatorChecksum().encoded() == [0x10, 0, 0, 0] + Array(repeating: 0, count: 16) + [0, 0, 0, 0])
+        #expect(
+            GSSAuthenticatorChecksum().encoded() == [0x10, 0, 0, 0] + Array(repeating: 0, count: 16) + [0, 0, 0, 0])
         #expect(GSSAuthenticatorChecksum.checksumType == 0x8003)
     }
 }

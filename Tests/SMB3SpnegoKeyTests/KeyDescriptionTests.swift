@@ -1,7 +1,7 @@
 import Foundation
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3SpnegoKey
 
 @Suite("KeyDescription")
@@ -9,7 +9,8 @@ struct KeyDescriptionTests {
     // Observed in the lab on Debian 6.1.192 (kernel-interfaces.md §1.2, lab-recipe.md §8).
     static let lab61 = "ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x3e9;user=root;pid=0xa2"
     // The 6.12 form: no user=, upcall_target= at the end.
-    static let kernel612 = "ver=0x2;host=fs1.example.com;ip4=192.0.2.10;sec=krb5;uid=0x0;creduid=0x3e8;pid=0x1a2b;upcall_target=app"
+    static let kernel612 =
+        "ver=0x2;host=fs1.example.com;ip4=192.0.2.10;sec=krb5;uid=0x0;creduid=0x3e8;pid=0x1a2b;upcall_target=app"
 
     @Test func parsesThe61FormWithUser() throws {
         let key = try KeyDescription(parsing: Self.lab61)
@@ -35,7 +36,8 @@ struct KeyDescriptionTests {
     }
 
     @Test func parsesFullFormIPv6AndMount() throws {
-        let text = "ver=0x2;host=fs6;ip6=2001:0db8:0000:0000:0000:0000:0000:0001;sec=mskrb5;uid=0x3e8;creduid=0x3e8;user=alice;pid=0x10;upcall_target=mount"
+        let text =
+            "ver=0x2;host=fs6;ip6=2001:0db8:0000:0000:0000:0000:0000:0001;sec=mskrb5;uid=0x3e8;creduid=0x3e8;user=alice;pid=0x10;upcall_target=mount"
         let key = try KeyDescription(parsing: text)
         guard case .ipv6(let address) = key.address else {
             Issue.record("expected an IPv6 address")
@@ -55,7 +57,8 @@ struct KeyDescriptionTests {
     }
 
     @Test func acceptsTheEmptyHostOf61ExtraChannels() throws {
-        let key = try KeyDescription(parsing: "ver=0x2;host=;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x3e9;user=alice;pid=0x171")
+        let key = try KeyDescription(
+            parsing: "ver=0x2;host=;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x3e9;user=alice;pid=0x171")
         #expect(key.host == "")
     }
 
@@ -115,7 +118,10 @@ struct KeyDescriptionTests {
 
     static let hostile: [(String, KeyDescriptionError.Code, String?)] = [
         // A ';' in user= that re-declares creduid=: later-wins in cifs.upcall, rejected here.
-        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x3e8;user=a;creduid=0x0;pid=0x1", .duplicateField, "creduid"),
+        (
+            "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x3e8;user=a;creduid=0x0;pid=0x1", .duplicateField,
+            "creduid"
+        ),
         ("ver=0x2;host=h;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .duplicateField, "host"),
         // A ';' with no '=' after it.
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=a;b;pid=0x1", .malformedField, nil),
@@ -133,7 +139,10 @@ struct KeyDescriptionTests {
         ("", .malformedField, nil),
         // Order and second addresses.
         ("ver=0x2;ip4=1.2.3.4;host=h;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .unexpectedField, "host"),
-        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1;ip6=0000:0000:0000:0000:0000:0000:0000:0001", .unexpectedField, "ip6"),
+        (
+            "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1;ip6=0000:0000:0000:0000:0000:0000:0000:0001",
+            .unexpectedField, "ip6"
+        ),
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1;user=x", .unexpectedField, "user"),
         // Values.
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=ntlmssp;uid=0x0;creduid=0x0;pid=0x1", .unknownMechanism, "sec"),
@@ -144,7 +153,10 @@ struct KeyDescriptionTests {
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x;creduid=0x0;pid=0x1", .invalidValue, "uid"),
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x100000000", .invalidValue, "pid"),
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=-0x1;creduid=0x0;pid=0x1", .invalidValue, "uid"),
-        ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1;upcall_target=host", .invalidValue, "upcall_target"),
+        (
+            "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1;upcall_target=host", .invalidValue,
+            "upcall_target"
+        ),
         ("ver=0x2;host=h;ip4=1.2.3.256;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip4"),
         ("ver=0x2;host=h;ip4=01.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip4"),
         ("ver=0x2;host=h;ip6=::1;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip6"),
@@ -165,8 +177,14 @@ struct KeyDescriptionTests {
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x0", .invalidValue, "pid"),
         ("ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;pid=0x80000000", .invalidValue, "pid"),
         // %pI6 and %pi6 print lower-case digits.
-        ("ver=0x2;host=h;ip6=2001:0DB8:0000:0000:0000:0000:0000:0001;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip6"),
-        ("ver=0x2;host=h;ip6=0000000000000000000000000000000A;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue, "ip6"),
+        (
+            "ver=0x2;host=h;ip6=2001:0DB8:0000:0000:0000:0000:0000:0001;sec=krb5;uid=0x0;creduid=0x0;pid=0x1",
+            .invalidValue, "ip6"
+        ),
+        (
+            "ver=0x2;host=h;ip6=0000000000000000000000000000000A;sec=krb5;uid=0x0;creduid=0x0;pid=0x1", .invalidValue,
+            "ip6"
+        ),
     ]
 
     @Test(arguments: hostile.indices)
@@ -189,7 +207,8 @@ struct KeyDescriptionTests {
         }
         let longUser = String(repeating: "u", count: KeyDescription.maximumUserLength + 1)
         #expect(throws: KeyDescriptionError(.valueTooLong, field: "user", "")) {
-            try KeyDescription(parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=\(longUser);pid=0x1")
+            try KeyDescription(
+                parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=\(longUser);pid=0x1")
         }
         let huge = Self.kernel612 + ";pad=" + String(repeating: "x", count: KeyDescription.maximumLength)
         #expect(throws: KeyDescriptionError(.tooLong, "")) { try KeyDescription(parsing: huge) }
@@ -215,18 +234,21 @@ struct KeyDescriptionTests {
         // C0, DEL and C1 are control characters; U+00A0 and U+200B are not (Zs, Cf).
         for scalar in ["\u{0}", "\u{1F}", "\u{7F}", "\u{85}", "\u{9F}"] {
             #expect(throws: KeyDescriptionError(.invalidValue, field: "user", "")) {
-                try KeyDescription(parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=a\(scalar)b;pid=0x1")
+                try KeyDescription(
+                    parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=a\(scalar)b;pid=0x1")
             }
         }
         for scalar in ["\u{A0}", "\u{200B}", "é"] {
-            let key = try? KeyDescription(parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=a\(scalar)b;pid=0x1")
+            let key = try? KeyDescription(
+                parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=krb5;uid=0x0;creduid=0x0;user=a\(scalar)b;pid=0x1")
             #expect(key?.user == "a\(scalar)b")
         }
     }
 
     @Test func errorMessagesReplaceControlCharacters() {
         do {
-            _ = try KeyDescription(parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=k\u{1B}[2J\u{85}é;uid=0x0;creduid=0x0;pid=0x1")
+            _ = try KeyDescription(
+                parsing: "ver=0x2;host=h;ip4=1.2.3.4;sec=k\u{1B}[2J\u{85}é;uid=0x0;creduid=0x0;pid=0x1")
             Issue.record("accepted")
         } catch {
             #expect(error.reason == "sec='k?[2J?é' is not one of krb5, mskrb5, iakerb")
@@ -260,10 +282,13 @@ struct KeyDescriptionFuzzRegressionTests {
 
     /// Inputs libFuzzer once crashed the parser with (Fuzz/run.sh); they must only not trap.
     @Test func failCasesDoNotTrap() throws {
-        let names = try FileManager.default.contentsOfDirectory(atPath: Self.failCases.path).filter { $0.hasPrefix("crash-") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.failCases.path).filter {
+            $0.hasPrefix("crash-")
+        }
         #expect(!names.isEmpty)
         for name in names {
-            let data = try #require(FileManager.default.contents(atPath: Self.failCases.appendingPathComponent(name).path))
+            let data = try #require(
+                FileManager.default.contents(atPath: Self.failCases.appendingPathComponent(name).path))
             let bytes = [UInt8](data)
             _ = try? KeyDescription(parsing: bytes)
             _ = try? DescribedKey(parsing: String(decoding: bytes, as: UTF8.self)).spnegoDescription()
@@ -273,9 +298,12 @@ struct KeyDescriptionFuzzRegressionTests {
     /// Whatever parses renders back to the bytes it came from (`0x0e` once parsed as 14 and
     /// rendered as `0xe`), so no second spelling of a value slips through.
     @Test func failCasesThatParseEncodeBackExactly() throws {
-        let names = try FileManager.default.contentsOfDirectory(atPath: Self.failCases.path).filter { $0.hasPrefix("crash-") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.failCases.path).filter {
+            $0.hasPrefix("crash-")
+        }
         for name in names {
-            let data = try #require(FileManager.default.contents(atPath: Self.failCases.appendingPathComponent(name).path))
+            let data = try #require(
+                FileManager.default.contents(atPath: Self.failCases.appendingPathComponent(name).path))
             if let key = try? KeyDescription(parsing: [UInt8](data)) {
                 #expect(Array(key.description.utf8) == [UInt8](data), "\(name)")
             }
@@ -284,7 +312,8 @@ struct KeyDescriptionFuzzRegressionTests {
 
     /// The first crash: U+FFFD replacements made a 32-byte ip6= value shorter in Characters.
     @Test func ip6ValueOfReplacementCharactersIsRejected() {
-        let text = "ver=0x2;host=h;ip6=" + String(repeating: "\u{FFFD}", count: 10) + "ab;sec=krb5;uid=0x0;creduid=0x0;pid=0x1"
+        let text =
+            "ver=0x2;host=h;ip6=" + String(repeating: "\u{FFFD}", count: 10) + "ab;sec=krb5;uid=0x0;creduid=0x0;pid=0x1"
         #expect(throws: KeyDescriptionError(.invalidValue, field: "ip6", "")) { try KeyDescription(parsing: text) }
     }
 }

@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3SpnegoKey
 
 @Suite("SpnegoUpcallPayload")
@@ -41,7 +41,8 @@ struct SpnegoUpcallPayloadTests {
             try SpnegoUpcallPayload(parsing: [1, 0, 0, 0] + Array(repeating: 0, count: 12), byteOrder: .little)
         }
         #expect(throws: PayloadError(.sessionKeyTooLong, "")) {
-            try SpnegoUpcallPayload(parsing: [2, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0], byteOrder: .little)
+            try SpnegoUpcallPayload(
+                parsing: [2, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0], byteOrder: .little)
         }
         #expect(throws: PayloadError(.securityBlobTooLong, "")) {
             try SpnegoUpcallPayload(parsing: [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0], byteOrder: .little)

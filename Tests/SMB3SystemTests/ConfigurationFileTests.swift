@@ -1,6 +1,6 @@
 import Glibc
-import SMB3Gzip
 import SMB3Errors
+import SMB3Gzip
 import Testing
 
 @testable import SMB3System
@@ -31,7 +31,8 @@ struct ConfigurationFileTests {
         let directory = TemporaryDirectory()
         #expect(directory.shell("printf 'CONFIG_CIFS=m\\nCONFIG_CIFS_UPCALL=y\\n' | gzip -c > config.gz"))
         let compressed = try ConfigurationFile.read(directory.path + "/config.gz")
-        #expect(String(decoding: try Gzip.decompress(compressed), as: UTF8.self) == "CONFIG_CIFS=m\nCONFIG_CIFS_UPCALL=y\n")
+        #expect(
+            String(decoding: try Gzip.decompress(compressed), as: UTF8.self) == "CONFIG_CIFS=m\nCONFIG_CIFS_UPCALL=y\n")
         #expect(throws: Gzip.Failure.self) { try Gzip.decompress(Array(compressed.prefix(compressed.count - 6))) }
         #expect(throws: Gzip.Failure.self) { try Gzip.decompress(Array("not gzip".utf8)) }
         #expect(throws: Gzip.Failure.self) { try Gzip.decompress(compressed, limit: 10) }

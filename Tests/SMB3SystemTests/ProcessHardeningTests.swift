@@ -1,6 +1,6 @@
 import Glibc
-import SMB3System
 import SMB3Errors
+import SMB3System
 import Testing
 
 struct ProcessHardeningTests {

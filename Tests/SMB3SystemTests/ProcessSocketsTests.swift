@@ -7,9 +7,10 @@ struct ProcessSocketsTests {
     @Test func linkTextsThatNameASocket() {
         #expect(ProcessSockets.socketInode(linkText: "socket:[854743]") == 854_743)
         #expect(ProcessSockets.socketInode(linkText: "socket:[0]") == 0)
-        for text in ["socket:[]", "socket:[12", "socket:12]", "pipe:[12]", "/dev/null", "socket:[1 2]", "socket:[-1]",
-            "socket:[٣]", "socket:[99999999999999999999999]", "anon_inode:[eventfd]", ""]
-        {
+        for text in [
+            "socket:[]", "socket:[12", "socket:12]", "pipe:[12]", "/dev/null", "socket:[1 2]", "socket:[-1]",
+            "socket:[٣]", "socket:[99999999999999999999999]", "anon_inode:[eventfd]", "",
+        ] {
             #expect(ProcessSockets.socketInode(linkText: text) == nil, "\(text)")
         }
     }

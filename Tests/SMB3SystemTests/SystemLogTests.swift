@@ -12,6 +12,7 @@ struct SystemLogTests {
 
     @Test func syslogSuffixLowersTheNames() {
         #expect(SystemLog.syslogSuffix([]) == "")
-        #expect(SystemLog.syslogSuffix([("KEY_SERIAL", "5"), ("SERVER_HOST", "Srv")]) == " [key_serial=5 server_host=Srv]")
+        #expect(
+            SystemLog.syslogSuffix([("KEY_SERIAL", "5"), ("SERVER_HOST", "Srv")]) == " [key_serial=5 server_host=Srv]")
     }
 }

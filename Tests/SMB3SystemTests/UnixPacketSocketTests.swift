@@ -94,7 +94,8 @@ struct ListeningUnixSocketTests {
         let previous = umask(0)
         defer { umask(previous) }
         var modeAtBind: mode_t = 0
-        let fd = try listeningUnixSocket(path: path, type: Int32(SOCK_STREAM.rawValue), mode: 0o600, backlog: 1) { bound in
+        let fd = try listeningUnixSocket(path: path, type: Int32(SOCK_STREAM.rawValue), mode: 0o600, backlog: 1) {
+            bound in
             var info = stat()
             if lstat(bound, &info) == 0 { modeAtBind = info.st_mode & 0o7777 }
         }

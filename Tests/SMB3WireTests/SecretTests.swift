@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3Wire
 
 @Suite("Secret")

@@ -1,6 +1,6 @@
+import SMB3Protocol
 import Testing
 
-import SMB3Protocol
 @testable import SMB3Witness
 
 /// MS-SWN stubs against the Windows captures carried by Samba's source4/torture/ndr/witness.c
@@ -94,7 +94,9 @@ struct WitnessRPCTests {
 
     @Test func resourceChangeLengthFromSamba() throws {
         // `ctdb disable` named the registered IP: Length 28 for "10.55.0.2".
-        let buffer = WitnessNotification(type: .resourceChange, messages: [.resourceChange(.init(state: 0xFF, name: "10.55.0.2"))]).encodedBuffer()
+        let buffer = WitnessNotification(
+            type: .resourceChange, messages: [.resourceChange(.init(state: 0xFF, name: "10.55.0.2"))]
+        ).encodedBuffer()
         #expect(Array(buffer[0..<4]) == [28, 0, 0, 0])
     }
 
@@ -116,7 +118,9 @@ struct WitnessRPCTests {
             try WitnessNotification(type: 1, numberOfMessages: 2, buffer: hexBytes("08000000 01000000"))
         }
         // Num = 0 is valid (Samba BUG 14452 crashed on it).
-        #expect((try? WitnessNotification(type: 2, numberOfMessages: 1, buffer: hexBytes("0c000000 00000000 00000000"))) != nil)
+        #expect(
+            (try? WitnessNotification(type: 2, numberOfMessages: 1, buffer: hexBytes("0c000000 00000000 00000000")))
+                != nil)
     }
 
     static func interfaceEntry(name: String, version: UInt32, state: UInt16, ipv4: [UInt8], flags: UInt32) -> [UInt8] {
@@ -133,7 +137,8 @@ struct WitnessRPCTests {
         let stub =
             hexBytes("00000200 02000000 04000200 02000000")
             + Self.interfaceEntry(name: "NODE2", version: 0xFFFF_FFFF, state: 1, ipv4: [192, 168, 3, 44], flags: 0x5)
-            + Self.interfaceEntry(name: "NODE1", version: 0xFFFF_FFFF, state: 1, ipv4: [192, 168, 3, 45], flags: 0xF001)
+            + Self.interfaceEntry(
+                name: "NODE1", version: 0xFFFF_FFFF, state: 1, ipv4: [192, 168, 3, 45], flags: 0xF001)
             + [0, 0, 0, 0]
         #expect(stub.count == 1124)
         let (interfaces, status) = try WitnessResponse.interfaceList(stub)
@@ -168,11 +173,14 @@ struct WitnessNotificationLeniencyTests {
     /// requires 12 + 24×Num ≤ Length, so the extra bytes are skipped, and the next record is
     /// found through Length.
     @Test func listRecordWithExtraBytesIsAccepted() throws {
-        let buffer = hexBytes("24000000 01240000 00000000") + Array(repeating: 0xAB, count: 24)
+        let buffer =
+            hexBytes("24000000 01240000 00000000") + Array(repeating: 0xAB, count: 24)
             + hexBytes("24000000 00000000 01000000 09000000 c000020b") + Array(repeating: 0, count: 16)
         let notification = try WitnessNotification(type: 2, numberOfMessages: 2, buffer: buffer)
         #expect(notification.messages.count == 2)
         #expect(notification.messages[0] == .addresses([]))
-        #expect(notification.messages[1] == .addresses([.init(flags: [.ipv4, .online], ipv4: IPv4Address(192, 0, 2, 11), ipv6: nil)]))
+        #expect(
+            notification.messages[1]
+                == .addresses([.init(flags: [.ipv4, .online], ipv4: IPv4Address(192, 0, 2, 11), ipv6: nil)]))
     }
 }

@@ -54,17 +54,22 @@ struct SetupCheckTests {
         system.files["/etc/request-key.conf"] = "create  dns_resolver *\t\t*               /sbin/key.dns_resolver %k\n"
         system.files["/etc/request-key.d/cifs.spnego.conf"] = "create  cifs.spnego    * * /usr/sbin/cifs.upcall %k\n"
         system.files["/etc/request-key.d/cifs.idmap.conf"] = "create  cifs.idmap    * * /usr/sbin/cifs.idmap %k\n"
-        system.files["/etc/request-key.d/smb3kit.spnego.conf"] = "# SMB3Kit\n#create  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k\n"
+        system.files["/etc/request-key.d/smb3kit.spnego.conf"] =
+            "# SMB3Kit\n#create  cifs.spnego  *  *  /usr/sbin/smb3-upcall %k\n"
         system.files["/boot/config-\(release)"] = "CONFIG_KEYS=y\nCONFIG_CIFS=m\nCONFIG_CIFS_UPCALL=y\n"
         system.files["/lib/modules/\(release)/modules.dep"] =
             "kernel/fs/smb/client/cifs.ko.xz: kernel/net/dns_resolver/dns_resolver.ko.xz\n"
-        system.files["/etc/krb5.conf"] = "[libdefaults]\n default_realm = TEST.LAN\n[realms]\n TEST.LAN = {\n  kdc = kdc.test.lan:88\n }\n"
+        system.files["/etc/krb5.conf"] =
+            "[libdefaults]\n default_realm = TEST.LAN\n[realms]\n TEST.LAN = {\n  kdc = kdc.test.lan:88\n }\n"
         system.names["kdc.test.lan"] = ["192.0.2.88"]
         return system
     }
 
     static func check(_ system: FakeSetupSystem, krb5: String? = nil, environment: String? = nil) -> SetupReport {
-        SetupChecker(system: system, krb5ConfigOption: krb5, krb5ConfigEnvironment: environment, serviceSocket: "/run/smb3kit/upcall.sock").run()
+        SetupChecker(
+            system: system, krb5ConfigOption: krb5, krb5ConfigEnvironment: environment,
+            serviceSocket: "/run/smb3kit/upcall.sock"
+        ).run()
     }
 
     static func status(_ report: SetupReport, _ name: SetupCheck.Name) -> SetupCheck.Status? {
@@ -74,10 +79,13 @@ struct SetupCheckTests {
     @Test func aReadyDebianHost() {
         let report = Self.check(Self.debianHost())
         #expect(report.ready)
-        #expect(report.checks.map(\.name) == [.requestKeyProgram, .spnegoHandler, .cifsModule, .krb5Realm, .upcallService])
+        #expect(
+            report.checks.map(\.name) == [.requestKeyProgram, .spnegoHandler, .cifsModule, .krb5Realm, .upcallService])
         #expect(report.checks.map(\.status) == [.ok, .ok, .ok, .ok, .note])
         let handler = report.checks.first { $0.name == .spnegoHandler }
-        #expect(handler?.message == "cifs.spnego keys go to cifs.upcall /usr/sbin/cifs.upcall (/etc/request-key.d/cifs.spnego.conf:1)")
+        #expect(
+            handler?.message
+                == "cifs.spnego keys go to cifs.upcall /usr/sbin/cifs.upcall (/etc/request-key.d/cifs.spnego.conf:1)")
         #expect(handler?.handlers?.count == 1)
         let module = report.checks.first { $0.name == .cifsModule }
         #expect(module?.module == "installed" && module?.kernelOptions?["CONFIG_CIFS_UPCALL"] == "y")
@@ -94,7 +102,8 @@ struct SetupCheckTests {
         #expect(program?.status == .problem && program?.fix == ["apt-get install keyutils"])
         #expect(program?.message.contains("mount error(126)") == true)
         #expect(Self.status(report, .spnegoHandler) == .problem)
-        #expect(report.checks.first { $0.name == .spnegoHandler }?.fix?.first == "smb3-upcall --set-handler smb3-upcall")
+        #expect(
+            report.checks.first { $0.name == .spnegoHandler }?.fix?.first == "smb3-upcall --set-handler smb3-upcall")
         #expect(report.text.contains("PROBLEM request-key-program: /sbin/request-key is missing"))
         #expect(report.text.contains("\n        fix: apt-get install keyutils\n"))
         // No config, no modules directory: notes, not problems.
@@ -103,7 +112,8 @@ struct SetupCheckTests {
 
     @Test func twoActiveHandlersAndAMissingProgram() {
         let system = Self.debianHost()
-        system.files["/etc/request-key.d/smb3kit.spnego.conf"] = "create  cifs.spnego  *  *  /usr/local/sbin/smb3-upcall %k\n"
+        system.files["/etc/request-key.d/smb3kit.spnego.conf"] =
+            "create  cifs.spnego  *  *  /usr/local/sbin/smb3-upcall %k\n"
         var report = Self.check(system)
         let check = report.checks.first { $0.name == .spnegoHandler }
         #expect(check?.status == .problem && check?.handlers?.count == 2)
@@ -163,9 +173,15 @@ struct SetupCheckTests {
         system.files["/tmp/a.conf"] = "[libdefaults]\n default_realm = A.LAN\n"
         system.files["/tmp/b.conf"] = "[realms]\n A.LAN = {\n  kdc = https://proxy.a.lan/KdcProxy\n }\n"
         system.names["proxy.a.lan"] = ["192.0.2.1"]
-        check = Self.check(system, environment: "/tmp/a.conf:/tmp/b.conf:/tmp/absent.conf").checks.first { $0.name == .krb5Realm }
-        #expect(check?.status == .ok && check?.defaultRealm == "A.LAN" && check?.krb5Config == ["/tmp/a.conf", "/tmp/b.conf"])
-        check = Self.check(system, krb5: "/tmp/a.conf", environment: "/tmp/b.conf").checks.first { $0.name == .krb5Realm }
+        check = Self.check(system, environment: "/tmp/a.conf:/tmp/b.conf:/tmp/absent.conf").checks.first {
+            $0.name == .krb5Realm
+        }
+        #expect(
+            check?.status == .ok && check?.defaultRealm == "A.LAN"
+                && check?.krb5Config == ["/tmp/a.conf", "/tmp/b.conf"])
+        check = Self.check(system, krb5: "/tmp/a.conf", environment: "/tmp/b.conf").checks.first {
+            $0.name == .krb5Realm
+        }
         #expect(check?.defaultRealm == "A.LAN" && check?.status == .note)
     }
 
@@ -191,7 +207,10 @@ struct SetupCheckTests {
         for (path, text) in system.files { system.files["/tmp/root" + path] = text }
         let setter = SpnegoHandlerSetter(system: system, paths: paths)
         let on = try setter.run(.smb3Upcall(program: "/usr/sbin/smb3-upcall"))
-        #expect(on.changes.map(\.file) == ["/tmp/root/etc/request-key.d/cifs.spnego.conf", "/tmp/root/etc/request-key.d/smb3kit.spnego.conf"])
+        #expect(
+            on.changes.map(\.file) == [
+                "/tmp/root/etc/request-key.d/cifs.spnego.conf", "/tmp/root/etc/request-key.d/smb3kit.spnego.conf",
+            ])
         #expect(on.active.map(\.handler) == ["smb3-upcall"] && on.warning == nil)
         #expect(on.text.contains(": create  cifs.spnego    * * /usr/sbin/cifs.upcall %k → #smb3kit-disabled# create"))
         #expect(system.writes.count == 2)
@@ -200,9 +219,14 @@ struct SetupCheckTests {
 
         let off = try setter.run(.cifsUpcall)
         #expect(off.active.map(\.handler) == ["cifs.upcall"] && off.changes.count == 2)
-        #expect(system.files["/tmp/root/etc/request-key.d/cifs.spnego.conf"] == "create  cifs.spnego    * * /usr/sbin/cifs.upcall %k\n")
+        #expect(
+            system.files["/tmp/root/etc/request-key.d/cifs.spnego.conf"]
+                == "create  cifs.spnego    * * /usr/sbin/cifs.upcall %k\n")
         #expect(try setter.run(.cifsUpcall).changes.isEmpty)
-        #expect(try setter.run(.cifsUpcall).text == "nothing to change\ncifs.spnego keys go to cifs.upcall /usr/sbin/cifs.upcall (/tmp/root/etc/request-key.d/cifs.spnego.conf:1)")
+        #expect(
+            try setter.run(.cifsUpcall).text
+                == "nothing to change\ncifs.spnego keys go to cifs.upcall /usr/sbin/cifs.upcall (/tmp/root/etc/request-key.d/cifs.spnego.conf:1)"
+        )
 
         // Without cifs-utils nothing is active afterwards: a warning, not a failure.
         system.files["/tmp/root/etc/request-key.d/cifs.spnego.conf"] = nil

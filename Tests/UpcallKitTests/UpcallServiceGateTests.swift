@@ -1,9 +1,9 @@
+import Foundation
 import SMB3ProcFS
 import Testing
 import UpcallRelay
 
 @testable import UpcallKit
-import Foundation
 
 @Suite("UpcallServiceGate")
 struct UpcallServiceGateTests {
@@ -16,7 +16,9 @@ struct UpcallServiceGateTests {
         return status
     }
 
-    static func peer(uid: UInt32 = 0, status: ProcessStatus? = status(), runsHandler: Bool = true) -> UpcallServiceGate.Peer {
+    static func peer(
+        uid: UInt32 = 0, status: ProcessStatus? = status(), runsHandler: Bool = true
+    ) -> UpcallServiceGate.Peer {
         .init(uid: uid, pid: 77, status: status, runsHandler: runsHandler, program: "/usr/bin/python3.11")
     }
 
@@ -26,7 +28,9 @@ struct UpcallServiceGateTests {
 
     /// `setpriv --bounding-set=-all`: root, but without the powers the service would lend it.
     @Test func rootWithoutCapabilitiesMayNot() throws {
-        let why = try #require(UpcallServiceGate.refusal(of: Self.peer(status: Self.status(effective: 0)), allCapabilities: Self.allCapabilities))
+        let why = try #require(
+            UpcallServiceGate.refusal(
+                of: Self.peer(status: Self.status(effective: 0)), allCapabilities: Self.allCapabilities))
         #expect(why.contains("lacks capabilities"))
         // One missing capability is enough (CAP_SYS_ADMIN, bit 21).
         let almost = Self.status(effective: Self.allCapabilities & ~(1 << 21))
@@ -34,7 +38,8 @@ struct UpcallServiceGateTests {
     }
 
     @Test func anotherProgramMayNot() throws {
-        let why = try #require(UpcallServiceGate.refusal(of: Self.peer(runsHandler: false), allCapabilities: Self.allCapabilities))
+        let why = try #require(
+            UpcallServiceGate.refusal(of: Self.peer(runsHandler: false), allCapabilities: Self.allCapabilities))
         #expect(why.contains("/usr/bin/python3.11"))
     }
 
@@ -55,10 +60,15 @@ struct UpcallServiceGateTests {
     }
 
     @Test func theKeyMustBeTheKernelsAndWaitingForItsHandler() throws {
-        #expect(UpcallServiceGate.refusal(of: Self.request(), described: Self.description, entry: Self.underConstruction) == nil)
+        #expect(
+            UpcallServiceGate.refusal(of: Self.request(), described: Self.description, entry: Self.underConstruction)
+                == nil)
         // A description made up by the peer (another user's creduid).
         let forged = Self.description.replacingOccurrences(of: "creduid=0x3e8", with: "creduid=0x3e9")
-        #expect(UpcallServiceGate.refusal(of: Self.request(description: forged), described: Self.description, entry: Self.underConstruction) != nil)
+        #expect(
+            UpcallServiceGate.refusal(
+                of: Self.request(description: forged), described: Self.description, entry: Self.underConstruction)
+                != nil)
         // No such key, or one already instantiated or negated.
         #expect(UpcallServiceGate.refusal(of: Self.request(), described: nil, entry: nil) != nil)
         let negative = ProcKeyEntry(line: "0000002a I--Q-N-     1   59s 39010000     0     0 cifs.spne x")

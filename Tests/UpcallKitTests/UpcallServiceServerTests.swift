@@ -15,7 +15,10 @@ final class FakeConnection: UpcallServiceConnection {
     var sent: [[UInt8]] = []
     var receives: [(timeout: Int, limit: Int)] = []
 
-    init(request: Result<[UInt8]?, UpcallServiceMessageError>, peer: UpcallServiceGate.Peer = UpcallServiceGateTests.peer()) {
+    init(
+        request: Result<[UInt8]?, UpcallServiceMessageError>,
+        peer: UpcallServiceGate.Peer = UpcallServiceGateTests.peer()
+    ) {
         self.request = request
         self.peer = peer
     }
@@ -68,13 +71,16 @@ struct UpcallServiceWorkerTests {
     static func readyHost() -> FakeHost {
         let host = FakeHost()
         host.system.description = UpcallServiceGateTests.description
-        host.system.defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: "u@TEST.LAN", hasUsableTicket: true)
+        host.system.defaultCache = CredentialCacheState(
+            name: "FILE:/tmp/krb5cc_1000", principal: "u@TEST.LAN", hasUsableTicket: true)
         host.system.caches["FILE:/home/u/other_cc"] = host.system.defaultCache
         host.system.apResults["cifs/smb.test.lan"] = .success((UpcallTests.apRequest, UpcallTests.key, "u@TEST.LAN"))
         return host
     }
 
-    static func serve(_ connection: FakeConnection, host: FakeHost, options: UpcallOptions = UpcallOptions())
+    static func serve(
+        _ connection: FakeConnection, host: FakeHost, options: UpcallOptions = UpcallOptions()
+    )
         -> (status: Int32, log: [InMemoryLogHandler.Entry])
     {
         let log = InMemoryLogHandler()
@@ -113,7 +119,8 @@ struct UpcallServiceWorkerTests {
 
     @Test func aPeerThatMayNotAskIsRefusedWithoutAnUpcall() throws {
         let host = Self.readyHost()
-        let connection = FakeConnection(request: .success(Self.request()), peer: UpcallServiceGateTests.peer(runsHandler: false))
+        let connection = FakeConnection(
+            request: .success(Self.request()), peer: UpcallServiceGateTests.peer(runsHandler: false))
         let (status, log) = Self.serve(connection, host: host)
         #expect(status == 1)
         #expect(connection.replies == [.refused])
@@ -131,7 +138,10 @@ struct UpcallServiceWorkerTests {
         let (status, log) = Self.serve(connection, host: host)
         #expect(status == 1)
         #expect(connection.replies == [.refused])
-        #expect(log.map { "\($0.message)" } == ["refused an upcall request from pid 77: key 42 is not waiting for its handler"])
+        #expect(
+            log.map { "\($0.message)" } == [
+                "refused an upcall request from pid 77: key 42 is not waiting for its handler"
+            ])
         #expect(host.system.calls.isEmpty)
     }
 
@@ -173,7 +183,8 @@ struct UpcallServiceWorkerTests {
         connection.sendFails = true
         let (status, _) = Self.serve(connection, host: host)
         #expect(status == 1)
-        #expect(host.upcallLog.entries.contains { "\($0.message)".hasPrefix("cannot reply to the handler of key 42: ") })
+        #expect(
+            host.upcallLog.entries.contains { "\($0.message)".hasPrefix("cannot reply to the handler of key 42: ") })
     }
 }
 
@@ -251,10 +262,16 @@ struct UpcallServiceLoopTests {
 
     @Test func onlyWorkersKilledByASignalAreReported() {
         let pool = FakeWorkerPool([.connection("a")])
-        pool.ended = [(12, false, "exited with status 1"), (13, true, "was killed by signal 11 (Segmentation fault), core dumped")]
+        pool.ended = [
+            (12, false, "exited with status 1"),
+            (13, true, "was killed by signal 11 (Segmentation fault), core dumped"),
+        ]
         let log = InMemoryLogHandler()
         UpcallServiceLoop(pool: pool, logger: Logger(label: "t") { _ in log }).step { _ in 0 }
-        #expect(log.entries.map { "\($0.message)" } == ["upcall worker 13 was killed by signal 11 (Segmentation fault), core dumped"])
+        #expect(
+            log.entries.map { "\($0.message)" } == [
+                "upcall worker 13 was killed by signal 11 (Segmentation fault), core dumped"
+            ])
         #expect(pool.pauses == 0)
     }
 }

@@ -1,16 +1,18 @@
 import Foundation
 import Logging
+import SMB3Errors
 import SMB3Protocol
-import UpcallRelay
 import Testing
+import UpcallRelay
 
 @testable import UpcallKit
-import SMB3Errors
 
 /// Records every effect and scripts the answers, in the style of swift-system's MockingDriver.
 final class FakeSystem: UpcallSystem {
-    var description = "cifs.spnego;0;0;39010000;ver=0x2;host=SMB.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x3e8;pid=0x2a;upcall_target=app"
-    var caller = CallerProcess(environmentCCache: "FILE:/home/u/other_cc", realUID: 1000, effectiveUID: 1000, realGID: 1000)
+    var description =
+        "cifs.spnego;0;0;39010000;ver=0x2;host=SMB.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x3e8;pid=0x2a;upcall_target=app"
+    var caller = CallerProcess(
+        environmentCCache: "FILE:/home/u/other_cc", realUID: 1000, effectiveUID: 1000, realGID: 1000)
     var groups: [UInt32: UInt32] = [1000: 100]
     var caches: [String: CredentialCacheState] = [:]
     var defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: nil, hasUsableTicket: false)
@@ -77,7 +79,9 @@ final class FakeSystem: UpcallSystem {
         calls.append("gss cifs@\(host)")
         return try gssResult.get()
     }
-    func apRequest(cache: String, service: ServicePrincipalName) throws(KerberosError) -> (
+    func apRequest(
+        cache: String, service: ServicePrincipalName
+    ) throws(KerberosError) -> (
         apRequest: [UInt8], sessionKey: Secret, client: String
     ) {
         calls.append("ap-req \(cache) \(service.service)/\(service.host)")
@@ -122,11 +126,12 @@ struct UpcallTests {
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@TEST.LAN"))
         #expect(Self.run(system) == nil)
         // Host NSS and the pinned /proc reads happen before setns; the uid switch before Kerberos.
-        #expect(system.calls == [
-            "describe 7", "getpwuid 1000", "pin 42 env=true", "setns", "become 1000:100",
-            "env KRB5CCNAME=FILE:/home/u/other_cc", "cache FILE:/home/u/other_cc",
-            "ap-req FILE:/home/u/other_cc cifs/smb.test.lan", "instantiate",
-        ])
+        #expect(
+            system.calls == [
+                "describe 7", "getpwuid 1000", "pin 42 env=true", "setns", "become 1000:100",
+                "env KRB5CCNAME=FILE:/home/u/other_cc", "cache FILE:/home/u/other_cc",
+                "ap-req FILE:/home/u/other_cc cifs/smb.test.lan", "instantiate",
+            ])
         let payload = try SpnegoUpcallPayload(parsing: try #require(system.instantiated))
         #expect(payload.sessionKey == Self.key)
         let spnego = try SpnegoInitialToken(parsing: payload.securityBlob)
@@ -143,7 +148,8 @@ struct UpcallTests {
         system.caller.effectiveUID = effective
         system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(
             name: "FILE:/home/u/other_cc", principal: "u@TEST.LAN", hasUsableTicket: true)
-        system.defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: "u@TEST.LAN", hasUsableTicket: true)
+        system.defaultCache = CredentialCacheState(
+            name: "FILE:/tmp/krb5cc_1000", principal: "u@TEST.LAN", hasUsableTicket: true)
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@TEST.LAN"))
         #expect(Self.run(system) == nil)
         #expect(!system.calls.contains { $0.hasPrefix("env KRB5CCNAME") })
@@ -153,8 +159,10 @@ struct UpcallTests {
 
     @Test func upcallTargetMountStaysInTheHostNamespacesWithoutProbing() {
         let system = FakeSystem()
-        system.description = system.description.replacingOccurrences(of: "upcall_target=app", with: "upcall_target=mount")
-        system.defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: "u@TEST.LAN", hasUsableTicket: true)
+        system.description = system.description.replacingOccurrences(
+            of: "upcall_target=app", with: "upcall_target=mount")
+        system.defaultCache = CredentialCacheState(
+            name: "FILE:/tmp/krb5cc_1000", principal: "u@TEST.LAN", hasUsableTicket: true)
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@TEST.LAN"))
         #expect(Self.run(system) == nil)
         #expect(!system.calls.contains { $0.hasPrefix("pin") || $0 == "setns" || $0.hasPrefix("env") })
@@ -190,7 +198,8 @@ struct UpcallTests {
 
     @Test func keytabFallbackForUserFieldGoesToAPrivateRunCacheForRoot() throws {
         let system = FakeSystem()
-        system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=mskrb5;uid=0x0;creduid=0x0;user=HOST$;pid=0x2a"
+        system.description =
+            "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=mskrb5;uid=0x0;creduid=0x0;user=HOST$;pid=0x2a"
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "HOST$@TEST.LAN"))
         var options = UpcallOptions()
         options.keytab = "/etc/krb5.keytab"
@@ -205,7 +214,8 @@ struct UpcallTests {
 
     @Test func aValidRunCacheSavesTheASExchange() {
         let system = FakeSystem()
-        system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
+        system.description =
+            "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
         let cache = "FILE:/run/smb3kit/krb5cc_0_svc"
         system.caches[cache] = CredentialCacheState(name: cache, principal: "svc@TEST.LAN", hasUsableTicket: true)
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "svc@TEST.LAN"))
@@ -228,8 +238,10 @@ struct UpcallTests {
 
     @Test func anUnsafeRunDirectoryFallsBackToMemory() {
         let system = FakeSystem()
-        system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
-        system.privateDirectoryError = SystemError(function: "lstat", errno: .notDirectory, context: "/run/smb3kit is not a directory private to uid 0")
+        system.description =
+            "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
+        system.privateDirectoryError = SystemError(
+            function: "lstat", errno: .notDirectory, context: "/run/smb3kit is not a directory private to uid 0")
         system.keytabResult = .success("MEMORY:smb3-upcall")
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "svc@TEST.LAN"))
         #expect(Self.run(system) == nil)
@@ -245,14 +257,19 @@ struct UpcallTests {
         #expect(failure?.message.contains("the default keytab gave none for user=alice: no key") == true)
         #expect(failure?.message.contains("add user=alice's key to the keytab") == true)
 
-        system.keytabResult = .failure(KerberosError(kind: .keytabUnreadable, reason: "krb5_kt_get_entry: Permission denied"))
+        system.keytabResult = .failure(
+            KerberosError(kind: .keytabUnreadable, reason: "krb5_kt_get_entry: Permission denied"))
         let unreadable = Self.run(system)
         #expect(unreadable?.message.contains("uid 1000 cannot read it: use -K") == true)
     }
 
     @Test func keytabCacheNamesAreSafeAndInjective() {
-        #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "../x/HOST$") == "FILE:/run/smb3kit/krb5cc_0_.._2fx_2fHOST$")
-        #expect(UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "HOST$") == "FILE:/run/smb3kit/krb5cc_0_HOST$")
+        #expect(
+            UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "../x/HOST$")
+                == "FILE:/run/smb3kit/krb5cc_0_.._2fx_2fHOST$")
+        #expect(
+            UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: "HOST$")
+                == "FILE:/run/smb3kit/krb5cc_0_HOST$")
         // These shared one file before ("_" for every unsafe byte).
         let users = ["svc_cifs", "svc cifs", "svc/cifs", "svc_20cifs", "svcé", "svc\u{00}", "svc_", "svc"]
         let names = users.map { UpcallOptions.keytabCacheName(directory: "/run/smb3kit", user: $0) }
@@ -271,16 +288,20 @@ struct UpcallTests {
     /// A persistent keytab cache holding another principal's TGT is not used for this user.
     @Test func aKeytabCacheOfAnotherPrincipalIsNotReused() {
         let system = FakeSystem()
-        system.description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
-        let persistent = UpcallOptions.keytabCacheName(directory: UpcallOptions.defaultKeytabCacheDirectory, user: "svc")
-        system.caches[persistent] = CredentialCacheState(name: persistent, principal: "admin@TEST.LAN", hasUsableTicket: true)
+        system.description =
+            "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x0;creduid=0x0;user=svc;pid=0x2a"
+        let persistent = UpcallOptions.keytabCacheName(
+            directory: UpcallOptions.defaultKeytabCacheDirectory, user: "svc")
+        system.caches[persistent] = CredentialCacheState(
+            name: persistent, principal: "admin@TEST.LAN", hasUsableTicket: true)
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "svc@TEST.LAN"))
         #expect(Self.run(system) == nil)
         #expect(system.calls.contains("keytab default svc -> \(persistent)"))
         // With the right principal it is reused, without an AS exchange.
         let again = FakeSystem()
         again.description = system.description
-        again.caches[persistent] = CredentialCacheState(name: persistent, principal: "svc@TEST.LAN", hasUsableTicket: true)
+        again.caches[persistent] = CredentialCacheState(
+            name: persistent, principal: "svc@TEST.LAN", hasUsableTicket: true)
         again.apResults = system.apResults
         #expect(Self.run(again) == nil)
         #expect(!again.calls.contains { $0.hasPrefix("keytab") })
@@ -289,20 +310,23 @@ struct UpcallTests {
     @Test func triesHostBasedThenTheQualifiedShortName() {
         let system = FakeSystem()
         system.description = system.description.replacingOccurrences(of: "host=SMB.test.lan", with: "host=smb")
-        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(
+            name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
         system.canonicalDomains["smb"] = "test.lan"
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, Self.key, "u@T"))
         #expect(Self.run(system) == nil)
-        #expect(system.calls.filter { $0.hasPrefix("ap-req") } == [
-            "ap-req FILE:/home/u/other_cc cifs/smb", "ap-req FILE:/home/u/other_cc CIFS/smb",
-            "ap-req FILE:/home/u/other_cc cifs/smb.test.lan",
-        ])
+        #expect(
+            system.calls.filter { $0.hasPrefix("ap-req") } == [
+                "ap-req FILE:/home/u/other_cc cifs/smb", "ap-req FILE:/home/u/other_cc CIFS/smb",
+                "ap-req FILE:/home/u/other_cc cifs/smb.test.lan",
+            ])
     }
 
     @Test func anEmptyHostFrom61ExtraChannelsUsesReverseDNS() {
         let system = FakeSystem()
         system.description = system.description.replacingOccurrences(of: "host=SMB.test.lan", with: "host=")
-        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(
+            name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
         let failure = Self.run(system)
         #expect(failure?.message.contains("no host name") == true)
         system.reverseNames["127.0.0.1"] = "SMB.test.lan"
@@ -313,7 +337,8 @@ struct UpcallTests {
 
     @Test func unknownPrincipalNamesWhatWasTried() {
         let system = FakeSystem()
-        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(
+            name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
         let failure = Self.run(system)
         #expect(failure?.code == .kerberos)
         #expect(failure?.message.contains("does not know cifs/smb.test.lan, CIFS/smb.test.lan (host-based)") == true)
@@ -322,19 +347,24 @@ struct UpcallTests {
 
     @Test func theFailureLineCarriesTheKerberosFields() {
         let system = FakeSystem()
-        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(
+            name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
         let recorder = RecordingLogHandler()
         recorder.logLevel = .info
         var upcall = Upcall(system: system, options: UpcallOptions(), logger: Logger(label: "t") { _ in recorder })
         let failure = upcall.handle(keySerial: 7)
-        #expect(failure?.fields == [
-            "krb5.ccache": "FILE:/home/u/other_cc", "krb5.error": "unknownServicePrincipal",
-            "krb5.spn": "cifs/smb.test.lan, CIFS/smb.test.lan (host-based)",
-        ])
+        #expect(
+            failure?.fields == [
+                "krb5.ccache": "FILE:/home/u/other_cc", "krb5.error": "unknownServicePrincipal",
+                "krb5.spn": "cifs/smb.test.lan, CIFS/smb.test.lan (host-based)",
+            ])
         // One line, and it is the error with every field.
         #expect(recorder.lines.count == 1)
         let line = recorder.lines.first ?? ""
-        for field in ["upcall.failure=kerberos", "krb5.error=unknownServicePrincipal", "krb5.ccache=FILE:/home/u/other_cc", "key.serial=7"] {
+        for field in [
+            "upcall.failure=kerberos", "krb5.error=unknownServicePrincipal", "krb5.ccache=FILE:/home/u/other_cc",
+            "key.serial=7",
+        ] {
             #expect(line.contains(field), "\(field) missing in \(line)")
         }
     }
@@ -346,17 +376,20 @@ struct UpcallTests {
         let system = FakeSystem()
         #expect(Self.run(system)?.fields == ["krb5.ccache": "FILE:/tmp/krb5cc_1000", "krb5.error": "noTicket"])
         #expect(Self.run(system)?.message.contains("no credential cache FILE:/tmp/krb5cc_1000") == true)
-        system.defaultCache = CredentialCacheState(name: "FILE:/tmp/krb5cc_1000", principal: "u@T", hasUsableTicket: false)
+        system.defaultCache = CredentialCacheState(
+            name: "FILE:/tmp/krb5cc_1000", principal: "u@T", hasUsableTicket: false)
         #expect(Self.run(system)?.fields["krb5.error"] == "noTicket")
         system.description = system.description.replacingOccurrences(of: ";pid=", with: ";user=u;pid=")
-        #expect(Self.run(system)?.fields == [
-            "krb5.ccache": "FILE:/tmp/krb5cc_1000", "krb5.error": "noTicket", "krb5.keytab_error": "keytabHasNoKey",
-        ])
+        #expect(
+            Self.run(system)?.fields == [
+                "krb5.ccache": "FILE:/tmp/krb5cc_1000", "krb5.error": "noTicket", "krb5.keytab_error": "keytabHasNoKey",
+            ])
     }
 
     @Test func refusesKeysNotOwnedByTheKernel() {
         let system = FakeSystem()
-        system.description = system.description.replacingOccurrences(of: "cifs.spnego;0;0;", with: "cifs.spnego;1000;1000;")
+        system.description = system.description.replacingOccurrences(
+            of: "cifs.spnego;0;0;", with: "cifs.spnego;1000;1000;")
         let failure = Self.run(system)
         #expect(failure?.code == .badKey)
         #expect(!system.calls.contains { $0.hasPrefix("become") })
@@ -365,7 +398,8 @@ struct UpcallTests {
 
     @Test func refusesHostileDescriptionsBeforeAnySwitch() {
         let system = FakeSystem()
-        system.description = system.description.replacingOccurrences(of: ";pid=0x2a", with: ";user=a;creduid=0x0;pid=0x2a")
+        system.description = system.description.replacingOccurrences(
+            of: ";pid=0x2a", with: ";user=a;creduid=0x0;pid=0x2a")
         let failure = Self.run(system)
         #expect(failure?.code == .badKey)
         #expect(system.calls == ["describe 7", "negate"])
@@ -413,7 +447,8 @@ struct UpcallTests {
 
     @Test func noSecretReachesTheLogEvenAtDebugLevel() throws {
         let system = FakeSystem()
-        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
+        system.caches["FILE:/home/u/other_cc"] = CredentialCacheState(
+            name: "FILE:/home/u/other_cc", principal: "u@T", hasUsableTicket: true)
         let secret = Secret(Array(0xA0..<0xC0))
         system.apResults["cifs/smb.test.lan"] = .success((Self.apRequest, secret, "u@T"))
         let recorder = RecordingLogHandler()

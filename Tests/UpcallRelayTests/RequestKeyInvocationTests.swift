@@ -10,10 +10,11 @@ struct RequestKeyInvocationTests {
         #expect(plain.options == UpcallOptions())
         #expect(!plain.debug)
 
-        let full = try #require(RequestKeyInvocation(arguments: [
-            "-c", "-d", "-E", "-l", "-t", "-k", "/etc/k.conf", "-K", "/etc/k.tab", "-e", "60",
-            "--negative-timeout", "5", "--keytab-cache-dir", "", "42",
-        ]))
+        let full = try #require(
+            RequestKeyInvocation(arguments: [
+                "-c", "-d", "-E", "-l", "-t", "-k", "/etc/k.conf", "-K", "/etc/k.tab", "-e", "60",
+                "--negative-timeout", "5", "--keytab-cache-dir", "", "42",
+            ]))
         var expected = UpcallOptions()
         expected.noEnvironmentProbe = true
         expected.legacyUID = true
@@ -25,7 +26,9 @@ struct RequestKeyInvocationTests {
         #expect(full.options == expected)
         #expect(full.debug)
         #expect(full.keySerial == 42)
-        #expect(RequestKeyInvocation(arguments: ["--debug", "--no-env-probe", "--keytab", "/k", "7"])?.options.keytab == "/k")
+        #expect(
+            RequestKeyInvocation(arguments: ["--debug", "--no-env-probe", "--keytab", "/k", "7"])?.options.keytab
+                == "/k")
         #expect(RequestKeyInvocation(arguments: ["--gssapi", "7"])?.options.forceGSSAPI == true)
     }
 

@@ -20,8 +20,14 @@ struct UpcallFullProgramTests {
     }
 
     @Test func programsAtTheRootGetNoDoubleSlash() {
-        #expect(UpcallFullProgram.candidates(besideFront: "/smb3-upcall") == ["/libexec/smb3kit/smb3-upcall-full", "/smb3-upcall-full"])
-        #expect(UpcallFullProgram.candidates(besideFront: "/sbin/smb3-upcall") == ["/libexec/smb3kit/smb3-upcall-full", "/sbin/smb3-upcall-full"])
+        #expect(
+            UpcallFullProgram.candidates(besideFront: "/smb3-upcall") == [
+                "/libexec/smb3kit/smb3-upcall-full", "/smb3-upcall-full",
+            ])
+        #expect(
+            UpcallFullProgram.candidates(besideFront: "/sbin/smb3-upcall") == [
+                "/libexec/smb3kit/smb3-upcall-full", "/sbin/smb3-upcall-full",
+            ])
     }
 
     /// The inverse: the service finds the handler it accepts requests from.
@@ -31,11 +37,18 @@ struct UpcallFullProgramTests {
                 "/usr/sbin/smb3-upcall", "/usr/bin/smb3-upcall", "/usr/libexec/smb3kit/smb3-upcall",
             ])
         #expect(
-            UpcallFullProgram.frontCandidates(besideFull: "/src/.build/release/smb3-upcall-full") == ["/src/.build/release/smb3-upcall"])
+            UpcallFullProgram.frontCandidates(besideFull: "/src/.build/release/smb3-upcall-full") == [
+                "/src/.build/release/smb3-upcall"
+            ])
         // Installed (libexec) and beside the handler: each leads back to the handler.
-        for front in ["/usr/sbin/smb3-upcall", "/usr/local/sbin/smb3-upcall", "/usr/bin/smb3-upcall", "/src/.build/release/smb3-upcall"] {
+        for front in [
+            "/usr/sbin/smb3-upcall", "/usr/local/sbin/smb3-upcall", "/usr/bin/smb3-upcall",
+            "/src/.build/release/smb3-upcall",
+        ] {
             for full in UpcallFullProgram.candidates(besideFront: front) where !full.hasPrefix("/src/.build/libexec") {
-                #expect(UpcallFullProgram.frontCandidates(besideFull: full).contains(front), "\(full) does not lead back to \(front)")
+                #expect(
+                    UpcallFullProgram.frontCandidates(besideFull: full).contains(front),
+                    "\(full) does not lead back to \(front)")
             }
         }
     }

@@ -4,9 +4,12 @@ import Testing
 
 @Suite("UpcallServiceMessages")
 struct UpcallServiceMessagesTests {
-    static let description = "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x3e9;creduid=0x3e9;pid=0x1f4"
+    static let description =
+        "cifs.spnego;0;0;39010000;ver=0x2;host=smb.test.lan;ip4=127.0.0.1;sec=krb5;uid=0x3e9;creduid=0x3e9;pid=0x1f4"
 
-    static func request(serial: Int32 = 9, description: String = "x", flags: UpcallServiceRequest.Flags = []) -> UpcallServiceRequest {
+    static func request(
+        serial: Int32 = 9, description: String = "x", flags: UpcallServiceRequest.Flags = []
+    ) -> UpcallServiceRequest {
         UpcallServiceRequest(
             keySerial: serial, keyDescription: description, flags: flags, negativeTimeoutSeconds: 1, krb5Config: nil,
             keytab: nil, keytabCacheDirectory: "/run/smb3kit")
@@ -15,7 +18,8 @@ struct UpcallServiceMessagesTests {
     @Test func requestsRoundTrip() throws {
         let full = UpcallServiceRequest(
             keySerial: 123_456, keyDescription: Self.description, flags: [.debug, .legacyUID, .gssProxyEnabled],
-            negativeTimeoutSeconds: 7, krb5Config: "/etc/other-krb5.conf", keytab: "/etc/cifs.keytab", keytabCacheDirectory: nil)
+            negativeTimeoutSeconds: 7, krb5Config: "/etc/other-krb5.conf", keytab: "/etc/cifs.keytab",
+            keytabCacheDirectory: nil)
         #expect(try UpcallServiceRequest(decoding: full.encoded()) == full)
         let empty = Self.request(serial: -1, description: "")
         #expect(try UpcallServiceRequest(decoding: empty.encoded()) == empty)
@@ -23,16 +27,17 @@ struct UpcallServiceMessagesTests {
 
     @Test func aRequestHasAnExactLayout() {
         let request = Self.request(serial: 2, description: "ab", flags: .debug)
-        #expect(request.encoded() == [
-            0x53, 0x4D, 0x55, 0x51,  // "SMUQ"
-            0x01,  // flags: debug
-            0, 0, 0, 2,  // key serial
-            0, 0, 0, 1,  // negative timeout
-            0, 2, 0x61, 0x62,  // description
-            0,  // no krb5.conf
-            0,  // no keytab
-            1, 0, 12,  // keytab cache directory
-        ] + Array("/run/smb3kit".utf8))
+        #expect(
+            request.encoded() == [
+                0x53, 0x4D, 0x55, 0x51,  // "SMUQ"
+                0x01,  // flags: debug
+                0, 0, 0, 2,  // key serial
+                0, 0, 0, 1,  // negative timeout
+                0, 2, 0x61, 0x62,  // description
+                0,  // no krb5.conf
+                0,  // no keytab
+                1, 0, 12,  // keytab cache directory
+            ] + Array("/run/smb3kit".utf8))
     }
 
     @Test func refusesMalformedRequests() {

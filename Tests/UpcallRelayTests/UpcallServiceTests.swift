@@ -22,7 +22,8 @@ struct UpcallServiceTests {
         #expect(received.keySerial == 5)
 
         let plain = try UpcallServiceRequest(
-            decoding: UpcallServiceRequest(keySerial: 5, keyDescription: "d", options: UpcallOptions(), debug: false).encoded())
+            decoding: UpcallServiceRequest(keySerial: 5, keyDescription: "d", options: UpcallOptions(), debug: false)
+                .encoded())
         #expect(plain.options == UpcallOptions())
         #expect(!plain.debug)
     }

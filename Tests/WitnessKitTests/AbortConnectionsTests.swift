@@ -1,9 +1,9 @@
+import Logging
 import Synchronization
 import Testing
 
 @testable import SMB3Protocol
 @testable import WitnessKit
-import Logging
 
 /// Records what the worker asks of the kernel: NOTIFY is accepted, aborts are counted.
 final class RecordingPlatform: WitnessPlatform {
@@ -63,7 +63,8 @@ struct AbortConnectionsTests {
 
     @Test func anAcceptedMoveAbortsTheConnectionsToTheOldAddress() async throws {
         let (event, platform) = await forward(Self.move)
-        #expect(platform.aborts.withLock { $0 } == [SWNSocketAddress(host: .ipv4(IPv4Address(192, 0, 2, 12)), port: 445)])
+        #expect(
+            platform.aborts.withLock { $0 } == [SWNSocketAddress(host: .ipv4(IPv4Address(192, 0, 2, 12)), port: 445)])
         #expect(event?.abortedConnections == 1)
         #expect(event?.json.rendered().contains(#""abortedConnections":1"#) == true)
         #expect(event?.message.contains("aborted 1 connection(s) to 192.0.2.12") == true)
@@ -73,7 +74,8 @@ struct AbortConnectionsTests {
         var off = WitnessConfiguration()
         off.abortConnections = false
         #expect(await forward(Self.move, configuration: off).1.aborts.withLock { $0.isEmpty })
-        #expect(await forward(Self.move, platform: RecordingPlatform(kernelResult: 22)).1.aborts.withLock { $0.isEmpty })
+        #expect(
+            await forward(Self.move, platform: RecordingPlatform(kernelResult: 22)).1.aborts.withLock { $0.isEmpty })
         let available = WitnessNotification(
             type: .resourceChange, messages: [.resourceChange(.init(state: 1, name: "r"))])
         let (event, platform) = await forward(available)
@@ -86,10 +88,14 @@ struct AbortConnectionsTests {
     @Test func theSettingParses() throws {
         #expect(try WitnessConfiguration(parsing: "abort_connections = no").abortConnections == false)
         #expect(WitnessConfiguration().abortConnections)
-        #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "abort_connections = maybe") }
+        #expect(throws: WitnessConfiguration.ParseError.self) {
+            try WitnessConfiguration(parsing: "abort_connections = maybe")
+        }
         #expect(WitnessConfiguration().abortInterval == 10)
         #expect(try WitnessConfiguration(parsing: "abort_interval = 30").abortInterval == 30)
-        #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "abort_interval = 0") }
+        #expect(throws: WitnessConfiguration.ParseError.self) {
+            try WitnessConfiguration(parsing: "abort_interval = 0")
+        }
     }
 
     @Test func processConnectionsLeftAloneAreReported() async throws {
@@ -116,8 +122,9 @@ struct AbortConnectionsTests {
         let limited = try #require(await forward(Self.move, platform: platform, limiter: limiter).0)
         #expect(platform.aborts.withLock { $0.count } == 1)
         #expect(limited.abortedConnections == nil && limited.forwarded && limited.kernelResult == 0)
-        #expect(limited.detail == "did not abort the kernel's connections to 192.0.2.12: the last abort for this "
-            + "registration was 9.5 s ago (abort_interval = 10)")
+        #expect(
+            limited.detail == "did not abort the kernel's connections to 192.0.2.12: the last abort for this "
+                + "registration was 9.5 s ago (abort_interval = 10)")
         platform.clock.withLock { $0 = 10 }
         #expect(await forward(Self.move, platform: platform, limiter: limiter).0?.abortedConnections == 1)
         #expect(platform.aborts.withLock { $0.count } == 2)
@@ -128,8 +135,12 @@ struct AbortConnectionsTests {
         var slow = WitnessConfiguration()
         slow.abortInterval = 60
         platform.clock.withLock { $0 = 50 }
-        #expect(await forward(Self.move, configuration: slow, platform: platform, limiter: limiter).0?.abortedConnections == nil)
+        #expect(
+            await forward(Self.move, configuration: slow, platform: platform, limiter: limiter).0?.abortedConnections
+                == nil)
         platform.clock.withLock { $0 = 70 }
-        #expect(await forward(Self.move, configuration: slow, platform: platform, limiter: limiter).0?.abortedConnections == 1)
+        #expect(
+            await forward(Self.move, configuration: slow, platform: platform, limiter: limiter).0?.abortedConnections
+                == 1)
     }
 }

@@ -39,7 +39,8 @@ struct DaemonServicesTests {
     /// The control socket's answers come from the registry; `events` follows instead.
     @Test func controlRequestsAreAnswered() {
         let registry = WitnessRegistry(
-            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: CollectingSink(),
+            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(),
+            sink: CollectingSink(),
             logger: .quiet)
         struct NoListener: ControlListener {
             func accept() async throws -> any ControlConnection { throw CancellationError() }

@@ -1,9 +1,9 @@
+import Logging
 import Synchronization
 import Testing
 
 @testable import SMB3Protocol
 @testable import WitnessKit
-import Logging
 
 /// A kernel that only answers joins (with `join`) and counts them; receive is never used here.
 final class FakeKernelChannel: KernelWitnessChannel {
@@ -26,12 +26,15 @@ final class StatusLines: Sendable {
 struct KernelWitnessServiceTests {
     static let cifsFamily: UInt16 = 0x22
 
-    static func make(join: KernelWitnessJoin = .joined(familyID: cifsFamily, description: "cifs/cifs_mcgrp_swn"))
+    static func make(
+        join: KernelWitnessJoin = .joined(familyID: cifsFamily, description: "cifs/cifs_mcgrp_swn")
+    )
         -> (KernelWitnessService, WitnessRegistry, FakeKernelChannel, CifsFamilyID, StatusLines)
     {
         let channel = FakeKernelChannel(join: join)
         let registry = WitnessRegistry(
-            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: CollectingSink(),
+            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(),
+            sink: CollectingSink(),
             logger: .quiet)
         let family = CifsFamilyID()
         let statuses = StatusLines()
@@ -50,7 +53,8 @@ struct KernelWitnessServiceTests {
             command: SWNGenericNetlink.Command.register.rawValue, version: 1,
             attributes: [
                 .u32(A.registrationID.rawValue, id), .string(A.netName.rawValue, "192.0.2.12"),
-                .string(A.shareName.rawValue, "share"), NetlinkAttribute(type: A.ip.rawValue, payload: address.encoded()),
+                .string(A.shareName.rawValue, "share"),
+                NetlinkAttribute(type: A.ip.rawValue, payload: address.encoded()),
                 .flag(A.kerberosAuth.rawValue),
             ])
         return NetlinkMessage(type: familyID, flags: 0, sequence: 0, portID: 0, payload: message.encoded()).encoded()
@@ -103,7 +107,8 @@ struct KernelWitnessServiceTests {
         let (service, registry, _, _, _) = Self.make()
         _ = try await service.join()
         await service.dispatch([1, 2, 3])
-        await service.dispatch(NetlinkMessage(type: Self.cifsFamily, flags: 0, sequence: 0, portID: 0, payload: [1]).encoded())
+        await service.dispatch(
+            NetlinkMessage(type: Self.cifsFamily, flags: 0, sequence: 0, portID: 0, payload: [1]).encoded())
         #expect(!registry.statusJSON().rendered().contains("registrationId"))
     }
 }

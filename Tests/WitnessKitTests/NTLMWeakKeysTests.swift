@@ -38,10 +38,14 @@ struct NTLMWeakKeysTests {
     }
 
     @Test func allowedWhenConfigured() throws {
-        #expect(try !Self.auth3(NTLMNegotiateFlags.clientDefault.subtracting([.key128, .keyExchange]), allowWeakKeys: true).isEmpty)
+        #expect(
+            try !Self.auth3(NTLMNegotiateFlags.clientDefault.subtracting([.key128, .keyExchange]), allowWeakKeys: true)
+                .isEmpty)
         #expect(WitnessConfiguration().ntlmAllowWeakKeys == false)
         #expect(try WitnessConfiguration(parsing: "ntlm_allow_weak_keys = yes").ntlmAllowWeakKeys)
-        #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "ntlm_allow_weak_keys = 40") }
+        #expect(throws: WitnessConfiguration.ParseError.self) {
+            try WitnessConfiguration(parsing: "ntlm_allow_weak_keys = 40")
+        }
         var configuration = WitnessConfiguration()
         configuration.ntlmAllowWeakKeys = true
         let worker = RegistrationWorker(

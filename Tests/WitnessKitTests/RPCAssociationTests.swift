@@ -50,7 +50,8 @@ struct RPCAssociationTests {
     @Test func sealedFragmentsAreVerifiedAndReassembled() throws {
         var (association, session) = try Self.pair(level: .privacy)
         var server: NTLMSessionSecurity? = session
-        let first = Self.response(callID: 2, stub: Array(repeating: 0xA1, count: 20), flags: .firstFragment, server: &server)
+        let first = Self.response(
+            callID: 2, stub: Array(repeating: 0xA1, count: 20), flags: .firstFragment, server: &server)
         let last = Self.response(callID: 2, stub: [1, 2, 3], flags: .lastFragment, server: &server)
         #expect(try association.receive(first, isPending: { $0 == 2 }) == .fragment(callID: 2))
         #expect(association.bufferedReplyBytes == 20)  // the stub without its auth pad
@@ -71,7 +72,8 @@ struct RPCAssociationTests {
         #expect(try association.receive(orphan, isPending: { $0 == 2 }) == .ignored)
         #expect(association.bufferedReplyBytes == 0)
         // The sequence number moved on: the next signed reply still verifies.
-        let next = Self.response(callID: 2, stub: [1], flags: [.firstFragment, .lastFragment], server: &server, privacy: false)
+        let next = Self.response(
+            callID: 2, stub: [1], flags: [.firstFragment, .lastFragment], server: &server, privacy: false)
         guard case .reply(2, .success) = try association.receive(next, isPending: { $0 == 2 }) else {
             Issue.record("no reply")
             return
@@ -139,7 +141,8 @@ struct RPCAssociationTests {
             type: .fault, flags: [.firstFragment, .lastFragment], callID: 3,
             body: [0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0]
         ).encoded()
-        #expect(try association.receive(fault, isPending: { _ in true }) == .reply(callID: 3, .failure(.fault(status: 5))))
+        #expect(
+            try association.receive(fault, isPending: { _ in true }) == .reply(callID: 3, .failure(.fault(status: 5))))
         #expect(association.bufferedReplyBytes == 0)
     }
 

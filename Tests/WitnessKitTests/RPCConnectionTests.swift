@@ -49,7 +49,8 @@ final class FakeRPCStream: RPCByteStream {
             body += [0, 0]  // pad to 4
             body += [1, 0, 0, 0] + [0, 0, 0, 0] + DCERPCSyntax.ndr20.uuid + [2, 0, 0, 0]
             let ack = DCERPCPacket(
-                type: .bindAck, flags: [.firstFragment, .lastFragment], callID: packet.callID, body: body, auth: bindAckAuth)
+                type: .bindAck, flags: [.firstFragment, .lastFragment], callID: packet.callID, body: body,
+                auth: bindAckAuth)
             Task { self.deliver(ack.encoded()) }
         case .request:
             let body = packet.body
@@ -66,7 +67,8 @@ final class FakeRPCStream: RPCByteStream {
     /// A one-fragment response to `callID`.
     func reply(callID: UInt32, stub: [UInt8]) {
         let body: [UInt8] = [UInt8(truncatingIfNeeded: stub.count), 0, 0, 0, 0, 0, 0, 0] + stub
-        deliver(DCERPCPacket(type: .response, flags: [.firstFragment, .lastFragment], callID: callID, body: body).encoded())
+        deliver(
+            DCERPCPacket(type: .response, flags: [.firstFragment, .lastFragment], callID: callID, body: body).encoded())
     }
 
     func deliver(_ bytes: [UInt8]) {

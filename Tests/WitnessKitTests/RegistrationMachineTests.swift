@@ -133,7 +133,8 @@ struct RegistrationMachineTests {
                 .closeConnection,
                 .report(
                     .unregistered, witnessServer: "192.0.2.11",
-                    detail: "the kernel unregistered it; UnRegister returned \(WitnessStatus.name(WitnessStatus.success))"),
+                    detail:
+                        "the kernel unregistered it; UnRegister returned \(WitnessStatus.name(WitnessStatus.success))"),
                 .finish,
             ])
         #expect(machine.phase == .stopped)
@@ -159,7 +160,8 @@ struct RegistrationMachineTests {
 
         var retrying = Self.started()
         _ = retrying.handle(.sessionFailed("refused"))
-        #expect(retrying.handle(.stop(reason: "r")) == [.report(.unregistered, witnessServer: nil, detail: "r"), .finish])
+        #expect(
+            retrying.handle(.stop(reason: "r")) == [.report(.unregistered, witnessServer: nil, detail: "r"), .finish])
         #expect(retrying.handle(.backoffElapsed) == [])
     }
 

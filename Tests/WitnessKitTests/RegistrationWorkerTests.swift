@@ -33,7 +33,10 @@ final class FakeWitnessServerStream: RPCByteStream {
                 ? DCERPCAuthVerifier(
                     type: DCERPCAuthType.kerberos.rawValue, level: DCERPCAuthLevel.integrity.rawValue, contextID: 1,
                     value: Array("AP-REP".utf8)) : nil
-            send(DCERPCPacket(type: .bindAck, flags: [.firstFragment, .lastFragment], callID: packet.callID, body: body, auth: auth))
+            send(
+                DCERPCPacket(
+                    type: .bindAck, flags: [.firstFragment, .lastFragment], callID: packet.callID, body: body,
+                    auth: auth))
         case .request:
             let opnum = UInt16(packet.body[6]) | UInt16(packet.body[7]) << 8
             server.calls.withLock { $0.append((port, opnum)) }
@@ -48,11 +51,13 @@ final class FakeWitnessServerStream: RPCByteStream {
     func respond(callID: UInt32, stub: [UInt8]) {
         let body: [UInt8] = [UInt8(truncatingIfNeeded: stub.count), 0, 0, 0, 0, 0, 0, 0] + stub
         guard port == Self.witnessPort else {
-            return send(DCERPCPacket(type: .response, flags: [.firstFragment, .lastFragment], callID: callID, body: body))
+            return send(
+                DCERPCPacket(type: .response, flags: [.firstFragment, .lastFragment], callID: callID, body: body))
         }
         let pad = (16 - stub.count % 16) % 16
         // Without header signing the MIC covers stub and pad (KerberosRPCSecurity.unprotect).
-        let token = FakeKerberosContext.checksum(stub + Array(repeating: 0, count: pad), size: FakeKerberosContext.micSize)
+        let token = FakeKerberosContext.checksum(
+            stub + Array(repeating: 0, count: pad), size: FakeKerberosContext.micSize)
         send(
             DCERPCPacket(
                 type: .response, flags: [.firstFragment, .lastFragment], callID: callID,
@@ -172,10 +177,17 @@ struct RegistrationWorkerTests {
         }
         #expect(worker.snapshot.phase == .registered, "\(worker.snapshot.lastError ?? "")")
         #expect(worker.snapshot.witnessServer == "192.0.2.11")
-        #expect(server.connections.withLock { $0 } == ["192.0.2.12:135", "192.0.2.12:49155", "192.0.2.11:135", "192.0.2.11:49155"])
+        #expect(
+            server.connections.withLock { $0 } == [
+                "192.0.2.12:135", "192.0.2.12:49155", "192.0.2.11:135", "192.0.2.11:49155",
+            ])
         #expect(
             server.notifies.withLock { $0 }
-                == [SWNNotify(registrationID: 1, kind: .clientMove(SWNSocketAddress(host: .ipv4(IPv4Address(192, 168, 3, 45)), port: 445)))])
+                == [
+                    SWNNotify(
+                        registrationID: 1,
+                        kind: .clientMove(SWNSocketAddress(host: .ipv4(IPv4Address(192, 168, 3, 45)), port: 445)))
+                ])
         #expect(server.aborts.withLock { $0.count } == 1)
 
         worker.stop(reason: "the kernel unregistered it")

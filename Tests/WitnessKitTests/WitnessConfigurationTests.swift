@@ -1,8 +1,8 @@
 import Foundation
+import SMB3DCERPC
 import Testing
 
 @testable import WitnessKit
-import SMB3DCERPC
 
 @Suite("witnessd.conf")
 struct WitnessConfigurationTests {
@@ -44,9 +44,13 @@ struct WitnessConfigurationTests {
             try WitnessConfiguration(parsing: "\nkeepalive = 3")
         }
         #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "auth_level = none") }
-        #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "connect_timeout = 0") }
+        #expect(throws: WitnessConfiguration.ParseError.self) {
+            try WitnessConfiguration(parsing: "connect_timeout = 0")
+        }
         #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "just words") }
-        #expect(throws: WitnessConfiguration.ParseError.self) { try WitnessConfiguration(parsing: "krb5_service = cifs/x") }
+        #expect(throws: WitnessConfiguration.ParseError.self) {
+            try WitnessConfiguration(parsing: "krb5_service = cifs/x")
+        }
         #expect(try WitnessConfiguration(parsing: "") == WitnessConfiguration())
     }
 
@@ -66,11 +70,15 @@ struct WitnessConfigurationTests {
     @Test func failCasesParseOrFailWithoutTrapping() throws {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fuzz/FailCases/FuzzWitnessConfiguration")
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix("README") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            !$0.hasPrefix("README")
+        }
         #expect(!names.isEmpty)
         for name in names {
             let data = try #require(FileManager.default.contents(atPath: directory.appendingPathComponent(name).path))
-            guard let configuration = try? WitnessConfiguration(parsing: String(decoding: data, as: UTF8.self)) else { continue }
+            guard let configuration = try? WitnessConfiguration(parsing: String(decoding: data, as: UTF8.self)) else {
+                continue
+            }
             let credentials = configuration.kerberosCredentials
             for value in [
                 configuration.clientName, configuration.controlSocket, configuration.eventsFile,

@@ -55,8 +55,10 @@ final class CollectingSink: WitnessEventSink {
 
 @Suite("WitnessRegistry")
 struct WitnessRegistryTests {
-    static func registration(id: UInt32 = 1, net: String = "witnesslab", ip: IPv4Address = IPv4Address(192, 0, 2, 12),
-                             credentials: SWNCredentials = .ntlm(user: "u", password: Secret(Array("pw".utf8)), domain: "")) -> SWNRegistration {
+    static func registration(
+        id: UInt32 = 1, net: String = "witnesslab", ip: IPv4Address = IPv4Address(192, 0, 2, 12),
+        credentials: SWNCredentials = .ntlm(user: "u", password: Secret(Array("pw".utf8)), domain: "")
+    ) -> SWNRegistration {
         SWNRegistration(
             id: id, netName: net, shareName: "share", address: SWNSocketAddress(host: .ipv4(ip), port: 445),
             ipNotify: true, credentials: credentials)
@@ -72,26 +74,29 @@ struct WitnessRegistryTests {
         let sink = CollectingSink()
         var configuration = WitnessConfiguration()
         configuration.maximumBackoff = 1
-        let registry = WitnessRegistry(configuration: configuration, clientName: "c", platform: platform, sink: sink, logger: .quiet)
+        let registry = WitnessRegistry(
+            configuration: configuration, clientName: "c", platform: platform, sink: sink, logger: .quiet)
         await whileRunning(registry) {
-        registry.handle(.register(Self.registration()))
-        registry.handle(.register(Self.registration()))
-        registry.handle(.register(Self.registration()))
-        await waitUntil { sink.kinds().contains(.registrationFailed) }
-        let status = registry.statusJSON().rendered()
-        #expect(status.contains(#""kernelRepeats":2"#))
-        // The endpoint mapper on the SMB server's address is the first thing tried.
-        #expect(platform.connects.withLock { $0.first } == "192.0.2.12:135")
-        #expect(sink.kinds().first == .registrationFailed)
-        registry.handle(.unregister(Self.registration()))
-        await waitUntil { sink.kinds().contains(.unregistered) }
-        #expect(!registry.statusJSON().rendered().contains("registrationId"))
+            registry.handle(.register(Self.registration()))
+            registry.handle(.register(Self.registration()))
+            registry.handle(.register(Self.registration()))
+            await waitUntil { sink.kinds().contains(.registrationFailed) }
+            let status = registry.statusJSON().rendered()
+            #expect(status.contains(#""kernelRepeats":2"#))
+            // The endpoint mapper on the SMB server's address is the first thing tried.
+            #expect(platform.connects.withLock { $0.first } == "192.0.2.12:135")
+            #expect(sink.kinds().first == .registrationFailed)
+            registry.handle(.unregister(Self.registration()))
+            await waitUntil { sink.kinds().contains(.unregistered) }
+            #expect(!registry.statusJSON().rendered().contains("registrationId"))
         }
     }
 
     @Test func changedAddressRestartsTheRegistration() async throws {
         let sink = CollectingSink()
-        let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: sink, logger: .quiet)
+        let registry = WitnessRegistry(
+            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: sink,
+            logger: .quiet)
         await whileRunning(registry) {
             registry.handle(.register(Self.registration()))
             registry.handle(.register(Self.registration(ip: IPv4Address(192, 0, 2, 11))))
@@ -105,7 +110,8 @@ struct WitnessRegistryTests {
     @Test func addressLiteralsAreReportedUnsupported() async throws {
         let platform = RefusingPlatform()
         let sink = CollectingSink()
-        let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: platform, sink: sink, logger: .quiet)
+        let registry = WitnessRegistry(
+            configuration: WitnessConfiguration(), clientName: "c", platform: platform, sink: sink, logger: .quiet)
         registry.handle(.register(Self.registration(id: 2, net: "192.0.2.12")))
         let status = registry.statusJSON().rendered()
         #expect(status.contains(#""state":"unsupported""#))
@@ -123,7 +129,9 @@ struct WitnessRegistryTests {
         configuration.kerberosService = "host"
         configuration.authLevel = .integrity
         configuration.kerberosCredentials = KerberosClientCredentials(principal: "w@TEST.LAN", clientKeytab: "/k")
-        let registry = WitnessRegistry(configuration: configuration, clientName: "c", platform: RefusingPlatform(), sink: CollectingSink(), logger: .quiet)
+        let registry = WitnessRegistry(
+            configuration: configuration, clientName: "c", platform: RefusingPlatform(), sink: CollectingSink(),
+            logger: .quiet)
         registry.handle(.register(Self.registration(id: 1, credentials: .kerberos)))
         let status = registry.statusJSON().rendered()
         #expect(status.contains(#""authentication":"krb5""#))
@@ -131,25 +139,31 @@ struct WitnessRegistryTests {
         registry.shutdown()
 
         let worker = RegistrationWorker(
-            registration: Self.registration(credentials: .kerberos), credentials: .kerberos, configuration: configuration,
+            registration: Self.registration(credentials: .kerberos), credentials: .kerberos,
+            configuration: configuration,
             clientName: "c", platform: RefusingPlatform(), onEvent: { _ in })
         let authentication = try worker.authentication()
         guard case .kerberos(let target) = authentication.method else {
             Issue.record("expected krb5, got \(authentication.method)")
             return
         }
-        #expect(target == KerberosTarget(service: "host", host: "witnesslab", credentials: configuration.kerberosCredentials))
+        #expect(
+            target
+                == KerberosTarget(service: "host", host: "witnesslab", credentials: configuration.kerberosCredentials))
         #expect(authentication.level == .integrity)
     }
 
     /// The REGISTER's plaintext password is zeroed once the hash exists (repeats too), and the
     /// worker's NT hash when it stops.
     @Test func passwordAndHashAreWiped() async throws {
-        let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: CollectingSink(), logger: .quiet)
+        let registry = WitnessRegistry(
+            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(),
+            sink: CollectingSink(), logger: .quiet)
         let first = Secret(Array("pw".utf8))
         let repeated = Secret(Array("pw".utf8))
         registry.handle(.register(Self.registration(id: 1, credentials: .ntlm(user: "u", password: first, domain: ""))))
-        registry.handle(.register(Self.registration(id: 1, credentials: .ntlm(user: "u", password: repeated, domain: ""))))
+        registry.handle(
+            .register(Self.registration(id: 1, credentials: .ntlm(user: "u", password: repeated, domain: ""))))
         #expect(first.count == 0 && repeated.count == 0)
         registry.shutdown()
 
@@ -165,14 +179,22 @@ struct WitnessRegistryTests {
 
     @Test func noPasswordInStatusOrEvents() async throws {
         let sink = CollectingSink()
-        let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: sink, logger: .quiet)
+        let registry = WitnessRegistry(
+            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: sink,
+            logger: .quiet)
         await whileRunning(registry) {
-            registry.handle(.register(Self.registration(credentials: .ntlm(user: "u", password: Secret(Array("S3cretPW".utf8)), domain: "D"))))
+            registry.handle(
+                .register(
+                    Self.registration(
+                        credentials: .ntlm(user: "u", password: Secret(Array("S3cretPW".utf8)), domain: "D"))))
             await waitUntil { !sink.kinds().isEmpty }
             #expect(!registry.statusJSON().rendered().contains("S3cretPW"))
             #expect(!registry.statusText().contains("S3cretPW"))
         }
-        #expect(sink.events.withLock { $0.allSatisfy { !$0.json.rendered().contains("S3cretPW") && !$0.message.contains("S3cretPW") } })
+        #expect(
+            sink.events.withLock {
+                $0.allSatisfy { !$0.json.rendered().contains("S3cretPW") && !$0.message.contains("S3cretPW") }
+            })
     }
 }
 
@@ -186,7 +208,9 @@ struct WitnessInterfacePolicyTests {
     }
 
     @Test func prefersAWitnessInterfaceOnAnotherNode() throws {
-        let list = [try Self.interface(12, flags: 5), try Self.interface(11, flags: 5), try Self.interface(13, flags: 1)]
+        let list = [
+            try Self.interface(12, flags: 5), try Self.interface(11, flags: 5), try Self.interface(13, flags: 1),
+        ]
         #expect(WitnessInterfacePolicy.strict.choose(from: list, serverAddress: "192.0.2.12") == "192.0.2.11")
     }
 
@@ -208,7 +232,9 @@ struct WitnessInterfacePolicyTests {
 struct WitnessRegistryRepeatTests {
     @Test func anUnsupportedRegistrationIsReportedOnce() async throws {
         let sink = CollectingSink()
-        let registry = WitnessRegistry(configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: sink, logger: .quiet)
+        let registry = WitnessRegistry(
+            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: sink,
+            logger: .quiet)
         for _ in 0..<3 { registry.handle(.register(WitnessRegistryTests.registration(net: "192.0.2.12"))) }
         #expect(sink.kinds() == [.registrationFailed])
         #expect(registry.statusJSON().rendered().contains(#""kernelRepeats":2"#))

@@ -6,7 +6,9 @@ import SMB3Protocol
 public func fuzzCIFSKeyDump(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let bytes = start.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
     if let keys = try? CIFSFullKeyDebugInfo(parsing: bytes[...], byteOrder: .little) {
-        precondition(CIFSFullKeyDebugInfo.headerSize + keys.sessionKey.count + keys.serverInKey.count + keys.serverOutKey.count <= bytes.count)
+        precondition(
+            CIFSFullKeyDebugInfo.headerSize + keys.sessionKey.count + keys.serverInKey.count + keys.serverOutKey.count
+                <= bytes.count)
         let again = keys.encoded(bufferSize: bytes.count, byteOrder: .little)
         precondition((try? CIFSFullKeyDebugInfo(parsing: again[...], byteOrder: .little)) == keys)
     }

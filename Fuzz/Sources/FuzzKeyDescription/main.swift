@@ -13,7 +13,8 @@ public func fuzzKeyDescription(_ start: UnsafeRawPointer?, _ count: Int) -> CInt
         let reparsed = try? KeyDescription(parsing: rendered)
         precondition(reparsed == key, "the rendering parses to another value")
         precondition(reparsed?.description == rendered, "rendering is not stable")
-        precondition(Array(rendered.utf8) == bytes || Array(legacyIPv6Form(of: key).utf8) == bytes,
+        precondition(
+            Array(rendered.utf8) == bytes || Array(legacyIPv6Form(of: key).utf8) == bytes,
             "round trip changed the description")
         precondition(key.version == KeyDescription.supportedVersion)
         precondition(SecurityMechanism.known.contains(key.mechanism))

@@ -56,7 +56,8 @@ public func fuzzRPCAssociation(_ start: UnsafeRawPointer?, _ count: Int) -> CInt
         let level: DCERPCAuthLevel = options & 16 != 0 ? .integrity : .privacy
         guard
             var bound = try? RPCAssociation(
-                authentication: RPCAuthentication(method: method, level: level, workstation: "fuzz"), platform: platform),
+                authentication: RPCAuthentication(method: method, level: level, workstation: "fuzz"), platform: platform
+            ),
             (try? bound.bindRequest(interface: witnessInterface, platform: platform)) != nil,
             let (_, bindAck) = records.next()
         else { return 0 }
@@ -200,7 +201,9 @@ private final class FakeKerberos: KerberosRPCContext {
 
     private static func check(_ pdu: [UInt8], _ data: Range<Int>, _ signed: Range<Int>?) {
         precondition(data.lowerBound >= 0 && data.upperBound <= pdu.count, "data range outside the PDU")
-        if let signed { precondition(signed.lowerBound >= 0 && signed.upperBound <= pdu.count, "signed range outside the PDU") }
+        if let signed {
+            precondition(signed.lowerBound >= 0 && signed.upperBound <= pdu.count, "signed range outside the PDU")
+        }
     }
 
     func wrap(_ pdu: inout [UInt8], data: Range<Int>, signed: Range<Int>?, tokenSize: Int) throws -> [UInt8] {
@@ -229,9 +232,13 @@ private final class FakeKerberos: KerberosRPCContext {
 private struct FuzzPlatform: WitnessPlatform {
     struct NoNetwork: Error {}
 
-    func connect(address: String, port: UInt16, timeoutSeconds: Int32) throws -> any RPCByteStream { throw NoNetwork() }
-    func notifyKernel(_ notify: SWNNotify) throws -> Int32 { 0 }
-    func abortKernelConnections(to address: SWNSocketAddress) throws -> InetDiag.AbortReport { InetDiag.AbortReport(aborted: 0) }
+    func connect(address: String, port: UInt16, timeoutSeconds: Int32) async throws -> any RPCByteStream {
+        throw NoNetwork()
+    }
+    func notifyKernel(_ notify: SWNNotify) async throws -> Int32 { 0 }
+    func abortKernelConnections(to address: SWNSocketAddress) async throws -> InetDiag.AbortReport {
+        InetDiag.AbortReport(aborted: 0)
+    }
     func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext {
         FakeKerberos()
     }
@@ -239,5 +246,7 @@ private struct FuzzPlatform: WitnessPlatform {
     func monotonicSeconds() -> Double { 0 }
     func fileTime() -> UInt64 { 0 }
     func unixTime() -> Double { 0 }
-    func spawn(name: String, _ body: @escaping @Sendable () -> Void) { body() }
+    func runBlocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try body()
+    }
 }

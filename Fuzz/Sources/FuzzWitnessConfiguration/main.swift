@@ -21,8 +21,9 @@ public func fuzzWitnessConfiguration(_ start: UnsafeRawPointer?, _ count: Int) -
     precondition((0...86400).contains(configuration.keepAliveTimeout))
     precondition((1...300).contains(configuration.connectTimeout))
     precondition((1...3600).contains(configuration.maximumBackoff))
-    precondition(!configuration.kerberosService.isEmpty && !configuration.kerberosService.contains("@")
-        && !configuration.kerberosService.contains("/"))
+    precondition(
+        !configuration.kerberosService.isEmpty && !configuration.kerberosService.contains("@")
+            && !configuration.kerberosService.contains("/"))
     let values = [
         configuration.clientName, configuration.controlSocket, configuration.eventsFile, configuration.kerberosService,
         configuration.kerberosCredentials.principal ?? "", configuration.kerberosCredentials.clientKeytab ?? "",
@@ -30,7 +31,8 @@ public func fuzzWitnessConfiguration(_ start: UnsafeRawPointer?, _ count: Int) -
     ]
     let blanks: Set<Unicode.Scalar> = [" ", "\t", "\r"]
     for value in values {
-        precondition(!value.unicodeScalars.contains { $0 == "\n" || $0 == "#" }, "a value spans lines or holds a comment")
+        precondition(
+            !value.unicodeScalars.contains { $0 == "\n" || $0 == "#" }, "a value spans lines or holds a comment")
         precondition(
             !(value.unicodeScalars.first.map(blanks.contains) ?? false)
                 && !(value.unicodeScalars.last.map(blanks.contains) ?? false), "a value is not trimmed")
