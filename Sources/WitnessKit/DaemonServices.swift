@@ -83,7 +83,12 @@ public struct ControlService: Service, CustomStringConvertible {
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in
                 while true {
-                    let connection = try await listener.accept()
+                    let connection: any ControlConnection
+                    do {
+                        connection = try await listener.accept()
+                    } catch is CancellationError {
+                        return  // graceful shutdown: a clean end, not a failure of the group
+                    }
                     group.addTask { await serve(connection) }
                 }
             }

@@ -36,6 +36,28 @@ struct DaemonServicesTests {
         #expect(!registry.statusJSON().rendered().contains(#""registrationId":3"#))
     }
 
+    /// SIGTERM ends the control service cleanly: a failing service would make the group (and
+    /// the daemon's exit status) fail, and skip the registrations' UnRegister.
+    @Test func theControlServiceEndsCleanlyOnGracefulShutdown() async throws {
+        struct WaitingListener: ControlListener {
+            func accept() async throws -> any ControlConnection {
+                try await Task.sleep(for: .seconds(3600))
+                throw CancellationError()
+            }
+        }
+        let registry = WitnessRegistry(
+            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: CollectingSink(),
+            logger: .quiet)
+        let control = ControlService(listener: WaitingListener(), registry: registry, events: EventFanOut(logger: .quiet))
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await control.run() }
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+
     /// The control socket's answers come from the registry; `events` follows instead.
     @Test func controlRequestsAreAnswered() {
         let registry = WitnessRegistry(
