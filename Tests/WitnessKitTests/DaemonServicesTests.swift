@@ -46,9 +46,11 @@ struct DaemonServicesTests {
             }
         }
         let registry = WitnessRegistry(
-            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(), sink: CollectingSink(),
+            configuration: WitnessConfiguration(), clientName: "c", platform: RefusingPlatform(),
+            sink: CollectingSink(),
             logger: .quiet)
-        let control = ControlService(listener: WaitingListener(), registry: registry, events: EventFanOut(logger: .quiet))
+        let control = ControlService(
+            listener: WaitingListener(), registry: registry, events: EventFanOut(logger: .quiet))
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await control.run() }
