@@ -20,7 +20,7 @@ public struct SystemError: Error, Sendable, CustomStringConvertible {
 
     /// `<context>: <function> failed: <strerror> (ENAME)`, without the context when there is none.
     public var description: String {
-        let failure = "\(function) failed: \(errno.message) (\(errno.name))"
+        let failure = "\(function) failed: \(errno)"
         return context.isEmpty ? failure : "\(context): \(failure)"
     }
 }

@@ -58,34 +58,6 @@ public enum BackgroundThread {
     }
 }
 
-/// Signals handled synchronously by one thread: block them everywhere first (before any
-/// thread starts, so every thread inherits the mask), then `wait()` in the handler thread.
-public struct SignalSet: Sendable {
-    public let signals: [Int32]
-
-    public init(_ signals: [Int32]) { self.signals = signals }
-
-    private func set() -> sigset_t {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for signal in signals { sigaddset(&set, signal) }
-        return set
-    }
-
-    public func block() {
-        var mask = set()
-        pthread_sigmask(SIG_BLOCK, &mask, nil)
-    }
-
-    /// The next pending signal of the set.
-    public func wait() -> Int32 {
-        var mask = set()
-        var received: Int32 = 0
-        while sigwait(&mask, &received) != 0 {}
-        return received
-    }
-}
-
 public enum SystemClock {
     public static func unixTime() -> Double {
         var now = timespec()
