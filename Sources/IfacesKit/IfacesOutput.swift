@@ -113,7 +113,7 @@ extension IfacesReport.Finding {
 extension IfacesReport {
     /// The report as Prometheus text exposition format 0.0.4, ending with a newline.
     public func prometheusReport() -> String {
-        var out = PrometheusWriter()
+        var out = PrometheusText()
         out.family("smb3_ifaces_mount_channels", "Channels of the cifs session of a mount.")
         for mount in mounts {
             out.sample("smb3_ifaces_mount_channels", mountLabels(mount), Int64(mount.channels.count))
@@ -173,36 +173,5 @@ extension IfacesReport {
         mountLabels(mount) + [
             ("address", interface.address), ("rss", interface.rss ? "1" : "0"), ("rdma", interface.rdma ? "1" : "0"),
         ]
-    }
-}
-
-struct PrometheusWriter {
-    var text = ""
-
-    mutating func family(_ name: String, _ help: String) {
-        text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
-    }
-
-    mutating func sample<Value: BinaryInteger>(_ name: String, _ labels: [(String, String)], _ value: Value) {
-        text += name
-        if !labels.isEmpty {
-            text += "{"
-            text += labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",")
-            text += "}"
-        }
-        text += " \(value)\n"
-    }
-
-    static func escape(_ value: String) -> String {
-        var result = ""
-        for character in value {
-            switch character {
-            case "\\": result += "\\\\"
-            case "\"": result += "\\\""
-            case "\n": result += "\\n"
-            default: result.append(character)
-            }
-        }
-        return result
     }
 }

@@ -204,23 +204,22 @@ public final class WitnessRegistry: Sendable {
         let (workers, counts, rejections) = state.withLock {
             (Array($0.workers.values), $0.eventCounts, $0.kernelRejections)
         }
-        var text = "# HELP smb3_witnessd_registrations Kernel witness registrations by state.\n"
-        text += "# TYPE smb3_witnessd_registrations gauge\n"
+        var out = PrometheusText()
+        out.family("smb3_witnessd_registrations", "Kernel witness registrations by state.")
         let phases: [RegistrationMachine.Phase] = [.connecting, .registered, .retrying, .unsupported]
         for phase in phases {
-            text +=
-                "smb3_witnessd_registrations{state=\"\(phase.rawValue)\"} \(workers.filter { $0.snapshot.phase == phase }.count)\n"
+            let count = workers.filter { $0.snapshot.phase == phase }.count
+            out.sample("smb3_witnessd_registrations", ["state": phase.rawValue], count)
         }
-        text += "# HELP smb3_witnessd_events_total Witness events by type.\n# TYPE smb3_witnessd_events_total counter\n"
+        out.family("smb3_witnessd_events_total", "Witness events by type.", type: .counter)
         for kind in WitnessEvent.Kind.allCases {
-            text += "smb3_witnessd_events_total{type=\"\(kind.rawValue)\"} \(counts[kind] ?? 0)\n"
+            out.sample("smb3_witnessd_events_total", ["type": kind.rawValue], counts[kind] ?? 0)
         }
-        text +=
-            "# HELP smb3_witnessd_reconnects_total Re-registrations after errors.\n# TYPE smb3_witnessd_reconnects_total counter\n"
-        text += "smb3_witnessd_reconnects_total \(workers.reduce(0) { $0 + $1.snapshot.reconnects })\n"
-        text +=
-            "# HELP smb3_witnessd_kernel_rejections_total NOTIFY messages the kernel refused.\n# TYPE smb3_witnessd_kernel_rejections_total counter\n"
-        text += "smb3_witnessd_kernel_rejections_total \(rejections)\n"
-        return text
+        out.family("smb3_witnessd_reconnects_total", "Re-registrations after errors.", type: .counter)
+        out.sample("smb3_witnessd_reconnects_total", workers.reduce(0) { $0 + $1.snapshot.reconnects })
+        out.family(
+            "smb3_witnessd_kernel_rejections_total", "NOTIFY messages the kernel refused.", type: .counter)
+        out.sample("smb3_witnessd_kernel_rejections_total", rejections)
+        return out.text
     }
 }
