@@ -148,9 +148,12 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SMB3WireTests", dependencies: ["SMB3Wire", "SMB3Protocol"]),
         .testTarget(name: "SMB3IoctlTests", dependencies: ["SMB3Ioctl", "SMB3Protocol"]),
-        .testTarget(name: "SMB3NetlinkCodecTests", dependencies: ["SMB3NetlinkCodec", "SMB3Protocol"]),
-        .testTarget(name: "SMB3DCERPCTests", dependencies: ["SMB3DCERPC", "SMB3Protocol"]),
-        .testTarget(name: "SMB3WitnessTests", dependencies: ["SMB3Witness", "SMB3Protocol"]),
+        // Fixture helpers shared by test targets; no product links it.
+        .target(name: "SMB3TestSupport", path: "Tests/SMB3TestSupport"),
+        .testTarget(
+            name: "SMB3NetlinkCodecTests", dependencies: ["SMB3NetlinkCodec", "SMB3Protocol", "SMB3TestSupport"]),
+        .testTarget(name: "SMB3DCERPCTests", dependencies: ["SMB3DCERPC", "SMB3Protocol", "SMB3TestSupport"]),
+        .testTarget(name: "SMB3WitnessTests", dependencies: ["SMB3Witness", "SMB3Protocol", "SMB3TestSupport"]),
         .testTarget(name: "SMB3NTLMTests", dependencies: ["SMB3NTLM", "SMB3Protocol"]),
         .testTarget(name: "SMB3SpnegoKeyTests", dependencies: ["SMB3SpnegoKey", "SMB3Protocol"]),
         .testTarget(

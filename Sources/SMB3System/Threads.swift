@@ -6,8 +6,6 @@ import Synchronization
     import Glibc
 #endif
 
-/// Detached pthreads for work that blocks in a syscall (a long poll per registration). GCD's
-/// pool would cap how many can wait at once.
 /// Process-wide memory settings.
 public enum ProcessMemory {
     /// One malloc arena for all threads. glibc gives threads their own arenas (up to 8 per
@@ -30,6 +28,9 @@ public enum ProcessMemory {
     public static var isDumpable: Bool { smb3_get_dumpable() == 1 }
 }
 
+/// Detached pthreads for work that blocks in a syscall or a C library (the event loop's poll,
+/// getaddrinfo, libkrb5 and libnl calls): Swift's cooperative pool must never block, and GCD's
+/// pool would cap how many can wait at once.
 public enum BackgroundThread {
     private final class Body {
         let run: @Sendable () -> Void

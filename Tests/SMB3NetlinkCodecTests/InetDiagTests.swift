@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3TestSupport
 import Testing
 
 @testable import SMB3NetlinkCodec
@@ -13,17 +14,6 @@ struct InetDiagTests {
             + "7f00000100000000000000000000000000000000010000000000000000000000000000000000000000"
             + "000000d70a0d00050008000000000008000f00000000000c00150001000000000000000600160052000000"
             + "140000000300020007000000b133000000000000")
-
-    static func hexBytes(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            bytes.append(UInt8(text[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return bytes
-    }
 
     @Test func decodesACapturedDump() throws {
         let (sockets, done) = try InetDiag.parseDump(Self.capturedDump)

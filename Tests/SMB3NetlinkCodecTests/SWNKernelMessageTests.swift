@@ -1,4 +1,5 @@
 import SMB3Protocol
+import SMB3TestSupport
 import Testing
 
 @testable import SMB3NetlinkCodec

@@ -1,5 +1,7 @@
-/// "c0 a8 03 2c" or "c0a8032c" → bytes; whitespace and newlines ignored.
-func hexBytes(_ text: String) -> [UInt8] {
+// Test support shared by the model's test targets (not shipped in any product).
+
+/// Fixture bytes written as hex in a test: "c0 a8 03 2c" or "c0a8032c" → bytes; whitespace and newlines ignored.
+public func hexBytes(_ text: String) -> [UInt8] {
     let digits = Array(text.utf8.filter { !($0 == 0x20 || $0 == 0x0A) })
     precondition(digits.count % 2 == 0, "odd hex digit count")
     func value(_ digit: UInt8) -> UInt8 {
