@@ -160,6 +160,34 @@ public final class UnixConnection: @unchecked Sendable {
         return String(decoding: line, as: UTF8.self)
     }
 
+    /// Calls `body` with each line (without its newline) until the peer closes; a last line
+    /// without a newline is passed too. Reads in blocks, not a byte at a time like `readLine`,
+    /// because a client copies whole replies (a status of a thousand registrations). Lines longer
+    /// than `limit` bytes are passed in pieces of `limit`.
+    public func forEachLine(limit: Int = 1 << 20, _ body: (String) -> Void) throws(SystemError) {
+        var pending: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let received = try valueOrThrow("recv", "reading the daemon's reply") {
+                block.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            }
+            if received == 0 { break }
+            for byte in block[0..<received] {
+                if byte == UInt8(ascii: "\n") {
+                    body(String(decoding: pending, as: UTF8.self))
+                    pending.removeAll(keepingCapacity: true)
+                } else {
+                    pending.append(byte)
+                    if pending.count == limit {
+                        body(String(decoding: pending, as: UTF8.self))
+                        pending.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+        }
+        if !pending.isEmpty { body(String(decoding: pending, as: UTF8.self)) }
+    }
+
     /// Returns false once the peer has gone (EPIPE), so event followers can be dropped. With
     /// `nonBlocking`, a peer that does not read (full socket buffer) also gives false instead
     /// of stalling the writer.

@@ -26,9 +26,7 @@ struct ControlSocketOption: ParsableArguments {
     func relay(_ request: ControlRequest) throws {
         let connection = try connect()
         guard connection.write(request.rawValue + "\n") else { throw ValidationErrorLine("the daemon closed \(path)") }
-        while let line = try connection.readLine(limit: 1 << 20) {
-            Console.printLine(line)
-        }
+        try connection.forEachLine { Console.printLine($0) }
     }
 }
 
