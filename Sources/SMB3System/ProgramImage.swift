@@ -26,6 +26,15 @@ public enum ProgramImage {
 
     /// execv(2): runs `path` in this process with `arguments` (the first one is its argv[0]).
     /// Returns only on failure, with the error.
+    /// Replaces this process with the first of `candidates` that is executable and can be run,
+    /// `arguments` giving its argv; returns why each executable candidate could not be run (empty
+    /// when none is executable).
+    public static func replaceWithFirstExecutable(
+        of candidates: [String], arguments: (String) -> [String]
+    ) -> [SystemError] {
+        candidates.filter(isExecutable).map { replace(with: $0, arguments: arguments($0)) }
+    }
+
     public static func replace(with path: String, arguments: [String]) -> SystemError {
         var pointers: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         pointers.append(nil)

@@ -31,14 +31,11 @@ struct IfacesInputs: ParsableArguments {
         // A saved DebugData file means an offline report: do not ask the live servers.
         let offline = fromDebugdata || debugdataFile != DebugDataCommand.defaultPath
         if askServers && !offline && LiveIfaces.mayQueryServers {
-            for mount in mounts {
-                switch LiveIfaces.queryServerInterfaces(mountPoint: mount.mountPoint) {
-                case .success(let reply): fsctl[mount.mountPoint] = reply
-                case .failure(let reason):
-                    Console.printError(
-                        "smb3-ifaces: \(mount.mountPoint): FSCTL_QUERY_NETWORK_INTERFACE_INFO failed, using DebugData: \(reason)"
-                    )
-                }
+            fsctl = IfacesMountSelection.serverInterfaces(of: mounts, query: LiveIfaces.queryServerInterfaces) {
+                mount, reason in
+                Console.printError(
+                    "smb3-ifaces: \(mount.mountPoint): FSCTL_QUERY_NETWORK_INTERFACE_INFO failed, using DebugData: \(reason)"
+                )
             }
         }
         return IfacesReportBuilder.build(
@@ -62,16 +59,11 @@ struct IfacesInputs: ParsableArguments {
 
     /// The mounts named (each must be a cifs mount point), or all cifs mounts.
     private func select(_ mountPoints: [String], from all: [MountTable.Mount]) throws -> [MountTable.Mount] {
-        guard !mountPoints.isEmpty else { return all }
-        var selected: [MountTable.Mount] = []
-        for argument in mountPoints {
-            let path = IoctlCalls.canonicalPath(argument) ?? argument
-            guard let mount = all.last(where: { $0.mountPoint == path }) else {
-                Console.printError("smb3-ifaces: \(argument) is not a cifs mount point")
-                throw ExitCode.failure
-            }
-            selected.append(mount)
+        switch IfacesMountSelection.select(mountPoints, from: all, canonicalize: IoctlCalls.canonicalPath) {
+        case .success(let mounts): return mounts
+        case .failure(let error):
+            Console.printError("smb3-ifaces: \(error)")
+            throw ExitCode.failure
         }
-        return selected
     }
 }

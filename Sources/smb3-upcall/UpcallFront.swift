@@ -32,11 +32,10 @@ enum UpcallFront {
         var reasons: [String] = []
         do throws(SystemError) {
             let candidates = UpcallFullProgram.candidates(besideFront: try ProgramImage.currentPath())
-            for path in candidates where ProgramImage.isExecutable(path) {
-                let full = UpcallFullProgram.arguments(
-                    programPath: path, forwarding: arguments, serviceTried: serviceTried)
-                reasons.append("\(ProgramImage.replace(with: path, arguments: full))")
+            let failures = ProgramImage.replaceWithFirstExecutable(of: candidates) {
+                UpcallFullProgram.arguments(programPath: $0, forwarding: arguments, serviceTried: serviceTried)
             }
+            reasons = failures.map { "\($0)" }
             if reasons.isEmpty { reasons.append("not found at \(candidates.joined(separator: " or "))") }
         } catch {
             reasons.append("\(error)")
