@@ -21,8 +21,9 @@ public protocol IfacesWatchEnvironment {
     mutating func takeReloadRequest() -> Bool
     /// Writes one JSON report line to standard output, unbuffered (followers read it at once).
     mutating func writeReportLine(_ line: String)
-    /// Rewrites the Prometheus textfile, if one was asked for; failures are the conformer's to report.
-    mutating func writePrometheus(_ text: String)
+    /// Rewrites the Prometheus textfile, if one was asked for. A failure is thrown, not printed:
+    /// the watch logs it once, not on every report.
+    mutating func writePrometheus(_ text: String) throws
     /// Tells the service manager (Type=notify) that the first report is out.
     mutating func notifyReady(status: String)
 }
@@ -48,6 +49,8 @@ public struct IfacesWatch {
     private var lastLine = ""
     private var reason = Reason.start
     private var forced = true
+    /// The textfile failure logged last; repeats of it stay quiet until a write succeeds.
+    private var prometheusFailure: String?
 
     public init(intervalSeconds: Int, logger: Logger) {
         self.intervalMilliseconds = Int32(clamping: intervalSeconds * 1000)
@@ -73,9 +76,27 @@ public struct IfacesWatch {
         let message = line == lastLine ? "report refreshed (\(reason.rawValue))" : "report changed (\(reason.rawValue))"
         logger.info(
             "\(message)", metadata: ["ifaces.reason": "\(reason.rawValue)", "ifaces.mounts": "\(report.mounts.count)"])
-        environment.writePrometheus(report.prometheusReport())
+        writePrometheus(report, in: &environment)
         if reason == .start { environment.notifyReady(status: "watching \(report.mounts.count) mount(s)") }
         lastLine = line
+    }
+
+    /// Writes the textfile. A directory that does not exist (node-exporter not installed) fails
+    /// on every report: the failure is logged when it first happens or changes, and the recovery once.
+    mutating func writePrometheus(_ report: IfacesReport, in environment: inout some IfacesWatchEnvironment) {
+        do {
+            try environment.writePrometheus(report.prometheusReport())
+            if prometheusFailure != nil {
+                logger.notice("Prometheus textfile written again")
+                prometheusFailure = nil
+            }
+        } catch {
+            let text = "\(error)"
+            guard text != prometheusFailure else { return }
+            logger.warning(
+                "cannot write the Prometheus textfile: \(text) (not retried in the log until it changes or succeeds)")
+            prometheusFailure = text
+        }
     }
 
     /// Sleeps until something may have changed, and records why it woke.

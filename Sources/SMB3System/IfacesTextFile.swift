@@ -65,7 +65,7 @@ public enum AtomicTextFile {
             let temporary = "\(directory).\(name).\(suffix)"
             let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if descriptor >= 0 { return (descriptor, temporary) }
-            lastError = SystemError(function: "open", errno: errno, context: "creating \(temporary)")
+            lastError = SystemError(function: "open", errno: errno, context: "creating a temporary file beside \(path)")
             if lastError.errno != .fileExists { break }
         }
         throw lastError

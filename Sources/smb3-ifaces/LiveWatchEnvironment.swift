@@ -32,13 +32,9 @@ final class LiveWatchEnvironment: IfacesWatchEnvironment {
 
     func writeReportLine(_ line: String) { IoctlCalls.writeStandardOutput(line) }
 
-    func writePrometheus(_ text: String) {
+    func writePrometheus(_ text: String) throws {
         guard let prometheusFile else { return }
-        do {
-            try AtomicTextFile.write(text, to: prometheusFile)
-        } catch {
-            Console.printError("smb3-ifaces: \(error)")
-        }
+        try AtomicTextFile.write(text, to: prometheusFile)
     }
 
     func notifyReady(status: String) { ServiceManagerNotifier.notify("READY=1\nSTATUS=\(status)") }

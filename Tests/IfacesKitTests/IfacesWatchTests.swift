@@ -11,6 +11,8 @@ struct ScriptedWatch: IfacesWatchEnvironment {
     var reports: [IfacesReport]
     var wakeUps: [IfacesWatchWakeUp]
     var reloads: [Bool] = []
+    /// What each textfile write throws in turn (nil: it succeeds); writes beyond the script succeed.
+    var prometheusFailures: [String?] = []
 
     var lines: [String] = []
     var prometheus: [String] = []
@@ -32,7 +34,14 @@ struct ScriptedWatch: IfacesWatchEnvironment {
 
     mutating func takeReloadRequest() -> Bool { reloads.isEmpty ? false : reloads.removeFirst() }
     mutating func writeReportLine(_ line: String) { lines.append(line) }
-    mutating func writePrometheus(_ text: String) { prometheus.append(text) }
+    struct WriteFailed: Error, CustomStringConvertible { let description: String }
+
+    mutating func writePrometheus(_ text: String) throws {
+        if !prometheusFailures.isEmpty, let failure = prometheusFailures.removeFirst() {
+            throw WriteFailed(description: failure)
+        }
+        prometheus.append(text)
+    }
     mutating func notifyReady(status: String) { ready.append(status) }
 }
 
@@ -62,6 +71,25 @@ struct ScriptedWatch: IfacesWatchEnvironment {
         #expect(log.map { "\($0.message)" } == ["report changed (start)"])
         #expect(log.first?.level == .info)
         #expect(log.first?.metadata == ["ifaces.reason": "start", "ifaces.mounts": "0"])
+    }
+
+    @Test func aTextfileFailureIsLoggedOnceUntilItChangesOrRecovers() {
+        let reports = ["a", "b", "c", "d", "e", "f"].map { Self.report($0) }
+        let missing = "creating /var/lib/prometheus/node-exporter/.x: open failed: No such file or directory (ENOENT)"
+        let (world, log) = Self.run(
+            ScriptedWatch(
+                reports: reports, wakeUps: [], prometheusFailures: [missing, missing, "disk full", nil, nil, missing]))
+        #expect(world.lines.count == 6)
+        #expect(world.prometheus.count == 2)
+        let textfileLines = log.map { "\($0.message)" }.filter { !$0.hasPrefix("report changed") }
+        #expect(
+            textfileLines == [
+                "cannot write the Prometheus textfile: \(missing) (not retried in the log until it changes or succeeds)",
+                "cannot write the Prometheus textfile: disk full (not retried in the log until it changes or succeeds)",
+                "Prometheus textfile written again",
+                "cannot write the Prometheus textfile: \(missing) (not retried in the log until it changes or succeeds)",
+            ])
+        #expect(log.filter { "\($0.message)".hasPrefix("cannot write") }.allSatisfy { $0.level == .warning })
     }
 
     @Test func unchangedReportsAreNotWrittenAgain() {

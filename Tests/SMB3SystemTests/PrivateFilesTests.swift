@@ -78,4 +78,21 @@ struct PrivateFilesTests {
         // No temporary file is left behind.
         #expect(directory.shell("[ $(ls -A | wc -l) -eq 3 ]"))  // victim, smb3.prom.tmp, smb3.prom
     }
+
+    /// The watch logs a failure once until its text changes: the text names the destination, never
+    /// the random temporary name, so the same failure reads the same every time.
+    @Test func aFailureNamesTheDestinationNotTheTemporaryName() {
+        let path = "/nonexistent-\(getpid())/smb3.prom"
+        var texts: Set<String> = []
+        for _ in 0..<3 {
+            do {
+                try AtomicTextFile.write("metric 1\n", to: path)
+            } catch {
+                texts.insert("\(error)")
+                #expect(error.errno == .noSuchFileOrDirectory)
+            }
+        }
+        #expect(texts.count == 1)
+        #expect(texts.first?.contains("beside \(path)") == true)
+    }
 }
