@@ -171,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "SMB3SPNEGOTests",
             dependencies: ["SMB3SPNEGO", "SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")]),
-        .testTarget(name: "SMB3SMB2Tests", dependencies: ["SMB3SMB2", "SMB3Wire", "SMB3TestSupport"]),
+        .testTarget(name: "SMB3SMB2Tests", dependencies: ["SMB3SMB2", "SMB3SPNEGO", "SMB3Wire", "SMB3TestSupport"]),
         .testTarget(
             name: "SMB3SMB2SecurityTests",
             dependencies: ["SMB3SMB2Security", "SMB3SMB2", "SMB3Wire", "SMB3TestSupport"]),

@@ -1,3 +1,4 @@
+import SMB3SPNEGO
 import SMB3TestSupport
 import SMB3Wire
 import Testing
@@ -190,6 +191,15 @@ struct SMB2SessionTests {
         let request = SMB2SessionSetupRequest(
             securityBuffer: token, securityMode: .signingEnabled, capabilities: .dfs)
         #expect(message.header.encoded() + request.encodedBody() == MicrosoftVectors.sessionSetupRequest1)
+    }
+
+    /// The security buffer is the existing SPNEGO code's business: Windows' first token is a
+    /// NegTokenInit offering NTLMSSP (1.3.6.1.4.1.311.2.2.10) with the NTLM NEGOTIATE inside.
+    @Test func windowsSecurityBufferIsASpnegoInitialToken() throws {
+        let message = try SMB2Message(parsing: MicrosoftVectors.sessionSetupRequest1)
+        let token = try SpnegoInitialToken(parsing: Array(message.bytes[88...]))
+        #expect(token.mechanismTypes.map { "\($0)" } == ["1.3.6.1.4.1.311.2.2.10"])
+        #expect(Array(token.mechanismToken.prefix(12)) == Array("NTLMSSP\0".utf8) + [1, 0, 0, 0])
     }
 
     @Test func windowsChallengeResponseDecodes() throws {
