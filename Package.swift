@@ -25,13 +25,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // SHA-512, HMAC-SHA256, AES-GCM (GMAC) and, in CryptoExtras since 4.x, AES-CMAC: SMB2 signing.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Layer 0: the pure protocol model. No I/O, no C imports, no Foundation; DER through SwiftASN1.
         // One module per subject ("room"); nothing in a room imports a room beside it except as drawn:
         //   SMB3Wire ← SMB3DebugData, SMB3Ioctl, SMB3NTLM, SMB3HostSetup,
         //              SMB3DCERPC ← SMB3Witness ← SMB3NetlinkCodec (the kernel's SWN messages carry MS-SWN states),
-        //              SMB3SpnegoKey ← SMB3SPNEGO (+ SwiftASN1)
+        //              SMB3SpnegoKey ← SMB3SPNEGO (+ SwiftASN1),
+        //              SMB3SMB2 (the SMB2/3 client's messages, NTSTATUS, credits) ← SMB3SMB2Security
+        //              (+ swift-crypto: pre-auth hash, key derivation, signing; outside the umbrella, for
+        //              swift-crypto brings Foundation)
         //   SMB3DebugData, SMB3Ioctl ← SMB3Reports (presentation: JSON values, flag names)
         //   every room ← SMB3Protocol (the umbrella that re-exports them all, for kits and executables)
         // SMB3Wire (bytes, hex, UTF-16LE, IP addresses, Secret) stands alone so that UpcallRelay can use it.
@@ -47,12 +52,19 @@ let package = Package(
             name: "SMB3SPNEGO",
             dependencies: ["SMB3SpnegoKey", "SMB3Wire", .product(name: "SwiftASN1", package: "swift-asn1")]),
         .target(name: "SMB3HostSetup"),
+        .target(name: "SMB3SMB2", dependencies: ["SMB3Wire"]),
+        .target(
+            name: "SMB3SMB2Security",
+            dependencies: [
+                "SMB3SMB2", "SMB3Wire", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]),
         .target(name: "SMB3Reports", dependencies: ["SMB3DebugData", "SMB3Ioctl", "SMB3Wire"]),
         .target(
             name: "SMB3Protocol",
             dependencies: [
                 "SMB3Wire", "SMB3ProcFS", "SMB3DebugData", "SMB3Ioctl", "SMB3NetlinkCodec", "SMB3DCERPC", "SMB3Witness",
-                "SMB3NTLM", "SMB3SpnegoKey", "SMB3SPNEGO", "SMB3HostSetup", "SMB3Reports",
+                "SMB3NTLM", "SMB3SpnegoKey", "SMB3SPNEGO", "SMB3HostSetup", "SMB3Reports", "SMB3SMB2",
             ]),
         // What request-key runs the handler with, and the messages that relay it to the upcall
         // service. Pure and small: the request-key handler links it and nothing heavier.
@@ -159,6 +171,10 @@ let package = Package(
         .testTarget(
             name: "SMB3SPNEGOTests",
             dependencies: ["SMB3SPNEGO", "SMB3Protocol", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .testTarget(name: "SMB3SMB2Tests", dependencies: ["SMB3SMB2", "SMB3SPNEGO", "SMB3Wire", "SMB3TestSupport"]),
+        .testTarget(
+            name: "SMB3SMB2SecurityTests",
+            dependencies: ["SMB3SMB2Security", "SMB3SMB2", "SMB3Wire", "SMB3TestSupport"]),
         .testTarget(name: "SMB3HostSetupTests", dependencies: ["SMB3HostSetup", "SMB3Protocol"]),
         .testTarget(name: "SMB3ReportsTests", dependencies: ["SMB3Reports", "SMB3Protocol"]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol", "SMB3Errors"]),

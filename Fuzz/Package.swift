@@ -33,6 +33,8 @@ let package = Package(
         .executableTarget(name: "FuzzProcessStatus", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzProcKeys", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzKrb5Profile", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzSMB2Responses", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzSMB2Negotiate", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets with libFuzzer and AddressSanitizer and runs each for a bounded time.
 #
-#   Fuzz/run.sh [SECONDS]                     SECONDS per target, default 60 (make fuzz, make test)
+#   Fuzz/run.sh [SECONDS [TARGET...]]         SECONDS per target (default: all), default 60 (make fuzz, make test)
 #   Fuzz/run.sh --campaign RUNS [TARGET...]   each target (default: all) to RUNS executions, then
 #                                             the table of Fuzz/CAMPAIGN.md (make fuzz-campaign)
 #
@@ -12,7 +12,7 @@
 # (both gitignored); set FUZZ_SCRATCH_PATH to build elsewhere.
 set -euo pipefail
 
-usage="usage: $0 [SECONDS] | $0 --campaign RUNS [TARGET...]"
+usage="usage: $0 [SECONDS [TARGET...]] | $0 --campaign RUNS [TARGET...]"
 campaign_runs=""
 selected=()
 if [ "${1:-}" = --campaign ]; then
@@ -23,6 +23,8 @@ if [ "${1:-}" = --campaign ]; then
 else
     seconds="${1:-60}"
     case "$seconds" in '' | *[!0-9]*) echo "$usage" >&2; exit 2 ;; esac
+    [ $# -gt 0 ] && shift
+    selected=("$@")
 fi
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,7 +34,8 @@ scratch="${FUZZ_SCRATCH_PATH:-$here/.build-fuzz}"
 targets=(FuzzDebugData FuzzKeyDescription FuzzSpnegoToken FuzzCIFSQueryInfo FuzzSnapshotArray
     FuzzSecurityDescriptor FuzzCIFSNotify FuzzCIFSKeyDump FuzzCIFSMountInfo FuzzNetworkInterfaceInfo
     FuzzSWNNetlink FuzzDCERPCPDU FuzzWitnessResponses FuzzWitnessNotification FuzzNTLMChallenge FuzzInetDiag
-    FuzzUpcallService FuzzRPCAssociation FuzzWitnessConfiguration FuzzProcessStatus FuzzProcKeys FuzzKrb5Profile)
+    FuzzUpcallService FuzzRPCAssociation FuzzWitnessConfiguration FuzzProcessStatus FuzzProcKeys FuzzKrb5Profile
+    FuzzSMB2Responses FuzzSMB2Negotiate)
 all_targets=("${targets[@]}")
 
 if [ "${#selected[@]}" -gt 0 ]; then
@@ -48,7 +51,7 @@ seeds_for() {
         FuzzKeyDescription) find "$fixtures/lab" -maxdepth 1 -type f -name 'keydesc*' 2>/dev/null ;;
         FuzzSpnegoToken | FuzzSWNNetlink | FuzzDCERPCPDU | FuzzWitnessResponses | FuzzWitnessNotification | FuzzNTLMChallenge | \
             FuzzInetDiag | FuzzUpcallService | FuzzRPCAssociation | FuzzWitnessConfiguration | FuzzProcessStatus | FuzzProcKeys | \
-            FuzzKrb5Profile)
+            FuzzKrb5Profile | FuzzSMB2Responses | FuzzSMB2Negotiate)
             find "$here/Seeds/$1" -maxdepth 1 -type f 2>/dev/null ;;
     esac
 }

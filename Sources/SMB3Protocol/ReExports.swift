@@ -8,6 +8,7 @@
 @_exported import SMB3NetlinkCodec
 @_exported import SMB3ProcFS
 @_exported import SMB3Reports
+@_exported import SMB3SMB2
 @_exported import SMB3SPNEGO
 @_exported import SMB3SpnegoKey
 @_exported import SMB3Wire
