@@ -36,12 +36,14 @@ extension IfacesReport.Mount: Encodable {
         try container.encode(multichannel, forKey: .multichannel)
         try container.encode(maxChannels, forKey: .maxChannels)
         try container.encode(rdma, forKey: .rdma)
-        // The kernel's `0x%llx`, as DebugData prints it.
-        try container.encodeIfPresent(sessionId.map { "0x" + String($0, radix: 16) }, forKey: .sessionId)
+        try container.encodeIfPresent(sessionIdText, forKey: .sessionId)
         try container.encode(foundInDebugData, forKey: .foundInDebugData)
         try container.encode(serverInterfaces, forKey: .serverInterfaces)
         try container.encode(channels, forKey: .channels)
     }
+
+    /// The session id as DebugData prints it (`0x%llx`), in every report of it.
+    public var sessionIdText: String? { sessionId.map(prefixedHex) }
 }
 
 // MARK: - Prometheus text exposition (node-exporter textfile collector)
