@@ -82,3 +82,16 @@ import Testing
         registry.shutdown()
     }
 }
+
+/// `smb3-witnessd check-kernel --json`, as the executable built it before the report moved here.
+@Suite struct KernelWitnessSupportTests {
+    @Test func presentAndMissing() {
+        let present = KernelWitnessSupport(family: "cifs", familyId: 33, group: "cifs_mcgrp_swn", groupId: 9)
+        #expect(
+            present.encodedJSON.rendered()
+                == #"{"family":"cifs","familyId":33,"group":"cifs_mcgrp_swn","groupId":9,"witnessSupport":true}"#)
+        #expect(present.text == "family cifs id 33, group cifs_mcgrp_swn id 9: witness support present")
+        let missing = KernelWitnessSupport(missingFamily: "cifs")
+        #expect(missing.encodedJSON.rendered() == #"{"family":"cifs","witnessSupport":false}"#)
+    }
+}
