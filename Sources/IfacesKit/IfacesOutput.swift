@@ -1,19 +1,11 @@
 import SMB3Protocol
 
-// The stable JSON form (`smb3-ifaces --json`), one line. Keys are lowerCamelCase and always present;
-// unknown values are null. Add keys rather than renaming or removing them.
-//
-// {"source":"debugdata"|"fsctl",
-//  "mounts":[{"mountPoint","unc","server","share","addr","dialect","multichannel","maxChannels","rdma",
-//             "sessionId":"0x…","foundInDebugData",
-//    "serverInterfaces":[{"address","family","speedBps","rss","rdma","interfaceIndex","allocatedChannels",
-//                         "connected","active"}],
-//    "channels":[{"number","serverAddress","state","primary","connectionId"}]}],
-//  "local":[{"name","index","addresses":[…],"speedBps","rssQueues","rdma","up","loopback"}],
-//  "findings":[{"code","mountPoint","message","fix"}]}
+// The stable JSON form (`smb3-ifaces --json`), one line: `IfacesReport`'s `Encodable` conformance.
+// Keys are lowerCamelCase and always present; unknown values are null. Add keys rather than renaming or
+// removing them. The keys are documented in `IfacesHelp.discussion`, and a test holds the two together.
 
 extension IfacesReport {
-    /// The report as one line of JSON (no trailing newline), keys in the order documented above.
+    /// The report as one line of JSON (no trailing newline), keys in the order of the properties.
     public func jsonReport() -> String { encodedJSON.rendered() }
 }
 

@@ -4,7 +4,8 @@ import SMB3Wire
 // The stable JSON form of DebugData, printed by `smb3-ifaces debugdata --json` and read by scripts
 // (the lab checks servers[].sessions[].channels[].number and serverInterfaces[].address/.speedBps/
 // .rss/.rdma/.connected). Keys are lowerCamelCase and always present; a value the file did not
-// print is null. Add keys rather than renaming or removing them.
+// print is null. Add keys rather than renaming or removing them. IfacesKitTests'
+// JSONSchemaDocumentationTests parses the skeleton below and holds it to the keys encoded here.
 //
 // {"format":"6.1"|"6.12"|"undetermined","cifsVersion":…,"features":[…],
 //  "servers":[{"index","connectionId","hostname","clientGUID","dialect":"0x311","serverCapabilities",
