@@ -143,10 +143,13 @@ public final class WitnessRegistry: Sendable {
         worker.stop(reason: "the kernel unregistered it")
     }
 
+    /// Whether the mount named the server by address (`//192.0.2.12/share`, `//[fe80::1%eth0]/share`):
+    /// the model's address parser decides, after brackets and a scope suffix are set aside.
     static func isAddressLiteral(_ name: String) -> Bool {
-        if name.contains(":") { return true }
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+        var text = Substring(name)
+        if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
+        if let percent = text.firstIndex(of: "%") { text = text[..<percent] }
+        return IPAddress(String(text)) != nil
     }
 
     // MARK: reporting

@@ -95,3 +95,14 @@ import Testing
         #expect(missing.encodedJSON.rendered() == #"{"family":"cifs","witnessSupport":false}"#)
     }
 }
+
+@Suite struct AddressLiteralTests {
+    @Test func addressesAreLiteralsAndNamesAreNot() {
+        for literal in ["192.0.2.12", "2001:db8::1", "fe80::1%eth0", "[2001:db8::1]", "::ffff:192.0.2.1"] {
+            #expect(WitnessRegistry.isAddressLiteral(literal), "\(literal)")
+        }
+        for name in ["witnesslab", "fs1.test.lan", "1.2.3", "cluster-01", "1.2.3.4.example"] {
+            #expect(!WitnessRegistry.isAddressLiteral(name), "\(name)")
+        }
+    }
+}
