@@ -149,7 +149,7 @@ let package = Package(
             name: "smb3-witnessd",
             dependencies: [
                 "WitnessKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Kerberos",
-                "SMB3EventLoop",
+                "SMB3EventLoop", "SMB3Logging",
                 "SMB3Version", argumentParser, logging, serviceLifecycle, unixSignals,
             ]),
 

@@ -32,7 +32,7 @@ public struct DebugDataSummary {
     }
 
     private static func describe(_ server: DebugData.Server) -> [String] {
-        var facts = ["connection \(hex(server.connectionId))"]
+        var facts = ["connection \(prefixedHex(server.connectionId))"]
         if let dialect = server.dialect { facts.append("SMB \(dialect)") }
         if let status = server.tcpStatus { facts.append("TCP \(status)") }
         if server.isRDMA { facts.append("RDMA") }
@@ -47,7 +47,7 @@ public struct DebugDataSummary {
     private static func describe(_ session: DebugData.Session) -> [String] {
         var facts: [String] = []
         if let type = session.securityType { facts.append(type.rawValue) }
-        if let id = session.sessionId { facts.append("id \(hex(id))") }
+        if let id = session.sessionIdText { facts.append("id \(id)") }
         if let status = session.status { facts.append("status \(status)") }
         if session.isEncrypted { facts.append(session.usesAES256GCM ? "encrypted (AES-256-GCM)" : "encrypted") }
         if session.isSigned { facts.append("signed") }
@@ -69,7 +69,7 @@ public struct DebugDataSummary {
         for channel in session.channels {
             var row = "      \(pad(String(channel.number), 3))"
             if let connection = channel.connectionId {
-                row += "connection " + pad(hex(connection), 6)
+                row += "connection " + pad(prefixedHex(connection), 6)
             } else {
                 row += pad("no connection", 17)
             }
@@ -111,7 +111,7 @@ public struct DebugDataSummary {
             for share in session.shares {
                 var row = "      \(share.index)) \(share.treeName ?? "none")"
                 if share.isIPC { row += " (IPC)" }
-                if let tid = share.treeId { row += " tid \(hex(tid))" }
+                if let tid = share.treeId { row += " tid \(prefixedHex(tid))" }
                 if share.usesWitness { row += " witness" }
                 if share.isDisconnected { row += " disconnected" }
                 lines.append(row)
@@ -128,8 +128,7 @@ public struct DebugDataSummary {
             case nil: ""
             }
         }
-        var address = registration.ipAddress?.description ?? registration.ipAddressText
-        if let scope = registration.ipAddressScopeId, registration.ipAddress != nil { address += "%\(scope)" }
+        let address = registration.scopedAddress ?? registration.ipAddressText
         var text = "\(registration.id)) \(registration.networkName)\(notify(registration.networkNameNotify))"
         text += " share \(registration.shareName)\(notify(registration.shareNameNotify))"
         text += " address \(address)\(notify(registration.ipAddressNotify))"
@@ -151,8 +150,6 @@ public struct DebugDataSummary {
         while line.last == " " { line.removeLast() }
         return line
     }
-
-    private static func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }
 
     private static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         let fill = String(repeating: " ", count: max(0, width - text.count))

@@ -1,111 +1,41 @@
 import SMB3Protocol
 
-// The stable JSON form (`smb3-ifaces --json`), one line. Keys are lowerCamelCase and always present;
-// unknown values are null. Add keys rather than renaming or removing them.
-//
-// {"source":"debugdata"|"fsctl",
-//  "mounts":[{"mountPoint","unc","server","share","addr","dialect","multichannel","maxChannels","rdma",
-//             "sessionId":"0x…","foundInDebugData",
-//    "serverInterfaces":[{"address","family","speedBps","rss","rdma","interfaceIndex","allocatedChannels",
-//                         "connected","active"}],
-//    "channels":[{"number","serverAddress","state","primary","connectionId"}]}],
-//  "local":[{"name","index","addresses":[…],"speedBps","rssQueues","rdma","up","loopback"}],
-//  "findings":[{"code","mountPoint","message","fix"}]}
+// The stable JSON form (`smb3-ifaces --json`), one line: `IfacesReport`'s `Encodable` conformance.
+// Keys are lowerCamelCase and always present; unknown values are null. Add keys rather than renaming or
+// removing them. The keys are documented in `IfacesHelp.discussion`, and a test holds the two together.
 
 extension IfacesReport {
-    /// The report as one line of JSON (no trailing newline), keys in the order documented above.
-    public func jsonReport() -> String { jsonValue.rendered() }
-
-    var jsonValue: JSONValue {
-        .object([
-            ("source", .string(source.rawValue)),
-            ("mounts", .array(mounts.map(\.jsonValue))),
-            ("local", .array(local.map(\.jsonValue))),
-            ("findings", .array(findings.map(\.jsonValue))),
-        ])
-    }
+    /// The report as one line of JSON (no trailing newline), keys in the order of the properties.
+    public func jsonReport() -> String { encodedJSON.rendered() }
 }
 
-extension IfacesReport.Mount {
-    var jsonValue: JSONValue {
-        var session = JSONValue.null
-        if let sessionId { session = .string("0x" + String(sessionId, radix: 16)) }
-        return .object([
-            ("mountPoint", .string(mountPoint)),
-            ("unc", .string(unc)),
-            ("server", .string(server)),
-            ("share", .string(share)),
-            ("addr", .optionalString(serverAddressOption)),
-            ("dialect", .optionalString(dialect)),
-            ("multichannel", .bool(multichannel)),
-            ("maxChannels", .int(Int64(maxChannels))),
-            ("rdma", .bool(rdma)),
-            ("sessionId", session),
-            ("foundInDebugData", .bool(foundInDebugData)),
-            ("serverInterfaces", .array(serverInterfaces.map(\.jsonValue))),
-            ("channels", .array(channels.map(\.jsonValue))),
-        ])
+extension IfacesReport.Mount: Encodable {
+    // `addr` is the mount option's name; `serverCapabilities` feeds the findings and is not reported.
+    private enum CodingKeys: String, CodingKey {
+        case mountPoint, unc, server, share
+        case serverAddressOption = "addr"
+        case dialect, multichannel, maxChannels, rdma, sessionId, foundInDebugData, serverInterfaces, channels
     }
-}
 
-extension IfacesReport.ServerInterface {
-    var jsonValue: JSONValue {
-        var index = JSONValue.null
-        if let interfaceIndex { index = .uint(UInt64(interfaceIndex)) }
-        var allocated = JSONValue.null
-        if let allocatedChannels { allocated = .int(Int64(allocatedChannels)) }
-        return .object([
-            ("address", .string(address)),
-            ("family", .string(family)),
-            ("speedBps", .optionalUInt(speedBps)),
-            ("rss", .bool(rss)),
-            ("rdma", .bool(rdma)),
-            ("interfaceIndex", index),
-            ("allocatedChannels", allocated),
-            ("connected", .bool(connected)),
-            ("active", .bool(active)),
-        ])
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(mountPoint, forKey: .mountPoint)
+        try container.encode(unc, forKey: .unc)
+        try container.encode(server, forKey: .server)
+        try container.encode(share, forKey: .share)
+        try container.encodeIfPresent(serverAddressOption, forKey: .serverAddressOption)
+        try container.encodeIfPresent(dialect, forKey: .dialect)
+        try container.encode(multichannel, forKey: .multichannel)
+        try container.encode(maxChannels, forKey: .maxChannels)
+        try container.encode(rdma, forKey: .rdma)
+        try container.encodeIfPresent(sessionIdText, forKey: .sessionId)
+        try container.encode(foundInDebugData, forKey: .foundInDebugData)
+        try container.encode(serverInterfaces, forKey: .serverInterfaces)
+        try container.encode(channels, forKey: .channels)
     }
-}
 
-extension IfacesReport.Channel {
-    var jsonValue: JSONValue {
-        .object([
-            ("number", .int(Int64(number))),
-            ("serverAddress", .optionalString(serverAddress)),
-            ("state", .string(state)),
-            ("primary", .bool(primary)),
-            ("connectionId", .optionalUInt(connectionId)),
-        ])
-    }
-}
-
-extension IfacesReport.LocalInterface {
-    var jsonValue: JSONValue {
-        var interfaceIndex = JSONValue.null
-        if let index { interfaceIndex = .int(Int64(index)) }
-        return .object([
-            ("name", .string(name)),
-            ("index", interfaceIndex),
-            ("addresses", .array(addresses.map(JSONValue.string))),
-            ("speedBps", .optionalUInt(speedBps)),
-            ("rssQueues", .int(Int64(rssQueues))),
-            ("rdma", .bool(rdma)),
-            ("up", .bool(up)),
-            ("loopback", .bool(loopback)),
-        ])
-    }
-}
-
-extension IfacesReport.Finding {
-    var jsonValue: JSONValue {
-        .object([
-            ("code", .string(code.rawValue)),
-            ("mountPoint", .optionalString(mountPoint)),
-            ("message", .string(message)),
-            ("fix", .string(fix)),
-        ])
-    }
+    /// The session id as DebugData prints it (`0x%llx`), in every report of it.
+    public var sessionIdText: String? { sessionId.map(prefixedHex) }
 }
 
 // MARK: - Prometheus text exposition (node-exporter textfile collector)

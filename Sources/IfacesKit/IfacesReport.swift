@@ -219,11 +219,13 @@ public struct IfacesReport {
     }
 }
 
-extension IfacesReport: Hashable, Sendable {}
-extension IfacesReport.Source: Hashable, Sendable {}
+// Encodable is the --json form (IfacesOutput.swift): synthesized, so it is declared here, with the
+// types; the properties' names and order are the JSON's keys and order.
+extension IfacesReport: Hashable, Sendable, Encodable {}
+extension IfacesReport.Source: Hashable, Sendable, Encodable {}
 extension IfacesReport.Mount: Hashable, Sendable {}
-extension IfacesReport.ServerInterface: Hashable, Sendable {}
-extension IfacesReport.Channel: Hashable, Sendable {}
-extension IfacesReport.LocalInterface: Hashable, Sendable {}
-extension IfacesReport.Finding: Hashable, Sendable {}
-extension IfacesReport.Finding.Code: Hashable, Sendable {}
+extension IfacesReport.ServerInterface: Hashable, Sendable, Encodable {}
+extension IfacesReport.Channel: Hashable, Sendable, Encodable {}
+extension IfacesReport.LocalInterface: Hashable, Sendable, Encodable {}
+extension IfacesReport.Finding: Hashable, Sendable, Encodable {}
+extension IfacesReport.Finding.Code: Hashable, Sendable, Encodable {}

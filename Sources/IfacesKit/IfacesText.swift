@@ -27,7 +27,7 @@ extension IfacesReport {
         if let dialect = mount.dialect { head += "  SMB \(dialect)" }
         var lines = [head]
         var session = "└─ session"
-        if let id = mount.sessionId { session += " 0x" + String(id, radix: 16) }
+        if let id = mount.sessionIdText { session += " " + id }
         session += " on \(mount.server)"
         session += mount.multichannel ? ", multichannel, max_channels=\(mount.maxChannels)" : ", multichannel off"
         if mount.rdma { session += ", RDMA" }

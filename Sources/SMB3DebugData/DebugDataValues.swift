@@ -1,3 +1,5 @@
+import SMB3Wire
+
 // Values that DebugData prints as numbers or words. Each is a RawRepresentable struct with named
 // static members, so a value this code does not know (a newer kernel's) still parses and round-trips.
 
@@ -134,7 +136,7 @@ extension DebugData {
         public static let smb3_1_1 = Dialect(rawValue: 0x0311)
 
         /// The value as the kernel prints it, e.g. `0x311`.
-        public var hexString: String { "0x" + String(rawValue, radix: 16) }
+        public var hexString: String { prefixedHex(rawValue) }
 
         public var description: String {
             switch self {

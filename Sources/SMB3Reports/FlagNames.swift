@@ -13,7 +13,7 @@ extension CIFSFlagTable {
             result.append(entry.name)
             remaining &= ~entry.value
         }
-        if remaining != 0 { result.append("0x" + String(remaining, radix: 16)) }
+        if remaining != 0 { result.append(prefixedHex(remaining)) }
         return result
     }
 }

@@ -287,4 +287,15 @@ extension JSONValue: Encodable {
 extension Encodable {
     /// This report as one line of JSON, keys in encoding order, `nil` as `null`.
     public func jsonText() throws -> String { try JSONValueEncoder().encode(self).rendered() }
+
+    /// This report as a `JSONValue`, for reports whose encoding cannot fail: the encoder's containers
+    /// never throw, so only a custom `encode(to:)` throwing an error of its own could. That would be a
+    /// bug, shown in the output (`{"encodingError":…}`) rather than trapping a daemon.
+    public var encodedJSON: JSONValue {
+        do {
+            return try JSONValueEncoder().encode(self)
+        } catch {
+            return .object([("encodingError", .string(String(describing: error)))])
+        }
+    }
 }

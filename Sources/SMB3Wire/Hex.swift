@@ -17,6 +17,10 @@ public func zeroPaddedHex(_ value: some BinaryInteger, digits: Int) -> String {
     return String(repeating: "0", count: max(0, digits - text.count)) + text
 }
 
+/// `0x` and `value` in lower-case hex, unpadded: the kernel's `0x%llx` (session ids, connection ids,
+/// tree ids, dialects in DebugData).
+public func prefixedHex(_ value: some BinaryInteger) -> String { "0x" + String(value, radix: 16) }
+
 extension UInt8 {
     /// `0-9a-f`: the digits the kernel's `%x` prints.
     package var isLowercaseHexDigit: Bool { (0x30...0x39).contains(self) || (0x61...0x66).contains(self) }

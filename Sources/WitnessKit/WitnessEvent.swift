@@ -46,28 +46,8 @@ public struct WitnessEvent: Sendable {
         }
     }
 
-    public var json: JSONValue {
-        var fields: [(String, JSONValue)] = [
-            ("time", .double(unixTime)), ("event", .string(kind.rawValue)),
-            ("registrationId", .uint(UInt64(registrationID))), ("netName", .string(netName)),
-            ("share", .string(shareName)), ("serverAddress", .string(serverAddress)),
-            ("witnessServer", .optionalString(witnessServer)),
-        ]
-        if isFailover {
-            fields += [
-                ("oldAddress", .optionalString(oldAddress)),
-                ("newAddresses", .array(newAddresses.map(JSONValue.string))),
-                ("resourceName", .optionalString(resourceName)), ("state", .optionalString(resourceState)),
-                ("forwarded", .bool(forwarded)),
-                ("kernelResult", kernelResult.map { .int(Int64($0)) } ?? .null),
-                ("latencyMs", latencyMilliseconds.map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
-                ("abortedConnections", abortedConnections.map { .int(Int64($0)) } ?? .null),
-                ("keptConnections", keptConnections.map { .int(Int64($0)) } ?? .null),
-            ]
-        }
-        if let detail { fields.append(("detail", .string(detail))) }
-        return .object(fields)
-    }
+    /// The event as one JSON line of the events stream (`Encodable` below).
+    public var json: JSONValue { encodedJSON }
 
     /// Log metadata: the journal fields WITNESS_EVENT, WITNESS_REGISTRATION_ID, … once the log
     /// handler has upper-cased the keys and turned the dots into underscores.
@@ -121,6 +101,38 @@ public struct WitnessEvent: Sendable {
             }
             return text
         }
+    }
+}
+
+// The events stream's JSON: the failover keys only for failovers, `detail` only when there is one.
+extension WitnessEvent: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case time, event, registrationId, netName, share, serverAddress, witnessServer, oldAddress, newAddresses
+        case resourceName, state, forwarded, kernelResult, latencyMs, abortedConnections, keptConnections, detail
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(unixTime, forKey: .time)
+        try container.encode(kind.rawValue, forKey: .event)
+        try container.encode(registrationID, forKey: .registrationId)
+        try container.encode(netName, forKey: .netName)
+        try container.encode(shareName, forKey: .share)
+        try container.encode(serverAddress, forKey: .serverAddress)
+        try container.encodeIfPresent(witnessServer, forKey: .witnessServer)
+        if isFailover {
+            try container.encodeIfPresent(oldAddress, forKey: .oldAddress)
+            try container.encode(newAddresses, forKey: .newAddresses)
+            try container.encodeIfPresent(resourceName, forKey: .resourceName)
+            try container.encodeIfPresent(resourceState, forKey: .state)
+            try container.encode(forwarded, forKey: .forwarded)
+            try container.encodeIfPresent(kernelResult, forKey: .kernelResult)
+            // Microseconds are plenty; more digits would be noise from the clock.
+            try container.encodeIfPresent(latencyMilliseconds.map { ($0 * 1000).rounded() / 1000 }, forKey: .latencyMs)
+            try container.encodeIfPresent(abortedConnections, forKey: .abortedConnections)
+            try container.encodeIfPresent(keptConnections, forKey: .keptConnections)
+        }
+        if let detail { try container.encode(detail, forKey: .detail) }
     }
 }
 

@@ -143,61 +143,43 @@ public final class WitnessRegistry: Sendable {
         worker.stop(reason: "the kernel unregistered it")
     }
 
+    /// Whether the mount named the server by address (`//192.0.2.12/share`, `//[fe80::1%eth0]/share`):
+    /// the model's address parser decides, after brackets and a scope suffix are set aside.
     static func isAddressLiteral(_ name: String) -> Bool {
-        if name.contains(":") { return true }
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+        var text = Substring(name)
+        if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
+        if let percent = text.firstIndex(of: "%") { text = text[..<percent] }
+        return IPAddress(String(text)) != nil
     }
 
     // MARK: reporting
 
-    public func statusJSON() -> JSONValue {
+    /// The registrations, their state and the event counts, as of now.
+    public func status() -> WitnessDaemonStatus {
         let (workers, counts, rejections, started) = state.withLock {
             ($0.workers.sorted { $0.key < $1.key }.map(\.value), $0.eventCounts, $0.kernelRejections, $0.startedAt)
         }
-        let registrations = workers.map { worker -> JSONValue in
+        let registrations = workers.map { worker in
             let snapshot = worker.snapshot
             let registration = worker.registration
-            return .object([
-                ("registrationId", .uint(UInt64(registration.id))), ("netName", .string(registration.netName)),
-                ("share", .string(registration.shareName)),
-                ("serverAddress", .string(registration.address.addressText)),
-                ("ipNotify", .bool(registration.ipNotify)), ("state", .string(snapshot.phase.rawValue)),
-                ("authentication", .optionalString(worker.credentials?.name)),
-                ("witnessServer", .optionalString(snapshot.witnessServer)),
-                ("protocolVersion", .optionalString(snapshot.protocolVersion)),
-                ("registeredSince", snapshot.registeredSince.map(JSONValue.double) ?? .null),
-                ("kernelRepeats", .int(Int64(snapshot.kernelRepeats))),
-                ("reconnects", .int(Int64(snapshot.reconnects))),
-                ("lastError", .optionalString(snapshot.lastError)), ("lastEvent", snapshot.lastEvent?.json ?? .null),
-            ])
+            return WitnessDaemonStatus.Registration(
+                registrationId: registration.id, netName: registration.netName, share: registration.shareName,
+                serverAddress: registration.address.addressText, ipNotify: registration.ipNotify,
+                state: snapshot.phase.rawValue, authentication: worker.credentials?.name,
+                witnessServer: snapshot.witnessServer, protocolVersion: snapshot.protocolVersion,
+                registeredSince: snapshot.registeredSince, kernelRepeats: snapshot.kernelRepeats,
+                reconnects: snapshot.reconnects, lastError: snapshot.lastError, lastEvent: snapshot.lastEvent)
         }
-        let events = WitnessEvent.Kind.allCases.map { ($0.rawValue, JSONValue.int(Int64(counts[$0] ?? 0))) }
-        return .object([
-            ("startedAt", .double(started)), ("registrations", .array(registrations)), ("events", .object(events)),
-            ("kernelRejections", .int(Int64(rejections))),
-        ])
+        return WitnessDaemonStatus(
+            startedAt: started, registrations: registrations, events: WitnessDaemonStatus.EventCounts(counts),
+            kernelRejections: rejections)
     }
 
-    public func statusText() -> String {
-        let workers = state.withLock { $0.workers.sorted { $0.key < $1.key }.map(\.value) }
-        if workers.isEmpty { return "no witness registrations\n" }
-        var text = ""
-        for worker in workers {
-            let snapshot = worker.snapshot
-            let registration = worker.registration
-            text +=
-                "registration \(registration.id): \\\\\(registration.netName)\\\(registration.shareName) at \(registration.address.addressText)\n"
-            text += "  state: \(snapshot.phase.rawValue)"
-            if let credentials = worker.credentials { text += ", auth \(credentials.name)" }
-            if let witness = snapshot.witnessServer { text += ", witness server \(witness)" }
-            if let version = snapshot.protocolVersion { text += " (\(version))" }
-            text += "\n  kernel repeats: \(snapshot.kernelRepeats), reconnects: \(snapshot.reconnects)\n"
-            if let error = snapshot.lastError { text += "  last error: \(error)\n" }
-            if let event = snapshot.lastEvent { text += "  last event: \(event.message)\n" }
-        }
-        return text
-    }
+    /// `status --json`.
+    public func statusJSON() -> JSONValue { status().encodedJSON }
+
+    /// `status`.
+    public func statusText() -> String { status().text }
 
     /// Prometheus text exposition.
     public func metricsText() -> String {

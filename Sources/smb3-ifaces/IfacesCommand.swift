@@ -1,4 +1,5 @@
 import ArgumentParser
+import IfacesKit
 import SMB3System
 import SMB3Version
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import SMB3Errors
 import SMB3EventLoop
+import SMB3Logging
 import SMB3Netlink
 import SMB3Protocol
 import SMB3System
@@ -116,9 +117,9 @@ struct Run: AsyncParsableCommand {
         }
         ProcessMemory.useSingleMallocArena()
         let configuration = try loadConfiguration()
-        let journal = SystemLog(identifier: "smb3-witnessd")
         let level: Logger.Level = debug ? .debug : .info
-        LoggingSystem.bootstrap { _ in JournalLogHandler(journal: journal, logLevel: level) }
+        // Metadata become journal fields: `witness.event` → WITNESS_EVENT, which the lab's journalctl finds.
+        LoggingSystem.bootstrap { _ in SystemLogHandler(identifier: "smb3-witnessd", logLevel: level) }
         let logger = Logger(label: "smb3-witnessd")
 
         let family = CifsFamilyID()

@@ -2,6 +2,7 @@ import ArgumentParser
 import SMB3Netlink
 import SMB3Protocol
 import SMB3Version
+import WitnessKit
 
 @main
 struct WitnessDaemon: AsyncParsableCommand {
@@ -34,27 +35,15 @@ struct CheckKernel: ParsableCommand {
     func run() throws {
         do {
             let resolved = try GenericNetlinkFamily.resolve(family: Self.family, group: Self.group)
-            if json {
-                print(
-                    JSONValue.object([
-                        ("family", .string(resolved.name)), ("familyId", .uint(UInt64(resolved.id))),
-                        ("group", .string(resolved.multicastGroup)),
-                        ("groupId", .uint(UInt64(resolved.multicastGroupID))),
-                        ("witnessSupport", .bool(true)),
-                    ]).rendered())
-            } else {
-                print(
-                    "family \(resolved.name) id \(resolved.id), group \(resolved.multicastGroup) id \(resolved.multicastGroupID): witness support present"
-                )
-            }
+            let support = KernelWitnessSupport(
+                family: resolved.name, familyId: resolved.id, group: resolved.multicastGroup,
+                groupId: resolved.multicastGroupID)
+            print(json ? support.encodedJSON.rendered() : support.text)
         } catch {
             let hint =
                 error.isNotFound
                 ? "cifs.ko is not loaded or was built without CONFIG_CIFS_SWN_UPCALL" : error.description
-            if json {
-                print(
-                    JSONValue.object([("family", .string(Self.family)), ("witnessSupport", .bool(false))]).rendered())
-            }
+            if json { print(KernelWitnessSupport(missingFamily: Self.family).encodedJSON.rendered()) }
             throw ValidationErrorLine("no witness support: \(hint)")
         }
     }

@@ -1,6 +1,7 @@
-/// The `--help` discussion (and man page text) of `smb3-ifaces`, including the JSON schema.
-enum IfacesHelp {
-    static let discussion = """
+/// The `--help` discussion (and man page text) of `smb3-ifaces`, including the JSON schema. It lives
+/// beside `IfacesReport` so a test can hold the documented keys against the ones the type encodes.
+public enum IfacesHelp {
+    public static let discussion = """
         For each cifs mount (all by default): the server, dialect and session, the network interfaces the \
         server advertised (address, link speed, RSS, RDMA), the channels in use and the server interface each \
         is connected to, the local interfaces (from /sys/class/net and getifaddrs), and findings in plain \

@@ -1,0 +1,106 @@
+import SMB3Protocol
+
+/// What `smb3-witnessd status` reports: one value, rendered as JSON (`status --json`, through
+/// `JSONValueEncoder`) and as text, so both say the same facts.
+///
+/// {"startedAt","registrations":[{"registrationId","netName","share","serverAddress","ipNotify","state",
+///   "authentication","witnessServer","protocolVersion","registeredSince","kernelRepeats","reconnects",
+///   "lastError","lastEvent"}],"events":{"registered",…,"ip-change"},"kernelRejections"}
+public struct WitnessDaemonStatus: Sendable, Encodable {
+    /// When the daemon started (Unix time).
+    public var startedAt: Double
+    /// By registration id.
+    public var registrations: [Registration]
+    /// Events since the start, for every kind (zero included).
+    public var events: EventCounts
+    /// NOTIFY messages the kernel refused.
+    public var kernelRejections: Int
+
+    public init(startedAt: Double, registrations: [Registration], events: EventCounts, kernelRejections: Int) {
+        self.startedAt = startedAt
+        self.registrations = registrations
+        self.events = events
+        self.kernelRejections = kernelRejections
+    }
+
+    /// One kernel registration and how its witness registration is doing.
+    public struct Registration: Sendable, Encodable {
+        public var registrationId: UInt32
+        public var netName: String
+        public var share: String
+        public var serverAddress: String
+        public var ipNotify: Bool
+        /// `connecting`, `registered`, `retrying` or `unsupported`.
+        public var state: String
+        /// `ntlm` or `krb5`; `nil` when the kernel sent no usable credentials.
+        public var authentication: String?
+        public var witnessServer: String?
+        public var protocolVersion: String?
+        public var registeredSince: Double?
+        public var kernelRepeats: Int
+        public var reconnects: Int
+        public var lastError: String?
+        public var lastEvent: WitnessEvent?
+
+        public init(
+            registrationId: UInt32, netName: String, share: String, serverAddress: String, ipNotify: Bool,
+            state: String, authentication: String? = nil, witnessServer: String? = nil, protocolVersion: String? = nil,
+            registeredSince: Double? = nil, kernelRepeats: Int = 0, reconnects: Int = 0, lastError: String? = nil,
+            lastEvent: WitnessEvent? = nil
+        ) {
+            self.registrationId = registrationId
+            self.netName = netName
+            self.share = share
+            self.serverAddress = serverAddress
+            self.ipNotify = ipNotify
+            self.state = state
+            self.authentication = authentication
+            self.witnessServer = witnessServer
+            self.protocolVersion = protocolVersion
+            self.registeredSince = registeredSince
+            self.kernelRepeats = kernelRepeats
+            self.reconnects = reconnects
+            self.lastError = lastError
+            self.lastEvent = lastEvent
+        }
+    }
+
+    /// Events by kind, encoded as an object with every kind in `WitnessEvent.Kind.allCases` order.
+    public struct EventCounts: Sendable, Encodable {
+        public var counts: [WitnessEvent.Kind: Int]
+
+        public init(_ counts: [WitnessEvent.Kind: Int]) { self.counts = counts }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: KindKey.self)
+            for kind in WitnessEvent.Kind.allCases {
+                try container.encode(counts[kind] ?? 0, forKey: KindKey(stringValue: kind.rawValue))
+            }
+        }
+
+        private struct KindKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+    }
+
+    /// The human-readable form; not a stable format: scripts use `status --json`.
+    public var text: String {
+        if registrations.isEmpty { return "no witness registrations\n" }
+        var text = ""
+        for registration in registrations {
+            text +=
+                "registration \(registration.registrationId): \\\\\(registration.netName)\\\(registration.share) at \(registration.serverAddress)\n"
+            text += "  state: \(registration.state)"
+            if let authentication = registration.authentication { text += ", auth \(authentication)" }
+            if let witness = registration.witnessServer { text += ", witness server \(witness)" }
+            if let version = registration.protocolVersion { text += " (\(version))" }
+            text += "\n  kernel repeats: \(registration.kernelRepeats), reconnects: \(registration.reconnects)\n"
+            if let error = registration.lastError { text += "  last error: \(error)\n" }
+            if let event = registration.lastEvent { text += "  last event: \(event.message)\n" }
+        }
+        return text
+    }
+}
