@@ -52,7 +52,6 @@ public struct KeysCommand: CIFSFileCommand {
         }
         return .failed("\(path): \(what): \(error)\(hint)", error)
     }
-
 }
 
 /// A session's keys: the full dump's or, cut to 16 bytes, the legacy one's.

@@ -32,7 +32,6 @@ public struct SnapshotsCommand: CIFSFileCommand {
             throw IoctlCommandError.failed("\(path): CIFS_ENUMERATE_SNAPSHOTS reply: \(error)")
         }
     }
-
 }
 
 /// The snapshots with their `@GMT` tokens and the NT times `snapshot=` mounts take.
@@ -91,7 +90,6 @@ public struct QuotaCommand: CIFSFileCommand {
             throw IoctlCommandError.failed("\(path): quota reply: \(error)")
         }
     }
-
 }
 
 /// Quota entries, as smbinfo prints them; an unlimited threshold or limit is `null`.
@@ -151,7 +149,6 @@ public struct SecurityDescriptorCommand: CIFSFileCommand {
             throw IoctlCommandError.failed("\(path): security descriptor: \(error)")
         }
     }
-
 }
 
 /// Owner, group and DACL; masks are named with the directory rights for directories.
