@@ -622,4 +622,20 @@ struct IoctlReportGoldenTests {
             #expect(report.lines == golden.lines, "\(name)")
         }
     }
+
+    /// Rendered text does not tell `.int` from `.uint`; before the conversion every integer in these
+    /// reports was `.uint`, and a reader of the `JSONValue` may rely on it.
+    @Test func everyIntegerStaysUnsigned() throws {
+        func signed(_ value: JSONValue, _ path: String) -> [String] {
+            switch value {
+            case .int: return [path]
+            case .array(let elements): return elements.enumerated().flatMap { signed($1, "\(path)[\($0)]") }
+            case .object(let members): return members.flatMap { signed($1, "\(path).\($0)") }
+            default: return []
+            }
+        }
+        for (name, report) in try Self.reports() {
+            #expect(signed(report.json, "").isEmpty, "\(name)")
+        }
+    }
 }
