@@ -17,7 +17,7 @@ public struct KeysCommand: CIFSFileCommand {
         let fullError: SystemError
         do {
             try system.ioctl(handle, .dumpFullKey, buffer: &buffer)
-            do { return Self.report(try CIFSFullKeyDebugInfo(parsing: buffer[...])) } catch {
+            do { return IoctlReport(SessionKeysReport(try CIFSFullKeyDebugInfo(parsing: buffer[...]))) } catch {
                 throw IoctlCommandError.failed("\(path): CIFS_DUMP_FULL_KEY reply: \(error)")
             }
         } catch let error as SystemError {
@@ -36,7 +36,7 @@ public struct KeysCommand: CIFSFileCommand {
             throw Self.failure(
                 path, "CIFS_DUMP_FULL_KEY (\(fullError.errno.name)) and CIFS_DUMP_KEY", error, sessionID: sessionID)
         }
-        do { return Self.report(try CIFSKeyDebugInfo(parsing: legacy[...])) } catch {
+        do { return IoctlReport(SessionKeysReport(try CIFSKeyDebugInfo(parsing: legacy[...]))) } catch {
             throw IoctlCommandError.failed("\(path): CIFS_DUMP_KEY reply: \(error)")
         }
     }
@@ -46,65 +46,75 @@ public struct KeysCommand: CIFSFileCommand {
         switch error.errno {
         case .permissionDenied, .notPermitted: hint = "; dumping keys needs CAP_SYS_ADMIN (run as root)"
         case .notSupported: hint = "; the share is not encrypted, so there are no keys to dump"
-        case .noSuchFileOrDirectory where sessionID != nil: hint = "; no SMB session with id 0x\(hex(sessionID ?? 0))"
+        case .noSuchFileOrDirectory where sessionID != nil:
+            hint = "; no SMB session with id \(prefixedHex(sessionID ?? 0))"
         default: hint = ""
         }
         return .failed("\(path): \(what): \(error)\(hint)", error)
     }
+}
 
-    static func spaced(_ bytes: [UInt8]) -> String { bytes.map { byteHex($0) }.joined(separator: " ") }
-    static func packed(_ bytes: [UInt8]) -> String { bytes.map { byteHex($0) }.joined() }
+/// A session's keys: the full dump's or, cut to 16 bytes, the legacy one's.
+struct SessionKeysReport: IoctlReportBody {
+    let sessionId: UInt64
+    let cipher: UInt16
+    let cipherName: String
+    let sessionKey: HexBytes
+    /// Client-to-server: the full dump's ServerIn key, the legacy dump's encryption key.
+    let serverInKey: HexBytes
+    /// Server-to-client: the full dump's ServerOut key, the legacy dump's decryption key.
+    let serverOutKey: HexBytes
+    /// Wireshark's "Secret session keys for decryption" (smb2.seskeys): session id, session key,
+    /// server-to-client key, client-to-server key.
+    let wireshark: String
+    /// From CIFS_DUMP_FULL_KEY, not the legacy CIFS_DUMP_KEY.
+    let full: Bool
+
+    init(sessionID: UInt64, cipher: UInt16, sessionKey: Secret, serverInKey: Secret, serverOutKey: Secret, full: Bool) {
+        sessionId = sessionID
+        self.cipher = cipher
+        cipherName = CIFSNames.ciphers.name(ofValue: UInt64(cipher)) ?? "UNKNOWN"
+        self.sessionKey = HexBytes(bytes: sessionKey.bytes)
+        self.serverInKey = HexBytes(bytes: serverInKey.bytes)
+        self.serverOutKey = HexBytes(bytes: serverOutKey.bytes)
+        wireshark = [Self.sessionBytes(sessionID), sessionKey.bytes, serverOutKey.bytes, serverInKey.bytes]
+            .map { "\"\(hexString($0))\"" }.joined(separator: ",")
+        self.full = full
+    }
+
+    init(_ keys: CIFSFullKeyDebugInfo) {
+        self.init(
+            sessionID: keys.sessionID, cipher: keys.cipher, sessionKey: keys.sessionKey, serverInKey: keys.serverInKey,
+            serverOutKey: keys.serverOutKey, full: true)
+    }
+
+    init(_ keys: CIFSKeyDebugInfo) {
+        self.init(
+            sessionID: keys.sessionID, cipher: keys.cipher, sessionKey: keys.sessionKey,
+            serverInKey: keys.encryptionKey, serverOutKey: keys.decryptionKey, full: false)
+    }
 
     /// The session id as the 8 little-endian bytes of the SMB2 header (Wireshark's form).
     static func sessionBytes(_ id: UInt64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: id >> (8 * UInt64($0))) }
     }
 
-    static func cipherName(_ cipher: UInt16) -> String {
-        "\(CIFSNames.ciphers.name(ofValue: UInt64(cipher)) ?? "UNKNOWN") (0x\(String(cipher, radix: 16)))"
-    }
-
-    static func report(_ keys: CIFSFullKeyDebugInfo) -> IoctlReport {
-        let session = sessionBytes(keys.sessionID)
-        // Wireshark "Secret session keys for decryption" (smb2.seskeys): session id, session key,
-        // server-to-client key (the server's "out"), client-to-server key (the server's "in").
-        let wireshark = [session, keys.sessionKey.bytes, keys.serverOutKey.bytes, keys.serverInKey.bytes]
-            .map { "\"\(packed($0))\"" }.joined(separator: ",")
-        return IoctlReport(
-            lines: [
-                "Session Id: \(spaced(session)) (0x\(hex(keys.sessionID)))", "Cipher: \(cipherName(keys.cipher))",
-                "Session Key: \(spaced(keys.sessionKey.bytes))", "ServerIn  Key: \(spaced(keys.serverInKey.bytes))",
-                "ServerOut key: \(spaced(keys.serverOutKey.bytes))", "Wireshark smb2.seskeys: \(wireshark)",
-            ],
-            json: .object([
-                ("sessionId", .uint(keys.sessionID)), ("cipher", .uint(UInt64(keys.cipher))),
-                ("cipherName", .string(CIFSNames.ciphers.name(ofValue: UInt64(keys.cipher)) ?? "UNKNOWN")),
-                ("sessionKey", .string(packed(keys.sessionKey.bytes))),
-                ("serverInKey", .string(packed(keys.serverInKey.bytes))),
-                ("serverOutKey", .string(packed(keys.serverOutKey.bytes))), ("wireshark", .string(wireshark)),
-                ("full", .bool(true)),
-            ]))
-    }
-
-    static func report(_ keys: CIFSKeyDebugInfo) -> IoctlReport {
-        let session = sessionBytes(keys.sessionID)
-        let wireshark = [session, keys.sessionKey.bytes, keys.decryptionKey.bytes, keys.encryptionKey.bytes]
-            .map { "\"\(packed($0))\"" }.joined(separator: ",")
-        return IoctlReport(
-            lines: [
-                "Session Id: \(spaced(session)) (0x\(hex(keys.sessionID)))", "Cipher: \(cipherName(keys.cipher))",
-                "Session Key: \(spaced(keys.sessionKey.bytes))", "Encryption key: \(spaced(keys.encryptionKey.bytes))",
-                "Decryption key: \(spaced(keys.decryptionKey.bytes))", "Wireshark smb2.seskeys: \(wireshark)",
-                "(legacy CIFS_DUMP_KEY: keys are cut to 16 bytes, so AES-256 captures cannot be decrypted with them)",
-            ],
-            json: .object([
-                ("sessionId", .uint(keys.sessionID)), ("cipher", .uint(UInt64(keys.cipher))),
-                ("cipherName", .string(CIFSNames.ciphers.name(ofValue: UInt64(keys.cipher)) ?? "UNKNOWN")),
-                ("sessionKey", .string(packed(keys.sessionKey.bytes))),
-                ("serverInKey", .string(packed(keys.encryptionKey.bytes))),
-                ("serverOutKey", .string(packed(keys.decryptionKey.bytes))), ("wireshark", .string(wireshark)),
-                ("full", .bool(false)),
-            ]))
+    var lines: [String] {
+        var lines = [
+            "Session Id: \(hexString(Self.sessionBytes(sessionId), separator: " ")) (\(prefixedHex(sessionId)))",
+            "Cipher: \(cipherName) (\(prefixedHex(cipher)))", "Session Key: \(sessionKey.spaced)",
+        ]
+        if full {
+            lines += ["ServerIn  Key: \(serverInKey.spaced)", "ServerOut key: \(serverOutKey.spaced)"]
+        } else {
+            lines += ["Encryption key: \(serverInKey.spaced)", "Decryption key: \(serverOutKey.spaced)"]
+        }
+        lines.append("Wireshark smb2.seskeys: \(wireshark)")
+        if !full {
+            lines.append(
+                "(legacy CIFS_DUMP_KEY: keys are cut to 16 bytes, so AES-256 captures cannot be decrypted with them)")
+        }
+        return lines
     }
 }
 
@@ -138,23 +148,41 @@ public struct NotifyCommand: CIFSFileCommand {
             }
             batches += 1
             if records.isEmpty {
-                emit(
-                    IoctlReport(
-                        lines: ["overflow: the server dropped the details, rescan \(path)"],
-                        json: .object([("action", .string("overflow")), ("name", .null)])))
+                emit(IoctlReport(NotifyOverflowReport(directory: path)))
             }
-            for record in records {
-                emit(
-                    IoctlReport(
-                        lines: ["\(record.action): \(record.fileName)"],
-                        json: .object([
-                            ("action", .string(record.action.description)),
-                            ("actionCode", .uint(UInt64(record.action.rawValue))),
-                            ("name", .string(record.fileName)),
-                        ])))
-            }
+            for record in records { emit(IoctlReport(NotifyChangeReport(record))) }
         }
     }
+}
+
+/// One change the server reported.
+struct NotifyChangeReport: IoctlReportBody {
+    let action: Described<CIFSNotifyRecord.Action>
+    let actionCode: UInt32
+    let name: String
+
+    init(_ record: CIFSNotifyRecord) {
+        action = Described(record.action)
+        actionCode = record.action.rawValue
+        name = record.fileName
+    }
+
+    var lines: [String] { ["\(action): \(name)"] }
+}
+
+/// A batch whose details the server dropped: the directory has to be scanned again.
+struct NotifyOverflowReport: IoctlReportBody {
+    let action = "overflow"
+    let name: String? = nil
+    /// Named in the text only.
+    let directory: String
+
+    private enum CodingKeys: String, CodingKey {
+        case action
+        case name
+    }
+
+    var lines: [String] { ["overflow: the server dropped the details, rescan \(directory)"] }
 }
 
 /// `shutdown`, `set-integrity` and `compression`: single ioctls with a one-line result.
@@ -172,11 +200,7 @@ public struct FileControlCommands: CIFSFileCommand {
         do { try system.ioctl(handle, .shutdown, buffer: &buffer) } catch {
             throw IoctlCommandError.failed("\(path): CIFS_IOC_SHUTDOWN: \(error)\(CIFSFiles.hint(for: error))", error)
         }
-        return IoctlReport(
-            lines: [
-                "shut down the mount holding \(path) (\(flush ? "after flushing" : "without flushing")); unmount it next"
-            ],
-            json: .object([("shutdown", .bool(true)), ("flush", .bool(flush))]))
+        return IoctlReport(ShutdownReport(flush: flush, path: path))
     }
 
     /// CIFS_IOC_SET_INTEGRITY: FSCTL_SET_INTEGRITY_INFORMATION with the checksum algorithm unchanged.
@@ -189,7 +213,7 @@ public struct FileControlCommands: CIFSFileCommand {
                 ? "; the server does not support integrity streams (ReFS does)" : CIFSFiles.hint(for: error)
             throw IoctlCommandError.failed("\(path): CIFS_IOC_SET_INTEGRITY: \(error)\(hint)", error)
         }
-        return IoctlReport(lines: ["integrity enabled on \(path)"], json: .object([("integrity", .bool(true))]))
+        return IoctlReport(IntegrityReport(path: path))
     }
 
     /// FS_IOC_GETFLAGS: cifs reports FS_COMPR_FL from the cached FILE_ATTRIBUTE_COMPRESSED.
@@ -198,9 +222,7 @@ public struct FileControlCommands: CIFSFileCommand {
         defer { system.close(handle) }
         let flags = try getFlags(handle, path)
         let compressed = flags.contains(.compressed)
-        return IoctlReport(
-            lines: ["Compressed: \(compressed ? "yes" : "no") (inode flags 0x\(String(flags.rawValue, radix: 16)))"],
-            json: .object([("compressed", .bool(compressed)), ("flags", .uint(UInt64(flags.rawValue)))]))
+        return IoctlReport(CompressionStateReport(compressed: compressed, flags: flags.rawValue))
     }
 
     /// FS_IOC_SETFLAGS with FS_COMPR_FL (FSCTL_SET_COMPRESSION, COMPRESSION_FORMAT_DEFAULT).
@@ -223,9 +245,7 @@ public struct FileControlCommands: CIFSFileCommand {
             }
             throw IoctlCommandError.failed("\(path): FS_IOC_SETFLAGS: \(error)\(hint)", error)
         }
-        return IoctlReport(
-            lines: ["compression \(enabled ? "enabled" : "disabled") on \(path)"],
-            json: .object([("compressed", .bool(enabled))]))
+        return IoctlReport(CompressionChangeReport(compressed: enabled, path: path))
     }
 
     private func getFlags(_ handle: IoctlHandle, _ path: String) throws(IoctlCommandError) -> CIFSInodeFlags {
@@ -248,26 +268,84 @@ public struct FileControlCommands: CIFSFileCommand {
         {
             throw IoctlCommandError.usage("fsctl: \(error)")
         }
-        let reply = try files.queryInfo(handle, request, path, what: "FSCTL 0x\(String(code, radix: 16))")
-        var lines = ["FSCTL 0x\(String(code, radix: 16)): \(reply.count) bytes"]
-        var offset = 0
-        let bytes = Array(reply)
-        while offset < bytes.count {
+        let reply = try files.queryInfo(handle, request, path, what: "FSCTL \(prefixedHex(code))")
+        return IoctlReport(FsctlReport(code: code, output: Array(reply)))
+    }
+}
+
+/// CIFS_IOC_SHUTDOWN done.
+struct ShutdownReport: IoctlReportBody {
+    let shutdown = true
+    let flush: Bool
+    /// Named in the text only.
+    let path: String
+
+    private enum CodingKeys: String, CodingKey {
+        case shutdown
+        case flush
+    }
+
+    var lines: [String] {
+        ["shut down the mount holding \(path) (\(flush ? "after flushing" : "without flushing")); unmount it next"]
+    }
+}
+
+/// CIFS_IOC_SET_INTEGRITY done.
+struct IntegrityReport: IoctlReportBody {
+    let integrity = true
+    /// Named in the text only.
+    let path: String
+
+    private enum CodingKeys: String, CodingKey {
+        case integrity
+    }
+
+    var lines: [String] { ["integrity enabled on \(path)"] }
+}
+
+/// FS_IOC_GETFLAGS: whether FS_COMPR_FL is set, and the whole flag word.
+struct CompressionStateReport: IoctlReportBody {
+    let compressed: Bool
+    let flags: UInt32
+
+    var lines: [String] { ["Compressed: \(compressed ? "yes" : "no") (inode flags \(prefixedHex(flags)))"] }
+}
+
+/// FS_IOC_SETFLAGS done.
+struct CompressionChangeReport: IoctlReportBody {
+    let compressed: Bool
+    /// Named in the text only.
+    let path: String
+
+    private enum CodingKeys: String, CodingKey {
+        case compressed
+    }
+
+    var lines: [String] { ["compression \(compressed ? "enabled" : "disabled") on \(path)"] }
+}
+
+/// An FSCTL's reply: packed hex in JSON, a hex dump (16 bytes a row, then the printable ASCII) as text.
+struct FsctlReport: IoctlReportBody {
+    let code: UInt32
+    let length: UInt64
+    let output: HexBytes
+
+    init(code: UInt32, output: [UInt8]) {
+        self.code = code
+        length = UInt64(output.count)
+        self.output = HexBytes(bytes: output)
+    }
+
+    var lines: [String] {
+        let bytes = output.bytes
+        let rows = stride(from: 0, to: bytes.count, by: 16).map { offset in
             let row = bytes[offset..<min(offset + 16, bytes.count)]
-            let hexPart = row.map { byteHex($0) }.joined(separator: " ")
+            let hexPart = hexString(row, separator: " ")
             let text = String(row.map { $0 >= 0x20 && $0 < 0x7F ? Character(UnicodeScalar($0)) : "." })
-            let position = String(offset, radix: 16)
-            lines.append(
-                String(repeating: "0", count: max(0, 8 - position.count)) + position + "  " + hexPart
-                    + String(repeating: " ", count: max(0, 48 - hexPart.count)) + "  " + text)
-            offset += 16
+            return zeroPaddedHex(offset, digits: 8) + "  " + hexPart
+                + String(repeating: " ", count: max(0, 48 - hexPart.count)) + "  " + text
         }
-        return IoctlReport(
-            lines: lines,
-            json: .object([
-                ("code", .uint(UInt64(code))), ("length", .uint(UInt64(bytes.count))),
-                ("output", .string(bytes.map { byteHex($0) }.joined())),
-            ]))
+        return ["FSCTL \(prefixedHex(code)): \(length) bytes"] + rows
     }
 }
 
@@ -278,20 +356,4 @@ enum WireWriterBytes {
         writer.writeInteger(value, .host)
         return writer.bytes
     }
-}
-
-/// Parses `--in` hex (spaces, colons and a 0x prefix allowed).
-public func parseHexBytes(_ text: String) -> [UInt8]? {
-    var digits = text.filter { !" :\t".contains($0) }
-    if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits.removeFirst(2) }
-    guard digits.count % 2 == 0 else { return nil }
-    var bytes: [UInt8] = []
-    var index = digits.startIndex
-    while index < digits.endIndex {
-        let next = digits.index(index, offsetBy: 2)
-        guard let byte = UInt8(digits[index..<next], radix: 16) else { return nil }
-        bytes.append(byte)
-        index = next
-    }
-    return bytes
 }

@@ -30,8 +30,8 @@ public struct CopyRequest: Hashable, Sendable {
     public var isRange: Bool { sourceOffset != nil || length != nil || destinationOffset != nil }
 }
 
-/// How the bytes travelled.
-public struct CopyMethod: RawRepresentable, Hashable, Sendable {
+/// How the bytes travelled; in JSON, the raw value.
+public struct CopyMethod: RawRepresentable, Hashable, Sendable, Encodable {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -70,25 +70,39 @@ public struct CopyOutcome: Hashable, Sendable {
     public var bytesPerSecond: Double { nanoseconds == 0 ? 0 : Double(bytes) / seconds }
 
     /// The final line: bytes, seconds, throughput and path.
-    public var summary: String {
-        "copied \(bytes) bytes (\(ByteFormat.size(bytes))) in \(ByteFormat.fixed(seconds, 3)) s, "
-            + "\(ByteFormat.size(UInt64(bytesPerSecond.rounded())))/s, via \(method.label)"
+    public var summary: String { CopyReport(self).summary }
+
+    public var report: IoctlReport { IoctlReport(CopyReport(self)) }
+}
+
+/// What `copy` prints: the fallback's reason when there was one, then the summary.
+struct CopyReport: IoctlReportBody {
+    let bytes: UInt64
+    let seconds: Double
+    let bytesPerSecond: Double
+    let method: CopyMethod
+    let serverSide: Bool
+    let fallbackReason: String?
+    let sourceSessionId: UInt64?
+    let destinationSessionId: UInt64?
+
+    init(_ outcome: CopyOutcome) {
+        bytes = outcome.bytes
+        seconds = outcome.seconds
+        bytesPerSecond = outcome.bytesPerSecond.rounded()
+        method = outcome.method
+        serverSide = outcome.method.isServerSide
+        fallbackReason = outcome.fallbackReason
+        sourceSessionId = outcome.sourceSessionID
+        destinationSessionId = outcome.destinationSessionID
     }
 
-    public var report: IoctlReport {
-        var lines: [String] = []
-        if let fallbackReason { lines.append("fell back to a client-side copy: \(fallbackReason)") }
-        lines.append(summary)
-        var json: [(String, JSONValue)] = [
-            ("bytes", .uint(bytes)), ("seconds", .double(seconds)),
-            ("bytesPerSecond", .double(bytesPerSecond.rounded())),
-            ("method", .string(method.rawValue)), ("serverSide", .bool(method.isServerSide)),
-        ]
-        json.append(("fallbackReason", fallbackReason.map { .string($0) } ?? .null))
-        json.append(("sourceSessionId", sourceSessionID.map { .uint($0) } ?? .null))
-        json.append(("destinationSessionId", destinationSessionID.map { .uint($0) } ?? .null))
-        return IoctlReport(lines: lines, json: .object(json))
+    var summary: String {
+        "copied \(bytes) bytes (\(ByteFormat.size(bytes))) in \(ByteFormat.fixed(seconds, 3)) s, "
+            + "\(ByteFormat.size(UInt64(bytesPerSecond)))/s, via \(method.label)"
     }
+
+    var lines: [String] { (fallbackReason.map { ["fell back to a client-side copy: \($0)"] } ?? []) + [summary] }
 }
 
 /// Receives progress of a copy. The executable shows it on a terminal for large copies.
@@ -179,7 +193,7 @@ public struct FileCopier: CIFSFileCommand {
             fallbackReason = "\(which.path) is not on a cifs mount"
         } else if let sourceSession, let destinationSession, sourceSession != destinationSession {
             let reason =
-                "\(request.source) and \(request.destination) are on different SMB sessions (0x\(hex(sourceSession)) and 0x\(hex(destinationSession))); the server can only copy within one session"
+                "\(request.source) and \(request.destination) are on different SMB sessions (\(prefixedHex(sourceSession)) and \(prefixedHex(destinationSession))); the server can only copy within one session"
             guard request.allowFallback else {
                 throw IoctlCommandError.failed(
                     reason
@@ -391,5 +405,3 @@ public struct FileCopier: CIFSFileCommand {
         }
     }
 }
-
-func hex(_ value: UInt64) -> String { String(value, radix: 16) }

@@ -50,8 +50,8 @@ public struct IoctlCommandError: Error, Hashable, Sendable, CustomStringConverti
     public static func notCIFS(_ path: String, type: UInt64) -> IoctlCommandError {
         IoctlCommandError(
             status: .notCIFS,
-            message: "\(path): not on a cifs mount (filesystem type 0x\(String(type, radix: 16)), "
-                + "cifs is 0x\(String(CIFSMagic.cifs, radix: 16)) or 0x\(String(CIFSMagic.smb2, radix: 16)))")
+            message: "\(path): not on a cifs mount (filesystem type \(prefixedHex(type)), "
+                + "cifs is \(prefixedHex(CIFSMagic.cifs)) or \(prefixedHex(CIFSMagic.smb2)))")
     }
 
     public var description: String { message }

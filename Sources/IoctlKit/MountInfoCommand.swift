@@ -11,57 +11,81 @@ public struct MountInfoCommand: CIFSFileCommand {
         defer { system.close(handle) }
         let info = try files.mountInfo(handle, path)
         let tcon = try files.treeConnectInfo(handle, path)
-        return Self.report(info, tcon, mountOptions: system.mountOptions(of: path))
+        return IoctlReport(MountInfoReport(info, tcon, mountOptions: system.mountOptions(of: path)))
+    }
+}
+
+/// The mount's share and session facts; `cacheMode` comes from the mount options.
+struct MountInfoReport: IoctlReportBody {
+    struct ProtocolVersion: Encodable {
+        let id: UInt16
+        let name: String
     }
 
-    static func report(_ info: CIFSMountInfo, _ tcon: CIFSTreeConnectInfo, mountOptions: [String]?) -> IoctlReport {
-        func named(_ value: UInt32, _ table: CIFSFlagTable) -> String {
-            let names = table.names(of: UInt64(value))
-            return names.isEmpty ? cifsHex32(value) : "\(cifsHex32(value)) (\(names.joined(separator: ",")))"
-        }
-        let deviceType = CIFSNames.deviceTypes.name(ofValue: UInt64(info.deviceType)).map { " (\($0))" } ?? ""
-        let cache = mountOptions?.first { $0.hasPrefix("cache=") }
+    let `protocol`: ProtocolVersion
+    let treeId: UInt32
+    let sessionId: UInt64
+    let shareCapabilities: FlagWord
+    let shareFlags: FlagWord
+    let caching: String
+    let treeConnectFlags: UInt16
+    let maximalAccess: FlagWord
+    let fileSystemAttributes: FlagWord
+    let reflinkSupported: Bool
+    let maxPathComponent: UInt32
+    let sectorFlags: FlagWord
+    let optimalSectorSize: UInt32
+    let maxBytesChunk: UInt32
+    let volumeSerialNumber: UInt32
+    let deviceType: UInt32
+    let deviceCharacteristics: FlagWord
+    let posixCapabilities: UInt64
+    let cacheMode: String?
+
+    init(_ info: CIFSMountInfo, _ tcon: CIFSTreeConnectInfo, mountOptions: [String]?) {
+        `protocol` = ProtocolVersion(id: info.protocolID, name: info.dialectName)
+        treeId = tcon.treeID
+        sessionId = tcon.sessionID
+        shareCapabilities = FlagWord(info.shareCapabilities, CIFSNames.shareCapabilities)
+        shareFlags = FlagWord(info.shareFlags, CIFSNames.shareFlags)
+        caching = info.cachingPolicy
+        treeConnectFlags = info.treeConnectFlags
+        maximalAccess = FlagWord(info.maximalAccess, CIFSNames.fileAccess)
+        fileSystemAttributes = FlagWord(info.fileSystemAttributes, CIFSNames.fileSystemAttributes)
+        reflinkSupported = info.supportsBlockRefcounting
+        maxPathComponent = info.maximumPathComponentLength
+        sectorFlags = FlagWord(info.sectorFlags, CIFSNames.sectorFlags)
+        optimalSectorSize = info.optimalSectorSize
+        maxBytesChunk = info.maximumBytesPerChunk
+        volumeSerialNumber = info.volumeSerialNumber
+        deviceType = info.deviceType
+        deviceCharacteristics = FlagWord(info.deviceCharacteristics, CIFSNames.deviceCharacteristics)
+        posixCapabilities = info.posixCapabilities
+        cacheMode = mountOptions?.first { $0.hasPrefix("cache=") }.map { String($0.dropFirst(6)) }
+    }
+
+    var lines: [String] {
+        let deviceTypeName = CIFSNames.deviceTypes.name(ofValue: UInt64(deviceType)).map { " (\($0))" } ?? ""
         var lines = [
-            "Protocol: \(info.dialectName) (0x\(String(info.protocolID, radix: 16)))",
-            "Tree id: 0x\(String(tcon.treeID, radix: 16))",
-            "Session id: 0x\(hex(tcon.sessionID))",
-            "Share capabilities: \(named(info.shareCapabilities, CIFSNames.shareCapabilities))",
-            "Share flags: \(named(info.shareFlags, CIFSNames.shareFlags)), caching \(info.cachingPolicy)",
-            "Tree connect flags: 0x\(String(info.treeConnectFlags, radix: 16))",
-            "Maximal access: \(named(info.maximalAccess, CIFSNames.fileAccess))",
-            "Filesystem attributes: \(named(info.fileSystemAttributes, CIFSNames.fileSystemAttributes))",
-            "Reflink (duplicate extents): \(info.supportsBlockRefcounting ? "supported" : "not supported (no SUPPORTS_BLOCK_REFCOUNTING)")",
-            "Max path component: \(info.maximumPathComponentLength)",
-            "Sector flags: \(named(info.sectorFlags, CIFSNames.sectorFlags))",
-            "Optimal sector size: \(info.optimalSectorSize)",
-            "Copy chunk size: \(info.maximumBytesPerChunk) bytes",
-            "Volume serial number: \(cifsHex32(info.volumeSerialNumber))",
-            "Device type: \(cifsHex32(info.deviceType))\(deviceType)",
-            "Device characteristics: \(named(info.deviceCharacteristics, CIFSNames.deviceCharacteristics))",
-            "POSIX capabilities: 0x\(hex(info.posixCapabilities))",
+            "Protocol: \(`protocol`.name) (\(prefixedHex(`protocol`.id)))",
+            "Tree id: \(prefixedHex(treeId))",
+            "Session id: \(prefixedHex(sessionId))",
+            "Share capabilities: \(shareCapabilities.text)",
+            "Share flags: \(shareFlags.text), caching \(caching)",
+            "Tree connect flags: \(prefixedHex(treeConnectFlags))",
+            "Maximal access: \(maximalAccess.text)",
+            "Filesystem attributes: \(fileSystemAttributes.text)",
+            "Reflink (duplicate extents): \(reflinkSupported ? "supported" : "not supported (no SUPPORTS_BLOCK_REFCOUNTING)")",
+            "Max path component: \(maxPathComponent)",
+            "Sector flags: \(sectorFlags.text)",
+            "Optimal sector size: \(optimalSectorSize)",
+            "Copy chunk size: \(maxBytesChunk) bytes",
+            "Volume serial number: \(cifsHex32(volumeSerialNumber))",
+            "Device type: \(cifsHex32(deviceType))\(deviceTypeName)",
+            "Device characteristics: \(deviceCharacteristics.text)",
+            "POSIX capabilities: \(prefixedHex(posixCapabilities))",
         ]
-        if let cache { lines.append("Cache mode: \(cache.dropFirst(6))") }
-        let json: JSONValue = .object([
-            ("protocol", .object([("id", .uint(UInt64(info.protocolID))), ("name", .string(info.dialectName))])),
-            ("treeId", .uint(UInt64(tcon.treeID))),
-            ("sessionId", .uint(tcon.sessionID)),
-            ("shareCapabilities", .flags(info.shareCapabilities, CIFSNames.shareCapabilities)),
-            ("shareFlags", .flags(info.shareFlags, CIFSNames.shareFlags)),
-            ("caching", .string(info.cachingPolicy)),
-            ("treeConnectFlags", .uint(UInt64(info.treeConnectFlags))),
-            ("maximalAccess", .flags(info.maximalAccess, CIFSNames.fileAccess)),
-            ("fileSystemAttributes", .flags(info.fileSystemAttributes, CIFSNames.fileSystemAttributes)),
-            ("reflinkSupported", .bool(info.supportsBlockRefcounting)),
-            ("maxPathComponent", .uint(UInt64(info.maximumPathComponentLength))),
-            ("sectorFlags", .flags(info.sectorFlags, CIFSNames.sectorFlags)),
-            ("optimalSectorSize", .uint(UInt64(info.optimalSectorSize))),
-            ("maxBytesChunk", .uint(UInt64(info.maximumBytesPerChunk))),
-            ("volumeSerialNumber", .uint(UInt64(info.volumeSerialNumber))),
-            ("deviceType", .uint(UInt64(info.deviceType))),
-            ("deviceCharacteristics", .flags(info.deviceCharacteristics, CIFSNames.deviceCharacteristics)),
-            ("posixCapabilities", .uint(info.posixCapabilities)),
-            ("cacheMode", cache.map { .string(String($0.dropFirst(6))) } ?? .null),
-        ])
-        return IoctlReport(lines: lines, json: json)
+        if let cacheMode { lines.append("Cache mode: \(cacheMode)") }
+        return lines
     }
 }

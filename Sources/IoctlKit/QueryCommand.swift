@@ -23,171 +23,242 @@ public struct QueryCommand: CIFSFileCommand {
         }
     }
 
-    static func named(_ value: UInt32, _ table: CIFSFlagTable) -> String {
-        let names = table.names(of: UInt64(value))
-        return names.isEmpty ? cifsHex32(value) : "\(cifsHex32(value)) (\(names.joined(separator: ",")))"
-    }
-
-    static func valueNamed(_ value: UInt32, _ table: CIFSFlagTable) -> String {
-        "\(cifsHex32(value)) (\(table.name(ofValue: UInt64(value)) ?? "Unknown"))"
-    }
-
     /// Decodes a reply; every class has its own labels, kept identical to smbinfo's.
     static func decode(
         _ infoClass: FileInfoClass, _ reply: ArraySlice<UInt8>, isDirectory: Bool
     ) throws(CIFSABIError) -> IoctlReport {
+        IoctlReport(try report(infoClass, reply, isDirectory: isDirectory))
+    }
+
+    static func report(
+        _ infoClass: FileInfoClass, _ reply: ArraySlice<UInt8>, isDirectory: Bool
+    ) throws(CIFSABIError) -> any IoctlReportBody {
         switch infoClass {
-        case .fileBasic: return basic(try FileBasicInformation(parsing: reply))
-        case .fileStandard: return standard(try FileStandardInformation(parsing: reply))
-        case .fileInternal: return internalInfo(try FileInfoScalar.indexNumber(reply))
-        case .fileEA: return ea(try FileInfoScalar.eaSize(reply))
-        case .fileAccess: return access(try FileInfoScalar.accessFlags(reply), isDirectory: isDirectory)
-        case .filePosition: return position(try FileInfoScalar.currentByteOffset(reply))
-        case .fileMode: return mode(try FileInfoScalar.mode(reply))
-        case .fileAlignment: return alignment(try FileInfoScalar.alignmentRequirement(reply))
-        case .fsFullSize: return fullSize(try FileFsFullSizeInformation(parsing: reply))
-        case .fileCompression: return compression(try FileCompressionInformation(parsing: reply))
-        case .fileStream: return streams(try FileStreamInformation(parsing: reply))
-        case .fileAll: return all(try FileAllInformation(parsing: reply), isDirectory: isDirectory)
+        case .fileBasic: return BasicInformationReport(try FileBasicInformation(parsing: reply))
+        case .fileStandard: return StandardInformationReport(try FileStandardInformation(parsing: reply))
+        case .fileInternal: return IndexNumberReport(indexNumber: try FileInfoScalar.indexNumber(reply))
+        case .fileEA: return EASizeReport(eaSize: try FileInfoScalar.eaSize(reply))
+        case .fileAccess: return AccessReport(try FileInfoScalar.accessFlags(reply), isDirectory: isDirectory)
+        case .filePosition: return PositionReport(currentByteOffset: try FileInfoScalar.currentByteOffset(reply))
+        case .fileMode: return ModeReport(mode: FlagWord(try FileInfoScalar.mode(reply), CIFSNames.fileMode))
+        case .fileAlignment: return AlignmentReport(try FileInfoScalar.alignmentRequirement(reply))
+        case .fsFullSize: return FullSizeReport(try FileFsFullSizeInformation(parsing: reply))
+        case .fileCompression: return CompressionInformationReport(try FileCompressionInformation(parsing: reply))
+        case .fileStream: return StreamsReport(try FileStreamInformation(parsing: reply))
+        case .fileAll: return AllInformationReport(try FileAllInformation(parsing: reply), isDirectory: isDirectory)
         default: throw CIFSABIError(.invalidValue, "no decoder for \(infoClass.name)")
         }
     }
+}
 
-    static func basic(_ info: FileBasicInformation) -> IoctlReport {
-        IoctlReport(
-            lines: [
-                "Creation Time: \(info.creationTime.iso8601)", "Last Access Time: \(info.lastAccessTime.iso8601)",
-                "Last Write Time: \(info.lastWriteTime.iso8601)", "Last Change Time: \(info.changeTime.iso8601)",
-                "File Attributes: \(named(info.attributes, CIFSNames.fileAttributes))",
-            ],
-            json: .object([
-                ("creationTime", .time(info.creationTime)), ("lastAccessTime", .time(info.lastAccessTime)),
-                ("lastWriteTime", .time(info.lastWriteTime)), ("changeTime", .time(info.changeTime)),
-                ("attributes", .flags(info.attributes, CIFSNames.fileAttributes)),
-            ]))
+/// FileBasicInformation: the four times and the attributes.
+struct BasicInformationReport: IoctlReportBody {
+    let creationTime: ReportTime
+    let lastAccessTime: ReportTime
+    let lastWriteTime: ReportTime
+    let changeTime: ReportTime
+    let attributes: FlagWord
+
+    init(_ info: FileBasicInformation) {
+        creationTime = ReportTime(info.creationTime)
+        lastAccessTime = ReportTime(info.lastAccessTime)
+        lastWriteTime = ReportTime(info.lastWriteTime)
+        changeTime = ReportTime(info.changeTime)
+        attributes = FlagWord(info.attributes, CIFSNames.fileAttributes)
     }
 
-    static func standard(_ info: FileStandardInformation) -> IoctlReport {
-        IoctlReport(
-            lines: [
-                "Allocation Size: \(info.allocationSize)", "End Of File: \(info.endOfFile)",
-                "Number of Links: \(info.numberOfLinks)", "Delete Pending: \(info.deletePending)",
-                "Delete Directory: \(info.directory)",
-            ],
-            json: .object([
-                ("allocationSize", .uint(info.allocationSize)), ("endOfFile", .uint(info.endOfFile)),
-                ("numberOfLinks", .uint(UInt64(info.numberOfLinks))), ("deletePending", .bool(info.deletePending != 0)),
-                ("directory", .bool(info.directory != 0)),
-            ]))
+    var lines: [String] {
+        [
+            "Creation Time: \(creationTime.utc)", "Last Access Time: \(lastAccessTime.utc)",
+            "Last Write Time: \(lastWriteTime.utc)", "Last Change Time: \(changeTime.utc)",
+            "File Attributes: \(attributes.text)",
+        ]
+    }
+}
+
+/// FileStandardInformation: sizes, links and the two BOOLEANs.
+struct StandardInformationReport: IoctlReportBody {
+    let allocationSize: UInt64
+    let endOfFile: UInt64
+    let numberOfLinks: UInt32
+    let deletePending: WireBoolean
+    let directory: WireBoolean
+
+    init(_ info: FileStandardInformation) {
+        allocationSize = info.allocationSize
+        endOfFile = info.endOfFile
+        numberOfLinks = info.numberOfLinks
+        deletePending = WireBoolean(byte: info.deletePending)
+        directory = WireBoolean(byte: info.directory)
     }
 
-    static func internalInfo(_ index: UInt64) -> IoctlReport {
-        IoctlReport(lines: ["Index Number: \(index)"], json: .object([("indexNumber", .uint(index))]))
+    var lines: [String] {
+        [
+            "Allocation Size: \(allocationSize)", "End Of File: \(endOfFile)", "Number of Links: \(numberOfLinks)",
+            "Delete Pending: \(deletePending.byte)", "Delete Directory: \(directory.byte)",
+        ]
+    }
+}
+
+/// FileInternalInformation.
+struct IndexNumberReport: IoctlReportBody {
+    let indexNumber: UInt64
+    var lines: [String] { ["Index Number: \(indexNumber)"] }
+}
+
+/// FileEaInformation.
+struct EASizeReport: IoctlReportBody {
+    let eaSize: UInt32
+    var lines: [String] { ["EA Size: \(eaSize)"] }
+}
+
+/// FileAccessInformation, named with the directory rights for directories.
+struct AccessReport: IoctlReportBody {
+    let accessFlags: FlagWord
+    let directory: Bool
+
+    init(_ flags: UInt32, isDirectory: Bool) {
+        accessFlags = FlagWord(flags, isDirectory ? CIFSNames.directoryAccess : CIFSNames.fileAccess)
+        directory = isDirectory
     }
 
-    static func ea(_ size: UInt32) -> IoctlReport {
-        IoctlReport(lines: ["EA Size: \(size)"], json: .object([("eaSize", .uint(UInt64(size)))]))
+    var lines: [String] {
+        ["\(directory ? "Directory access flags" : "File/Printer access flags"): \(accessFlags.text)"]
+    }
+}
+
+/// FilePositionInformation.
+struct PositionReport: IoctlReportBody {
+    let currentByteOffset: UInt64
+    var lines: [String] { ["Current Byte Offset: \(currentByteOffset)"] }
+}
+
+/// FileModeInformation.
+struct ModeReport: IoctlReportBody {
+    let mode: FlagWord
+    var lines: [String] { ["Mode: \(mode.text)"] }
+}
+
+/// FileAlignmentInformation: a value with one name, or none for values outside the table.
+struct AlignmentReport: IoctlReportBody {
+    let alignmentRequirement: UInt32
+    let name: String?
+
+    init(_ value: UInt32) {
+        alignmentRequirement = value
+        name = CIFSNames.alignment.name(ofValue: UInt64(value))
     }
 
-    static func access(_ flags: UInt32, isDirectory: Bool) -> IoctlReport {
-        let table = isDirectory ? CIFSNames.directoryAccess : CIFSNames.fileAccess
-        let label = isDirectory ? "Directory access flags" : "File/Printer access flags"
-        return IoctlReport(
-            lines: ["\(label): \(named(flags, table))"],
-            json: .object([("accessFlags", .flags(flags, table)), ("directory", .bool(isDirectory))]))
+    var lines: [String] { ["File alignment: \(cifsHex32(alignmentRequirement)) (\(name ?? "Unknown"))"] }
+}
+
+/// FileFsFullSizeInformation.
+struct FullSizeReport: IoctlReportBody {
+    let totalAllocationUnits: UInt64
+    let callerAvailableAllocationUnits: UInt64
+    let actualAvailableAllocationUnits: UInt64
+    let sectorsPerAllocationUnit: UInt32
+    let bytesPerSector: UInt32
+
+    init(_ info: FileFsFullSizeInformation) {
+        totalAllocationUnits = info.totalAllocationUnits
+        callerAvailableAllocationUnits = info.callerAvailableAllocationUnits
+        actualAvailableAllocationUnits = info.actualAvailableAllocationUnits
+        sectorsPerAllocationUnit = info.sectorsPerAllocationUnit
+        bytesPerSector = info.bytesPerSector
     }
 
-    static func position(_ offset: UInt64) -> IoctlReport {
-        IoctlReport(lines: ["Current Byte Offset: \(offset)"], json: .object([("currentByteOffset", .uint(offset))]))
+    var lines: [String] {
+        [
+            "Total Allocation Units: \(totalAllocationUnits)",
+            "Caller Available Allocation Units: \(callerAvailableAllocationUnits)",
+            "Actual Available Allocation Units: \(actualAvailableAllocationUnits)",
+            "Sectors Per Allocation Unit: \(sectorsPerAllocationUnit)", "Bytes Per Sector: \(bytesPerSector)",
+        ]
+    }
+}
+
+/// FileCompressionInformation.
+struct CompressionInformationReport: IoctlReportBody {
+    let compressedFileSize: UInt64
+    let compressionFormat: NamedCode
+    let compressionUnitShift: UInt8
+    let chunkShift: UInt8
+    let clusterShift: UInt8
+
+    init(_ info: FileCompressionInformation) {
+        compressedFileSize = info.compressedFileSize
+        compressionFormat = NamedCode(
+            value: UInt64(info.compressionFormat),
+            name: CIFSNames.compressionFormats.name(ofValue: UInt64(info.compressionFormat)) ?? "UNKNOWN")
+        compressionUnitShift = info.compressionUnitShift
+        chunkShift = info.chunkShift
+        clusterShift = info.clusterShift
     }
 
-    static func mode(_ mode: UInt32) -> IoctlReport {
-        IoctlReport(
-            lines: ["Mode: \(named(mode, CIFSNames.fileMode))"],
-            json: .object([("mode", .flags(mode, CIFSNames.fileMode))]))
+    var lines: [String] {
+        [
+            "Compressed File Size: \(compressedFileSize)",
+            "Compression Format: \(compressionFormat.value) (\(compressionFormat.name))",
+            "Compression Unit Shift: \(compressionUnitShift)", "Chunk Shift: \(chunkShift)",
+            "Cluster Shift: \(clusterShift)",
+        ]
+    }
+}
+
+/// FileStreamInformation: one block of lines per stream, a blank line between blocks.
+struct StreamsReport: IoctlReportBody {
+    struct Stream: Encodable {
+        let name: String
+        let displayName: String
+        let size: UInt64
+        let allocationSize: UInt64
     }
 
-    static func alignment(_ value: UInt32) -> IoctlReport {
-        IoctlReport(
-            lines: ["File alignment: \(valueNamed(value, CIFSNames.alignment))"],
-            json: .object([
-                ("alignmentRequirement", .uint(UInt64(value))),
-                ("name", CIFSNames.alignment.name(ofValue: UInt64(value)).map { .string($0) } ?? .null),
-            ]))
+    let streams: [Stream]
+
+    init(_ info: FileStreamInformation) {
+        streams = info.streams.map {
+            Stream(name: $0.name, displayName: $0.displayName, size: $0.size, allocationSize: $0.allocationSize)
+        }
     }
 
-    static func fullSize(_ info: FileFsFullSizeInformation) -> IoctlReport {
-        IoctlReport(
-            lines: [
-                "Total Allocation Units: \(info.totalAllocationUnits)",
-                "Caller Available Allocation Units: \(info.callerAvailableAllocationUnits)",
-                "Actual Available Allocation Units: \(info.actualAvailableAllocationUnits)",
-                "Sectors Per Allocation Unit: \(info.sectorsPerAllocationUnit)",
-                "Bytes Per Sector: \(info.bytesPerSector)",
-            ],
-            json: .object([
-                ("totalAllocationUnits", .uint(info.totalAllocationUnits)),
-                ("callerAvailableAllocationUnits", .uint(info.callerAvailableAllocationUnits)),
-                ("actualAvailableAllocationUnits", .uint(info.actualAvailableAllocationUnits)),
-                ("sectorsPerAllocationUnit", .uint(UInt64(info.sectorsPerAllocationUnit))),
-                ("bytesPerSector", .uint(UInt64(info.bytesPerSector))),
-            ]))
-    }
-
-    static func compression(_ info: FileCompressionInformation) -> IoctlReport {
-        let format = CIFSNames.compressionFormats.name(ofValue: UInt64(info.compressionFormat)) ?? "UNKNOWN"
-        return IoctlReport(
-            lines: [
-                "Compressed File Size: \(info.compressedFileSize)",
-                "Compression Format: \(info.compressionFormat) (\(format))",
-                "Compression Unit Shift: \(info.compressionUnitShift)", "Chunk Shift: \(info.chunkShift)",
-                "Cluster Shift: \(info.clusterShift)",
-            ],
-            json: .object([
-                ("compressedFileSize", .uint(info.compressedFileSize)),
-                (
-                    "compressionFormat",
-                    .object([("value", .uint(UInt64(info.compressionFormat))), ("name", .string(format))])
-                ),
-                ("compressionUnitShift", .uint(UInt64(info.compressionUnitShift))),
-                ("chunkShift", .uint(UInt64(info.chunkShift))), ("clusterShift", .uint(UInt64(info.clusterShift))),
-            ]))
-    }
-
-    static func streams(_ info: FileStreamInformation) -> IoctlReport {
-        var lines: [String] = []
-        for (index, stream) in info.streams.enumerated() {
-            if index > 0 { lines.append("") }
-            lines += [
+    var lines: [String] {
+        streams.enumerated().flatMap { index, stream in
+            (index > 0 ? [""] : []) + [
                 "Name: \(stream.displayName)", "Size: \(stream.size) bytes",
                 "Allocation size: \(stream.allocationSize) bytes",
             ]
         }
-        let json: JSONValue = .object([
-            (
-                "streams",
-                .array(
-                    info.streams.map {
-                        .object([
-                            ("name", .string($0.name)), ("displayName", .string($0.displayName)),
-                            ("size", .uint($0.size)),
-                            ("allocationSize", .uint($0.allocationSize)),
-                        ])
-                    })
-            )
-        ])
-        return IoctlReport(lines: lines, json: json)
+    }
+}
+
+/// FileAllInformation: the single-class reports in one object, then the name.
+struct AllInformationReport: IoctlReportBody {
+    let basic: BasicInformationReport
+    let standard: StandardInformationReport
+    let `internal`: IndexNumberReport
+    let ea: EASizeReport
+    let access: AccessReport
+    let position: PositionReport
+    let mode: ModeReport
+    let alignment: AlignmentReport
+    let name: String
+
+    init(_ info: FileAllInformation, isDirectory: Bool) {
+        basic = BasicInformationReport(info.basic)
+        standard = StandardInformationReport(info.standard)
+        `internal` = IndexNumberReport(indexNumber: info.indexNumber)
+        ea = EASizeReport(eaSize: info.eaSize)
+        access = AccessReport(info.accessFlags, isDirectory: isDirectory)
+        position = PositionReport(currentByteOffset: info.currentByteOffset)
+        mode = ModeReport(mode: FlagWord(info.mode, CIFSNames.fileMode))
+        alignment = AlignmentReport(info.alignmentRequirement)
+        name = info.name
     }
 
-    static func all(_ info: FileAllInformation, isDirectory: Bool) -> IoctlReport {
-        let parts = [
-            basic(info.basic), standard(info.standard), internalInfo(info.indexNumber), ea(info.eaSize),
-            access(info.accessFlags, isDirectory: isDirectory), position(info.currentByteOffset), mode(info.mode),
-            alignment(info.alignmentRequirement),
-        ]
-        let keys = ["basic", "standard", "internal", "ea", "access", "position", "mode", "alignment"]
-        var members: [(String, JSONValue)] = Array(zip(keys, parts.map(\.json)))
-        members.append(("name", .string(info.name)))
-        return IoctlReport(lines: parts.flatMap(\.lines) + ["Name: \(info.name)"], json: .object(members))
+    var lines: [String] {
+        let parts: [any IoctlReportBody] = [basic, standard, `internal`, ea, access, position, mode, alignment]
+        return parts.flatMap(\.lines) + ["Name: \(name)"]
     }
 }

@@ -12,9 +12,9 @@ public struct SnapshotsCommand: CIFSFileCommand {
         defer { system.close(handle) }
         // A zero count makes the kernel ask for the 16-byte minimum: the counts and the size needed.
         let probe = try enumerate(handle, path, count: 0, size: 0)
-        guard probe.numberOfSnapshots > 0 else { return Self.report(probe) }
+        guard probe.numberOfSnapshots > 0 else { return IoctlReport(SnapshotsReport(probe)) }
         let full = try enumerate(handle, path, count: probe.numberOfSnapshots, size: probe.arraySize)
-        return Self.report(full)
+        return IoctlReport(SnapshotsReport(full))
     }
 
     private func enumerate(
@@ -32,35 +32,41 @@ public struct SnapshotsCommand: CIFSFileCommand {
             throw IoctlCommandError.failed("\(path): CIFS_ENUMERATE_SNAPSHOTS reply: \(error)")
         }
     }
+}
 
-    static func report(_ array: SnapshotArray) -> IoctlReport {
+/// The snapshots with their `@GMT` tokens and the NT times `snapshot=` mounts take.
+struct SnapshotsReport: IoctlReportBody {
+    struct Snapshot: Encodable {
+        let gmt: String
+        let utc: String
+        let snapshotMountOption: UInt64
+    }
+
+    let numberOfSnapshots: UInt32
+    let numberOfSnapshotsReturned: UInt32
+    let snapshots: [Snapshot]
+
+    init(_ array: SnapshotArray) {
+        numberOfSnapshots = array.numberOfSnapshots
+        numberOfSnapshotsReturned = array.numberOfSnapshotsReturned
+        snapshots = array.snapshots.map {
+            Snapshot(gmt: $0.gmtToken, utc: $0.iso8601, snapshotMountOption: $0.rawValue)
+        }
+    }
+
+    var lines: [String] {
         var lines = [
-            "Number of snapshots: \(array.numberOfSnapshots) Number of snapshots returned: \(array.numberOfSnapshotsReturned)"
+            "Number of snapshots: \(numberOfSnapshots) Number of snapshots returned: \(numberOfSnapshotsReturned)"
         ]
-        if !array.snapshots.isEmpty {
+        if !snapshots.isEmpty {
             lines.append(
                 "Snapshot list in GMT (Coordinated UTC Time) and SMB format (100 nanosecond units needed for snapshot mounts):"
             )
         }
-        for (index, snapshot) in array.snapshots.enumerated() {
-            lines.append("\(index + 1)) GMT:\(snapshot.gmtToken)")
-            lines.append("   SMB3:\(snapshot.rawValue)")
+        for (index, snapshot) in snapshots.enumerated() {
+            lines += ["\(index + 1)) GMT:\(snapshot.gmt)", "   SMB3:\(snapshot.snapshotMountOption)"]
         }
-        let json: JSONValue = .object([
-            ("numberOfSnapshots", .uint(UInt64(array.numberOfSnapshots))),
-            ("numberOfSnapshotsReturned", .uint(UInt64(array.numberOfSnapshotsReturned))),
-            (
-                "snapshots",
-                .array(
-                    array.snapshots.map {
-                        .object([
-                            ("gmt", .string($0.gmtToken)), ("utc", .string($0.iso8601)),
-                            ("snapshotMountOption", .uint($0.rawValue)),
-                        ])
-                    })
-            ),
-        ])
-        return IoctlReport(lines: lines, json: json)
+        return lines
     }
 }
 
@@ -80,37 +86,41 @@ public struct QuotaCommand: CIFSFileCommand {
                 input: QuotaEntry.queryInput)
         } catch { throw IoctlCommandError.failed("quota request: \(error)") }
         let reply = try files.queryInfo(handle, request, path, what: "quota")
-        do { return Self.report(try QuotaEntry.parse(reply)) } catch {
+        do { return IoctlReport(QuotaReport(try QuotaEntry.parse(reply))) } catch {
             throw IoctlCommandError.failed("\(path): quota reply: \(error)")
         }
     }
+}
 
-    static func report(_ entries: [QuotaEntry]) -> IoctlReport {
-        var lines: [String] = []
-        for entry in entries {
-            lines += [
-                "SID Length: \(entry.sid.encodedSize)", "Change Time: \(entry.changeTime.iso8601)",
-                "Quota Used: \(entry.used)",
-                "Quota Threshold: \(entry.threshold == QuotaEntry.unlimited ? "NO THRESHOLD" : String(entry.threshold))",
-                "Quota Limit: \(entry.limit == QuotaEntry.unlimited ? "NO LIMIT" : String(entry.limit))",
-                "SID: \(entry.sid)",
+/// Quota entries, as smbinfo prints them; an unlimited threshold or limit is `null`.
+struct QuotaReport: IoctlReportBody {
+    struct Entry: Encodable {
+        let sid: Described<SecurityIdentifier>
+        let changeTime: ReportTime
+        let used: UInt64
+        let threshold: UInt64?
+        let limit: UInt64?
+    }
+
+    let entries: [Entry]
+
+    init(_ entries: [QuotaEntry]) {
+        self.entries = entries.map {
+            Entry(
+                sid: Described($0.sid), changeTime: ReportTime($0.changeTime), used: $0.used,
+                threshold: $0.threshold == QuotaEntry.unlimited ? nil : $0.threshold,
+                limit: $0.limit == QuotaEntry.unlimited ? nil : $0.limit)
+        }
+    }
+
+    var lines: [String] {
+        entries.flatMap { entry in
+            [
+                "SID Length: \(entry.sid.value.encodedSize)", "Change Time: \(entry.changeTime.utc)",
+                "Quota Used: \(entry.used)", "Quota Threshold: \(entry.threshold.map(String.init) ?? "NO THRESHOLD")",
+                "Quota Limit: \(entry.limit.map(String.init) ?? "NO LIMIT")", "SID: \(entry.sid)",
             ]
         }
-        let json: JSONValue = .object([
-            (
-                "entries",
-                .array(
-                    entries.map {
-                        .object([
-                            ("sid", .string($0.sid.description)), ("changeTime", .time($0.changeTime)),
-                            ("used", .uint($0.used)),
-                            ("threshold", $0.threshold == QuotaEntry.unlimited ? .null : .uint($0.threshold)),
-                            ("limit", $0.limit == QuotaEntry.unlimited ? .null : .uint($0.limit)),
-                        ])
-                    })
-            )
-        ])
-        return IoctlReport(lines: lines, json: json)
     }
 }
 
@@ -132,58 +142,87 @@ public struct SecurityDescriptorCommand: CIFSFileCommand {
                 replyCapacity: CIFSQueryInfo.defaultReplyCapacity)
         } catch { throw IoctlCommandError.failed("security descriptor request: \(error)") }
         let reply = try files.queryInfo(handle, request, path, what: "security descriptor")
-        do { return Self.report(try SecurityDescriptor(parsing: reply), isDirectory: isDirectory) } catch {
+        do {
+            return IoctlReport(
+                SecurityDescriptorReport(try SecurityDescriptor(parsing: reply), isDirectory: isDirectory))
+        } catch {
             throw IoctlCommandError.failed("\(path): security descriptor: \(error)")
         }
     }
-
-    static func report(_ descriptor: SecurityDescriptor, isDirectory: Bool) -> IoctlReport {
-        let maskTable = isDirectory ? CIFSNames.directoryAccess : CIFSNames.fileAccess
-        func named(_ value: UInt32, _ table: CIFSFlagTable) -> String { QueryCommand.named(value, table) }
-        var lines = [
-            "Revision: \(descriptor.revision)",
-            "Control: \(named(UInt32(descriptor.control), SecurityDescriptor.controlNames))",
-        ]
-        if let owner = descriptor.owner { lines.append("Owner: \(owner)") }
-        if let group = descriptor.group { lines.append("Group: \(group)") }
-        var aces: [JSONValue] = []
-        if let dacl = descriptor.dacl {
-            lines.append("DACL:")
-            for ace in dacl.entries {
-                var parts = [
-                    "Type: \(cifsHex32(UInt32(ace.kind.rawValue))) (\(ace.kind))",
-                    "Flags: \(named(UInt32(ace.flags), AccessControlEntry.flagNames))",
-                ]
-                var members: [(String, JSONValue)] = [
-                    (
-                        "type",
-                        .object([("value", .uint(UInt64(ace.kind.rawValue))), ("name", .string(ace.kind.description))])
-                    ),
-                    ("flags", .flags(UInt32(ace.flags), AccessControlEntry.flagNames)),
-                ]
-                if let mask = ace.mask, let sid = ace.sid {
-                    parts += ["Mask: \(named(mask, maskTable))", "SID: \(sid)"]
-                    members += [("mask", .flags(mask, maskTable)), ("sid", .string(sid.description))]
-                } else {
-                    parts.append("<\(ace.rawBody.map { byteHex($0) }.joined(separator: " "))>")
-                    members.append(("body", .string(ace.rawBody.map { byteHex($0) }.joined())))
-                }
-                lines.append(parts.joined(separator: ", "))
-                aces.append(.object(members))
-            }
-        }
-        let json: JSONValue = .object([
-            ("revision", .uint(UInt64(descriptor.revision))),
-            ("control", .flags(UInt32(descriptor.control), SecurityDescriptor.controlNames)),
-            ("owner", descriptor.owner.map { .string($0.description) } ?? .null),
-            ("group", descriptor.group.map { .string($0.description) } ?? .null),
-            ("dacl", descriptor.dacl == nil ? .null : .array(aces)),
-        ])
-        return IoctlReport(lines: lines, json: json)
-    }
 }
 
-func byteHex(_ byte: UInt8) -> String {
-    let digits = String(byte, radix: 16)
-    return digits.count == 1 ? "0" + digits : digits
+/// Owner, group and DACL; masks are named with the directory rights for directories.
+struct SecurityDescriptorReport: IoctlReportBody {
+    /// One ACE: a mask and SID for the types that carry them, the raw body in hex otherwise.
+    struct Entry: Encodable {
+        let type: NamedCode
+        let flags: FlagWord
+        let mask: FlagWord?
+        let sid: Described<SecurityIdentifier>?
+        let body: HexBytes?
+
+        init(_ ace: AccessControlEntry, maskTable: CIFSFlagTable) {
+            type = NamedCode(value: UInt64(ace.kind.rawValue), name: ace.kind.description)
+            flags = FlagWord(UInt32(ace.flags), AccessControlEntry.flagNames)
+            if let mask = ace.mask, let sid = ace.sid {
+                self.mask = FlagWord(mask, maskTable)
+                self.sid = Described(sid)
+                body = nil
+            } else {
+                mask = nil
+                sid = nil
+                body = HexBytes(bytes: ace.rawBody)
+            }
+        }
+
+        var line: String {
+            var parts = ["Type: \(cifsHex32(UInt32(type.value))) (\(type.name))", "Flags: \(flags.text)"]
+            if let mask, let sid { parts += ["Mask: \(mask.text)", "SID: \(sid)"] }
+            if let body { parts.append("<\(body.spaced)>") }
+            return parts.joined(separator: ", ")
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case type
+            case flags
+            case mask
+            case sid
+            case body
+        }
+
+        /// Keys that do not apply are left out, not written as `null`.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(type, forKey: .type)
+            try container.encode(flags, forKey: .flags)
+            if let mask, let sid {
+                try container.encode(mask, forKey: .mask)
+                try container.encode(sid, forKey: .sid)
+            }
+            if let body { try container.encode(body, forKey: .body) }
+        }
+    }
+
+    let revision: UInt8
+    let control: FlagWord
+    let owner: Described<SecurityIdentifier>?
+    let group: Described<SecurityIdentifier>?
+    let dacl: [Entry]?
+
+    init(_ descriptor: SecurityDescriptor, isDirectory: Bool) {
+        revision = descriptor.revision
+        control = FlagWord(UInt32(descriptor.control), SecurityDescriptor.controlNames)
+        owner = descriptor.owner.map(Described.init)
+        group = descriptor.group.map(Described.init)
+        let maskTable = isDirectory ? CIFSNames.directoryAccess : CIFSNames.fileAccess
+        dacl = descriptor.dacl.map { $0.entries.map { Entry($0, maskTable: maskTable) } }
+    }
+
+    var lines: [String] {
+        var lines = ["Revision: \(revision)", "Control: \(control.text)"]
+        if let owner { lines.append("Owner: \(owner)") }
+        if let group { lines.append("Group: \(group)") }
+        if let dacl { lines += ["DACL:"] + dacl.map(\.line) }
+        return lines
+    }
 }

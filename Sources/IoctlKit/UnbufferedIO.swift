@@ -46,17 +46,10 @@ public struct UnbufferedIO {
     ) -> IoctlReport {
         let seconds = Double(nanoseconds) / 1e9
         let rate = seconds > 0 ? Double(bytes) / seconds : 0
-        let line =
-            "\(verb) \(bytes) bytes (\(ByteFormat.size(bytes))) in \(ByteFormat.fixed(seconds, 3)) s, "
-            + "\(ByteFormat.size(UInt64(rate.rounded())))/s, O_DIRECT, \(ByteFormat.size(UInt64(blockSize))) blocks"
-        let notes = notes(path)
         return IoctlReport(
-            lines: notes + [line],
-            json: .object([
-                ("bytes", .uint(bytes)), ("seconds", .double(seconds)), ("bytesPerSecond", .double(rate.rounded())),
-                ("blockSize", .uint(UInt64(blockSize))), ("direct", .bool(true)),
-                ("notes", .array(notes.map { .string($0) })),
-            ]))
+            TransferReport(
+                verb: verb, bytes: bytes, seconds: seconds, bytesPerSecond: rate.rounded(),
+                blockSize: UInt64(blockSize), notes: notes(path)))
     }
 
     private func buffer(_ blockSize: Int) throws(IoctlCommandError) -> IoctlBuffer {
@@ -147,5 +140,33 @@ public struct UnbufferedIO {
         return outcome(
             "copied", destination, bytes: total, nanoseconds: system.monotonicNanoseconds() &- start,
             blockSize: blockSize)
+    }
+}
+
+/// What `read`, `write` and `cp-unbuffered` print: notes on the mount, then bytes, time and rate.
+struct TransferReport: IoctlReportBody {
+    /// `read`, `wrote` or `copied`: the text's first word.
+    let verb: String
+    let bytes: UInt64
+    let seconds: Double
+    let bytesPerSecond: Double
+    let blockSize: UInt64
+    let direct = true
+    let notes: [String]
+
+    private enum CodingKeys: String, CodingKey {
+        case bytes
+        case seconds
+        case bytesPerSecond
+        case blockSize
+        case direct
+        case notes
+    }
+
+    var lines: [String] {
+        notes + [
+            "\(verb) \(bytes) bytes (\(ByteFormat.size(bytes))) in \(ByteFormat.fixed(seconds, 3)) s, "
+                + "\(ByteFormat.size(UInt64(bytesPerSecond)))/s, O_DIRECT, \(ByteFormat.size(blockSize)) blocks"
+        ]
     }
 }

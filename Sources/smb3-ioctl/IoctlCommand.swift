@@ -77,31 +77,22 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// Parses sizes like `4096`, `64K`, `256M`, `1G` (binary units), or `0x` hex.
-struct ByteCount: ExpressibleByArgument {
+/// A byte count on the command line, in the forms of `ByteCountText` (`4096`, `64K`, `2GiB`,
+/// `0x9003c`). Options take it through `transform: ByteCount.parse`, so that a rejection says
+/// which forms are accepted.
+struct ByteCount: Hashable {
     let value: UInt64
 
     init(_ value: Int) { self.value = UInt64(max(0, value)) }
 
-    var defaultValueDescription: String { String(value) }
-
     init?(argument: String) {
-        var text = Substring(argument)
-        var multiplier: UInt64 = 1
-        if let last = text.last, let shift = ["K": 10, "M": 20, "G": 30, "T": 40][last.uppercased()] {
-            multiplier = 1 << UInt64(shift)
-            text = text.dropLast()
-            if text.hasSuffix("i") || text.hasSuffix("I") { text = text.dropLast() }
-        }
-        let number: UInt64?
-        if text.hasPrefix("0x") || text.hasPrefix("0X") {
-            number = UInt64(text.dropFirst(2), radix: 16)
-        } else {
-            number = UInt64(text)
-        }
-        guard let number else { return nil }
-        let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
-        guard !overflow else { return nil }
-        value = product
+        guard let value = try? ByteCountText.value(of: argument) else { return nil }
+        self.value = value
+    }
+
+    private init(value: UInt64) { self.value = value }
+
+    static func parse(_ argument: String) throws -> ByteCount {
+        ByteCount(value: try ByteCountText.value(of: argument))
     }
 }

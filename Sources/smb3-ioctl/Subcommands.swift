@@ -26,13 +26,15 @@ struct CopySubcommand: ParsableCommand {
     @Argument(help: "The destination file, on a cifs mount (created if missing; truncated for whole-file copies).")
     var destination: String
 
-    @Option(help: "Byte offset in the source (range copy). Units K, M, G allowed.")
+    @Option(help: "Byte offset in the source (range copy). Units K, M, G allowed.", transform: ByteCount.parse)
     var offset: ByteCount?
 
-    @Option(help: "Bytes to copy (range copy; default: to the end of the source).")
+    @Option(help: "Bytes to copy (range copy; default: to the end of the source).", transform: ByteCount.parse)
     var length: ByteCount?
 
-    @Option(name: .customLong("dst-offset"), help: "Byte offset in the destination (range copy; default 0).")
+    @Option(
+        name: .customLong("dst-offset"), help: "Byte offset in the destination (range copy; default 0).",
+        transform: ByteCount.parse)
     var destinationOffset: ByteCount?
 
     @Flag(name: .customLong("allow-fallback"), help: "Copy through this machine when the server cannot, and say so.")
@@ -150,7 +152,9 @@ struct KeysSubcommand: ParsableCommand {
     @Argument(help: "A file or directory on the cifs mount.")
     var path: String
 
-    @Option(help: "The SMB session id (hex with 0x, or decimal); default: the mount's own session.")
+    @Option(
+        help: "The SMB session id (hex with 0x, or decimal); default: the mount's own session.",
+        transform: ByteCount.parse)
     var session: ByteCount?
 
     func run() throws {
@@ -297,7 +301,7 @@ struct FsctlSubcommand: ParsableCommand {
     @Argument(help: "A file or directory on the cifs mount.")
     var path: String
 
-    @Argument(help: "The FSCTL code, e.g. 0x9003c (FSCTL_GET_COMPRESSION).")
+    @Argument(help: "The FSCTL code, e.g. 0x9003c (FSCTL_GET_COMPRESSION).", transform: ByteCount.parse)
     var code: ByteCount
 
     @Option(name: .customLong("in"), help: "Input bytes in hex (at most 1024).")
@@ -325,8 +329,11 @@ struct ReadSubcommand: ParsableCommand {
         commandName: "read", abstract: "Read a file with O_DIRECT (no page cache) and report the throughput.")
     @OptionGroup var output: OutputOptions
     @Argument(help: "A file on the cifs mount.") var path: String
-    @Option(name: .customLong("block-size"), help: "Bytes per read, a multiple of 4096.") var blockSize: ByteCount =
-        ByteCount(UnbufferedIO.defaultBlockSize)
+    @Option(
+        name: .customLong("block-size"),
+        help: "Bytes per read, a multiple of 4096 (default: \(UnbufferedIO.defaultBlockSize)).",
+        transform: ByteCount.parse)
+    var blockSize = ByteCount(UnbufferedIO.defaultBlockSize)
     func run() throws {
         output.emit(
             try UnbufferedIO(system: output.makeSystem()).read(path: path, blockSize: Int(clamping: blockSize.value)))
@@ -338,9 +345,12 @@ struct WriteSubcommand: ParsableCommand {
         commandName: "write", abstract: "Write a file of --size bytes with O_DIRECT and report the throughput.")
     @OptionGroup var output: OutputOptions
     @Argument(help: "The file to create or truncate on the cifs mount.") var path: String
-    @Option(help: "Bytes to write (K, M, G allowed).") var size: ByteCount
-    @Option(name: .customLong("block-size"), help: "Bytes per write, a multiple of 4096.") var blockSize: ByteCount =
-        ByteCount(UnbufferedIO.defaultBlockSize)
+    @Option(help: "Bytes to write (K, M, G allowed).", transform: ByteCount.parse) var size: ByteCount
+    @Option(
+        name: .customLong("block-size"),
+        help: "Bytes per write, a multiple of 4096 (default: \(UnbufferedIO.defaultBlockSize)).",
+        transform: ByteCount.parse)
+    var blockSize = ByteCount(UnbufferedIO.defaultBlockSize)
     func run() throws {
         output.emit(
             try UnbufferedIO(system: output.makeSystem()).write(
@@ -354,8 +364,11 @@ struct CopyUnbufferedSubcommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The source file on the cifs mount.") var source: String
     @Argument(help: "The destination file on the cifs mount.") var destination: String
-    @Option(name: .customLong("block-size"), help: "Bytes per read and write, a multiple of 4096.") var blockSize:
-        ByteCount = ByteCount(UnbufferedIO.defaultBlockSize)
+    @Option(
+        name: .customLong("block-size"),
+        help: "Bytes per read and write, a multiple of 4096 (default: \(UnbufferedIO.defaultBlockSize)).",
+        transform: ByteCount.parse)
+    var blockSize = ByteCount(UnbufferedIO.defaultBlockSize)
     func run() throws {
         output.emit(
             try UnbufferedIO(system: output.makeSystem()).copy(

@@ -44,6 +44,32 @@ import Testing
         #expect(ByteCount(argument: "16777216T") == nil)  // 2^64: overflows
     }
 
+    @Test func byteCountsTakeEveryBinaryUnitSpelling() {
+        let cases: [(String, UInt64)] = [
+            ("2G", 2 << 30), ("2Gi", 2 << 30), ("2GiB", 2 << 30), ("2gib", 2 << 30), ("64K", 64 << 10),
+            ("64Ki", 64 << 10), ("64KiB", 64 << 10), ("3M", 3 << 20), ("3Mi", 3 << 20), ("3MiB", 3 << 20),
+            ("1Ti", 1 << 40), ("1TiB", 1 << 40), ("0x1B", 0x1B), ("0XfF", 255), ("0", 0), ("007k", 7 << 10),
+        ]
+        for (text, value) in cases {
+            #expect(ByteCount(argument: text)?.value == value, "\(text)")
+        }
+    }
+
+    @Test func byteCountJunkIsRejectedWithTheAcceptedForms() throws {
+        for junk in [
+            "2iG", "2B", "2KB", "2iB", "G", "Ki", "", "0x", "0xK", "+5", "-1", " 2G", "2G ", "2 G", "1.5G", "2GiBB",
+            "2Gii", "0x0x1", "0xfg", "0x10K", "１", "18446744073709551616", "0x10000000000000000",
+        ] {
+            #expect(ByteCount(argument: junk) == nil, "\(junk)")
+        }
+        let rejected = try #require(Program.rejection(["copy", "a", "b", "--offset", "2iG"]))
+        #expect(rejected.code == .validationFailure)
+        #expect(
+            rejected.message
+                == "The value '2iG' is invalid for '--offset <offset>': '2iG' is not a byte count: give decimal digits "
+                + "with an optional K, M, G or T (powers of 1024; also written Ki or KiB, ...), or 0x and hex digits")
+    }
+
     @Test func validationFailuresAreUsageErrors() throws {
         for arguments in [
             ["query", "NoSuchClass", "/mnt/s"], ["notify", "/mnt/s", "--filter", "bogus"],
