@@ -10,6 +10,37 @@ public struct IoctlReport: Hashable, Sendable {
         self.lines = lines
         self.json = json
     }
+
+    /// What the program prints: one line of JSON with `json`, else the text lines (nil when there
+    /// are none, so nothing is printed, not an empty line); no trailing newline.
+    public func output(json asJSON: Bool) -> String? {
+        if asJSON { return json.rendered() }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
+    }
+}
+
+extension CIFSNotifyFilter {
+    /// A name on the command line that is not one of `names`.
+    public struct UnknownName: Error, Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public var description: String {
+            "unknown filter '\(name)'; one of \(CIFSNotifyFilter.names.map(\.0).joined(separator: ", "))"
+        }
+    }
+
+    /// The union of the named bits; every bit when `names` is empty (smb3-ioctl notify --filter).
+    public init(commandLineNames names: [String]) throws(UnknownName) {
+        guard !names.isEmpty else {
+            self = .all
+            return
+        }
+        var mask: CIFSNotifyFilter = []
+        for name in names {
+            guard let bits = Self.names.first(where: { $0.0 == name })?.1 else { throw UnknownName(name: name) }
+            mask.formUnion(bits)
+        }
+        self = mask
+    }
 }
 
 /// Why a command failed, and the exit status that says so.

@@ -10,12 +10,8 @@ protocol IoctlReportBody: Encodable {
 
 extension IoctlReport {
     init(_ body: some IoctlReportBody) {
-        let json: JSONValue
-        // JSONValueEncoder fails only when a value's own encode(to:) throws, and the report
-        // types' never do; should one ever, the JSON says so instead of the process trapping.
-        do { json = try JSONValueEncoder().encode(body) } catch {
-            json = .object([("error", .string("encoding the report: \(error)"))])
-        }
+        // encodedJSON: the report types' encode(to:) never throw; should one ever, the JSON says so.
+        let json = body.encodedJSON
         self.init(lines: body.lines, json: json)
     }
 }

@@ -68,13 +68,7 @@ struct OutputOptions: ParsableArguments {
         return LiveIoctlSystem(logger: logger)
     }
 
-    func emit(_ report: IoctlReport) {
-        if json {
-            print(report.json.rendered())
-        } else {
-            for line in report.lines { print(line) }
-        }
-    }
+    func emit(_ report: IoctlReport) { report.output(json: json).map { print($0) } }
 }
 
 /// A byte count on the command line, in the forms of `ByteCountText` (`4096`, `64K`, `2GiB`,

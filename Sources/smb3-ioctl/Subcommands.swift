@@ -187,25 +187,19 @@ struct NotifySubcommand: ParsableCommand {
     var count: Int?
 
     func validate() throws {
-        for name in filter where !CIFSNotifyFilter.names.contains(where: { $0.0 == name }) {
-            throw ValidationError(
-                "unknown filter '\(name)'; one of \(CIFSNotifyFilter.names.map(\.0).joined(separator: ", "))")
+        do {
+            _ = try CIFSNotifyFilter(commandLineNames: filter)
+        } catch {
+            throw ValidationError(error.description)
         }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     }
 
     func run() throws {
-        var mask: CIFSNotifyFilter = filter.isEmpty ? .all : []
-        for name in filter { mask.formUnion(CIFSNotifyFilter.names.first { $0.0 == name }?.1 ?? []) }
+        let mask = try CIFSNotifyFilter(commandLineNames: filter)
         let json = output.json
         try NotifyCommand(system: output.makeSystem()).run(path: directory, filter: mask, watchTree: tree, limit: count)
-        { report in
-            if json {
-                IoctlCalls.writeStandardOutput(report.json.rendered())
-            } else {
-                for line in report.lines { IoctlCalls.writeStandardOutput(line) }
-            }
-        }
+        { report in report.output(json: json).map(IoctlCalls.writeStandardOutput) }
     }
 }
 

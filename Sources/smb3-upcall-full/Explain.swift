@@ -11,27 +11,6 @@ struct Explain {
     let options: UpcallOptions
     let json: Bool
 
-    struct Report: Encodable {
-        var host: String
-        var address: String
-        var mechanism: String
-        var uid: UInt32
-        var gid: UInt32?
-        var upcallTarget: String
-        var upcallTargetSent: Bool
-        var namespaces: String
-        var callerNamespacesDiffering: [String]?
-        var environmentProbe: String
-        var ccache: String
-        var ccachePrincipal: String?
-        var ticketPresent: Bool
-        var servicePrincipals: [String]
-        var keytab: String?
-        var keytabUser: String?
-        var verdict: String
-        var unknownFields: [String]
-    }
-
     func run() throws {
         // Accept both the bare description and keyctl's "cifs.spnego;0;0;perm;…" form.
         let text =
@@ -48,14 +27,10 @@ struct Explain {
             throw ValidationError(error.message)
         }
         let report = try makeReport(key: key, plan: plan)
-        if json {
-            print(JSON.encode(report))
-        } else {
-            print(render(report))
-        }
+        print(json ? report.encodedJSON.rendered() : report.text)
     }
 
-    private func makeReport(key: KeyDescription, plan: UpcallPlan) throws -> Report {
+    private func makeReport(key: KeyDescription, plan: UpcallPlan) throws -> UpcallExplanation {
         let gid = Identity.primaryGroup(ofUser: plan.uid)
         var differing: [String]?
         var probe = plan.probeCallerEnvironment ? "pid \(plan.pid) not found" : "off"
@@ -85,7 +60,7 @@ struct Explain {
         } else {
             verdict = "would fail: no Kerberos ticket for uid \(plan.uid) in \(cache.name); run kinit as that user"
         }
-        return Report(
+        return UpcallExplanation(
             host: key.host, address: key.address.description, mechanism: key.mechanism.rawValue, uid: plan.uid,
             gid: gid,
             upcallTarget: key.effectiveUpcallTarget.rawValue, upcallTargetSent: key.upcallTarget != nil,
@@ -97,30 +72,5 @@ struct Explain {
                 + (plan.shortHostToQualify.map { ["cifs/\($0).<DNS domain> (if the short name resolves)"] } ?? []),
             keytab: plan.keytabUser == nil ? nil : (options.keytab ?? "(default keytab)"), keytabUser: plan.keytabUser,
             verdict: verdict, unknownFields: key.extraFields.map { "\($0.name)=\($0.value)" })
-    }
-
-    private func render(_ report: Report) -> String {
-        var lines = [
-            "server:             \(report.host) (\(report.address)), sec=\(report.mechanism)",
-            "credentials of:     uid \(report.uid)"
-                + (report.gid.map { ", gid \($0)" } ?? ", no passwd entry (gid nogroup)"),
-            "upcall_target:      \(report.upcallTarget)"
-                + (report.upcallTargetSent ? "" : " (not sent by this kernel; app assumed)"),
-            "namespaces:         \(report.namespaces)"
-                + (report.callerNamespacesDiffering.map {
-                    $0.isEmpty ? " (same as ours)" : " (differing: \($0.joined(separator: ",")))"
-                } ?? ""),
-            "environment probe:  \(report.environmentProbe)",
-            "credential cache:   \(report.ccache)"
-                + (report.ccachePrincipal.map { " (\($0))" } ?? " (absent or empty)"),
-            "usable ticket:      \(report.ticketPresent ? "yes" : "no")",
-            "service principals: \(report.servicePrincipals.joined(separator: ", "))",
-        ]
-        if let keytab = report.keytab, let user = report.keytabUser {
-            lines.append("keytab fallback:    \(keytab) for \(user)")
-        }
-        for field in report.unknownFields { lines.append("unknown field:      \(field) (ignored)") }
-        lines.append("verdict:            \(report.verdict)")
-        return lines.joined(separator: "\n")
     }
 }

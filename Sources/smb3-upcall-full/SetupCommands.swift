@@ -23,7 +23,7 @@ struct CheckSetup {
             system: LiveSetupSystem(), paths: paths, krb5ConfigOption: krb5Config,
             krb5ConfigEnvironment: Environment.get("KRB5_CONFIG"), serviceSocket: serviceSocket)
         let report = checker.run()
-        print(json ? JSON.encode(report) : report.text)
+        print(json ? report.encodedJSON.rendered() : report.text)
         if !report.ready { throw ExitCode.failure }
     }
 }
@@ -52,7 +52,7 @@ struct SetHandler {
         } catch {
             fail(error.message)
         }
-        print(json ? JSON.encode(report) : report.text)
+        print(json ? report.encodedJSON.rendered() : report.text)
         if let warning = report.warning { Console.printError("smb3-upcall: warning: \(warning)") }
     }
 

@@ -639,3 +639,22 @@ struct IoctlReportGoldenTests {
         }
     }
 }
+
+@Suite struct IoctlReportOutputTests {
+    @Test func outputIsJSONOrTheLinesOrNothing() {
+        let report = IoctlReport(lines: ["a: 1", "b: 2"], json: .object([("a", .int(1))]))
+        #expect(report.output(json: true) == #"{"a":1}"#)
+        #expect(report.output(json: false) == "a: 1\nb: 2")
+        #expect(IoctlReport(lines: [], json: .object([])).output(json: false) == nil)
+        #expect(IoctlReport(lines: [], json: .object([])).output(json: true) == "{}")
+    }
+
+    @Test func notifyFilterNames() throws {
+        #expect(try CIFSNotifyFilter(commandLineNames: []) == .all)
+        let first = try #require(CIFSNotifyFilter.names.first)
+        #expect(try CIFSNotifyFilter(commandLineNames: [first.0]) == first.1)
+        #expect(throws: CIFSNotifyFilter.UnknownName(name: "bogus")) {
+            try CIFSNotifyFilter(commandLineNames: [first.0, "bogus"])
+        }
+    }
+}
