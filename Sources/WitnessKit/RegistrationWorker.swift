@@ -7,10 +7,11 @@ import Synchronization
 /// re-registration (bounded exponential backoff) after NOT_FOUND or a lost connection.
 ///
 /// `run()` is one task (a child of the registry's task group) whose own children are the work
-/// in flight: the session set-up, an UnRegister, a backoff timer. The pending AsyncNotify is no
-/// task: the connection hands its reply over when it comes (a registered, idle registration is
-/// one suspended task). Their outcomes and `stop` arrive on one stream of inputs, so the machine
-/// sees one event at a time.
+/// in flight: the session set-up, an UnRegister, a backoff timer. Their group discards each as it
+/// ends (a plain task group keeps every finished child, with its frames, until the group ends).
+/// The pending AsyncNotify is no task: the connection hands its reply over when it comes (a
+/// registered, idle registration is one suspended task). Their outcomes and `stop` arrive on one
+/// stream of inputs, so the machine sees one event at a time.
 final class RegistrationWorker: Sendable {
     typealias Phase = RegistrationMachine.Phase
 
@@ -105,7 +106,7 @@ final class RegistrationWorker: Sendable {
         var client: WitnessClient?
         // When the AsyncNotify reply being forwarded was complete (latencyMs starts there).
         var lastReceived = 0.0
-        await withTaskGroup(of: Void.self) { work in
+        await withDiscardingTaskGroup { work in
             var pending: [RegistrationMachine.Action] = machine.handle(.start)
             var finished = false
             var iterator = inputs.makeAsyncIterator()
