@@ -121,16 +121,14 @@ public final class EventLoopTCPStream: Sendable {
                 return finish(because: failure.description)
             }
         }
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            let (count, chunk, code) = loop.receive(from: descriptor)
             if count > 0 {
                 guard let received = state.withLock({ $0.closed ? nil : $0.received }) else { return }
-                received(Array(buffer.prefix(count)))
+                received(chunk)
                 continue
             }
             if count == 0 { return finish(because: "\(peer) closed the connection") }
-            let code = errno
             if code == EINTR { continue }
             if code == EAGAIN || code == EWOULDBLOCK { return }
             return finish(

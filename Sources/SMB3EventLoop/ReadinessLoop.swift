@@ -15,7 +15,8 @@ import Synchronization
 /// Two ways to wait: a persistent `watch` whose handler runs on the loop thread at each
 /// readiness (level-triggered; handlers must not block and must tolerate spurious wake-ups), and
 /// a one-shot `wait(for:)` that suspends a task until the descriptor is ready or a deadline
-/// passes. Descriptors handed to `unwatchAndClose` are closed by the loop thread itself, so a
+/// passes. Timers (`schedule`) run an action on the loop thread at a deadline, so a call's
+/// timeout costs a table entry rather than a sleeping task. Descriptors handed to `unwatchAndClose` are closed by the loop thread itself, so a
 /// handler never runs on a descriptor number that was closed and reused under it.
 public final class ReadinessLoop: Sendable {
     public struct Events: OptionSet, Sendable {
@@ -39,17 +40,27 @@ public final class ReadinessLoop: Sendable {
         let continuation: CheckedContinuation<Bool, Never>
     }
 
+    private struct Timer {
+        let deadline: Double
+        let action: @Sendable () -> Void
+    }
+
     private struct State: ~Copyable {
         var watches: [Int32: Watch] = [:]
         var waiters: [UInt64: Waiter] = [:]
+        var timers: [UInt64: Timer] = [:]
         /// Waiters cancelled before their continuation was stored.
         var cancelled: Set<UInt64> = []
-        var nextWaiter: UInt64 = 0
+        /// The last id given to a waiter or a timer.
+        var nextID: UInt64 = 0
         var toClose: [Int32] = []
         var stopped = false
     }
 
     private let state = Mutex(State())
+    /// What handlers read into: they run one at a time on the loop thread, so one buffer
+    /// serves every connection instead of an allocation per readiness event.
+    private let receiveBuffer = Mutex([UInt8](repeating: 0, count: 16 * 1024))
     /// A pipe whose read end is in every poll: writing a byte wakes the loop after a change.
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -95,8 +106,8 @@ public final class ReadinessLoop: Sendable {
     /// task was cancelled (false).
     public func wait(for descriptor: Int32, events: Events, timeoutSeconds: Double? = nil) async -> Bool {
         let id = state.withLock { state -> UInt64 in
-            state.nextWaiter &+= 1
-            return state.nextWaiter
+            state.nextID &+= 1
+            return state.nextID
         }
         let deadline = timeoutSeconds.map { SystemClock.monotonicSeconds() + $0 }
         return await withTaskCancellationHandler {
@@ -118,6 +129,35 @@ public final class ReadinessLoop: Sendable {
                 return waiter
             }
             waiter?.continuation.resume(returning: false)
+        }
+    }
+
+    /// Runs `action` on the loop thread once `seconds` have passed, unless `cancelTimer` was
+    /// called with the returned id first; it must be quick. A stopped loop runs none.
+    public func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> UInt64 {
+        let deadline = SystemClock.monotonicSeconds() + seconds
+        let id = state.withLock { state -> UInt64 in
+            state.nextID &+= 1
+            state.timers[state.nextID] = Timer(deadline: deadline, action: action)
+            return state.nextID
+        }
+        wake()
+        return id
+    }
+
+    /// Drops a timer that has not run yet (no effect once it has).
+    public func cancelTimer(_ id: UInt64) {
+        _ = state.withLock { $0.timers.removeValue(forKey: id) }
+    }
+
+    /// recv(2) from `descriptor` into the loop's receive buffer (for handlers, on the loop
+    /// thread): what it returned, the bytes it read and its errno.
+    func receive(from descriptor: Int32) -> (count: Int, bytes: [UInt8], errno: Int32) {
+        receiveBuffer.withLock { buffer in
+            buffer.withUnsafeMutableBytes { space in
+                let count = recv(descriptor, space.baseAddress, space.count, 0)
+                return (count, count > 0 ? Array(space.prefix(count)) : [], count < 0 ? errno : 0)
+            }
         }
     }
 
@@ -143,6 +183,7 @@ public final class ReadinessLoop: Sendable {
                     owners.append(id)
                     if let deadline = waiter.deadline { nearest = min(nearest ?? deadline, deadline) }
                 }
+                for timer in state.timers.values { nearest = min(nearest ?? timer.deadline, timer.deadline) }
                 let closing = state.toClose
                 state.toClose.removeAll()
                 var timeout: Int32 = -1
@@ -163,7 +204,12 @@ public final class ReadinessLoop: Sendable {
             let now = SystemClock.monotonicSeconds()
             var resumed: [(CheckedContinuation<Bool, Never>, Bool)] = []
             var handlers: [(@Sendable (Events) -> Void, Events)] = []
+            var expired: [@Sendable () -> Void] = []
             state.withLock { state in
+                for (id, timer) in state.timers.filter({ $0.value.deadline <= now }) {
+                    state.timers[id] = nil
+                    expired.append(timer.action)
+                }
                 for index in descriptors.indices.dropFirst() {
                     let revents = Events(rawValue: descriptors[index].revents)
                     if let id = owners[index] {
@@ -182,6 +228,7 @@ public final class ReadinessLoop: Sendable {
             }
             for (continuation, ready) in resumed { continuation.resume(returning: ready) }
             for (handler, revents) in handlers { handler(revents) }
+            for action in expired { action() }
         }
         let waiters = state.withLock { state in
             defer { state.waiters.removeAll() }

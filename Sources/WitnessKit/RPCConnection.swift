@@ -5,24 +5,32 @@ import Synchronization
 /// privacy, or unauthenticated for the endpoint mapper), then calls. Binds with PFC_CONC_MPX so
 /// a second call (UnRegister) can go out while one (AsyncNotify) is pending. The stream pushes
 /// bytes in; they are cut into PDUs here and handed to the `RPCAssociation`, which verifies
-/// them and reassembles fragments; a caller whose reply is complete is resumed. No task or
-/// thread waits on the socket.
+/// them and reassembles fragments; a caller whose reply is complete is resumed (or its handler
+/// called). No task or thread waits on the socket, and a call's timeout is a platform timer,
+/// not a sleeping task.
 public final class RPCConnection: Sendable {
     public let peer: String
     private let stream: any RPCByteStream
+    private let platform: any WitnessPlatform
     private let state: Mutex<State>
 
-    private enum Reply {
+    public typealias Reply = Result<[UInt8], DCERPCError>
+
+    private enum Pending {
         /// Sent; nobody suspended on it yet.
         case awaiting
-        case waiting(CheckedContinuation<Result<[UInt8], DCERPCError>, Never>)
+        case waiting(CheckedContinuation<Reply, Never>)
         /// Came (or failed) before its caller suspended.
-        case arrived(Result<[UInt8], DCERPCError>)
+        case arrived(Reply)
+        /// A caller that does not wait: the handler gets the reply wherever it completes.
+        case handler(@Sendable (Reply) -> Void)
     }
 
     private struct State: ~Copyable {
         var nextCallID: UInt32 = 2
-        var pending: [UInt32: Reply] = [:]
+        var pending: [UInt32: Pending] = [:]
+        /// What cancels the timer of each call sent with a timeout.
+        var deadlines: [UInt32: @Sendable () -> Void] = [:]
         var association = RPCAssociation()
         var closedError: DCERPCError?
         /// Bytes of a PDU whose end has not come yet.
@@ -34,9 +42,10 @@ public final class RPCConnection: Sendable {
     /// The bind's call id (C706 §12.6.4.3: any value; the calls count on from 2).
     static let bindCallID: UInt32 = 1
 
-    init(peer: String, stream: any RPCByteStream) {
+    init(peer: String, stream: any RPCByteStream, platform: any WitnessPlatform) {
         self.peer = peer
         self.stream = stream
+        self.platform = platform
         state = Mutex(State())
     }
 
@@ -48,7 +57,8 @@ public final class RPCConnection: Sendable {
     ) async throws -> RPCConnection {
         let stream = try await platform.connect(address: address, port: port, timeoutSeconds: timeoutSeconds)
         let connection = RPCConnection(
-            peer: address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)", stream: stream)
+            peer: address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)", stream: stream,
+            platform: platform)
         connection.start()
         do {
             try await connection.bind(
@@ -88,7 +98,8 @@ public final class RPCConnection: Sendable {
             state.pending[Self.bindCallID] = .awaiting
         }
         try send(bind)
-        let ack = try await reply(to: Self.bindCallID, timeoutSeconds: timeoutSeconds).get()
+        startDeadline(of: Self.bindCallID, seconds: timeoutSeconds)
+        let ack = try await reply(to: Self.bindCallID).get()
         let (accepted, auth3) = try await platform.runBlocking { () -> (RPCAssociation, [UInt8]?) in
             var accepted = association
             let auth3 = try accepted.acceptBindAck(ack, platform: platform)
@@ -109,14 +120,36 @@ public final class RPCConnection: Sendable {
     /// Sends one request and waits for its reply (or `timeoutSeconds`, after which the whole
     /// connection is closed: a lost reply leaves it in an unknown state).
     public func call(opnum: UInt16, stub: [UInt8], timeoutSeconds: Double? = nil) async throws(DCERPCError) -> [UInt8] {
+        let callID = try request(opnum: opnum, stub: stub, pending: .awaiting)
+        if let timeoutSeconds { startDeadline(of: callID, seconds: timeoutSeconds) }
+        return try await reply(to: callID).get()
+    }
+
+    /// Sends one request without waiting: `handler` gets its reply, or the failure (the
+    /// connection closed, `timeoutSeconds` passed), once, on whichever thread completes it. A
+    /// long poll held this way costs no task.
+    public func call(
+        opnum: UInt16, stub: [UInt8], timeoutSeconds: Double?, handler: @escaping @Sendable (Reply) -> Void
+    ) {
+        let callID: UInt32
+        do {
+            callID = try request(opnum: opnum, stub: stub, pending: .handler(handler))
+        } catch {
+            return handler(.failure(error))
+        }
+        if let timeoutSeconds { startDeadline(of: callID, seconds: timeoutSeconds) }
+    }
+
+    /// Builds and queues one request; its reply goes to `pending`.
+    private func request(opnum: UInt16, stub: [UInt8], pending: Pending) throws(DCERPCError) -> UInt32 {
         // The PDU is built and queued under the lock: the signing sequence numbers must reach
         // the server in the order they were taken.
-        let callID = try state.withLock { (state: inout State) throws(DCERPCError) -> UInt32 in
+        try state.withLock { (state: inout State) throws(DCERPCError) -> UInt32 in
             if let error = state.closedError { throw error }
             let callID = state.nextCallID
             state.nextCallID &+= 1
             let pdu = try state.association.request(callID: callID, opnum: opnum, stub: stub)
-            state.pending[callID] = .awaiting
+            state.pending[callID] = pending
             do {
                 try stream.write(pdu)
             } catch {
@@ -125,34 +158,37 @@ public final class RPCConnection: Sendable {
             }
             return callID
         }
-        return try await reply(to: callID, timeoutSeconds: timeoutSeconds).get()
     }
 
-    private func reply(to callID: UInt32, timeoutSeconds: Double?) async -> Result<[UInt8], DCERPCError> {
-        guard let timeoutSeconds else { return await reply(to: callID) }
-        return await withTaskGroup(of: Result<[UInt8], DCERPCError>?.self) { group in
-            group.addTask { await self.reply(to: callID) }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(timeoutSeconds))
-                if !Task.isCancelled {
-                    self.close(because: .connectionLost("no reply from \(self.peer) within \(Int(timeoutSeconds)) s"))
-                }
-                return nil
-            }
-            while let next = await group.next() {
-                if let result = next {
-                    group.cancelAll()
-                    return result
+    /// Closes the connection if `callID` is still unanswered after `seconds`.
+    private func startDeadline(of callID: UInt32, seconds: Double) {
+        let cancel = platform.schedule(after: seconds) { [weak self] in
+            guard let self else { return }
+            let unanswered = state.withLock { state -> Bool in
+                state.deadlines[callID] = nil
+                switch state.pending[callID] {
+                case .awaiting, .waiting, .handler: return true
+                case .arrived, nil: return false
                 }
             }
-            return .failure(.connectionLost("cancelled"))
+            if unanswered { close(because: .connectionLost("no reply from \(peer) within \(Int(seconds)) s")) }
         }
+        // Answered meanwhile: the timer is not needed (and would find the call gone anyway).
+        let answered = state.withLock { state -> Bool in
+            switch state.pending[callID] {
+            case .awaiting, .waiting, .handler:
+                state.deadlines[callID] = cancel
+                return false
+            case .arrived, nil: return true
+            }
+        }
+        if answered { cancel() }
     }
 
-    private func reply(to callID: UInt32) async -> Result<[UInt8], DCERPCError> {
+    private func reply(to callID: UInt32) async -> Reply {
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], DCERPCError>, Never>) in
-                let ready = state.withLock { state -> Result<[UInt8], DCERPCError>? in
+            await withCheckedContinuation { (continuation: CheckedContinuation<Reply, Never>) in
+                let ready = state.withLock { state -> Reply? in
                     switch state.pending[callID] {
                     case .awaiting:
                         state.pending[callID] = .waiting(continuation)
@@ -160,7 +196,7 @@ public final class RPCConnection: Sendable {
                     case .arrived(let result):
                         state.pending[callID] = nil
                         return result
-                    case .waiting, nil:
+                    case .waiting, .handler, nil:
                         return .failure(.connectionLost("call \(callID) is not pending"))
                     }
                 }
@@ -171,28 +207,36 @@ public final class RPCConnection: Sendable {
         }
     }
 
-    /// Hands results to their callers: resumes those suspended, keeps the rest for them.
-    private func complete(_ results: [(UInt32, Result<[UInt8], DCERPCError>)]) {
-        let resumable = state.withLock { state in
-            var resumable: [(CheckedContinuation<Result<[UInt8], DCERPCError>, Never>, Result<[UInt8], DCERPCError>)] =
-                []
+    /// Hands results to their callers: resumes those suspended, calls the handlers, keeps the
+    /// rest for their callers; a completed call's timer is cancelled.
+    private func complete(_ results: [(UInt32, Reply)]) {
+        let (resumable, handled, timers) = state.withLock { state in
+            var resumable: [(CheckedContinuation<Reply, Never>, Reply)] = []
+            var handled: [(@Sendable (Reply) -> Void, Reply)] = []
+            var timers: [@Sendable () -> Void] = []
             for (callID, result) in results {
                 switch state.pending[callID] {
                 case .awaiting: state.pending[callID] = .arrived(result)
                 case .waiting(let continuation):
                     state.pending[callID] = nil
                     resumable.append((continuation, result))
+                case .handler(let handler):
+                    state.pending[callID] = nil
+                    handled.append((handler, result))
                 case .arrived, nil: break
                 }
+                if let cancel = state.deadlines.removeValue(forKey: callID) { timers.append(cancel) }
             }
-            return resumable
+            return (resumable, handled, timers)
         }
+        for cancel in timers { cancel() }
         for (continuation, result) in resumable { continuation.resume(returning: result) }
+        for (handler, result) in handled { handler(result) }
     }
 
     /// Fails every pending call with `error` and closes the stream.
     public func close(because error: DCERPCError = .connectionLost("closed by us")) {
-        let failed = state.withLock { state -> [(UInt32, Result<[UInt8], DCERPCError>)] in
+        let failed = state.withLock { state -> [(UInt32, Reply)] in
             if state.closedError == nil { state.closedError = error }
             state.inbound.removeAll()
             return state.pending.keys.map { ($0, .failure(error)) }
@@ -206,10 +250,10 @@ public final class RPCConnection: Sendable {
     /// Bytes from the stream: every complete PDU goes to the association (or, during bind, to
     /// the bind); a malformed or unverifiable one ends the connection.
     func received(_ bytes: [UInt8]) {
-        let outcome = state.withLock { state -> Result<[(UInt32, Result<[UInt8], DCERPCError>)], DCERPCError> in
+        let outcome = state.withLock { state -> Result<[(UInt32, Reply)], DCERPCError> in
             guard state.closedError == nil else { return .success([]) }
             state.inbound += bytes
-            var completed: [(UInt32, Result<[UInt8], DCERPCError>)] = []
+            var completed: [(UInt32, Reply)] = []
             while state.inbound.count >= DCERPCPacket.headerSize {
                 let length: Int
                 do {

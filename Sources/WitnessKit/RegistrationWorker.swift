@@ -7,8 +7,11 @@ import Synchronization
 /// re-registration (bounded exponential backoff) after NOT_FOUND or a lost connection.
 ///
 /// `run()` is one task (a child of the registry's task group) whose own children are the work
-/// in flight: the session set-up, the pending AsyncNotify, an UnRegister, a backoff timer. Their
-/// outcomes and `stop` arrive on one stream of inputs, so the machine sees one event at a time.
+/// in flight: the session set-up, an UnRegister, a backoff timer. Their group discards each as it
+/// ends (a plain task group keeps every finished child, with its frames, until the group ends).
+/// The pending AsyncNotify is no task: the connection hands its reply over when it comes (a
+/// registered, idle registration is one suspended task). Their outcomes and `stop` arrive on one
+/// stream of inputs, so the machine sees one event at a time.
 final class RegistrationWorker: Sendable {
     typealias Phase = RegistrationMachine.Phase
 
@@ -103,7 +106,7 @@ final class RegistrationWorker: Sendable {
         var client: WitnessClient?
         // When the AsyncNotify reply being forwarded was complete (latencyMs starts there).
         var lastReceived = 0.0
-        await withTaskGroup(of: Void.self) { work in
+        await withDiscardingTaskGroup { work in
             var pending: [RegistrationMachine.Action] = machine.handle(.start)
             var finished = false
             var iterator = inputs.makeAsyncIterator()
@@ -114,7 +117,7 @@ final class RegistrationWorker: Sendable {
                         work.addTask { await self.establishSession() }
                     case .asyncNotify(let handle):
                         guard let client else { continue }
-                        work.addTask { await self.poll(client, handle) }
+                        poll(client, handle)
                     case .forward(let notification, let witness):
                         // Forwarded before the next poll is read, in the order they came.
                         await forward(notification, receivedAt: lastReceived, witness: witness)
@@ -181,25 +184,27 @@ final class RegistrationWorker: Sendable {
         }
     }
 
-    private func poll(_ client: WitnessClient, _ handle: WitnessContextHandle) async {
+    private func poll(_ client: WitnessClient, _ handle: WitnessContextHandle) {
         // The server answers TIMEOUT after KeepAliveTimeout; waiting a minute longer than that
         // catches a server that went silent without closing the connection.
         let pollTimeout: Double? =
             configuration.keepAliveTimeout == 0 ? nil : Double(configuration.keepAliveTimeout) + 60
-        do {
-            let (notification, status) = try await client.asyncNotify(handle, timeoutSeconds: pollTimeout)
-            let received = platform.monotonicSeconds()
-            let outcome: RegistrationMachine.NotifyOutcome
-            switch status {
-            case WitnessStatus.success:
-                outcome = notification.map { .notification($0) } ?? .timeout
-            case WitnessStatus.timeout: outcome = .timeout
-            case WitnessStatus.notFound: outcome = .notFound
-            default: outcome = .failed(status: status)
+        client.asyncNotify(handle, timeoutSeconds: pollTimeout) { [self] reply in
+            switch reply {
+            case .success(let (notification, status)):
+                let received = platform.monotonicSeconds()
+                let outcome: RegistrationMachine.NotifyOutcome
+                switch status {
+                case WitnessStatus.success:
+                    outcome = notification.map { .notification($0) } ?? .timeout
+                case WitnessStatus.timeout: outcome = .timeout
+                case WitnessStatus.notFound: outcome = .notFound
+                default: outcome = .failed(status: status)
+                }
+                continuation.yield(.notified(outcome, receivedAt: received))
+            case .failure(let error):
+                continuation.yield(.event(.connectionLost("\(error)")))
             }
-            continuation.yield(.notified(outcome, receivedAt: received))
-        } catch {
-            continuation.yield(.event(.connectionLost("\(error)")))
         }
     }
 

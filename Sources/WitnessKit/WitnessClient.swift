@@ -83,16 +83,18 @@ public struct WitnessClient: Sendable {
         return .v1(handle)
     }
 
-    /// One long poll. Returns the notification, or nil with the status for TIMEOUT / NOT_FOUND.
+    /// One long poll, held without a task: `handler` gets the notification, or nil with the
+    /// status for TIMEOUT / NOT_FOUND, or the error.
     public func asyncNotify(
-        _ handle: WitnessContextHandle, timeoutSeconds: Double?
-    ) async throws
-        -> (WitnessNotification?, UInt32)
-    {
-        let stub = try await connection.call(
+        _ handle: WitnessContextHandle, timeoutSeconds: Double?,
+        handler: @escaping @Sendable (Result<(WitnessNotification?, UInt32), any Error>) -> Void
+    ) {
+        connection.call(
             opnum: WitnessRPC.Opnum.asyncNotify.rawValue, stub: WitnessRPC.handleRequest(handle),
-            timeoutSeconds: timeoutSeconds)
-        return try WitnessResponse.asyncNotify(stub)
+            timeoutSeconds: timeoutSeconds
+        ) { reply in
+            handler(Result { try WitnessResponse.asyncNotify(try reply.get()) })
+        }
     }
 
     public func unregister(_ handle: WitnessContextHandle, timeoutSeconds: Double) async throws -> UInt32 {

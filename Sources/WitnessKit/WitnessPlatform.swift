@@ -27,6 +27,10 @@ public protocol WitnessPlatform: Sendable {
     /// Runs `body`, which may block on the network (krb5 asking a KDC inside
     /// gss_init_sec_context), where it cannot stall the cooperative pool.
     func runBlocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result
+    /// Runs `action` once after `seconds` where nothing waits for it (the daemon's poll
+    /// thread; it must be quick) and returns what cancels it. Calls' timeouts use it, so that a
+    /// pending call costs a timer entry rather than a sleeping task.
+    func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void
     func randomBytes(_ count: Int) -> [UInt8]
     /// Seconds since an arbitrary start, monotonic.
     func monotonicSeconds() -> Double

@@ -10,8 +10,8 @@ extension EventLoopTCPStream: RPCByteStream {}
 extension GSSDCEContext: KerberosRPCContext {}
 extension AppendOnlyFile: EventLineFile {}
 
-/// The witness logic's view of the system. Every wait happens in `loop` (one thread for all
-/// descriptors); blocking C calls run on `kerberosThread` (GSS-API, which asks the KDC
+/// The witness logic's view of the system. Every wait and every call's timer happens in `loop`
+/// (one thread for all descriptors); blocking C calls run on `kerberosThread` (GSS-API, which asks the KDC
 /// synchronously) or `kernelThread` (NOTIFY and its ack, group look-ups, SOCK_DESTROY), never
 /// on the cooperative pool. The thread count does not grow with the registrations.
 final class DaemonPlatform: WitnessPlatform, KernelWitnessChannel {
@@ -61,6 +61,11 @@ final class DaemonPlatform: WitnessPlatform, KernelWitnessChannel {
 
     func runBlocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await kerberosThread.run(body)
+    }
+
+    func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        let timer = loop.schedule(after: seconds, action)
+        return { [loop] in loop.cancelTimer(timer) }
     }
 
     func randomBytes(_ count: Int) -> [UInt8] {

@@ -35,6 +35,25 @@ struct ReadinessLoopTests {
         #expect(await waiting.value == false)
     }
 
+    /// A timer runs its action on the loop thread after its delay; a cancelled one never runs.
+    @Test func timersRunAfterTheirDelayUnlessCancelled() async throws {
+        let loop = try ReadinessLoop()
+        defer { loop.stop() }
+        let (fired, continuation) = AsyncStream.makeStream(of: String.self)
+        let cancelled = loop.schedule(after: 0.05) { continuation.yield("cancelled") }
+        loop.cancelTimer(cancelled)
+        _ = loop.schedule(after: 0.2) { continuation.yield("later") }
+        _ = loop.schedule(after: 0.1) {
+            continuation.yield("first")
+        }
+        var order: [String] = []
+        for await name in fired {
+            order.append(name)
+            if order.count == 2 { break }
+        }
+        #expect(order == ["first", "later"])
+    }
+
     @Test func blockingCallsRunOnTheirOwnThread() async throws {
         let thread = try BlockingCallThread()
         let caller = pthread_self()

@@ -33,6 +33,9 @@ final class RecordingPlatform: WitnessPlatform {
     func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext {
         throw RefusingPlatform.Refused()
     }
+    func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        sleepingTimer(after: seconds, action)
+    }
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 1, count: count) }
     func monotonicSeconds() -> Double { clock.withLock { $0 } }
     func fileTime() -> UInt64 { 0 }

@@ -98,6 +98,16 @@ final class FakeRPCStream: RPCByteStream {
     var requests: [(callID: UInt32, opnum: UInt16, stub: [UInt8])] { state.withLock { $0.requests } }
 }
 
+/// The test platforms' timer: a task that sleeps (the daemon's timers are entries in its
+/// poll loop); cancelling it ends the sleep before `action`.
+func sleepingTimer(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+    let task = Task {
+        try await Task.sleep(for: .seconds(seconds))
+        action()
+    }
+    return { task.cancel() }
+}
+
 /// A platform whose only connection is `stream`; krb5 is never asked for.
 final class StreamPlatform: WitnessPlatform {
     let stream: FakeRPCStream
@@ -112,6 +122,9 @@ final class StreamPlatform: WitnessPlatform {
     }
     func runBlocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try body()
+    }
+    func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        sleepingTimer(after: seconds, action)
     }
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 3, count: count) }
     func monotonicSeconds() -> Double { 0 }
@@ -188,6 +201,29 @@ struct RPCConnectionTests {
         #expect(connection.isClosed)
         #expect(stream.state.withLock { $0.isShutDown })
         await #expect(throws: DCERPCError.self) { _ = try await connection.call(opnum: 1, stub: []) }
+    }
+
+    /// A call held by a handler (the AsyncNotify long poll) gets its reply without a task
+    /// waiting, and one left unanswered closes the connection at its timeout.
+    @Test func aCallWithAHandlerGetsItsReplyOrTimesOut() async throws {
+        let stream = FakeRPCStream { opnum, stub in opnum == 1 ? [7] + stub : nil }
+        let connection = try await Self.open(stream)
+        let (replies, continuation) = AsyncStream.makeStream(of: RPCConnection.Reply.self)
+        connection.call(opnum: 1, stub: [1], timeoutSeconds: 30) { continuation.yield($0) }
+        var iterator = replies.makeAsyncIterator()
+        #expect(try await iterator.next()?.get() == [7, 1])
+        #expect(!connection.isClosed)
+        connection.call(opnum: 2, stub: [], timeoutSeconds: 0.05) { continuation.yield($0) }
+        // DCERPCError's == compares codes only: the reason says which failure it was.
+        func reason(_ reply: RPCConnection.Reply?) -> String? {
+            if case .failure(let error) = reply { return error.description }
+            return nil
+        }
+        #expect(reason(await iterator.next()) == "connection lost: no reply from 192.0.2.12:135 within 0 s")
+        #expect(connection.isClosed)
+        // On a closed connection the handler fails at once.
+        connection.call(opnum: 1, stub: [], timeoutSeconds: 30) { continuation.yield($0) }
+        #expect(reason(await iterator.next()) == "connection lost: no reply from 192.0.2.12:135 within 0 s")
     }
 
     @Test func aLostStreamFailsThePendingCall() async throws {

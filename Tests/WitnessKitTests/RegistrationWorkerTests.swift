@@ -148,6 +148,9 @@ final class FakeWitnessServer: WitnessPlatform {
     func runBlocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try body()
     }
+    func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        sleepingTimer(after: seconds, action)
+    }
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 5, count: count) }
     func monotonicSeconds() -> Double { 0 }
     func fileTime() -> UInt64 { 0 }

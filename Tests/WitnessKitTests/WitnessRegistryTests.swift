@@ -23,6 +23,9 @@ final class RefusingPlatform: WitnessPlatform {
         connects.withLock { $0.append("krb5 \(target.service)@\(target.host)") }
         throw Refused()
     }
+    func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        sleepingTimer(after: seconds, action)
+    }
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 7, count: count) }
     func monotonicSeconds() -> Double { 0 }
     func fileTime() -> UInt64 { 0 }

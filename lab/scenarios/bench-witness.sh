@@ -10,6 +10,9 @@
 #        registrations: after BENCH_SHARES (100) more, then after BENCH_SHARES_MAX (1000) in all
 #   wakeups SECONDS DAEMON_SWITCHES REGISTER_MESSAGES   context switches of all daemon threads
 #        while idle, and how many kernel REGISTER repeats arrived meanwhile
+# BENCH_FAILOVER=no skips the failover runs (the slow part) to measure memory only.
+# BENCH_MEMORY_DETAIL=yes also writes, at start and at each rss line, the daemon's smaps_rollup,
+# its mappings by resident size and glibc's malloc_stats (through gdb) to the full log.
 # shellcheck source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
 # shellcheck source=../guest/witness-server.sh
@@ -24,10 +27,12 @@ mkdir -p /run/witness /etc/smb3kit
 witness_server_start
 witness_module_load
 # Extra shares for the RSS measurement: one registration per (server, share).
+# Few processes: under TCG each one costs a noticeable fraction of a second.
+seq -f /srv/w%g 1 "$SHARES_MAX" | xargs mkdir -p
+seq -f /srv/w%g 1 "$SHARES_MAX" | xargs chmod 777
 for i in $(seq 1 "$SHARES_MAX"); do
-  mkdir -p "/srv/w$i" && chmod 777 "/srv/w$i"
-  printf '[w%s]\n\tpath = /srv/w%s\n\tread only = no\n' "$i" "$i" >> "$WITNESS_SMB_CONF"
-done
+  printf '[w%s]\n\tpath = /srv/w%s\n\tread only = no\n' "$i" "$i"
+done >> "$WITNESS_SMB_CONF"
 smbcontrol smbd reload-config >/dev/null 2>&1 || true
 write_conf() {  # write_conf ABORT
   cat > /etc/smb3kit/witnessd.conf <<CONF
@@ -70,8 +75,27 @@ move() {
   wait_for 120 registered_at "$1" || fail "no registration at $1 after the move"
 }
 
+# memory_detail LABEL: where the daemon's resident memory is, into the full log.
+memory_detail() {
+  [ "${BENCH_MEMORY_DETAIL:-no}" = yes ] || return 0
+  echo "----- memory $1: smaps_rollup -----"
+  cat "/proc/$WPID/smaps_rollup"
+  echo "----- memory $1: mappings by Rss (KiB: size rss anonymous) -----"
+  awk '/^[0-9a-f]+-[0-9a-f]+ / {name = ($6 == "" ? "[anon]" : $6)} /^Size:/ {size = $2}
+       /^Rss:/ {rss = $2} /^Anonymous:/ {if (rss > 0) print size, rss, $2, name}' "/proc/$WPID/smaps" | sort -k2 -n -r | head -n 40
+  echo "----- memory $1: malloc_stats -----"
+  # malloc_stats writes to the daemon's stderr; the daemon's output is appended to daemon.out.
+  before=$(wc -c < /run/witness/daemon.out)
+  gdb -batch -nx -p "$WPID" -ex 'call (void) malloc_stats()' >/dev/null 2>&1 || echo "gdb failed"
+  tail -c +$((before + 1)) /run/witness/daemon.out
+  # What glibc holds free: RSS after giving it back (the later measurements come after this).
+  gdb -batch -nx -p "$WPID" -ex 'call (int) malloc_trim(0)' >/dev/null 2>&1 || echo "gdb failed"
+  echo "after malloc_trim: $(awk '/^VmRSS/ {print $2}' "/proc/$WPID/status") KiB"
+}
+memory_detail start
+
 target=$WITNESS_NODE_IP
-for abort in yes no; do
+[ "${BENCH_FAILOVER:-yes}" = no ] || for abort in yes no; do
  step "failover with abort_connections = $abort: $RUNS client-moves each, idle and busy"
  write_conf "$abort"
  kill -HUP "$WPID"
@@ -103,8 +127,8 @@ mounted=0
 # prints the daemon's RSS and thread count.
 measure_with() {
   step "RSS and threads with $1 more registrations"
+  seq -f /mnt/w%g $((mounted + 1)) "$1" | xargs -r mkdir -p
   for i in $(seq $((mounted + 1)) "$1"); do
-    mkdir -p "/mnt/w$i"
     mount -t cifs "//$WITNESS_NAME/w$i" "/mnt/w$i" -o "$opts,echo_interval=60" || fail "mount of w$i failed"
   done
   mounted=$1
@@ -113,6 +137,7 @@ measure_with() {
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$WPID/status")
   threads=$(awk '/^Threads/ {print $2}' "/proc/$WPID/status")
   echo "BENCH rss $(count) $rss $threads"
+  memory_detail "$(count)"
 }
 measure_with "$SHARES"
 

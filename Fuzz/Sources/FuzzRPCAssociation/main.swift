@@ -242,6 +242,8 @@ private struct FuzzPlatform: WitnessPlatform {
     func kerberosContext(for target: KerberosTarget, confidentiality: Bool) throws -> any KerberosRPCContext {
         FakeKerberos()
     }
+    /// RPCAssociation alone starts no timer (only RPCConnection does).
+    func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void { {} }
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 7, count: count) }
     func monotonicSeconds() -> Double { 0 }
     func fileTime() -> UInt64 { 0 }
