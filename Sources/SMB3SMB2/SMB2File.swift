@@ -111,6 +111,27 @@ public struct SMB2CreateRequest: Hashable, Sendable {
     }
 }
 
+/// The block CREATE and CLOSE responses share (MS-SMB2 2.2.14, 2.2.16): NT times, sizes, attributes.
+public struct SMB2FileAttributes: Hashable, Sendable {
+    public var creationTime: UInt64
+    public var lastAccessTime: UInt64
+    public var lastWriteTime: UInt64
+    public var changeTime: UInt64
+    public var allocationSize: UInt64
+    public var endOfFile: UInt64
+    public var fileAttributes: UInt32
+
+    init(reading body: inout SMB2BodyReader) throws {
+        creationTime = try body.u64("creation time")
+        lastAccessTime = try body.u64("last access time")
+        lastWriteTime = try body.u64("last write time")
+        changeTime = try body.u64("change time")
+        allocationSize = try body.u64("allocation size")
+        endOfFile = try body.u64("end of file")
+        fileAttributes = try body.u32("file attributes")
+    }
+}
+
 /// The CREATE response (MS-SMB2 2.2.14); create contexts are kept as bytes.
 public struct SMB2CreateResponse: Hashable, Sendable {
     public static let structureSize: UInt16 = 89
@@ -119,13 +140,8 @@ public struct SMB2CreateResponse: Hashable, Sendable {
     public var oplockLevel: UInt8
     public var flags: UInt8
     public var createAction: UInt32
-    public var creationTime: UInt64
-    public var lastAccessTime: UInt64
-    public var lastWriteTime: UInt64
-    public var changeTime: UInt64
-    public var allocationSize: UInt64
-    public var endOfFile: UInt64
-    public var fileAttributes: UInt32
+    /// The times, sizes and attributes both CREATE and CLOSE return.
+    public var attributes: SMB2FileAttributes
     public var fileID: SMB2FileID
     public var createContexts: [UInt8]
 
@@ -135,13 +151,7 @@ public struct SMB2CreateResponse: Hashable, Sendable {
         oplockLevel = try body.u8("oplock level")
         flags = try body.u8("flags")
         createAction = try body.u32("create action")
-        creationTime = try body.u64("creation time")
-        lastAccessTime = try body.u64("last access time")
-        lastWriteTime = try body.u64("last write time")
-        changeTime = try body.u64("change time")
-        allocationSize = try body.u64("allocation size")
-        endOfFile = try body.u64("end of file")
-        fileAttributes = try body.u32("file attributes")
+        attributes = try SMB2FileAttributes(reading: &body)
         _ = try body.u32("reserved")
         fileID = SMB2FileID(persistent: try body.u64("file id"), volatile: try body.u64("file id"))
         let offset = Int(try body.u32("create contexts offset"))
@@ -181,25 +191,14 @@ public struct SMB2CloseResponse: Hashable, Sendable {
     public static let structureSize: UInt16 = 60
 
     public var flags: UInt16
-    public var creationTime: UInt64
-    public var lastAccessTime: UInt64
-    public var lastWriteTime: UInt64
-    public var changeTime: UInt64
-    public var allocationSize: UInt64
-    public var endOfFile: UInt64
-    public var fileAttributes: UInt32
+    /// The times, sizes and attributes both CREATE and CLOSE return.
+    public var attributes: SMB2FileAttributes
 
     public init(parsing message: SMB2Message) throws {
         try message.requireResponse(to: .close)
         var body = try SMB2BodyReader(message, command: .close, structureSize: Self.structureSize)
         flags = try body.u16("flags")
         _ = try body.u32("reserved")
-        creationTime = try body.u64("creation time")
-        lastAccessTime = try body.u64("last access time")
-        lastWriteTime = try body.u64("last write time")
-        changeTime = try body.u64("change time")
-        allocationSize = try body.u64("allocation size")
-        endOfFile = try body.u64("end of file")
-        fileAttributes = try body.u32("file attributes")
+        attributes = try SMB2FileAttributes(reading: &body)
     }
 }

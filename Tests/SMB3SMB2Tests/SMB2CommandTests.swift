@@ -300,7 +300,7 @@ struct SMB2PipeTests {
 
     @Test func createResponseGivesTheFileID() throws {
         let created = try SMB2CreateResponse(parsing: responseMessage(.create, Self.createResponseBody()))
-        #expect(created.fileID == Self.fileID && created.createAction == 1 && created.endOfFile == 6)
+        #expect(created.fileID == Self.fileID && created.createAction == 1 && created.attributes.endOfFile == 6)
         let withContexts = try SMB2CreateResponse(
             parsing: responseMessage(.create, Self.createResponseBody(contexts: [1, 2, 3, 4])))
         #expect(withContexts.createContexts == [1, 2, 3, 4])
@@ -395,7 +395,7 @@ struct SMB2PipeTests {
         for value in 1...6 { writer.writeInteger(UInt64(value), .little) }
         writer.writeInteger(UInt32(0x80), .little)
         let closed = try SMB2CloseResponse(parsing: responseMessage(.close, writer.bytes))
-        #expect(closed.endOfFile == 6 && closed.fileAttributes == 0x80)
+        #expect(closed.attributes.endOfFile == 6 && closed.attributes.fileAttributes == 0x80)
         #expect(throws: SMB2Error(.truncated, "")) {
             try SMB2CloseResponse(parsing: responseMessage(.close, Array(writer.bytes.prefix(59))))
         }
