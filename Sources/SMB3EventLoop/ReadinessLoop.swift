@@ -16,8 +16,9 @@ import Synchronization
 /// readiness (level-triggered; handlers must not block and must tolerate spurious wake-ups), and
 /// a one-shot `wait(for:)` that suspends a task until the descriptor is ready or a deadline
 /// passes. Timers (`schedule`) run an action on the loop thread at a deadline, so a call's
-/// timeout costs a table entry rather than a sleeping task. Descriptors handed to `unwatchAndClose` are closed by the loop thread itself, so a
-/// handler never runs on a descriptor number that was closed and reused under it.
+/// timeout costs a table entry rather than a sleeping task. Descriptors handed to
+/// `unwatchAndClose` are closed by the loop thread itself, so a handler never runs on a
+/// descriptor number that was closed and reused under it.
 public final class ReadinessLoop: Sendable {
     public struct Events: OptionSet, Sendable {
         public let rawValue: Int16
