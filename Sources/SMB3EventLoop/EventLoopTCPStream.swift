@@ -91,7 +91,9 @@ public final class EventLoopTCPStream: Sendable {
             return flush(&state.outgoing)
         }
         if let failure {
-            finish(because: failure.description)
+            // `closed` runs on the loop thread, never inside write: the caller may hold a lock
+            // that its `closed` handler takes (RPCByteStream's contract).
+            _ = loop.schedule(after: 0) { [self] in finish(because: failure.description) }
             throw failure
         }
     }

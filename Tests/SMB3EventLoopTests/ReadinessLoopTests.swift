@@ -110,6 +110,75 @@ struct ReadinessLoopTests {
         #expect(closedReason.withLock { $0 }?.contains("closed the connection") == true)
     }
 
+    /// RPCConnection writes while holding its lock and its `closed` handler takes that lock: a
+    /// failed send must not call `closed` from inside `write` (RPCByteStream's contract).
+    @Test func aFailedWriteNeverCallsClosedFromInsideWrite() async throws {
+        let loop = try ReadinessLoop()
+        let (server, port) = Self.loopbackListener()
+        defer { close(server) }
+        let stream = try await EventLoopTCPStream.connect(
+            address: "127.0.0.1", port: port, timeoutSeconds: 10, loop: loop)
+        let peer = accept(server, nil, nil)
+        #expect(peer >= 0)
+        let writing = Mutex(false)
+        let calledInsideWrite = Mutex(false)
+        stream.start(received: { _ in }, closed: { _ in calledInsideWrite.withLock { $0 = writing.withLock { $0 } } })
+        // The loop stops first, so only a write can notice the reset.
+        loop.stop()
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(peer, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(peer)  // RST
+        var failed = false
+        for _ in 0..<200 where !failed {
+            writing.withLock { $0 = true }
+            do { try stream.write([UInt8](repeating: 0x55, count: 4096)) } catch { failed = true }
+            writing.withLock { $0 = false }
+        }
+        #expect(failed)
+        #expect(!calledInsideWrite.withLock { $0 })
+    }
+
+    /// On a running loop the failed write's `closed` still comes, once, from the loop thread.
+    @Test func aFailedWriteClosesTheStreamFromTheLoop() async throws {
+        let loop = try ReadinessLoop()
+        defer { loop.stop() }
+        let (server, port) = Self.loopbackListener()
+        defer { close(server) }
+        let stream = try await EventLoopTCPStream.connect(
+            address: "127.0.0.1", port: port, timeoutSeconds: 10, loop: loop)
+        let peer = accept(server, nil, nil)
+        #expect(peer >= 0)
+        let (reasons, continuation) = AsyncStream.makeStream(of: String.self)
+        stream.start(received: { _ in }, closed: { continuation.yield($0) })
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(peer, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(peer)
+        var failed = false
+        for _ in 0..<200 where !failed {
+            do { try stream.write([UInt8](repeating: 0x55, count: 4096)) } catch { failed = true }
+        }
+        #expect(failed)
+        var iterator = reasons.makeAsyncIterator()
+        #expect(await iterator.next() != nil)
+    }
+
+    /// A listening loopback TCP socket and its port.
+    static func loopbackListener() -> (Int32, UInt16) {
+        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, length) }
+        }
+        _ = listen(server, 1)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &length) }
+        }
+        return (server, UInt16(bigEndian: address.sin_port))
+    }
+
     @Test func connectToAClosedPortFails() async throws {
         let loop = try ReadinessLoop()
         defer { loop.stop() }
