@@ -104,3 +104,26 @@ public struct WitnessDaemonStatus: Sendable, Encodable {
         return text
     }
 }
+
+extension WitnessDaemonStatus {
+    /// `smb3-witnessd metrics`: the same facts as Prometheus text exposition.
+    public var prometheusText: String {
+        var out = PrometheusText()
+        out.family("smb3_witnessd_registrations", "Kernel witness registrations by state.")
+        let phases: [RegistrationMachine.Phase] = [.connecting, .registered, .retrying, .unsupported]
+        for phase in phases {
+            let count = registrations.filter { $0.state == phase.rawValue }.count
+            out.sample("smb3_witnessd_registrations", ["state": phase.rawValue], count)
+        }
+        out.family("smb3_witnessd_events_total", "Witness events by type.", type: .counter)
+        for kind in WitnessEvent.Kind.allCases {
+            out.sample("smb3_witnessd_events_total", ["type": kind.rawValue], events.counts[kind] ?? 0)
+        }
+        out.family("smb3_witnessd_reconnects_total", "Re-registrations after errors.", type: .counter)
+        out.sample("smb3_witnessd_reconnects_total", registrations.reduce(0) { $0 + $1.reconnects })
+        out.family(
+            "smb3_witnessd_kernel_rejections_total", "NOTIFY messages the kernel refused.", type: .counter)
+        out.sample("smb3_witnessd_kernel_rejections_total", kernelRejections)
+        return out.text
+    }
+}

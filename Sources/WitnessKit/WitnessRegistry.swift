@@ -182,26 +182,5 @@ public final class WitnessRegistry: Sendable {
     public func statusText() -> String { status().text }
 
     /// Prometheus text exposition.
-    public func metricsText() -> String {
-        let (workers, counts, rejections) = state.withLock {
-            (Array($0.workers.values), $0.eventCounts, $0.kernelRejections)
-        }
-        var out = PrometheusText()
-        out.family("smb3_witnessd_registrations", "Kernel witness registrations by state.")
-        let phases: [RegistrationMachine.Phase] = [.connecting, .registered, .retrying, .unsupported]
-        for phase in phases {
-            let count = workers.filter { $0.snapshot.phase == phase }.count
-            out.sample("smb3_witnessd_registrations", ["state": phase.rawValue], count)
-        }
-        out.family("smb3_witnessd_events_total", "Witness events by type.", type: .counter)
-        for kind in WitnessEvent.Kind.allCases {
-            out.sample("smb3_witnessd_events_total", ["type": kind.rawValue], counts[kind] ?? 0)
-        }
-        out.family("smb3_witnessd_reconnects_total", "Re-registrations after errors.", type: .counter)
-        out.sample("smb3_witnessd_reconnects_total", workers.reduce(0) { $0 + $1.snapshot.reconnects })
-        out.family(
-            "smb3_witnessd_kernel_rejections_total", "NOTIFY messages the kernel refused.", type: .counter)
-        out.sample("smb3_witnessd_kernel_rejections_total", rejections)
-        return out.text
-    }
+    public func metricsText() -> String { status().prometheusText }
 }
