@@ -96,7 +96,7 @@ unit:
 FORMAT_PATHS = Package.swift Sources Tests Fuzz/Package.swift Fuzz/Sources
 MODEL_ROOMS = $(patsubst %,Sources/%,SMB3Wire SMB3ProcFS SMB3DebugData SMB3Ioctl SMB3NetlinkCodec SMB3DCERPC \
   SMB3Witness SMB3NTLM SMB3SpnegoKey SMB3SPNEGO SMB3HostSetup SMB3Reports SMB3Protocol SMB3Errors UpcallRelay \
-  SMB3SMB2 SMB3SMB2Security)
+  SMB3SMB2 SMB3SMB2Security SMB3FSRVP)
 format:
 	$(SWIFT) format format --in-place --recursive --parallel $(FORMAT_PATHS)
 

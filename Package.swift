@@ -33,6 +33,7 @@ let package = Package(
         // One module per subject ("room"); nothing in a room imports a room beside it except as drawn:
         //   SMB3Wire ← SMB3DebugData, SMB3Ioctl, SMB3NTLM, SMB3HostSetup,
         //              SMB3DCERPC ← SMB3Witness ← SMB3NetlinkCodec (the kernel's SWN messages carry MS-SWN states),
+        //              SMB3DCERPC ← SMB3FSRVP (MS-FSRVP stubs: remote shadow copies over \pipe\FssagentRpc),
         //              SMB3SpnegoKey ← SMB3SPNEGO (+ SwiftASN1),
         //              SMB3SMB2 (the SMB2/3 client's messages, NTSTATUS, credits) ← SMB3SMB2Security
         //              (+ swift-crypto: pre-auth hash, key derivation, signing; outside the umbrella, for
@@ -53,6 +54,7 @@ let package = Package(
             dependencies: ["SMB3SpnegoKey", "SMB3Wire", .product(name: "SwiftASN1", package: "swift-asn1")]),
         .target(name: "SMB3HostSetup"),
         .target(name: "SMB3SMB2", dependencies: ["SMB3Wire"]),
+        .target(name: "SMB3FSRVP", dependencies: ["SMB3DCERPC", "SMB3Wire"]),
         .target(
             name: "SMB3SMB2Security",
             dependencies: [
@@ -64,7 +66,7 @@ let package = Package(
             name: "SMB3Protocol",
             dependencies: [
                 "SMB3Wire", "SMB3ProcFS", "SMB3DebugData", "SMB3Ioctl", "SMB3NetlinkCodec", "SMB3DCERPC", "SMB3Witness",
-                "SMB3NTLM", "SMB3SpnegoKey", "SMB3SPNEGO", "SMB3HostSetup", "SMB3Reports", "SMB3SMB2",
+                "SMB3NTLM", "SMB3SpnegoKey", "SMB3SPNEGO", "SMB3HostSetup", "SMB3Reports", "SMB3SMB2", "SMB3FSRVP",
             ]),
         // What request-key runs the handler with, and the messages that relay it to the upcall
         // service. Pure and small: the request-key handler links it and nothing heavier.
@@ -165,6 +167,7 @@ let package = Package(
         .testTarget(
             name: "SMB3NetlinkCodecTests", dependencies: ["SMB3NetlinkCodec", "SMB3Protocol", "SMB3TestSupport"]),
         .testTarget(name: "SMB3DCERPCTests", dependencies: ["SMB3DCERPC", "SMB3Protocol", "SMB3TestSupport"]),
+        .testTarget(name: "SMB3FSRVPTests", dependencies: ["SMB3FSRVP", "SMB3Protocol", "SMB3TestSupport"]),
         .testTarget(name: "SMB3WitnessTests", dependencies: ["SMB3Witness", "SMB3Protocol", "SMB3TestSupport"]),
         .testTarget(name: "SMB3NTLMTests", dependencies: ["SMB3NTLM", "SMB3Protocol"]),
         .testTarget(name: "SMB3SpnegoKeyTests", dependencies: ["SMB3SpnegoKey", "SMB3Protocol"]),

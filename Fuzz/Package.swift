@@ -35,6 +35,7 @@ let package = Package(
         .executableTarget(name: "FuzzKrb5Profile", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzSMB2Responses", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzSMB2Negotiate", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzFSRVPResponses", dependencies: [smb3Protocol]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@
 // room stays its own module with its own dependencies (Package.swift draws the graph).
 @_exported import SMB3DCERPC
 @_exported import SMB3DebugData
+@_exported import SMB3FSRVP
 @_exported import SMB3HostSetup
 @_exported import SMB3Ioctl
 @_exported import SMB3NTLM
