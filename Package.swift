@@ -111,6 +111,9 @@ let package = Package(
 
         // Feature kits: the logic, written against protocols the kits own. No C imports.
         .target(name: "IoctlKit", dependencies: ["SMB3Protocol", "SMB3Errors"]),
+        // `smb3-ioctl snapshot`: an SMB2 client for one named pipe (IPC$, \pipe\FssagentRpc) and
+        // MS-FSRVP over it. Apart from IoctlKit because it brings swift-crypto (signing).
+        .target(name: "ShadowCopyKit", dependencies: ["SMB3Protocol", "SMB3SMB2Security"]),
         .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3ProcFS", "UpcallRelay", logging]),
         .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
         .target(name: "WitnessKit", dependencies: ["SMB3Protocol", logging, serviceLifecycle, unixSignals]),
@@ -138,8 +141,8 @@ let package = Package(
         .executableTarget(
             name: "smb3-ioctl",
             dependencies: [
-                "IoctlKit", "SMB3Protocol", "SMB3Errors", "SMB3Reports", "SMB3System", "SMB3Version", argumentParser,
-                logging,
+                "IoctlKit", "ShadowCopyKit", "SMB3Protocol", "SMB3Errors", "SMB3Reports", "SMB3System", "SMB3Version",
+                argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-ifaces",
@@ -180,6 +183,8 @@ let package = Package(
             dependencies: ["SMB3SMB2Security", "SMB3SMB2", "SMB3Wire", "SMB3TestSupport"]),
         .testTarget(name: "SMB3HostSetupTests", dependencies: ["SMB3HostSetup", "SMB3Protocol"]),
         .testTarget(name: "SMB3ReportsTests", dependencies: ["SMB3Reports", "SMB3Protocol"]),
+        .testTarget(
+            name: "ShadowCopyKitTests", dependencies: ["ShadowCopyKit", "SMB3Protocol", "SMB3SMB2Security"]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol", "SMB3Errors"]),
         .testTarget(name: "SMB3ErrorsTests", dependencies: ["SMB3Errors"]),
         .testTarget(

@@ -23,7 +23,7 @@ struct IoctlCommand: ParsableCommand {
             CopySubcommand.self, InfoSubcommand.self, QuerySubcommand.self, SnapshotsSubcommand.self,
             QuotaSubcommand.self, SecdescSubcommand.self, KeysSubcommand.self, NotifySubcommand.self,
             ShutdownSubcommand.self, SetIntegritySubcommand.self, CompressionSubcommand.self, FsctlSubcommand.self,
-            ReadSubcommand.self, WriteSubcommand.self, CopyUnbufferedSubcommand.self,
+            ReadSubcommand.self, WriteSubcommand.self, CopyUnbufferedSubcommand.self, SnapshotSubcommand.self,
         ])
 
     /// ArgumentParser exits 64 on usage errors; smb3-ioctl promises 2, and one line on stderr.

@@ -13,8 +13,27 @@ import Testing
         #expect(
             names == [
                 "copy", "info", "query", "snapshots", "quota", "secdesc", "keys", "notify", "shutdown", "set-integrity",
-                "compression", "fsctl", "read", "write", "cp-unbuffered",
+                "compression", "fsctl", "read", "write", "cp-unbuffered", "snapshot",
             ])
+    }
+
+    @Test func snapshotSupportedTakesAPathOrServerAndShare() throws {
+        let onMount = try Program.parse(
+            ["snapshot", "supported", "/mnt/s", "--credentials", "/root/creds", "--json"],
+            as: SnapshotSubcommand.Supported.self)
+        #expect(onMount.path == "/mnt/s" && onMount.connection.credentials == "/root/creds" && onMount.output.json)
+        let bare = try Program.parse(
+            ["snapshot", "supported", "--server", "smb", "--share", "share", "--user", "alice", "--timeout", "5"],
+            as: SnapshotSubcommand.Supported.self)
+        #expect(bare.path == nil && bare.connection.server == "smb" && bare.connection.timeout == 5)
+        #expect(throws: (any Error).self) {
+            try Program.parse(["snapshot", "supported", "--server", "smb"], as: SnapshotSubcommand.Supported.self)
+        }
+        // No password option exists: a password never goes on the command line.
+        #expect(throws: (any Error).self) {
+            try Program.parse(
+                ["snapshot", "supported", "/mnt/s", "--password", "x"], as: SnapshotSubcommand.Supported.self)
+        }
     }
 
     @Test func copyTakesRangesWithUnitsAndTheSharedFlags() throws {

@@ -1,0 +1,70 @@
+import SMB3Protocol
+
+/// A mount.cifs credentials file (mount.cifs(8) `credentials=`): `username=`, `password=`,
+/// `domain=` lines (also `user=`, `pass=`, `dom=`), blank lines and `#` comments ignored. The
+/// password is the rest of its line, spaces included, as mount.cifs reads it.
+public struct CIFSCredentialsFile: Sendable {
+    public var user: String?
+    public var domain: String?
+    public var password: Secret?
+
+    /// Bigger than any real credentials file; a larger file is refused, not read.
+    public static let maximumSize = 64 * 1024
+
+    public init(parsing bytes: [UInt8]) throws(SMB2PipeFailure) {
+        guard bytes.count <= Self.maximumSize else { throw SMB2PipeFailure("credentials file is larger than 64 KiB") }
+        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            var line = Array(rawLine)
+            if line.last == UInt8(ascii: "\r") { line.removeLast() }
+            let leading = line.prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.count
+            line.removeFirst(leading)
+            guard let equals = line.firstIndex(of: UInt8(ascii: "=")), line.first != UInt8(ascii: "#") else { continue }
+            let key = String(decoding: line[..<equals], as: UTF8.self).lowercased()
+            let value = Array(line[(equals + 1)...])
+            switch key {
+            case "username", "user": user = String(decoding: value, as: UTF8.self)
+            case "password", "pass": password = Secret(value)
+            case "domain", "dom", "workgroup": domain = String(decoding: value, as: UTF8.self)
+            default: continue
+            }
+        }
+    }
+}
+
+/// Where a snapshot command's server, share and credentials come from, decided in one place:
+/// `--server`/`--share` win over the mount; the user from `--user`, else the credentials file, else
+/// the mount's `username=`; the password from the credentials file, else `PASSWD`.
+public struct ShadowCopyInvocation: Sendable {
+    public var target: ShadowCopyTarget
+    /// What to connect to: the mount's `addr=` (the address the kernel resolved) or the server.
+    public var connectTo: String
+    public var credentials: SMB2PipeCredentials
+
+    public init(
+        mount: MountTable.Mount?, server: String?, share: String?, user: String?, domain: String?,
+        credentialsFile: CIFSCredentialsFile?, passwordEnvironment: String?
+    ) throws(SMB2PipeFailure) {
+        guard let serverName = server ?? mount?.server, !serverName.isEmpty else {
+            throw SMB2PipeFailure("no server: give a path on a cifs mount or --server NAME --share NAME")
+        }
+        guard let shareName = share ?? mount?.share, !shareName.isEmpty else {
+            throw SMB2PipeFailure("no share: give a path on a cifs mount or --share NAME")
+        }
+        if let security = mount?.option("sec"), security.hasPrefix("krb5") {
+            throw SMB2PipeFailure(
+                "the mount uses sec=\(security); Kerberos for snapshot commands is not implemented yet: "
+                    + "use --credentials FILE with an NTLM user")
+        }
+        target = ShadowCopyTarget(server: serverName, share: shareName)
+        connectTo = server == nil ? (mount?.option("addr") ?? serverName) : serverName
+        guard let userName = user ?? credentialsFile?.user ?? mount?.option("username") ?? mount?.option("user"),
+            !userName.isEmpty
+        else { throw SMB2PipeFailure("no user name: give --user NAME or a credentials file with username=") }
+        guard let password = credentialsFile?.password ?? passwordEnvironment.map({ Secret(Array($0.utf8)) }) else {
+            throw SMB2PipeFailure("no password: give --credentials FILE (mount.cifs format) or set PASSWD")
+        }
+        credentials = SMB2PipeCredentials(
+            user: userName, domain: domain ?? credentialsFile?.domain ?? mount?.option("domain") ?? "",
+            password: password)
+    }
+}

@@ -1,0 +1,34 @@
+import SMB3Errors
+import SMB3Protocol
+import SMB3System
+import ShadowCopyKit
+
+/// The SMB2 pipe client's platform: one TCP connection to port 445, the system's random numbers
+/// and clock.
+final class LiveSMB2PipePlatform: SMB2PipePlatform {
+    let connection: TCPClientConnection
+
+    init(connection: TCPClientConnection) { self.connection = connection }
+
+    static func connect(to host: String, timeoutSeconds: Int32) throws(SystemError) -> LiveSMB2PipePlatform {
+        LiveSMB2PipePlatform(
+            connection: try TCPClientConnection.connect(
+                host: host, port: 445, connectTimeoutSeconds: min(timeoutSeconds, 15), ioTimeoutSeconds: timeoutSeconds)
+        )
+    }
+
+    static func mount(containing path: String) -> MountTable.Mount? {
+        guard let canonical = IoctlCalls.canonicalPath(path),
+            let table = try? KernelFile.read("/proc/self/mountinfo")
+        else { return nil }
+        return MountTable.mount(containing: canonical, in: String(decoding: table, as: UTF8.self))
+    }
+
+    func send(_ bytes: [UInt8]) throws { try connection.send(bytes) }
+    func receive(exactly count: Int) throws -> [UInt8] { try connection.receive(exactly: count) }
+    func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+    func fileTime() -> UInt64 { SystemClock.fileTime() }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import IoctlKit
+import SMB3Errors
+import SMB3Protocol
+import SMB3Reports
+import SMB3System
+import ShadowCopyKit
+
+/// `smb3-ioctl snapshot …`: remote shadow copies (MS-FSRVP) over the tool's own SMB2 pipe client.
+/// Distinct from `snapshots`, which lists the snapshots the server already has through cifs.ko.
+struct SnapshotSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Server-side shadow copies of a share (MS-FSRVP over \\pipe\\FssagentRpc on IPC$).",
+        discussion: """
+            The server, share and user come from the cifs mount PATH is on (or --server/--share). \
+            NTLM only for now: the password comes from --credentials FILE (mount.cifs format: \
+            username=, password=, domain=) or the PASSWD environment variable, never from the command \
+            line. The server must run an FSRVP service (Samba: rpcd_fsrvp, registry shares) and the \
+            user must be an administrator, a backup operator or hold SeBackupPrivilege.
+            """,
+        subcommands: [Supported.self])
+
+    struct Supported: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "supported",
+            abstract: "Exit 0 when the server can shadow-copy the share PATH is on, else 1 with the reason.")
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var connection: SnapshotConnectionOptions
+
+        @Argument(help: "A file or directory on the cifs mount (optional with --server and --share).")
+        var path: String?
+
+        func validate() throws { try connection.validate(path: path) }
+
+        func run() throws {
+            let report = try connection.operations(path: path).supportedOrFail()
+            if output.json {
+                print(report.encodedJSON.rendered())
+            } else {
+                print(report.text)
+            }
+            if !report.supported { throw ExitCode(IoctlCommandError.ExitStatus.failed.rawValue) }
+        }
+    }
+}
+
+struct SnapshotConnectionOptions: ParsableArguments {
+    @Option(help: "The server, instead of PATH's mount.")
+    var server: String?
+
+    @Option(help: "The share, instead of PATH's mount.")
+    var share: String?
+
+    @Option(help: "The user (default: the credentials file's, else the mount's username=).")
+    var user: String?
+
+    @Option(help: "The user's domain (default: the credentials file's, else the mount's domain=).")
+    var domain: String?
+
+    @Option(help: "A mount.cifs credentials file: username=, password=, domain= lines.")
+    var credentials: String?
+
+    @Option(help: "Seconds to wait for each server reply.")
+    var timeout: Int32 = 60
+
+    func validate(path: String?) throws {
+        guard path != nil || (server != nil && share != nil) else {
+            throw ValidationError("give PATH on a cifs mount, or --server NAME --share NAME")
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
+    func operations(path: String?) throws(IoctlCommandError) -> ShadowCopyOperations<LiveSMB2PipePlatform> {
+        var mount: MountTable.Mount?
+        if let path {
+            guard let found = LiveSMB2PipePlatform.mount(containing: path) else {
+                throw IoctlCommandError(status: .notCIFS, message: "\(path): not on a cifs mount")
+            }
+            mount = found
+        }
+        do {
+            let file = try credentials.map { name throws(IoctlCommandError) in
+                do {
+                    return try CIFSCredentialsFile(
+                        parsing: try KernelFile.read(name, limit: CIFSCredentialsFile.maximumSize))
+                } catch let error as SystemError {
+                    throw IoctlCommandError.failed("\(name): \(error)", error)
+                } catch {
+                    throw IoctlCommandError.failed("\(name): \(error)")
+                }
+            }
+            let invocation = try ShadowCopyInvocation(
+                mount: mount, server: server, share: share, user: user, domain: domain, credentialsFile: file,
+                passwordEnvironment: Environment.get("PASSWD"))
+            let platform = try LiveSMB2PipePlatform.connect(to: invocation.connectTo, timeoutSeconds: timeout)
+            return ShadowCopyOperations(
+                platform: platform, target: invocation.target, credentials: invocation.credentials)
+        } catch let error as IoctlCommandError {
+            throw error
+        } catch let error as SystemError {
+            throw IoctlCommandError.failed("\(error)", error)
+        } catch {
+            throw IoctlCommandError.failed("\(error)")
+        }
+    }
+}
+
+extension ShadowCopyOperations {
+    /// `supported()` with every failure turned into smb3-ioctl's one-line error.
+    func supportedOrFail() throws(IoctlCommandError) -> ShadowCopySupport {
+        do { return try supported() } catch {
+            throw IoctlCommandError.failed("\\\\\(target.server)\\\(target.share): \(error)")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import SMB3Protocol
+import SMB3SMB2Security
+import Testing
+
+@testable import ShadowCopyKit
+
+/// A server scripted as bytes: what `receive` hands out, and what the client sent.
+final class ScriptedServer: SMB2PipePlatform {
+    var incoming: [UInt8] = []
+    var sent: [[UInt8]] = []
+
+    func queue(_ message: [UInt8]) {
+        incoming += [
+            0, UInt8(message.count >> 16 & 0xFF), UInt8(message.count >> 8 & 0xFF), UInt8(message.count & 0xFF),
+        ]
+        incoming += message
+    }
+
+    func send(_ bytes: [UInt8]) throws { sent.append(bytes) }
+    func receive(exactly count: Int) throws -> [UInt8] {
+        guard incoming.count >= count else { throw SMB2PipeFailure("script ran out") }
+        defer { incoming.removeFirst(count) }
+        return Array(incoming.prefix(count))
+    }
+    func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 0x5A, count: count) }
+    func fileTime() -> UInt64 { 0 }
+}
+
+@Suite("SMB2 pipe session")
+struct SMB2PipeSessionTests {
+    static let key = Secret(Array(0..<16))
+
+    /// A signed session at message id 5 with a TREE_DISCONNECT outstanding, and that response.
+    func signedSession(
+        algorithm: SMB2SigningAlgorithm
+    ) throws -> (SMB2PipeSession<ScriptedServer>, ScriptedServer, SMB2Signer, [UInt8]) {
+        let server = ScriptedServer()
+        let session = SMB2PipeSession(platform: server, server: "s")
+        let signer = try SMB2Signer(algorithm: algorithm, key: Self.key)
+        session.signer = signer
+        session.sessionID = 0x1122
+        session.treeID = 7
+        let header = SMB2Header(
+            command: .treeDisconnect, credits: 1, flags: .serverToRedirector, messageID: 0, treeID: 7,
+            sessionID: 0x1122)
+        let response = try signer.sign(SMB2Message(header: header, body: SMB2EmptyBody.encoded()).bytes)
+        return (session, server, signer, response)
+    }
+
+    @Test(arguments: [SMB2SigningAlgorithm.aesGMAC, .aesCMAC, .hmacSHA256])
+    func aSignedResponseIsAccepted(algorithm: SMB2SigningAlgorithm) throws {
+        let (session, server, signer, response) = try signedSession(algorithm: algorithm)
+        server.queue(response)
+        try session.treeDisconnect()
+        // The request went out signed, and its signature verifies.
+        let request = try #require(server.sent.first)
+        let message = try SMB2Message(parsing: Array(request.dropFirst(4)))
+        #expect(message.header.flags.contains(.signed))
+        try signer.verify(message)
+    }
+
+    @Test(arguments: [SMB2SigningAlgorithm.aesGMAC, .aesCMAC, .hmacSHA256])
+    func aTamperedResponseIsRefused(algorithm: SMB2SigningAlgorithm) throws {
+        let (session, server, _, response) = try signedSession(algorithm: algorithm)
+        var tampered = response
+        tampered[tampered.count - 1] ^= 0x01  // the body's reserved byte
+        server.queue(tampered)
+        #expect(throws: SMB2Error.badSignature(.treeDisconnect)) { try session.treeDisconnect() }
+    }
+
+    @Test func anUnsignedResponseInASignedSessionIsRefused() throws {
+        let (session, server, _, _) = try signedSession(algorithm: .aesCMAC)
+        let header = SMB2Header(
+            command: .treeDisconnect, credits: 1, flags: .serverToRedirector, messageID: 0, treeID: 7,
+            sessionID: 0x1122)
+        server.queue(SMB2Message(header: header, body: SMB2EmptyBody.encoded()).bytes)
+        #expect(throws: SMB2Error.badSignature(.treeDisconnect)) { try session.treeDisconnect() }
+    }
+
+    @Test func aResponseToAnotherMessageIsRefused() throws {
+        let (session, server, signer, _) = try signedSession(algorithm: .aesCMAC)
+        let header = SMB2Header(
+            command: .treeDisconnect, credits: 1, flags: .serverToRedirector, messageID: 9, treeID: 7,
+            sessionID: 0x1122)
+        server.queue(try signer.sign(SMB2Message(header: header, body: SMB2EmptyBody.encoded()).bytes))
+        #expect(throws: SMB2Error.unexpectedMessage("")) { try session.treeDisconnect() }
+    }
+
+    @Test func oversizedFramesAreRefusedBeforeReading() throws {
+        let server = ScriptedServer()
+        server.incoming = [0, 0xFF, 0xFF, 0xFF]
+        let session = SMB2PipeSession(platform: server, server: "s")
+        #expect(throws: SMB2Error.tooLarge("", 0)) { try session.negotiate() }
+    }
+}

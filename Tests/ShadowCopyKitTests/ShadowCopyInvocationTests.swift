@@ -1,0 +1,57 @@
+import SMB3Protocol
+import Testing
+
+@testable import ShadowCopyKit
+
+@Suite("Snapshot command inputs")
+struct ShadowCopyInvocationTests {
+    @Test func credentialsFileInMountCifsFormat() throws {
+        let file = try CIFSCredentialsFile(
+            parsing: Array("# backup operator\nusername=alice\r\n  password=pa ss=word\ndomain=LAB\nother=x\n".utf8))
+        #expect(file.user == "alice")
+        #expect(file.password?.bytes == Array("pa ss=word".utf8))
+        #expect(file.domain == "LAB")
+        let short = try CIFSCredentialsFile(parsing: Array("user=bob\npass=pw\ndom=D".utf8))
+        #expect(short.user == "bob" && short.domain == "D" && short.password?.bytes == Array("pw".utf8))
+        #expect(throws: SMB2PipeFailure.self) {
+            try CIFSCredentialsFile(parsing: Array(repeating: 0x41, count: CIFSCredentialsFile.maximumSize + 1))
+        }
+    }
+
+    @Test func mountGivesServerShareUserAndAddress() throws {
+        let mount = MountTable.Mount(
+            mountPoint: "/mnt", source: "//smb.test.lan/share/dir",
+            options: ["rw", "vers=3.1.1", "sec=ntlmssp", "username=alice", "domain=LAB", "addr=192.0.2.10"])
+        let invocation = try ShadowCopyInvocation(
+            mount: mount, server: nil, share: nil, user: nil, domain: nil, credentialsFile: nil,
+            passwordEnvironment: "pw")
+        #expect(invocation.target == ShadowCopyTarget(server: "smb.test.lan", share: "share"))
+        #expect(invocation.target.uncName == "\\\\smb.test.lan\\share")
+        #expect(invocation.connectTo == "192.0.2.10")
+        #expect(invocation.credentials.user == "alice" && invocation.credentials.domain == "LAB")
+        // --server wins, and is what the client connects to.
+        let explicit = try ShadowCopyInvocation(
+            mount: mount, server: "other", share: "s2", user: "bob", domain: nil, credentialsFile: nil,
+            passwordEnvironment: "pw")
+        #expect(explicit.connectTo == "other" && explicit.target.share == "s2" && explicit.credentials.user == "bob")
+    }
+
+    @Test func refusesWhatItCannotDo() throws {
+        let krb5 = MountTable.Mount(mountPoint: "/mnt", source: "//s/share", options: ["sec=krb5", "username=a"])
+        #expect(throws: SMB2PipeFailure.self) {
+            try ShadowCopyInvocation(
+                mount: krb5, server: nil, share: nil, user: nil, domain: nil, credentialsFile: nil,
+                passwordEnvironment: "pw")
+        }
+        #expect(throws: SMB2PipeFailure.self) {
+            try ShadowCopyInvocation(
+                mount: nil, server: "s", share: "x", user: "a", domain: nil, credentialsFile: nil,
+                passwordEnvironment: nil)
+        }
+        #expect(throws: SMB2PipeFailure.self) {
+            try ShadowCopyInvocation(
+                mount: nil, server: "s", share: nil, user: "a", domain: nil, credentialsFile: nil,
+                passwordEnvironment: "pw")
+        }
+    }
+}
