@@ -99,3 +99,152 @@ public struct ShadowCopyOperations<Platform: SMB2PipePlatform> {
         }
     }
 }
+
+/// What `snapshot create` made.
+public struct ShadowCopyCreated: Sendable, Encodable {
+    public var server: String
+    public var share: String
+    public var shadowCopySetID: String
+    public var shadowCopyID: String
+    /// `\\server\share@{…}`.
+    public var exposedShareUNC: String
+    /// `{"nt": …, "utc": "…Z"}`-like: the FILETIME and its UTC text.
+    public var creationTime: UInt64
+    public var creationTimeUTC: String
+    /// A mount command for the exposed share (read-only, the caller's user).
+    public var mountCommand: String
+
+    public var text: String {
+        """
+        shadow copy set \(shadowCopySetID)
+        shadow copy     \(shadowCopyID)
+        exposed as      \(exposedShareUNC)
+        created         \(creationTimeUTC)
+        mount it with   \(mountCommand)
+        """
+    }
+}
+
+/// One recorded shadow copy and what the server says of it now.
+public struct ShadowCopyListed: Sendable, Encodable {
+    public var shadowCopySetID: String
+    public var shadowCopyID: String
+    public var exposedShareUNC: String
+    public var creationTimeUTC: String
+    /// Whether GetShareMapping still finds it.
+    public var present: Bool
+    /// The server's answer when it does not.
+    public var status: String?
+}
+
+public struct ShadowCopyList: Sendable, Encodable {
+    public var server: String
+    public var share: String
+    public var shadowCopies: [ShadowCopyListed]
+
+    public var text: String {
+        guard !shadowCopies.isEmpty else {
+            return "\\\\\(server)\\\(share): no shadow copies created from this host's records"
+        }
+        return shadowCopies.map {
+            "\($0.shadowCopyID)  \($0.creationTimeUTC)  \($0.exposedShareUNC)"
+                + ($0.present ? "" : "  (gone: \($0.status ?? "not found"))")
+        }.joined(separator: "\n")
+    }
+}
+
+extension ShadowCopyOperations {
+    /// MS-FSRVP's sequence (3.1.4, 3.1.1.2's state machine, rpcclient's timeouts): IsPathSupported,
+    /// GetSupportedVersion, SetContext, StartShadowCopySet, AddToShadowCopySet,
+    /// PrepareShadowCopySet, CommitShadowCopySet, ExposeShadowCopySet, GetShareMapping. A failure
+    /// after the set is started aborts it (AbortShadowCopySet) before the error is reported.
+    public func create(context: FSRVPContext = .backup, records: some ShadowCopyRecordStore) throws -> ShadowCopyCreated
+    {
+        let mapping = try withFSRVP { client, _ in
+            let support = try client.isPathSupported(shareName: target.uncName)
+            try FSRVPClient<Platform>.require(support.status, .isPathSupported)
+            guard support.supported else {
+                throw SMB2PipeFailure("the server's provider does not support \(target.uncName)")
+            }
+            let versions = try client.getSupportedVersion()
+            guard versions.minimum <= FSRVPRPC.version1, FSRVPRPC.version1 <= versions.maximum else {
+                throw SMB2PipeFailure("the server supports FSRVP \(versions.minimum)-\(versions.maximum), not 1")
+            }
+            try client.setContext(context)
+            let setID = try client.startShadowCopySet(clientSetID: FSRVPGUID(random: platform.randomBytes(16)))
+            do {
+                let copyID = try client.addToShadowCopySet(
+                    clientCopyID: FSRVPGUID(random: platform.randomBytes(16)), setID: setID, shareName: target.uncName)
+                try client.prepareShadowCopySet(setID: setID, timeoutMilliseconds: 240_000)
+                try client.commitShadowCopySet(setID: setID, timeoutMilliseconds: 180_000)
+                try client.exposeShadowCopySet(setID: setID, timeoutMilliseconds: 120_000)
+                return try client.getShareMapping(copyID: copyID, setID: setID, shareName: target.uncName)
+            } catch {
+                try? client.abortShadowCopySet(setID: setID)
+                throw error
+            }
+        }
+        var saved = (try? records.load()) ?? []
+        saved.append(ShadowCopyRecord(server: target.server, share: target.share, mapping: mapping))
+        try records.save(saved)
+        let exposed = Self.exposedUNC(server: target.server, name: mapping.shadowCopyShareName)
+        let time = NTTime(rawValue: mapping.creationTime)
+        return ShadowCopyCreated(
+            server: target.server, share: target.share, shadowCopySetID: mapping.setID.description,
+            shadowCopyID: mapping.copyID.description, exposedShareUNC: exposed, creationTime: mapping.creationTime,
+            creationTimeUTC: time.iso8601,
+            mountCommand:
+                "mount -t cifs '\(exposed.replacingBackslashes())' /mnt/snapshot -o ro,username=\(credentials.user)")
+    }
+
+    /// GetShareMapping for every recorded shadow copy of the share.
+    public func list(records: some ShadowCopyRecordStore) throws -> ShadowCopyList {
+        let mine = try records.load().filter { $0.server == target.server && $0.share == target.share }
+        guard !mine.isEmpty else { return ShadowCopyList(server: target.server, share: target.share, shadowCopies: []) }
+        let listed = try withFSRVP { client, _ in
+            try mine.map { record in
+                var entry = ShadowCopyListed(
+                    shadowCopySetID: record.setID, shadowCopyID: record.copyID,
+                    exposedShareUNC: Self.exposedUNC(server: target.server, name: record.exposedShare),
+                    creationTimeUTC: NTTime(rawValue: record.creationTime).iso8601, present: true)
+                guard let setID = FSRVPGUID(record.setID), let copyID = FSRVPGUID(record.copyID) else { return entry }
+                do {
+                    _ = try client.getShareMapping(copyID: copyID, setID: setID, shareName: target.uncName)
+                } catch let failure as FSRVPCallFailure {
+                    entry.present = false
+                    entry.status = failure.status.description
+                }
+                return entry
+            }
+        }
+        return ShadowCopyList(server: target.server, share: target.share, shadowCopies: listed)
+    }
+
+    /// DeleteShareMapping for a shadow copy of the share; the set id comes from the records unless
+    /// given. The record goes once the server has deleted it (or no longer knows it).
+    public func delete(copyID: FSRVPGUID, setID given: FSRVPGUID?, records: some ShadowCopyRecordStore) throws {
+        var saved = (try? records.load()) ?? []
+        let recorded = saved.first {
+            $0.server == target.server && $0.share == target.share && FSRVPGUID($0.copyID) == copyID
+        }
+        guard let setID = given ?? recorded.flatMap({ FSRVPGUID($0.setID) }) else {
+            throw SMB2PipeFailure(
+                "no record of shadow copy \(copyID) on \(target.uncName); FSRVP needs its set id: give --set-id ID")
+        }
+        try withFSRVP { client, _ in
+            try client.deleteShareMapping(setID: setID, copyID: copyID, shareName: target.uncName)
+        }
+        saved.removeAll { FSRVPGUID($0.copyID) == copyID && $0.server == target.server && $0.share == target.share }
+        try records.save(saved)
+    }
+
+    /// The exposed share as a UNC name: the server's answer may be a bare share name or a UNC.
+    static func exposedUNC(server: String, name: String) -> String {
+        name.hasPrefix("\\\\") ? name : "\\\\\(server)\\\(name)"
+    }
+}
+
+extension String {
+    /// `\\server\share` → `//server/share`, the form mount.cifs takes.
+    func replacingBackslashes() -> String { String(map { $0 == "\\" ? "/" : $0 }) }
+}

@@ -32,3 +32,19 @@ final class LiveSMB2PipePlatform: SMB2PipePlatform {
     }
     func fileTime() -> UInt64 { SystemClock.fileTime() }
 }
+
+/// `~/.smb3kit/shadow-copies` (the directory private to the user, 0700).
+struct LiveShadowCopyRecords: ShadowCopyRecordStore {
+    var directory: String { (Environment.get("HOME") ?? "/root") + "/.smb3kit" }
+    var file: String { directory + "/shadow-copies" }
+
+    func load() throws -> [ShadowCopyRecord] {
+        guard (try FileStatus.of(file)) != nil else { return [] }
+        return ShadowCopyRecord.parse(String(decoding: try ConfigurationFile.read(file), as: UTF8.self))
+    }
+
+    func save(_ records: [ShadowCopyRecord]) throws {
+        try PrivateDirectory.prepare(directory)
+        try ConfigurationFile.replace(file, with: ShadowCopyRecord.render(records))
+    }
+}

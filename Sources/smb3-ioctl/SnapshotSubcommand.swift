@@ -19,7 +19,7 @@ struct SnapshotSubcommand: ParsableCommand {
             line. The server must run an FSRVP service (Samba: rpcd_fsrvp, registry shares) and the \
             user must be an administrator, a backup operator or hold SeBackupPrivilege.
             """,
-        subcommands: [Supported.self])
+        subcommands: [Supported.self, Create.self, List.self, Delete.self])
 
     struct Supported: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -42,6 +42,93 @@ struct SnapshotSubcommand: ParsableCommand {
                 print(report.text)
             }
             if !report.supported { throw ExitCode(IoctlCommandError.ExitStatus.failed.rawValue) }
+        }
+    }
+}
+
+extension SnapshotSubcommand {
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create",
+            abstract:
+                "Create and expose a shadow copy of the share PATH is on; prints its ids, share and how to mount it.",
+            discussion: """
+                The ids are also recorded in ~/.smb3kit/shadow-copies: FSRVP has no call that lists \
+                shadow copies, so `snapshot list` and `snapshot delete` read them from there.
+                """)
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var connection: SnapshotConnectionOptions
+
+        @Argument(help: "A file or directory on the cifs mount (optional with --server and --share).")
+        var path: String?
+
+        func validate() throws { try connection.validate(path: path) }
+
+        func run() throws {
+            let operations = try connection.operations(path: path)
+            let created = try operations.orFail { try $0.create(records: LiveShadowCopyRecords()) }
+            print(output.json ? created.encodedJSON.rendered() : created.text)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract:
+                "The shadow copies of the share created from this host, as the server maps them now (GetShareMapping).")
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var connection: SnapshotConnectionOptions
+
+        @Argument(help: "A file or directory on the cifs mount (optional with --server and --share).")
+        var path: String?
+
+        func validate() throws { try connection.validate(path: path) }
+
+        func run() throws {
+            let operations = try connection.operations(path: path)
+            let list = try operations.orFail { try $0.list(records: LiveShadowCopyRecords()) }
+            print(output.json ? list.encodedJSON.rendered() : list.text)
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "delete",
+            abstract:
+                "Delete a shadow copy of the share PATH is on: the exposed share and the snapshot (DeleteShareMapping)."
+        )
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var connection: SnapshotConnectionOptions
+
+        @Argument(help: "A file or directory on the cifs mount (or \"-\" with --server and --share).")
+        var path: String
+
+        @Argument(help: "The shadow copy id `snapshot create` printed.")
+        var shadowCopyID: String
+
+        @Option(help: "The shadow copy set id, when this host has no record of the shadow copy.")
+        var setID: String?
+
+        func validate() throws {
+            try connection.validate(path: path == "-" ? nil : path)
+            guard FSRVPGUID(shadowCopyID) != nil else { throw ValidationError("'\(shadowCopyID)' is not a GUID") }
+            if let setID, FSRVPGUID(setID) == nil { throw ValidationError("'\(setID)' is not a GUID") }
+        }
+
+        func run() throws {
+            let operations = try connection.operations(path: path == "-" ? nil : path)
+            guard let copyID = FSRVPGUID(shadowCopyID) else { throw ValidationError("not a GUID") }
+            try operations.orFail {
+                try $0.delete(copyID: copyID, setID: setID.flatMap { FSRVPGUID($0) }, records: LiveShadowCopyRecords())
+            }
+            if output.json {
+                print(JSONValue.object([("deleted", .string(copyID.description))]).rendered())
+            } else {
+                print("deleted shadow copy \(copyID)")
+            }
         }
     }
 }
@@ -109,9 +196,10 @@ struct SnapshotConnectionOptions: ParsableArguments {
 
 extension ShadowCopyOperations {
     /// `supported()` with every failure turned into smb3-ioctl's one-line error.
-    func supportedOrFail() throws(IoctlCommandError) -> ShadowCopySupport {
-        do { return try supported() } catch {
-            throw IoctlCommandError.failed("\\\\\(target.server)\\\(target.share): \(error)")
-        }
+    func supportedOrFail() throws(IoctlCommandError) -> ShadowCopySupport { try orFail { try $0.supported() } }
+
+    /// Runs `body`, turning every failure into smb3-ioctl's one-line error naming the share.
+    func orFail<Result>(_ body: (Self) throws -> Result) throws(IoctlCommandError) -> Result {
+        do { return try body(self) } catch { throw IoctlCommandError.failed("\(target.uncName): \(error)") }
     }
 }
