@@ -35,7 +35,9 @@ public struct ShadowCopySupport: Sendable, Encodable {
             let owner = ownerMachine.map { " (owner \($0))" } ?? ""
             return "\\\\\(server)\\\(share): shadow copies supported\(owner)"
         }
-        return "\\\\\(server)\\\(share): shadow copies not supported: \(reason ?? "no reason given")"
+        // E_ACCESSDENIED is about the caller, not the share: say so rather than "not supported".
+        let verdict = status == FSRVPStatus.accessDenied.description ? "refused" : "shadow copies not supported"
+        return "\\\\\(server)\\\(share): \(verdict): \(reason ?? "no reason given")"
             + (status.map { " [\($0)]" } ?? "")
     }
 }

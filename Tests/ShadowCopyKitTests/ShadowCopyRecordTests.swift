@@ -27,3 +27,23 @@ struct ShadowCopyRecordTests {
         #expect("\\\\s\\share@{x}".replacingBackslashes() == "//s/share@{x}")
     }
 }
+
+@Suite("snapshot supported text")
+struct ShadowCopySupportTextTests {
+    @Test func accessDeniedSaysRefusedAndWhatTheServerRequires() {
+        let status = FSRVPStatus.accessDenied
+        let report = ShadowCopySupport(
+            server: "s", share: "fss", supported: false, status: status.description, reason: status.meaning)
+        #expect(
+            report.text
+                == "\\\\s\\fss: refused: the server requires an administrator, a backup operator or SeBackupPrivilege "
+                + "[E_ACCESSDENIED (0x80070005)]")
+        let plain = ShadowCopySupport(
+            server: "s", share: "share", supported: false, status: FSRVPStatus.notSupported.description,
+            reason: FSRVPStatus.notSupported.meaning)
+        #expect(plain.text.hasPrefix("\\\\s\\share: shadow copies not supported: the file store"))
+        #expect(
+            ShadowCopySupport(server: "s", share: "x", supported: true, ownerMachine: "VM").text
+                == "\\\\s\\x: shadow copies supported (owner VM)")
+    }
+}
