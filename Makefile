@@ -115,6 +115,7 @@ fuzz-campaign:
 lab: build deb
 	bash lab/run.sh --kernel $(LAB_KERNEL) ntlm-multichannel kerberos-mount witness-module \
 	  upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service upcall-hardening ioctl-copy ioctl-snapshots ioctl-admin \
+	  fsrvp-snapshots \
 	  ifaces-report ifaces-watch witness-server witness-failover witness-krb5 \
 	  installed-upcall installed-keytab installed-ifaces installed-witness
 
