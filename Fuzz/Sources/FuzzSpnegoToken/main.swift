@@ -1,6 +1,6 @@
 import SMB3Protocol
 
-/// libFuzzer entry point: the DER decoders for SPNEGO and krb5 initial tokens, and the
+/// libFuzzer entry point: the DER decoders for SPNEGO (NegTokenInit, NegTokenResp) and krb5 initial tokens, and the
 /// cifs_spnego_msg payload decoder. Decoding may throw but must never trap; what decodes must
 /// encode back to the same bytes (DER has one encoding per value).
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -11,6 +11,9 @@ public func fuzzSpnegoToken(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
         if let encoded = try? token.encoded(), encoded.count == bytes.count {
             precondition(encoded == bytes, "SPNEGO token re-encoded differently")
         }
+    }
+    if let token = try? SpnegoResponseToken(parsing: bytes) {
+        precondition((try? token.encoded()) == bytes, "NegTokenResp re-encoded differently")
     }
     if let token = try? KerberosInitialContextToken(parsing: bytes) {
         precondition((try? token.encoded()) == bytes, "krb5 token re-encoded differently")
