@@ -156,3 +156,50 @@ public struct SMB2Signer: Sendable {
         }
     }
 }
+
+/// Encrypts requests and decrypts responses of an encrypted session (MS-SMB2 3.1.4.3) with
+/// AES-GCM: the nonce's first 12 bytes, the transform header from Nonce on as associated data, the
+/// tag as the header's Signature. AES-CCM has no swift-crypto API, so a client built on this must
+/// offer only the GCM ciphers.
+public struct SMB2Encryptor: Sendable {
+    public let cipher: SMB2Cipher
+    private let encryptionKey: SymmetricKey
+    private let decryptionKey: SymmetricKey
+
+    public init(cipher: SMB2Cipher, encryptionKey: Secret, decryptionKey: Secret) throws {
+        guard cipher == .aes128GCM || cipher == .aes256GCM else {
+            throw SMB2Error.unsupported("cipher \(cipher) (only AES-GCM is implemented)")
+        }
+        guard encryptionKey.count * 8 == cipher.keyBits, decryptionKey.count * 8 == cipher.keyBits else {
+            throw SMB2Error.unsupported("\(encryptionKey.count)-byte key for \(cipher)")
+        }
+        self.cipher = cipher
+        self.encryptionKey = SymmetricKey(data: encryptionKey.bytes)
+        self.decryptionKey = SymmetricKey(data: decryptionKey.bytes)
+    }
+
+    /// The transform header and ciphertext of `message` for `sessionID`, under a 12-byte `nonce`.
+    public func seal(_ message: [UInt8], sessionID: UInt64, nonce: [UInt8]) throws -> [UInt8] {
+        guard nonce.count == 12 else { throw SMB2Error.unsupported("\(nonce.count)-byte GCM nonce") }
+        var header = SMB2TransformHeader(
+            nonce: nonce, originalMessageSize: UInt32(message.count), sessionID: sessionID)
+        let sealed = try AES.GCM.seal(
+            message, using: encryptionKey, nonce: try AES.GCM.Nonce(data: nonce),
+            authenticating: header.associatedData)
+        header.signature = Array(sealed.tag)
+        return header.encoded() + Array(sealed.ciphertext)
+    }
+
+    /// The plaintext of an encrypted frame, checked against its tag.
+    public func open(_ frame: [UInt8]) throws -> (header: SMB2TransformHeader, message: [UInt8]) {
+        let header = try SMB2TransformHeader(parsing: frame)
+        let box = try AES.GCM.SealedBox(
+            nonce: try AES.GCM.Nonce(data: header.nonce.prefix(12)), ciphertext: frame[SMB2TransformHeader.size...],
+            tag: header.signature)
+        do {
+            return (header, Array(try AES.GCM.open(box, using: decryptionKey, authenticating: header.associatedData)))
+        } catch {
+            throw SMB2Error.badSignature(SMB2Command(rawValue: 0xFFFF))
+        }
+    }
+}

@@ -56,6 +56,11 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
     var sessionID: UInt64 = 0
     var treeID: UInt32 = 0
     var signer: SMB2Signer?
+    /// Set when the session or the tree requires encryption: every later request is sealed and
+    /// every response must come encrypted (and is then not signed).
+    var encryptor: SMB2Encryptor?
+    /// The session's keys, kept for a tree that turns encryption on.
+    var keys: SMB2SessionKeys?
     var preauth = SMB2PreauthIntegrity()
     public private(set) var negotiated: SMB2NegotiateResponse?
     public private(set) var sessionFlags: SMB2SessionFlags = []
@@ -69,7 +74,8 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
     public var summary: String {
         guard let negotiated else { return "not connected" }
         let signing = signer.map { "\($0.algorithm)" } ?? "none"
-        return "SMB \(negotiated.dialect), signing \(signing)"
+        let sealing = encryptor.map { ", encryption \($0.cipher)" } ?? ""
+        return "SMB \(negotiated.dialect), signing \(signing)\(sealing)"
     }
 
     // MARK: Framing and one exchange
@@ -107,10 +113,26 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
             command: command, creditCharge: charge, credits: request, messageID: messageID,
             treeID: command == .negotiate || command == .sessionSetup ? 0 : treeID, sessionID: sessionID)
         var bytes = SMB2Message(header: header, body: body).bytes
-        if let signer { bytes = try signer.sign(bytes) }
-        try sendFrame(bytes)
+        if let encryptor {
+            try sendFrame(try encryptor.seal(bytes, sessionID: sessionID, nonce: platform.randomBytes(12)))
+        } else {
+            if let signer { bytes = try signer.sign(bytes) }
+            try sendFrame(bytes)
+        }
         for _ in 0...Self.maximumInterimResponses {
-            let messages = try SMB2Message.messages(inFrame: try receiveFrame())
+            var frame = try receiveFrame()
+            let decrypted = SMB2TransformHeader.isTransform(frame)
+            if decrypted {
+                guard let encryptor else { throw SMB2Failure.unexpected("an encrypted response to a plain request") }
+                let opened = try encryptor.open(frame)
+                guard opened.header.sessionID == sessionID else {
+                    throw SMB2Failure.unexpected("an encrypted response for session \(opened.header.sessionID)")
+                }
+                frame = opened.message
+            } else if encryptor != nil {
+                throw SMB2PipeFailure("\(server) answered \(command) unencrypted in an encrypted session")
+            }
+            let messages = try SMB2Message.messages(inFrame: frame)
             guard messages.count == 1, let response = messages.first else {
                 throw SMB2Error.unexpectedMessage("compound response to a single request")
             }
@@ -119,8 +141,9 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
             }
             credits.grant(response.header.credits)
             if response.header.status == .pending, response.header.asyncID != nil { continue }
-            if let signer {
-                // Every response of a signed session must be signed (MS-SMB2 3.2.5.1.3).
+            if let signer, !decrypted {
+                // Every response of a signed session must be signed (MS-SMB2 3.2.5.1.3); an
+                // encrypted one is authenticated by its AEAD tag instead.
                 guard response.header.flags.contains(.signed) else {
                     throw SMB2Failure.unsigned(command)
                 }
@@ -138,9 +161,14 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
     /// NEGOTIATE (MS-SMB2 3.2.4.2.2): 2.1 to 3.1.1, pre-auth integrity SHA-512, GMAC/CMAC/HMAC
     /// signing offered in that order.
     public func negotiate() throws {
+        // Only the AES-GCM ciphers: swift-crypto has no AES-CCM.
         let request = SMB2NegotiateRequest(
             clientGUID: platform.randomBytes(16),
-            contexts: SMB2NegotiateRequest.standardContexts(salt: platform.randomBytes(32)))
+            contexts: [
+                .preauthIntegrity(hashAlgorithms: [.sha512], salt: platform.randomBytes(32)),
+                .encryption(ciphers: [.aes128GCM, .aes256GCM]),
+                .signing(algorithms: [.aesGMAC, .aesCMAC, .hmacSHA256]),
+            ])
         let (sent, message) = try exchange(.negotiate, body: request.encodedBody())
         let response = try SMB2NegotiateResponse(parsing: message)
         try response.validate(against: request)
@@ -205,10 +233,6 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
         guard !reply2.sessionFlags.contains(.isGuest), !reply2.sessionFlags.contains(.isNull) else {
             throw SMB2PipeFailure("\(server) logged \(credentials.user) on as guest: the credentials were not accepted")
         }
-        guard !reply2.sessionFlags.contains(.encryptData) else {
-            throw SMB2PipeFailure(
-                "\(server) requires SMB3 encryption for this session, which this client does not do yet")
-        }
         if !reply2.securityBuffer.isEmpty {
             let final = try SpnegoResponseToken(parsing: reply2.securityBuffer)
             if let state = final.state, state != .acceptCompleted {
@@ -230,13 +254,27 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
             throw SMB2Failure.unsigned(.sessionSetup)
         }
         self.signer = signer
+        self.keys = keys
+        if reply2.sessionFlags.contains(.encryptData) { try startEncryption() }
+    }
+
+    /// From now on every request is sealed (MS-SMB2 3.2.4.1.8): the session or the tree says so.
+    func startEncryption() throws {
+        guard encryptor == nil else { return }
+        guard let negotiated, let keys, let cipher = negotiated.cipher, cipher != .none,
+            let encryption = keys.encryption, let decryption = keys.decryption
+        else {
+            throw SMB2PipeFailure("\(server) requires encryption, but no cipher was negotiated")
+        }
+        encryptor = try SMB2Encryptor(cipher: cipher, encryptionKey: encryption, decryptionKey: decryption)
     }
 
     public func treeConnect(share: String) throws {
         let (_, message) = try exchange(
             .treeConnect, body: SMB2TreeConnectRequest(server: server, share: share).encodedBody())
-        _ = try SMB2TreeConnectResponse(parsing: message)
+        let response = try SMB2TreeConnectResponse(parsing: message)
         treeID = message.header.treeID
+        if response.shareFlags.contains(.encryptData) { try startEncryption() }
     }
 
     public func openPipe(_ name: String) throws -> SMB2FileID {

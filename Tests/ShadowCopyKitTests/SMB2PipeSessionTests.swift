@@ -93,3 +93,52 @@ struct SMB2PipeSessionTests {
         #expect(throws: SMB2Error.tooLarge("", 0)) { try session.negotiate() }
     }
 }
+
+@Suite("SMB2 pipe session, encrypted")
+struct SMB2PipeSessionEncryptionTests {
+    static let clientToServer = Secret(Array(0..<16))
+    static let serverToClient = Secret(Array(16..<32))
+
+    func encryptedSession() throws -> (SMB2PipeSession<ScriptedServer>, ScriptedServer, SMB2Encryptor, [UInt8]) {
+        let server = ScriptedServer()
+        let session = SMB2PipeSession(platform: server, server: "s")
+        session.signer = try SMB2Signer(algorithm: .aesGMAC, key: Self.clientToServer)
+        session.encryptor = try SMB2Encryptor(
+            cipher: .aes128GCM, encryptionKey: Self.clientToServer, decryptionKey: Self.serverToClient)
+        session.sessionID = 0x77
+        let serverSide = try SMB2Encryptor(
+            cipher: .aes128GCM, encryptionKey: Self.serverToClient, decryptionKey: Self.clientToServer)
+        let header = SMB2Header(
+            command: .treeDisconnect, credits: 1, flags: .serverToRedirector, messageID: 0, sessionID: 0x77)
+        let plain = SMB2Message(header: header, body: SMB2EmptyBody.encoded()).bytes
+        return (session, server, serverSide, plain)
+    }
+
+    @Test func requestsGoSealedAndSealedResponsesAreAccepted() throws {
+        let (session, server, serverSide, plain) = try encryptedSession()
+        server.queue(try serverSide.seal(plain, sessionID: 0x77, nonce: Array(repeating: 1, count: 12)))
+        try session.treeDisconnect()
+        let request = try #require(server.sent.first)
+        #expect(SMB2TransformHeader.isTransform(Array(request.dropFirst(4))))
+        let opened = try serverSide.open(Array(request.dropFirst(4)))
+        #expect(try SMB2Message(parsing: opened.message).header.command == .treeDisconnect)
+    }
+
+    @Test func aPlainResponseInAnEncryptedSessionIsRefused() throws {
+        let (session, server, _, plain) = try encryptedSession()
+        server.queue(plain)
+        #expect(throws: SMB2PipeFailure.self) { try session.treeDisconnect() }
+    }
+
+    @Test func anotherSessionsOrATamperedSealedResponseIsRefused() throws {
+        let (session, server, serverSide, plain) = try encryptedSession()
+        server.queue(try serverSide.seal(plain, sessionID: 0x78, nonce: Array(repeating: 1, count: 12)))
+        #expect(throws: SMB2Error.unexpectedMessage("")) { try session.treeDisconnect() }
+        // A fresh session (the first one spent its only credit).
+        let (second, server2, serverSide2, plain2) = try encryptedSession()
+        var sealed = try serverSide2.seal(plain2, sessionID: 0x77, nonce: Array(repeating: 2, count: 12))
+        sealed[sealed.count - 1] ^= 1
+        server2.queue(sealed)
+        #expect(throws: SMB2Error.badSignature(SMB2Command(rawValue: 0xFFFF))) { try second.treeDisconnect() }
+    }
+}

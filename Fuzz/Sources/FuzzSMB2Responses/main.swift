@@ -30,6 +30,7 @@ func decode(_ message: SMB2Message) {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSMB2Responses(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let bytes = start.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
+    _ = try? SMB2TransformHeader(parsing: bytes)
     if let messages = try? SMB2Message.messages(inFrame: bytes) {
         for message in messages { decode(message) }
     }
