@@ -4,7 +4,8 @@
 # share (no, FSRVP_E_NOT_SUPPORTED); create on the cifs mount, then the exposed share mounted with
 # cifs shows the old content while the live share moves on; the same with rpcclient fss_*; list
 # equals fss_get_mapping; delete removes the exposed share and the snapshot directory; a user
-# without backup rights is refused with what the server requires.
+# without backup rights is refused with what the server requires; with server smb encrypt = required
+# the pipe session is encrypted and still works.
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
 lab_start
@@ -154,5 +155,13 @@ cat /run/bob.txt
 [ "$rc" -eq 1 ] || fail "bob's supported exited $rc, expected 1"
 grep -q 'E_ACCESSDENIED' /run/bob.txt && grep -q 'SeBackupPrivilege' /run/bob.txt || fail "bob's refusal does not name E_ACCESSDENIED and the rights"
 info "bob: $(cat /run/bob.txt)"
+
+step "server smb encrypt = required: the pipe session is sealed (AES-GCM) and still works"
+sed -i 's/^  include = registry$/  include = registry\n  server smb encrypt = required/' "$LAB_SMB_CONF"
+smbcontrol smbd reload-config || fail "smbcontrol reload-config failed"
+"$tool" snapshot supported --server 127.0.0.1 --share fss --credentials /run/alice.cred --json > /run/enc.json 2>&1 \
+  || fail "supported with encryption required exited $?: $(cat /run/enc.json)"
+grep -q '"session":"SMB 3.1.1, signing AES-GMAC, encryption AES-128-GCM"' /run/enc.json || fail "not an encrypted session: $(cat /run/enc.json)"
+info "$(cat /run/enc.json)"
 umount /mnt/fss /mnt/plain
 pass
