@@ -192,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "WitnessKitTests",
             dependencies: [
-                "WitnessKit", "SMB3Protocol", "SMB3DCERPC", logging, serviceLifecycle,
+                "WitnessKit", "SMB3Protocol", "SMB3DCERPC", "SMB3System", logging, serviceLifecycle,
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "SMB3EventLoopTests", dependencies: ["SMB3EventLoop", "SMB3System", "SMB3Errors"]),

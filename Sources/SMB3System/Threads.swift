@@ -11,6 +11,10 @@ public enum ProcessMemory {
     // There is no call for one malloc arena: CLinuxShims sets it in a constructor, before any
     // thread exists (shims.c says why).
 
+    /// Bytes malloc has handed out and not had back, in all arenas (glibc's mallinfo2,
+    /// `uordblks + hblkhd`). For measurements: it locks every arena while it counts.
+    public static var mallocBytesInUse: Int { Int(truncatingIfNeeded: smb3_malloc_bytes_in_use()) }
+
     /// prctl(PR_SET_DUMPABLE): a root helper that holds passwords or tickets turns it off, so
     /// it leaves no core dump and other processes of its uid cannot ptrace it or read its
     /// memory, environment or descriptors without CAP_SYS_PTRACE.
