@@ -42,6 +42,32 @@ struct RegistrationMemoryTests {
         #expect(registry.status().registrations.isEmpty)
     }
 
+    /// NTLM (the mounts of the lab's benchmark): once auth3 is out, a connection's security state
+    /// keeps the session (keys, RC4 states, sequence numbers) and not the exchange's messages.
+    @Test func ntlmKeepsOnlyTheSessionAfterAuth3() throws {
+        func authenticated() throws -> NTLMRPCSecurity {
+            var security = NTLMRPCSecurity(
+                credentials: NTLMCredentials(userName: "u", domainName: "d", password: "pw"), level: .privacy,
+                workstation: "c")
+            _ = try security.bindToken(platform: RecordingPlatform())
+            _ = try security.auth3Token(
+                bindAckToken: try NTLMWeakKeysTests.challenge(.clientDefault), headerSigning: false,
+                platform: RecordingPlatform())
+            return security
+        }
+        var kept: [NTLMRPCSecurity] = []
+        kept.reserveCapacity(Self.measured)
+        let before = ProcessMemory.mallocBytesInUse
+        for _ in 0..<Self.measured { kept.append(try authenticated()) }
+        print(
+            "RegistrationMemory: \((ProcessMemory.mallocBytesInUse - before) / Self.measured) bytes per NTLM connection's security state"
+        )
+        let security = try #require(kept.first)
+        #expect(security.session != nil)
+        #expect(security.context.negotiateMessage == nil && security.context.challenge == nil)
+        #expect(security.context.output == nil && security.context.sessionSecurity == nil)
+    }
+
     /// Sends the kernel's REGISTER for `ids` and waits until each is registered with its
     /// AsyncNotify pending (the fake answers none).
     func register(_ ids: ClosedRange<Int>, in registry: WitnessRegistry) async {
