@@ -19,7 +19,6 @@ final class RegistrationWorker: Sendable {
         var phase: Phase
         var witnessServer: String?
         var protocolVersion: String?
-        var handle: String?
         var registeredSince: Double?
         var lastEvent: WitnessEvent?
         var lastError: String?
@@ -157,7 +156,6 @@ final class RegistrationWorker: Sendable {
                         snapshotState.withLock {
                             $0.witnessServer = session.witnessServer
                             $0.protocolVersion = session.protocolVersion
-                            $0.handle = session.handle.description
                             $0.registeredSince = platform.unixTime()
                         }
                     } else {
