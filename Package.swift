@@ -97,8 +97,10 @@ let package = Package(
         .target(name: "SMB3System", dependencies: ["CLinuxShims", "SMB3ProcFS", "SMB3Errors"]),
         .target(name: "SMB3Keyring", dependencies: ["SMB3System", "SMB3Errors", "CKeyutils"]),
         .target(
-            name: "SMB3Netlink",
-            dependencies: ["SMB3Protocol", "SMB3System", "SMB3Errors", "CNetlinkGeneric", "CNetlinkRoute"]),
+            name: "SMB3Netlink", dependencies: ["SMB3Protocol", "SMB3System", "SMB3Errors", "CNetlinkGeneric"]),
+        // rtnetlink through libnl-route, apart from SMB3Netlink so that smb3-witnessd does not map
+        // libnl-route (about 400 KiB of its resident pages at start) for code it never calls.
+        .target(name: "SMB3RouteNetlink", dependencies: ["SMB3Netlink", "SMB3System", "CNetlinkRoute"]),
         .target(name: "SMB3Kerberos", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3System", "CKrb5GSS"]),
         // The one swift-log backend (journald/syslog through SMB3System's SystemLog), apart from
         // SMB3System so that the static smb3-upcall, which links SMB3System, links no swift-log.
@@ -147,7 +149,9 @@ let package = Package(
         .executableTarget(
             name: "smb3-ifaces",
             dependencies: [
-                "IfacesKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3Logging", "SMB3Version",
+                "IfacesKit", "SMB3Protocol", "SMB3Errors", "SMB3System", "SMB3Netlink", "SMB3RouteNetlink",
+                "SMB3Logging",
+                "SMB3Version",
                 argumentParser, logging,
             ]),
         .executableTarget(
@@ -200,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "WitnessKitTests",
             dependencies: [
-                "WitnessKit", "SMB3Protocol", "SMB3DCERPC", logging, serviceLifecycle,
+                "WitnessKit", "SMB3Protocol", "SMB3DCERPC", "SMB3System", logging, serviceLifecycle,
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "SMB3EventLoopTests", dependencies: ["SMB3EventLoop", "SMB3System", "SMB3Errors"]),

@@ -2,7 +2,8 @@
 # Witness benchmark, in the lab on the real cifs.ko with Samba's witness server: failover time
 # from `net witness client-move` to the kernel's connection on the new address (idle mount and
 # mount with traffic; median of BENCH_RUNS, default 10) and the daemon's share of it; daemon RSS
-# and thread count with 100 and with 1,000 more registrations (BENCH_SHARES, BENCH_SHARES_MAX);
+# (with RssAnon, RssFile and Pss) and thread count at start, with 100 and with 1,000 registrations
+# (BENCH_SHARES, BENCH_SHARES_MAX);
 # context switches while idle. Prints measurements side by side,
 # asserts nothing (the machine is shared and the guest is emulated).
 #   Benchmarks/witness.sh [--kernel 6.12|6.1]
@@ -21,8 +22,11 @@ for line in open(sys.argv[1], errors="replace"):
         failover.setdefault(p[2], []).append(int(p[4])); daemon.setdefault(p[2], []).append(float(p[5]))
     elif p[1] == "rss":
         target = "<= 8 MiB" if int(p[2]) <= 101 else "<= 16 MiB"
-        print(f"RSS with {p[2]} registrations: {int(p[3])/1024:.1f} MiB, {p[4]} threads "
-              f"(target {target}, threads independent of the registrations)")
+        mib = lambda i: f"{int(p[i])/1024:.1f}" if len(p) > i else "?"
+        print(f"RSS with {p[2]} registrations: {mib(3)} MiB, {p[4]} threads "
+              f"(target {target}, threads independent of the registrations); "
+              f"RssAnon {mib(5)} MiB, RssFile {mib(6)} MiB (binary and shared libraries); "
+              f"Pss {mib(7)} MiB (anon {mib(8)}, file {mib(9)})")
     elif p[1] == "wakeups":
         print(f"idle {p[2]} s: {p[3]} context switches of all daemon threads, {p[4]} kernel REGISTER repeats received")
 med = {k: statistics.median(v) for k, v in failover.items()}

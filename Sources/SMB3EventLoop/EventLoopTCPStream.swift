@@ -113,6 +113,8 @@ public final class EventLoopTCPStream: Sendable {
             }
             outgoing.removeFirst(sent)
         }
+        // Sent: the storage goes (removeFirst keeps the capacity of the largest write ever queued).
+        if outgoing.isEmpty { outgoing = [] }
         loop.update(descriptor, events: outgoing.isEmpty ? .readable : [.readable, .writable])
         return nil
     }

@@ -12,6 +12,13 @@ public struct NetlinkError: Error, Hashable, Sendable, CustomStringConvertible {
     public let code: Int32
     public let context: String
 
+    /// Package-wide: SMB3RouteNetlink throws it too.
+    package init(function: String, code: Int32, context: String) {
+        self.function = function
+        self.code = code
+        self.context = context
+    }
+
     public var message: String { String(cString: nl_geterror(code)) }
     public var description: String { "\(context): \(function) failed: \(message)" }
 

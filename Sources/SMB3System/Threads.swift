@@ -8,12 +8,12 @@ import Synchronization
 
 /// Process-wide memory settings.
 public enum ProcessMemory {
-    /// One malloc arena for all threads. glibc gives threads their own arenas (up to 8 per
-    /// core); a daemon with two mostly idle threads per registration pays RSS for each and
-    /// gains nothing from them.
-    public static func useSingleMallocArena() {
-        _ = smb3_malloc_arena_max(1)
-    }
+    // There is no call for one malloc arena: CLinuxShims sets it in a constructor, before any
+    // thread exists (shims.c says why).
+
+    /// Bytes malloc has handed out and not had back, in all arenas (glibc's mallinfo2,
+    /// `uordblks + hblkhd`). For measurements: it locks every arena while it counts.
+    public static var mallocBytesInUse: Int { Int(truncatingIfNeeded: smb3_malloc_bytes_in_use()) }
 
     /// prctl(PR_SET_DUMPABLE): a root helper that holds passwords or tickets turns it off, so
     /// it leaves no core dump and other processes of its uid cannot ptrace it or read its

@@ -283,6 +283,9 @@ public final class RPCConnection: Sendable {
                     return .failure(.connectionLost("\(error)"))
                 }
             }
+            // A drained buffer gives its storage back (removeFirst keeps the capacity): connections
+            // idle for minutes between replies would each hold the largest reply they ever took.
+            if state.inbound.isEmpty { state.inbound = [] }
             return .success(completed)
         }
         switch outcome {

@@ -142,6 +142,9 @@ struct NTLMRPCSecurity: RPCSecurityContext {
             challenge: challenge, credentials: credentials, clientChallenge: platform.randomBytes(8),
             exportedSessionKey: Secret(platform.randomBytes(16)), timestamp: platform.fileTime())
         session = context.sessionSecurity
+        // From here on only the session is used. The context would keep the three messages, the
+        // parsed CHALLENGE and a second copy of the RC4 states for the connection's life.
+        context = NTLMClientContext(workstation: context.workstation)
         return message
     }
 

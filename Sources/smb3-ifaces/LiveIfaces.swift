@@ -1,6 +1,7 @@
 import IfacesKit
 import SMB3Netlink
 import SMB3Protocol
+import SMB3RouteNetlink
 import SMB3System
 
 /// The live sources: the FSCTL through CIFS_QUERY_INFO and the local interfaces.

@@ -1,5 +1,6 @@
 import IfacesKit
 import SMB3Netlink
+import SMB3RouteNetlink
 import SMB3System
 
 /// `watch` on this host: the report from the live inputs, rtnetlink events, SIGHUP, standard

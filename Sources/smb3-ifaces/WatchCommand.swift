@@ -3,6 +3,7 @@ import IfacesKit
 import Logging
 import SMB3Logging
 import SMB3Netlink
+import SMB3RouteNetlink
 import SMB3System
 
 /// `smb3-ifaces watch`: re-reports when local interfaces or DebugData's channels change.

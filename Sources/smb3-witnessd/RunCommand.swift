@@ -115,7 +115,6 @@ struct Run: AsyncParsableCommand {
         } catch {
             throw ValidationErrorLine("\(error)")
         }
-        ProcessMemory.useSingleMallocArena()
         let configuration = try loadConfiguration()
         let level: Logger.Level = debug ? .debug : .info
         // Metadata become journal fields: `witness.event` → WITNESS_EVENT, which the lab's journalctl finds.

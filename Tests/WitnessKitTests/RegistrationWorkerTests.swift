@@ -39,7 +39,7 @@ final class FakeWitnessServerStream: RPCByteStream {
                     auth: auth))
         case .request:
             let opnum = UInt16(packet.body[6]) | UInt16(packet.body[7]) << 8
-            server.calls.withLock { $0.append((port, opnum)) }
+            if !server.quiet { server.calls.withLock { $0.append((port, opnum)) } }
             if let stub = server.answer(port: port, opnum: opnum) {
                 respond(callID: packet.callID, stub: stub)
             }
@@ -84,12 +84,19 @@ final class FakeWitnessServerStream: RPCByteStream {
 /// The cluster: the endpoint mapper sends clients to :49155; the witness service lists one
 /// witness interface (192.0.2.11), registers, answers the first AsyncNotify with a CLIENT_MOVE
 /// to 192.168.3.45 and keeps the second pending until UnRegister.
+///
+/// `quiet` (for measuring what registrations cost): nothing is recorded, every AsyncNotify stays
+/// pending, and timers are entries in a table, as in the daemon's loop, not sleeping tasks.
 final class FakeWitnessServer: WitnessPlatform {
     let calls = Mutex<[(port: UInt16, opnum: UInt16)]>([])
     let notifies = Mutex<[SWNNotify]>([])
     let aborts = Mutex<[SWNSocketAddress]>([])
     let connections = Mutex<[String]>([])
     static let handle: [UInt8] = [0, 0, 0, 0] + Array(1...16)
+    let quiet: Bool
+    private let timers = Mutex<(next: UInt64, actions: [UInt64: @Sendable () -> Void])>((0, [:]))
+
+    init(quiet: Bool = false) { self.quiet = quiet }
 
     func answer(port: UInt16, opnum: UInt16) -> [UInt8]? {
         if port == EndpointMapper.port { return Self.mapResponse() }
@@ -97,6 +104,7 @@ final class FakeWitnessServer: WitnessPlatform {
         case .getInterfaceList: return Self.interfaceList()
         case .registerEx: return Self.handle + [0, 0, 0, 0]
         case .asyncNotify:
+            if quiet { return nil }
             let earlier = calls.withLock { $0.filter { $0 == (FakeWitnessServerStream.witnessPort, opnum) }.count }
             return earlier == 1 ? Self.clientMove : nil
         case .unregister: return [0, 0, 0, 0]
@@ -131,7 +139,7 @@ final class FakeWitnessServer: WitnessPlatform {
         + Array(repeating: 0, count: 16) + [0, 0, 0, 0]
 
     func connect(address: String, port: UInt16, timeoutSeconds: Int32) async throws -> any RPCByteStream {
-        connections.withLock { $0.append("\(address):\(port)") }
+        if !quiet { connections.withLock { $0.append("\(address):\(port)") } }
         return FakeWitnessServerStream(port: port, server: self)
     }
     func notifyKernel(_ notify: SWNNotify) async throws -> Int32 {
@@ -149,7 +157,14 @@ final class FakeWitnessServer: WitnessPlatform {
         try body()
     }
     func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
-        sleepingTimer(after: seconds, action)
+        guard quiet else { return sleepingTimer(after: seconds, action) }
+        // Never fires: the measurement ends long before any call's timeout.
+        let id = timers.withLock { timers in
+            timers.next += 1
+            timers.actions[timers.next] = action
+            return timers.next
+        }
+        return { [weak self] in _ = self?.timers.withLock { $0.actions.removeValue(forKey: id) } }
     }
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 5, count: count) }
     func monotonicSeconds() -> Double { 0 }

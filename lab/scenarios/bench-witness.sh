@@ -6,8 +6,11 @@
 #        reply -> kernel ack), alternating the two server addresses; "busy" keeps a stat loop
 #        running; ABORT is the daemon's abort_connections (yes: it aborts the kernel's old
 #        connection so cifs.ko reconnects at once; no: cifs.ko waits for its receive timeout)
-#   rss REGISTRATIONS KiB THREADS                smb3-witnessd VmRSS and thread count with that many
-#        registrations: after BENCH_SHARES (100) more, then after BENCH_SHARES_MAX (1000) in all
+#   rss REGISTRATIONS KiB THREADS ANON FILE PSS PSS_ANON PSS_FILE   smb3-witnessd VmRSS and thread
+#        count with that many registrations: at start (0), after BENCH_SHARES (100) more, then after
+#        BENCH_SHARES_MAX (1000) in all; then RssAnon and RssFile (/proc/PID/status) and Pss,
+#        Pss_Anon, Pss_File (smaps_rollup), in KiB: what is the daemon's own memory and what is
+#        pages of its binary and shared libraries
 #   wakeups SECONDS DAEMON_SWITCHES REGISTER_MESSAGES   context switches of all daemon threads
 #        while idle, and how many kernel REGISTER repeats arrived meanwhile
 # BENCH_FAILOVER=no skips the failover runs (the slow part) to measure memory only.
@@ -92,6 +95,14 @@ memory_detail() {
   gdb -batch -nx -p "$WPID" -ex 'call (int) malloc_trim(0)' >/dev/null 2>&1 || echo "gdb failed"
   echo "after malloc_trim: $(awk '/^VmRSS/ {print $2}' "/proc/$WPID/status") KiB"
 }
+# rss_line REGISTRATIONS: the BENCH rss line.
+rss_line() {
+  local status rollup
+  status=$(awk '/^(VmRSS|Threads|RssAnon|RssFile):/ {v[$1] = $2} END {print v["VmRSS:"], v["Threads:"], v["RssAnon:"], v["RssFile:"]}' "/proc/$WPID/status")
+  rollup=$(awk '/^(Pss|Pss_Anon|Pss_File):/ {v[$1] = $2} END {print v["Pss:"], v["Pss_Anon:"], v["Pss_File:"]}' "/proc/$WPID/smaps_rollup")
+  echo "BENCH rss $1 $status $rollup"
+}
+rss_line 0
 memory_detail start
 
 target=$WITNESS_NODE_IP
@@ -134,9 +145,7 @@ measure_with() {
   mounted=$1
   wait_for 1200 sh -c "[ \$(\"$W\" status --json | grep -o '\"state\":\"registered\"' | wc -l) -ge $(($1 + 1)) ]" \
     || fail "only $(count) of $(($1 + 1)) registrations registered"
-  rss=$(awk '/^VmRSS/ {print $2}' "/proc/$WPID/status")
-  threads=$(awk '/^Threads/ {print $2}' "/proc/$WPID/status")
-  echo "BENCH rss $(count) $rss $threads"
+  rss_line "$(count)"
   memory_detail "$(count)"
 }
 measure_with "$SHARES"

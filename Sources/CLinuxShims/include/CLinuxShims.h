@@ -32,8 +32,13 @@ int smb3_peer_credentials(int fd, int *pid, unsigned int *uid);
  * on older kernels. */
 int smb3_peer_pidfd(int fd);
 
-/* M_ARENA_MAX comes from malloc.h, which Swift's Glibc module does not export. */
-static inline int smb3_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
+/* One malloc arena per process: a constructor in shims.c sets M_ARENA_MAX before main. */
+/* Bytes malloc has handed out and not had back, over all arenas (mallinfo2: in-use chunks plus
+ * chunks served by mmap). Measurements only: it walks every arena under its lock. */
+static inline unsigned long long smb3_malloc_bytes_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return (unsigned long long)info.uordblks + (unsigned long long)info.hblkhd;
+}
 
 /* setns(2) and setresuid(2) are declared by glibc only under _GNU_SOURCE, which would change
  * the struct definitions this module shares with Swift's Glibc; call the system calls directly. */

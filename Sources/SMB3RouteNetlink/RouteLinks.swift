@@ -1,4 +1,5 @@
 import CNetlinkRoute
+import SMB3Netlink
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,5 @@
 import CNetlinkRoute
+import SMB3Netlink
 import SMB3System
 
 #if canImport(Glibc)
