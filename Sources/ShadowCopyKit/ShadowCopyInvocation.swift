@@ -33,7 +33,8 @@ public struct CIFSCredentialsFile: Sendable {
 
 /// Where a snapshot command's server, share and credentials come from, decided in one place:
 /// `--server`/`--share` win over the mount; the user from `--user`, else the credentials file, else
-/// the mount's `username=`; the password from the credentials file, else `PASSWD`.
+/// the mount's `username=`; the password from the credentials file, else `PASSWD`, else a prompt on
+/// the terminal (never from the command line, where `ps` would show it).
 public struct ShadowCopyInvocation: Sendable {
     public var target: ShadowCopyTarget
     /// What to connect to: the mount's `addr=` (the address the kernel resolved) or the server.
@@ -42,7 +43,8 @@ public struct ShadowCopyInvocation: Sendable {
 
     public init(
         mount: MountTable.Mount?, server: String?, share: String?, user: String?, domain: String?,
-        credentialsFile: CIFSCredentialsFile?, passwordEnvironment: String?
+        credentialsFile: CIFSCredentialsFile?, passwordEnvironment: String?,
+        passwordPrompt: ((_ user: String, _ server: String) throws -> Secret?)? = nil
     ) throws(SMB2PipeFailure) {
         guard let serverName = server ?? mount?.server, !serverName.isEmpty else {
             throw SMB2PipeFailure("no server: give a path on a cifs mount or --server NAME --share NAME")
@@ -60,8 +62,18 @@ public struct ShadowCopyInvocation: Sendable {
         guard let userName = user ?? credentialsFile?.user ?? mount?.option("username") ?? mount?.option("user"),
             !userName.isEmpty
         else { throw SMB2PipeFailure("no user name: give --user NAME or a credentials file with username=") }
-        guard let password = credentialsFile?.password ?? passwordEnvironment.map({ Secret(Array($0.utf8)) }) else {
-            throw SMB2PipeFailure("no password: give --credentials FILE (mount.cifs format) or set PASSWD")
+        var password = credentialsFile?.password ?? passwordEnvironment.map { Secret(Array($0.utf8)) }
+        if password == nil, let passwordPrompt {
+            do {
+                password = try passwordPrompt(userName, serverName)
+            } catch {
+                throw SMB2PipeFailure("no password: \(error)")
+            }
+        }
+        guard let password else {
+            throw SMB2PipeFailure(
+                "no password: give --credentials FILE (mount.cifs format), set PASSWD, or run on a terminal to be asked"
+            )
         }
         credentials = SMB2PipeCredentials(
             user: userName, domain: domain ?? credentialsFile?.domain ?? mount?.option("domain") ?? "",

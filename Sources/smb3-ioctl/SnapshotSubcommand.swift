@@ -15,8 +15,8 @@ struct SnapshotSubcommand: ParsableCommand {
         discussion: """
             The server, share and user come from the cifs mount PATH is on (or --server/--share). \
             NTLM only for now: the password comes from --credentials FILE (mount.cifs format: \
-            username=, password=, domain=) or the PASSWD environment variable, never from the command \
-            line. The server must run an FSRVP service (Samba: rpcd_fsrvp, registry shares) and the \
+            username=, password=, domain=), the PASSWD environment variable or a prompt on the terminal, \
+            never from the command line. The server must run an FSRVP service (Samba: rpcd_fsrvp, registry shares) and the \
             user must be an administrator, a backup operator or hold SeBackupPrivilege.
             """,
         subcommands: [Supported.self, Create.self, List.self, Delete.self])
@@ -180,7 +180,10 @@ struct SnapshotConnectionOptions: ParsableArguments {
             }
             let invocation = try ShadowCopyInvocation(
                 mount: mount, server: server, share: share, user: user, domain: domain, credentialsFile: file,
-                passwordEnvironment: Environment.get("PASSWD"))
+                passwordEnvironment: Environment.get("PASSWD"),
+                passwordPrompt: { user, server in
+                    try TerminalSecret.read(prompt: "Password for \(user)@\(server): ").map(Secret.init)
+                })
             let platform = try LiveSMB2PipePlatform.connect(to: invocation.connectTo, timeoutSeconds: timeout)
             return ShadowCopyOperations(
                 platform: platform, target: invocation.target, credentials: invocation.credentials)

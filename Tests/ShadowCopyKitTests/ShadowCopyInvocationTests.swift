@@ -54,4 +54,41 @@ struct ShadowCopyInvocationTests {
                 passwordEnvironment: "pw")
         }
     }
+
+    @Test func thePromptIsAskedOnlyWhenNoFileOrEnvironmentGivesThePassword() throws {
+        var asked: [String] = []
+        let prompt: (String, String) throws -> Secret? = { user, server in
+            asked.append("\(user)@\(server)")
+            return Secret(Array("typed".utf8))
+        }
+        let file = try CIFSCredentialsFile(parsing: Array("username=alice\npassword=fromfile\n".utf8))
+        let fromFile = try ShadowCopyInvocation(
+            mount: nil, server: "s", share: "x", user: nil, domain: nil, credentialsFile: file,
+            passwordEnvironment: "fromenv", passwordPrompt: prompt)
+        #expect(fromFile.credentials.password.bytes == Array("fromfile".utf8))
+        let fromEnvironment = try ShadowCopyInvocation(
+            mount: nil, server: "s", share: "x", user: "bob", domain: nil, credentialsFile: nil,
+            passwordEnvironment: "fromenv", passwordPrompt: prompt)
+        #expect(fromEnvironment.credentials.password.bytes == Array("fromenv".utf8))
+        #expect(asked.isEmpty)
+        let typed = try ShadowCopyInvocation(
+            mount: nil, server: "s", share: "x", user: "bob", domain: nil, credentialsFile: nil,
+            passwordEnvironment: nil, passwordPrompt: prompt)
+        #expect(typed.credentials.password.bytes == Array("typed".utf8))
+        #expect(asked == ["bob@s"])
+    }
+
+    @Test func noTerminalOrACancelledPromptIsNoPassword() {
+        #expect(throws: SMB2PipeFailure.self) {
+            try ShadowCopyInvocation(
+                mount: nil, server: "s", share: "x", user: "a", domain: nil, credentialsFile: nil,
+                passwordEnvironment: nil, passwordPrompt: { _, _ in nil })
+        }
+        struct Cancelled: Error {}
+        #expect(throws: SMB2PipeFailure.self) {
+            try ShadowCopyInvocation(
+                mount: nil, server: "s", share: "x", user: "a", domain: nil, credentialsFile: nil,
+                passwordEnvironment: nil, passwordPrompt: { _, _ in throw Cancelled() })
+        }
+    }
 }
