@@ -143,8 +143,8 @@ let package = Package(
         .executableTarget(
             name: "smb3-ioctl",
             dependencies: [
-                "IoctlKit", "ShadowCopyKit", "SMB3Protocol", "SMB3Errors", "SMB3Reports", "SMB3System", "SMB3Version",
-                argumentParser, logging,
+                "IoctlKit", "ShadowCopyKit", "SMB3Protocol", "SMB3Errors", "SMB3Kerberos", "SMB3Reports", "SMB3System",
+                "SMB3Version", argumentParser, logging,
             ]),
         .executableTarget(
             name: "smb3-ifaces",
@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(name: "SMB3HostSetupTests", dependencies: ["SMB3HostSetup", "SMB3Protocol"]),
         .testTarget(name: "SMB3ReportsTests", dependencies: ["SMB3Reports", "SMB3Protocol"]),
         .testTarget(
-            name: "ShadowCopyKitTests", dependencies: ["ShadowCopyKit", "SMB3Protocol", "SMB3SMB2Security"]),
+            name: "ShadowCopyKitTests", dependencies: ["ShadowCopyKit", "SMB3Protocol", "SMB3SMB2", "SMB3SMB2Security"]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol", "SMB3Errors"]),
         .testTarget(name: "SMB3ErrorsTests", dependencies: ["SMB3Errors"]),
         .testTarget(

@@ -10,6 +10,25 @@ public protocol SMB2PipePlatform {
     func randomBytes(_ count: Int) -> [UInt8]
     /// Now as a FILETIME (NTLMv2's timestamp when the server sends none).
     func fileTime() -> UInt64
+    /// The calling user's Kerberos initial context token for `cifs@<host>` (RFC 4121 AP-REQ
+    /// framing) and its session key, from GSS-API and the user's credentials cache, as the
+    /// upcall makes it for cifs.ko.
+    func kerberosInitialToken(host: String) throws -> (token: [UInt8], sessionKey: Secret)
+}
+
+/// How the pipe session authenticates: NTLM with a password, or the calling user's Kerberos
+/// credentials (a `sec=krb5` mount's, found by GSS-API in the user's credentials cache).
+public enum SMB2PipeAuthentication: Sendable {
+    case ntlm(SMB2PipeCredentials)
+    case kerberos
+
+    /// For a mount command that reaches the exposed share the same way.
+    public var mountOptions: String {
+        switch self {
+        case .ntlm(let credentials): "username=\(credentials.user)"
+        case .kerberos: "sec=krb5"
+        }
+    }
 }
 
 /// NTLM credentials for the SMB2 session (mount.cifs `username=`, `domain=`, the password).
@@ -228,34 +247,90 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
                 "\(server) refused the user name or password of \(credentials.domain.isEmpty ? "" : credentials.domain + "\\")\(credentials.user) (\(error.status.map { "\($0)" } ?? ""))"
             )
         }
-        let reply2 = try SMB2SessionSetupResponse(parsing: message2)
-        sessionFlags = reply2.sessionFlags
-        guard !reply2.sessionFlags.contains(.isGuest), !reply2.sessionFlags.contains(.isNull) else {
-            throw SMB2PipeFailure("\(server) logged \(credentials.user) on as guest: the credentials were not accepted")
+        if negotiated.dialect == .smb311 { sessionHash.update(with: sent2) }
+        try finishSessionSetup(
+            message2, user: credentials.user, sessionKey: output.exportedSessionKey, preauthHash: sessionHash.value
+        ) { serverToken in
+            if let serverMIC = serverToken.mechanismListMIC {
+                try ntlmSecurity.verify(mechanismList, signature: serverMIC)
+            }
         }
-        if !reply2.securityBuffer.isEmpty {
-            let final = try SpnegoResponseToken(parsing: reply2.securityBuffer)
+    }
+
+    /// SESSION_SETUP with SPNEGO around the Kerberos AP-REQ (MS-SMB2 3.2.4.2.3, RFC 4121): one round
+    /// trip. The server's AP-REP is not checked here (GSS-API's context ends with the token, as
+    /// cifs.ko's upcall's does); the server proves it holds the session key by signing the final
+    /// response with the key derived from it, which is verified.
+    public func authenticateKerberos() throws {
+        guard let negotiated else { throw SMB2Failure.outOfOrder("SESSION_SETUP before NEGOTIATE") }
+        let ticket: (token: [UInt8], sessionKey: Secret)
+        do {
+            ticket = try platform.kerberosInitialToken(host: server)
+        } catch {
+            throw SMB2PipeFailure(
+                "no Kerberos ticket for cifs/\(server): \(error) (kinit first, as for the sec=krb5 mount)")
+        }
+        let first = try SpnegoInitialToken(mechanismTypes: [MechanismOID.krb5], mechanismToken: ticket.token)
+            .encoded()
+        var sessionHash = preauth
+        let (sent, message): ([UInt8], SMB2Message)
+        do {
+            (sent, message) = try exchange(
+                .sessionSetup, body: SMB2SessionSetupRequest(securityBuffer: first).encodedBody(),
+                allowing: [.moreProcessingRequired])
+        } catch let error as SMB2Error where error.status == .logonFailure {
+            throw SMB2PipeFailure("\(server) refused the Kerberos ticket (\(error.status.map { "\($0)" } ?? ""))")
+        }
+        guard message.header.status == .success else {
+            throw SMB2Failure.unexpected("the server asked for another Kerberos round trip")
+        }
+        sessionID = message.header.sessionID
+        if negotiated.dialect == .smb311 { sessionHash.update(with: sent) }
+        try finishSessionSetup(
+            message, user: "the Kerberos principal", sessionKey: ticket.sessionKey, preauthHash: sessionHash.value
+        ) { serverToken in
+            if let mechanism = serverToken.supportedMechanism, mechanism != MechanismOID.krb5,
+                mechanism != MechanismOID.msKrb5
+            {
+                throw SMB2Failure.unexpected("the server chose \(mechanism), not Kerberos")
+            }
+        }
+    }
+
+    /// The last SESSION_SETUP response, whatever the mechanism: no guest or anonymous session, the
+    /// SPNEGO state completed (`checkToken` checks the mechanism's own part), the session's keys
+    /// derived and the response's signature verified with them.
+    func finishSessionSetup(
+        _ message: SMB2Message, user: String, sessionKey: Secret, preauthHash: [UInt8],
+        checkToken: (SpnegoResponseToken) throws -> Void
+    ) throws {
+        guard let negotiated else { throw SMB2Failure.outOfOrder("SESSION_SETUP before NEGOTIATE") }
+        let reply = try SMB2SessionSetupResponse(parsing: message)
+        sessionFlags = reply.sessionFlags
+        guard !reply.sessionFlags.contains(.isGuest), !reply.sessionFlags.contains(.isNull) else {
+            throw SMB2PipeFailure("\(server) logged \(user) on as guest: the credentials were not accepted")
+        }
+        if !reply.securityBuffer.isEmpty {
+            let final = try SpnegoResponseToken(parsing: reply.securityBuffer)
             if let state = final.state, state != .acceptCompleted {
                 throw SMB2Failure.unexpected("SPNEGO state \(state.rawValue) after SUCCESS")
             }
-            if let serverMIC = final.mechanismListMIC { try ntlmSecurity.verify(mechanismList, signature: serverMIC) }
+            try checkToken(final)
         }
-        if negotiated.dialect == .smb311 { sessionHash.update(with: sent2) }
         let keys = SMB2SessionKeys(
-            sessionKey: output.exportedSessionKey, dialect: negotiated.dialect, preauthHash: sessionHash.value,
-            cipher: negotiated.cipher)
+            sessionKey: sessionKey, dialect: negotiated.dialect, preauthHash: preauthHash, cipher: negotiated.cipher)
         let algorithm: SMB2SigningAlgorithm =
             negotiated.dialect == .smb311 ? negotiated.signingAlgorithm : .implied(by: negotiated.dialect)
         let signer = try SMB2Signer(algorithm: algorithm, key: keys.signing)
         // The final SESSION_SETUP response is signed with the new key (MS-SMB2 3.2.5.3.1).
-        if message2.header.flags.contains(.signed) {
-            try signer.verify(message2)
+        if message.header.flags.contains(.signed) {
+            try signer.verify(message)
         } else if negotiated.dialect == .smb311 {
             throw SMB2Failure.unsigned(.sessionSetup)
         }
         self.signer = signer
         self.keys = keys
-        if reply2.sessionFlags.contains(.encryptData) { try startEncryption() }
+        if reply.sessionFlags.contains(.encryptData) { try startEncryption() }
     }
 
     /// From now on every request is sealed (MS-SMB2 3.2.4.1.8): the session or the tree says so.

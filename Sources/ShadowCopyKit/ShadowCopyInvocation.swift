@@ -32,18 +32,20 @@ public struct CIFSCredentialsFile: Sendable {
 }
 
 /// Where a snapshot command's server, share and credentials come from, decided in one place:
-/// `--server`/`--share` win over the mount; the user from `--user`, else the credentials file, else
-/// the mount's `username=`; the password from the credentials file, else `PASSWD`, else a prompt on
-/// the terminal (never from the command line, where `ps` would show it).
+/// `--server`/`--share` win over the mount. A `sec=krb5` mount (or `--kerberos`) authenticates with
+/// the calling user's Kerberos credentials, as the upcall does for cifs.ko. Otherwise NTLM: the user
+/// from `--user`, else the credentials file, else the mount's `username=`; the password from the
+/// credentials file, else `PASSWD`, else a prompt on the terminal (never from the command line,
+/// where `ps` would show it).
 public struct ShadowCopyInvocation: Sendable {
     public var target: ShadowCopyTarget
     /// What to connect to: the mount's `addr=` (the address the kernel resolved) or the server.
     public var connectTo: String
-    public var credentials: SMB2PipeCredentials
+    public var authentication: SMB2PipeAuthentication
 
     public init(
         mount: MountTable.Mount?, server: String?, share: String?, user: String?, domain: String?,
-        credentialsFile: CIFSCredentialsFile?, passwordEnvironment: String?,
+        credentialsFile: CIFSCredentialsFile?, passwordEnvironment: String?, kerberos: Bool = false,
         passwordPrompt: ((_ user: String, _ server: String) throws -> Secret?)? = nil
     ) throws(SMB2PipeFailure) {
         guard let serverName = server ?? mount?.server, !serverName.isEmpty else {
@@ -52,13 +54,13 @@ public struct ShadowCopyInvocation: Sendable {
         guard let shareName = share ?? mount?.share, !shareName.isEmpty else {
             throw SMB2PipeFailure("no share: give a path on a cifs mount or --share NAME")
         }
-        if let security = mount?.option("sec"), security.hasPrefix("krb5") {
-            throw SMB2PipeFailure(
-                "the mount uses sec=\(security); Kerberos for snapshot commands is not implemented yet: "
-                    + "use --credentials FILE with an NTLM user")
-        }
         target = ShadowCopyTarget(server: serverName, share: shareName)
         connectTo = server == nil ? (mount?.option("addr") ?? serverName) : serverName
+        if kerberos || mount?.option("sec")?.hasPrefix("krb5") == true {
+            // The ticket is for cifs/<server name>: the name, not the address, is what the KDC knows.
+            authentication = .kerberos
+            return
+        }
         guard let userName = user ?? credentialsFile?.user ?? mount?.option("username") ?? mount?.option("user"),
             !userName.isEmpty
         else { throw SMB2PipeFailure("no user name: give --user NAME or a credentials file with username=") }
@@ -75,8 +77,9 @@ public struct ShadowCopyInvocation: Sendable {
                 "no password: give --credentials FILE (mount.cifs format), set PASSWD, or run on a terminal to be asked"
             )
         }
-        credentials = SMB2PipeCredentials(
-            user: userName, domain: domain ?? credentialsFile?.domain ?? mount?.option("domain") ?? "",
-            password: password)
+        authentication = .ntlm(
+            SMB2PipeCredentials(
+                user: userName, domain: domain ?? credentialsFile?.domain ?? mount?.option("domain") ?? "",
+                password: password))
     }
 }

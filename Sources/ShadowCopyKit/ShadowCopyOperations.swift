@@ -46,12 +46,12 @@ public struct ShadowCopySupport: Sendable, Encodable {
 public struct ShadowCopyOperations<Platform: SMB2PipePlatform> {
     public let platform: Platform
     public let target: ShadowCopyTarget
-    public let credentials: SMB2PipeCredentials
+    public let authentication: SMB2PipeAuthentication
 
-    public init(platform: Platform, target: ShadowCopyTarget, credentials: SMB2PipeCredentials) {
+    public init(platform: Platform, target: ShadowCopyTarget, authentication: SMB2PipeAuthentication) {
         self.platform = platform
         self.target = target
-        self.credentials = credentials
+        self.authentication = authentication
     }
 
     /// Opens the session and the pipe, binds, runs `body`, and closes everything in order (best
@@ -63,7 +63,10 @@ public struct ShadowCopyOperations<Platform: SMB2PipePlatform> {
     {
         let session = SMB2PipeSession(platform: platform, server: target.server)
         try session.negotiate()
-        try session.authenticate(credentials)
+        switch authentication {
+        case .ntlm(let credentials): try session.authenticate(credentials)
+        case .kerberos: try session.authenticateKerberos()
+        }
         defer { try? session.logoff() }
         try session.treeConnect(share: "IPC$")
         defer { try? session.treeDisconnect() }
@@ -196,7 +199,7 @@ extension ShadowCopyOperations {
             shadowCopyID: mapping.copyID.description, exposedShareUNC: exposed, creationTime: mapping.creationTime,
             creationTimeUTC: time.iso8601,
             mountCommand:
-                "mount -t cifs '\(exposed.replacingBackslashes())' /mnt/snapshot -o ro,username=\(credentials.user)")
+                "mount -t cifs '\(exposed.replacingBackslashes())' /mnt/snapshot -o ro,\(authentication.mountOptions)")
     }
 
     /// GetShareMapping for every recorded shadow copy of the share.

@@ -1,4 +1,5 @@
 import SMB3Errors
+import SMB3Kerberos
 import SMB3Protocol
 import SMB3System
 import ShadowCopyKit
@@ -31,6 +32,9 @@ final class LiveSMB2PipePlatform: SMB2PipePlatform {
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
     func fileTime() -> UInt64 { SystemClock.fileTime() }
+    func kerberosInitialToken(host: String) throws -> (token: [UInt8], sessionKey: Secret) {
+        try GSSInitiator.initialToken(host: host)
+    }
 }
 
 /// `~/.smb3kit/shadow-copies` (the directory private to the user, 0700).

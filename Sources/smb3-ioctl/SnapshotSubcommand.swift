@@ -14,7 +14,8 @@ struct SnapshotSubcommand: ParsableCommand {
         abstract: "Server-side shadow copies of a share (MS-FSRVP over \\pipe\\FssagentRpc on IPC$).",
         discussion: """
             The server, share and user come from the cifs mount PATH is on (or --server/--share). \
-            NTLM only for now: the password comes from --credentials FILE (mount.cifs format: \
+            A sec=krb5 mount (or --kerberos) uses your Kerberos credentials, as the upcall does for the \
+            mount. Otherwise NTLM: the password comes from --credentials FILE (mount.cifs format: \
             username=, password=, domain=), the PASSWD environment variable or a prompt on the terminal, \
             never from the command line. The server must run an FSRVP service (Samba: rpcd_fsrvp, registry shares) and the \
             user must be an administrator, a backup operator or hold SeBackupPrivilege.
@@ -149,6 +150,9 @@ struct SnapshotConnectionOptions: ParsableArguments {
     @Option(help: "A mount.cifs credentials file: username=, password=, domain= lines.")
     var credentials: String?
 
+    @Flag(help: "Authenticate with your Kerberos credentials (kinit) instead of NTLM; implied by a sec=krb5 mount.")
+    var kerberos = false
+
     @Option(help: "Seconds to wait for each server reply.")
     var timeout: Int32 = 60
 
@@ -180,13 +184,13 @@ struct SnapshotConnectionOptions: ParsableArguments {
             }
             let invocation = try ShadowCopyInvocation(
                 mount: mount, server: server, share: share, user: user, domain: domain, credentialsFile: file,
-                passwordEnvironment: Environment.get("PASSWD"),
+                passwordEnvironment: Environment.get("PASSWD"), kerberos: kerberos,
                 passwordPrompt: { user, server in
                     try TerminalSecret.read(prompt: "Password for \(user)@\(server): ").map(Secret.init)
                 })
             let platform = try LiveSMB2PipePlatform.connect(to: invocation.connectTo, timeoutSeconds: timeout)
             return ShadowCopyOperations(
-                platform: platform, target: invocation.target, credentials: invocation.credentials)
+                platform: platform, target: invocation.target, authentication: invocation.authentication)
         } catch let error as IoctlCommandError {
             throw error
         } catch let error as SystemError {

@@ -16,7 +16,13 @@ final class ScriptedServer: SMB2PipePlatform {
         incoming += message
     }
 
-    func send(_ bytes: [UInt8]) throws { sent.append(bytes) }
+    /// Called with each frame sent, to queue an answer that depends on it.
+    var onSend: (([UInt8]) throws -> Void)?
+
+    func send(_ bytes: [UInt8]) throws {
+        sent.append(bytes)
+        try onSend?(bytes)
+    }
     func receive(exactly count: Int) throws -> [UInt8] {
         guard incoming.count >= count else { throw SMB2PipeFailure("script ran out") }
         defer { incoming.removeFirst(count) }
@@ -24,6 +30,15 @@ final class ScriptedServer: SMB2PipePlatform {
     }
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 0x5A, count: count) }
     func fileTime() -> UInt64 { 0 }
+
+    /// What `kerberosInitialToken` gives; nil is a user without a ticket.
+    var kerberosTicket: (token: [UInt8], sessionKey: Secret)?
+    var kerberosHosts: [String] = []
+    func kerberosInitialToken(host: String) throws -> (token: [UInt8], sessionKey: Secret) {
+        kerberosHosts.append(host)
+        guard let kerberosTicket else { throw SMB2PipeFailure("No Kerberos credentials available") }
+        return kerberosTicket
+    }
 }
 
 @Suite("SMB2 pipe session")

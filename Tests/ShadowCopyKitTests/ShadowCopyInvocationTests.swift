@@ -28,21 +28,31 @@ struct ShadowCopyInvocationTests {
         #expect(invocation.target == ShadowCopyTarget(server: "smb.test.lan", share: "share"))
         #expect(invocation.target.uncName == "\\\\smb.test.lan\\share")
         #expect(invocation.connectTo == "192.0.2.10")
-        #expect(invocation.credentials.user == "alice" && invocation.credentials.domain == "LAB")
+        #expect(invocation.credentials?.user == "alice" && invocation.credentials?.domain == "LAB")
         // --server wins, and is what the client connects to.
         let explicit = try ShadowCopyInvocation(
             mount: mount, server: "other", share: "s2", user: "bob", domain: nil, credentialsFile: nil,
             passwordEnvironment: "pw")
-        #expect(explicit.connectTo == "other" && explicit.target.share == "s2" && explicit.credentials.user == "bob")
+        #expect(explicit.connectTo == "other" && explicit.target.share == "s2" && explicit.credentials?.user == "bob")
+    }
+
+    @Test func aKerberosMountOrKerberosFlagNeedsNoPassword() throws {
+        let krb5 = MountTable.Mount(mountPoint: "/mnt", source: "//s/share", options: ["sec=krb5i", "username=a"])
+        let fromMount = try ShadowCopyInvocation(
+            mount: krb5, server: nil, share: nil, user: nil, domain: nil, credentialsFile: nil,
+            passwordEnvironment: nil,
+            passwordPrompt: { _, _ in
+                Issue.record("asked for a password"); return nil
+            })
+        #expect(fromMount.credentials == nil)
+        #expect(fromMount.authentication.mountOptions == "sec=krb5")
+        let flagged = try ShadowCopyInvocation(
+            mount: nil, server: "s", share: "x", user: nil, domain: nil, credentialsFile: nil,
+            passwordEnvironment: nil, kerberos: true)
+        #expect(flagged.credentials == nil && flagged.target.server == "s")
     }
 
     @Test func refusesWhatItCannotDo() throws {
-        let krb5 = MountTable.Mount(mountPoint: "/mnt", source: "//s/share", options: ["sec=krb5", "username=a"])
-        #expect(throws: SMB2PipeFailure.self) {
-            try ShadowCopyInvocation(
-                mount: krb5, server: nil, share: nil, user: nil, domain: nil, credentialsFile: nil,
-                passwordEnvironment: "pw")
-        }
         #expect(throws: SMB2PipeFailure.self) {
             try ShadowCopyInvocation(
                 mount: nil, server: "s", share: "x", user: "a", domain: nil, credentialsFile: nil,
@@ -65,16 +75,16 @@ struct ShadowCopyInvocationTests {
         let fromFile = try ShadowCopyInvocation(
             mount: nil, server: "s", share: "x", user: nil, domain: nil, credentialsFile: file,
             passwordEnvironment: "fromenv", passwordPrompt: prompt)
-        #expect(fromFile.credentials.password.bytes == Array("fromfile".utf8))
+        #expect(fromFile.credentials?.password.bytes == Array("fromfile".utf8))
         let fromEnvironment = try ShadowCopyInvocation(
             mount: nil, server: "s", share: "x", user: "bob", domain: nil, credentialsFile: nil,
             passwordEnvironment: "fromenv", passwordPrompt: prompt)
-        #expect(fromEnvironment.credentials.password.bytes == Array("fromenv".utf8))
+        #expect(fromEnvironment.credentials?.password.bytes == Array("fromenv".utf8))
         #expect(asked.isEmpty)
         let typed = try ShadowCopyInvocation(
             mount: nil, server: "s", share: "x", user: "bob", domain: nil, credentialsFile: nil,
             passwordEnvironment: nil, passwordPrompt: prompt)
-        #expect(typed.credentials.password.bytes == Array("typed".utf8))
+        #expect(typed.credentials?.password.bytes == Array("typed".utf8))
         #expect(asked == ["bob@s"])
     }
 
@@ -90,5 +100,12 @@ struct ShadowCopyInvocationTests {
                 mount: nil, server: "s", share: "x", user: "a", domain: nil, credentialsFile: nil,
                 passwordEnvironment: nil, passwordPrompt: { _, _ in throw Cancelled() })
         }
+    }
+}
+
+extension ShadowCopyInvocation {
+    /// The NTLM credentials, nil for Kerberos.
+    var credentials: SMB2PipeCredentials? {
+        if case .ntlm(let credentials) = authentication { credentials } else { nil }
     }
 }

@@ -5,11 +5,11 @@
 # cifs shows the old content while the live share moves on; the same with rpcclient fss_*; list
 # equals fss_get_mapping; delete removes the exposed share and the snapshot directory; a user
 # without backup rights is refused with what the server requires; with server smb encrypt = required
-# the pipe session is encrypted and still works.
+# the pipe session is encrypted and still works; alice's sec=krb5 mount creates and deletes a
+# shadow copy with her Kerberos ticket (MIT KDC), and without a ticket the tool says to kinit.
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
-lab_start
-syslog_start
+kerberos_lab_start
 
 tool=$SMB3KIT_BIN/smb3-ioctl
 [ -x "$tool" ] || fail "smb3-ioctl not built ($tool missing)"
@@ -48,6 +48,9 @@ cat > "$LAB_SMB_CONF" <<EOF
   log file = /var/log/samba/log.%m
   log level = 1
   registry shares = yes
+  realm = $LAB_REALM
+  kerberos method = dedicated keytab
+  dedicated keytab file = /etc/krb5.keytab
   include = registry
 [share]
   path = /srv/share
@@ -155,6 +158,38 @@ cat /run/bob.txt
 [ "$rc" -eq 1 ] || fail "bob's supported exited $rc, expected 1"
 grep -q 'E_ACCESSDENIED' /run/bob.txt && grep -q 'SeBackupPrivilege' /run/bob.txt || fail "bob's refusal does not name E_ACCESSDENIED and the rights"
 info "bob: $(cat /run/bob.txt)"
+
+step "Kerberos: alice's sec=krb5 mount creates and deletes a shadow copy with her ticket"
+echo "create cifs.spnego * * $SMB3KIT_BIN/smb3-upcall %k" > /etc/request-key.d/cifs.spnego.conf
+mkdir -p /mnt/krb /run/alice-home
+chown "$LAB_USER" /run/alice-home
+# as_alice CMD...: CMD as alice, in her environment (her credentials cache, her records file).
+as_alice() { runuser -u "$LAB_USER" -- env HOME=/run/alice-home "$@"; }
+as_alice "$tool" snapshot supported --kerberos --server "$LAB_SMB_HOST" --share fss > /run/krb-noticket.txt 2>&1; rc=$?
+cat /run/krb-noticket.txt
+[ "$rc" -ne 0 ] || fail "supported with Kerberos and no ticket succeeded"
+grep -q "kinit" /run/krb-noticket.txt || fail "no ticket, but the message does not say to kinit: $(cat /run/krb-noticket.txt)"
+kinit_user
+out=$(mount -t cifs "//$LAB_SMB_HOST/fss" /mnt/krb -o "sec=krb5,cruid=$LAB_UID,vers=3.1.1" 2>&1) \
+  || fail "sec=krb5 mount of [fss] failed: $out"
+echo "before the Kerberos snapshot" > /mnt/krb/k
+as_alice "$tool" snapshot create /mnt/krb --json > /run/krb-create.json 2> /run/krb-create.err \
+  || fail "Kerberos create exited $?: $(cat /run/krb-create.err)"
+cat /run/krb-create.json
+krb_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' /run/krb-create.json "$1"; }
+krb_copy=$(krb_field shadowCopyID)
+krb_field mountCommand | grep -q 'sec=krb5' || fail "the mount hint is not for Kerberos: $(krb_field mountCommand)"
+net conf listshares | grep -q "fss@{$krb_copy}" || fail "fss@{$krb_copy} is not an exposed share: $(net conf listshares)"
+echo "after the Kerberos snapshot" > /mnt/krb/k
+out=$(mount -t cifs "//$LAB_SMB_HOST/fss@{$krb_copy}" /mnt/snap -o "sec=krb5,cruid=$LAB_UID,vers=3.1.1,ro" 2>&1) \
+  || fail "sec=krb5 mount of the exposed share failed: $out"
+[ "$(cat /mnt/snap/k)" = "before the Kerberos snapshot" ] || fail "the Kerberos snapshot shows '$(cat /mnt/snap/k)'"
+umount /mnt/snap
+as_alice "$tool" snapshot delete /mnt/krb "$krb_copy" > /run/krb-delete.txt 2>&1 \
+  || fail "Kerberos delete exited $?: $(cat /run/krb-delete.txt)"
+net conf listshares | grep -q "fss@{$krb_copy}" && fail "fss@{$krb_copy} is still configured after delete"
+info "Kerberos: fss@{$krb_copy} created, showed the old content, deleted; no ticket: $(tail -n 1 /run/krb-noticket.txt)"
+umount /mnt/krb
 
 step "server smb encrypt = required: the pipe session is sealed (AES-GCM) and still works"
 sed -i 's/^  include = registry$/  include = registry\n  server smb encrypt = required/' "$LAB_SMB_CONF"
