@@ -81,6 +81,7 @@ let package = Package(
 
         // C shims: a modulemap and pkg-config, nothing else. Each names its Debian package.
         .systemLibrary(name: "CKrb5GSS", pkgConfig: "krb5-gssapi", providers: [.apt(["libkrb5-dev"])]),
+        .systemLibrary(name: "CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CKeyutils", pkgConfig: "libkeyutils", providers: [.apt(["libkeyutils-dev"])]),
         .systemLibrary(
             name: "CNetlinkGeneric", pkgConfig: "libnl-genl-3.0",
@@ -116,6 +117,8 @@ let package = Package(
         // `smb3-ioctl snapshot`: an SMB2 client for one named pipe (IPC$, \pipe\FssagentRpc) and
         // MS-FSRVP over it. Apart from IoctlKit because it brings swift-crypto (signing).
         .target(name: "ShadowCopyKit", dependencies: ["SMB3Protocol", "SMB3SMB2Security"]),
+        // Platform: AES-CCM from libcrypto for the SMB2 pipe client (swift-crypto has none).
+        .target(name: "SMB3AESCCM", dependencies: ["CLibcrypto", "SMB3SMB2", "SMB3SMB2Security"]),
         .target(name: "UpcallKit", dependencies: ["SMB3Protocol", "SMB3Errors", "SMB3ProcFS", "UpcallRelay", logging]),
         .target(name: "IfacesKit", dependencies: ["SMB3Protocol", logging]),
         .target(name: "WitnessKit", dependencies: ["SMB3Protocol", logging, serviceLifecycle, unixSignals]),
@@ -143,7 +146,8 @@ let package = Package(
         .executableTarget(
             name: "smb3-ioctl",
             dependencies: [
-                "IoctlKit", "ShadowCopyKit", "SMB3Protocol", "SMB3Errors", "SMB3Kerberos", "SMB3Reports", "SMB3System",
+                "IoctlKit", "ShadowCopyKit", "SMB3AESCCM", "SMB3Protocol", "SMB3Errors", "SMB3Kerberos", "SMB3Reports",
+                "SMB3SMB2Security", "SMB3System",
                 "SMB3Version", argumentParser, logging,
             ]),
         .executableTarget(
@@ -189,6 +193,9 @@ let package = Package(
         .testTarget(name: "SMB3ReportsTests", dependencies: ["SMB3Reports", "SMB3Protocol"]),
         .testTarget(
             name: "ShadowCopyKitTests", dependencies: ["ShadowCopyKit", "SMB3Protocol", "SMB3SMB2", "SMB3SMB2Security"]),
+        .testTarget(
+            name: "SMB3AESCCMTests",
+            dependencies: ["SMB3AESCCM", "SMB3SMB2", "SMB3SMB2Security", "SMB3TestSupport", "SMB3Wire"]),
         .testTarget(name: "IoctlKitTests", dependencies: ["IoctlKit", "SMB3Protocol", "SMB3Errors"]),
         .testTarget(name: "SMB3ErrorsTests", dependencies: ["SMB3Errors"]),
         .testTarget(

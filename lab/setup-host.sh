@@ -18,7 +18,7 @@ SRC
 fi
 
 # Build: C libraries the system-library targets link, found with pkg-config.
-build_pkgs="pkg-config libkrb5-dev libkeyutils-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev zlib1g-dev"
+build_pkgs="pkg-config libkrb5-dev libkeyutils-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev zlib1g-dev libssl-dev"
 # make deb: dpkg-buildpackage with debhelper, then lintian (Rules-Requires-Root: no, so no fakeroot).
 deb_pkgs="dpkg-dev debhelper lintian"
 # Lab plumbing and the userland the guest borrows from this host (see lab-recipe.md).

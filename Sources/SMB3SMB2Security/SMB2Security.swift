@@ -157,34 +157,67 @@ public struct SMB2Signer: Sendable {
     }
 }
 
-/// Encrypts requests and decrypts responses of an encrypted session (MS-SMB2 3.1.4.3) with
-/// AES-GCM: the nonce's first 12 bytes, the transform header from Nonce on as associated data, the
-/// tag as the header's Signature. AES-CCM has no swift-crypto API, so a client built on this must
-/// offer only the GCM ciphers.
+/// AES-CCM with SMB's parameters (an 11-byte nonce, a 16-byte tag; MS-SMB2 3.1.4.3), supplied by
+/// the platform: swift-crypto has no AES-CCM, and the model imports no C library.
+public protocol SMB2CCMCipher: Sendable {
+    func seal(
+        _ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], authenticating: [UInt8]
+    ) throws -> (
+        ciphertext: [UInt8], tag: [UInt8]
+    )
+    /// The plaintext, or a throw when the tag does not verify.
+    func open(
+        _ ciphertext: ArraySlice<UInt8>, tag: [UInt8], key: [UInt8], nonce: [UInt8], authenticating: [UInt8]
+    ) throws -> [UInt8]
+}
+
+/// Encrypts requests and decrypts responses of an encrypted session (MS-SMB2 3.1.4.3): the
+/// cipher's nonce (12 bytes for GCM, 11 for CCM) at the start of the header's 16-byte Nonce, the
+/// transform header from Nonce on as associated data, the tag as the header's Signature. AES-GCM
+/// comes from swift-crypto; AES-CCM from the `ccm` the platform supplies (without one, a session
+/// that needs CCM is refused here).
 public struct SMB2Encryptor: Sendable {
     public let cipher: SMB2Cipher
-    private let encryptionKey: SymmetricKey
-    private let decryptionKey: SymmetricKey
+    private let encryptionKey: Secret
+    private let decryptionKey: Secret
+    private let ccm: (any SMB2CCMCipher)?
 
-    public init(cipher: SMB2Cipher, encryptionKey: Secret, decryptionKey: Secret) throws {
-        guard cipher == .aes128GCM || cipher == .aes256GCM else {
-            throw SMB2Error.unsupported("cipher \(cipher) (only AES-GCM is implemented)")
+    public var isGCM: Bool { cipher == .aes128GCM || cipher == .aes256GCM }
+    /// The nonce length this cipher takes (the rest of the header's 16 bytes stays zero).
+    public var nonceLength: Int { isGCM ? 12 : 11 }
+
+    public init(
+        cipher: SMB2Cipher, encryptionKey: Secret, decryptionKey: Secret, ccm: (any SMB2CCMCipher)? = nil
+    ) throws {
+        switch cipher {
+        case .aes128GCM, .aes256GCM: break
+        case .aes128CCM, .aes256CCM:
+            guard ccm != nil else { throw SMB2Error.unsupported("cipher \(cipher) (no AES-CCM implementation here)") }
+        default: throw SMB2Error.unsupported("cipher \(cipher)")
         }
         guard encryptionKey.count * 8 == cipher.keyBits, decryptionKey.count * 8 == cipher.keyBits else {
             throw SMB2Error.unsupported("\(encryptionKey.count)-byte key for \(cipher)")
         }
         self.cipher = cipher
-        self.encryptionKey = SymmetricKey(data: encryptionKey.bytes)
-        self.decryptionKey = SymmetricKey(data: decryptionKey.bytes)
+        self.encryptionKey = encryptionKey
+        self.decryptionKey = decryptionKey
+        self.ccm = ccm
     }
 
-    /// The transform header and ciphertext of `message` for `sessionID`, under a 12-byte `nonce`.
+    /// The transform header and ciphertext of `message` for `sessionID`, under `nonce`
+    /// (`nonceLength` bytes, never reused with this key).
     public func seal(_ message: [UInt8], sessionID: UInt64, nonce: [UInt8]) throws -> [UInt8] {
-        guard nonce.count == 12 else { throw SMB2Error.unsupported("\(nonce.count)-byte GCM nonce") }
+        guard nonce.count == nonceLength else { throw SMB2Error.unsupported("\(nonce.count)-byte \(cipher) nonce") }
         var header = SMB2TransformHeader(
             nonce: nonce, originalMessageSize: UInt32(message.count), sessionID: sessionID)
+        if let ccm, !isGCM {
+            let sealed = try ccm.seal(
+                message, key: encryptionKey.bytes, nonce: nonce, authenticating: header.associatedData)
+            header.signature = sealed.tag
+            return header.encoded() + sealed.ciphertext
+        }
         let sealed = try AES.GCM.seal(
-            message, using: encryptionKey, nonce: try AES.GCM.Nonce(data: nonce),
+            message, using: SymmetricKey(data: encryptionKey.bytes), nonce: try AES.GCM.Nonce(data: nonce),
             authenticating: header.associatedData)
         header.signature = Array(sealed.tag)
         return header.encoded() + Array(sealed.ciphertext)
@@ -193,11 +226,25 @@ public struct SMB2Encryptor: Sendable {
     /// The plaintext of an encrypted frame, checked against its tag.
     public func open(_ frame: [UInt8]) throws -> (header: SMB2TransformHeader, message: [UInt8]) {
         let header = try SMB2TransformHeader(parsing: frame)
-        let box = try AES.GCM.SealedBox(
-            nonce: try AES.GCM.Nonce(data: header.nonce.prefix(12)), ciphertext: frame[SMB2TransformHeader.size...],
-            tag: header.signature)
+        let nonce = Array(header.nonce.prefix(nonceLength))
+        let ciphertext = frame[SMB2TransformHeader.size...]
         do {
-            return (header, Array(try AES.GCM.open(box, using: decryptionKey, authenticating: header.associatedData)))
+            if let ccm, !isGCM {
+                return (
+                    header,
+                    try ccm.open(
+                        ciphertext, tag: header.signature, key: decryptionKey.bytes, nonce: nonce,
+                        authenticating: header.associatedData)
+                )
+            }
+            let box = try AES.GCM.SealedBox(
+                nonce: try AES.GCM.Nonce(data: nonce), ciphertext: ciphertext, tag: header.signature)
+            return (
+                header,
+                Array(
+                    try AES.GCM.open(
+                        box, using: SymmetricKey(data: decryptionKey.bytes), authenticating: header.associatedData))
+            )
         } catch {
             throw SMB2Error.badSignature(SMB2Command(rawValue: 0xFFFF))
         }

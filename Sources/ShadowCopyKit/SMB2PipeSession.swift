@@ -14,6 +14,9 @@ public protocol SMB2PipePlatform {
     /// framing) and its session key, from GSS-API and the user's credentials cache, as the
     /// upcall makes it for cifs.ko.
     func kerberosInitialToken(host: String) throws -> (token: [UInt8], sessionKey: Secret)
+    /// AES-CCM for servers that want it (SMB 3.0 and 3.0.2 encrypt only with AES-128-CCM); nil
+    /// offers only the GCM ciphers.
+    var ccm: (any SMB2CCMCipher)? { get }
 }
 
 /// How the pipe session authenticates: NTLM with a password, or the calling user's Kerberos
@@ -133,7 +136,8 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
             treeID: command == .negotiate || command == .sessionSetup ? 0 : treeID, sessionID: sessionID)
         var bytes = SMB2Message(header: header, body: body).bytes
         if let encryptor {
-            try sendFrame(try encryptor.seal(bytes, sessionID: sessionID, nonce: platform.randomBytes(12)))
+            try sendFrame(
+                try encryptor.seal(bytes, sessionID: sessionID, nonce: platform.randomBytes(encryptor.nonceLength)))
         } else {
             if let signer { bytes = try signer.sign(bytes) }
             try sendFrame(bytes)
@@ -180,12 +184,14 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
     /// NEGOTIATE (MS-SMB2 3.2.4.2.2): 2.1 to 3.1.1, pre-auth integrity SHA-512, GMAC/CMAC/HMAC
     /// signing offered in that order.
     public func negotiate() throws {
-        // Only the AES-GCM ciphers: swift-crypto has no AES-CCM.
+        // GCM first (faster); CCM only when the platform has it (swift-crypto has none).
+        let ciphers: [SMB2Cipher] =
+            platform.ccm == nil ? [.aes128GCM, .aes256GCM] : [.aes128GCM, .aes128CCM, .aes256GCM, .aes256CCM]
         let request = SMB2NegotiateRequest(
             clientGUID: platform.randomBytes(16),
             contexts: [
                 .preauthIntegrity(hashAlgorithms: [.sha512], salt: platform.randomBytes(32)),
-                .encryption(ciphers: [.aes128GCM, .aes256GCM]),
+                .encryption(ciphers: ciphers),
                 .signing(algorithms: [.aesGMAC, .aesCMAC, .hmacSHA256]),
             ])
         let (sent, message) = try exchange(.negotiate, body: request.encodedBody())
@@ -333,15 +339,27 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
         if reply.sessionFlags.contains(.encryptData) { try startEncryption() }
     }
 
+    /// The cipher of an encrypted session: 3.1.1's negotiated one; AES-128-CCM for 3.0 and 3.0.2
+    /// when the server has the encryption capability (MS-SMB2 3.2.5.2, 3.1.4.3).
+    var sessionCipher: SMB2Cipher? {
+        guard let negotiated else { return nil }
+        switch negotiated.dialect {
+        case .smb311: return negotiated.cipher
+        case .smb300, .smb302: return negotiated.capabilities.contains(.encryption) ? .aes128CCM : nil
+        default: return nil
+        }
+    }
+
     /// From now on every request is sealed (MS-SMB2 3.2.4.1.8): the session or the tree says so.
     func startEncryption() throws {
         guard encryptor == nil else { return }
-        guard let negotiated, let keys, let cipher = negotiated.cipher, cipher != .none,
+        guard let keys, let cipher = sessionCipher, cipher != .none,
             let encryption = keys.encryption, let decryption = keys.decryption
         else {
             throw SMB2PipeFailure("\(server) requires encryption, but no cipher was negotiated")
         }
-        encryptor = try SMB2Encryptor(cipher: cipher, encryptionKey: encryption, decryptionKey: decryption)
+        encryptor = try SMB2Encryptor(
+            cipher: cipher, encryptionKey: encryption, decryptionKey: decryption, ccm: platform.ccm)
     }
 
     public func treeConnect(share: String) throws {

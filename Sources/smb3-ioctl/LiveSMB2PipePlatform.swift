@@ -1,6 +1,8 @@
+import SMB3AESCCM
 import SMB3Errors
 import SMB3Kerberos
 import SMB3Protocol
+import SMB3SMB2Security
 import SMB3System
 import ShadowCopyKit
 
@@ -32,6 +34,7 @@ final class LiveSMB2PipePlatform: SMB2PipePlatform {
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
     func fileTime() -> UInt64 { SystemClock.fileTime() }
+    var ccm: (any SMB2CCMCipher)? { LibcryptoAESCCM() }
     func kerberosInitialToken(host: String) throws -> (token: [UInt8], sessionKey: Secret) {
         try GSSInitiator.initialToken(host: host)
     }

@@ -31,6 +31,8 @@ final class ScriptedServer: SMB2PipePlatform {
     func randomBytes(_ count: Int) -> [UInt8] { Array(repeating: 0x5A, count: count) }
     func fileTime() -> UInt64 { 0 }
 
+    var ccm: (any SMB2CCMCipher)? { nil }
+
     /// What `kerberosInitialToken` gives; nil is a user without a ticket.
     var kerberosTicket: (token: [UInt8], sessionKey: Secret)?
     var kerberosHosts: [String] = []

@@ -5,7 +5,7 @@
 # cifs shows the old content while the live share moves on; the same with rpcclient fss_*; list
 # equals fss_get_mapping; delete removes the exposed share and the snapshot directory; a user
 # without backup rights is refused with what the server requires; with server smb encrypt = required
-# the pipe session is encrypted and still works; alice's sec=krb5 mount creates and deletes a
+# the pipe session is encrypted and still works (AES-GCM, and AES-CCM with 3.1.1 and 3.0.2); alice's sec=krb5 mount creates and deletes a
 # shadow copy with her Kerberos ticket (MIT KDC), and without a ticket the tool says to kinit.
 . "$(dirname "$0")/../guest/lib.sh"
 . "$LAB_GUEST/services.sh"
@@ -198,5 +198,21 @@ smbcontrol smbd reload-config || fail "smbcontrol reload-config failed"
   || fail "supported with encryption required exited $?: $(cat /run/enc.json)"
 grep -q '"session":"SMB 3.1.1, signing AES-GMAC, encryption AES-128-GCM"' /run/enc.json || fail "not an encrypted session: $(cat /run/enc.json)"
 info "$(cat /run/enc.json)"
+
+step "AES-CCM (libcrypto): 3.1.1 with a server that offers only AES-128-CCM, and SMB 3.0.2, whose only cipher it is"
+sed -i 's/^  server smb encrypt = required$/  server smb encrypt = required\n  server smb3 encryption algorithms = AES-128-CCM/' "$LAB_SMB_CONF"
+smbcontrol smbd reload-config || fail "smbcontrol reload-config failed"
+"$tool" snapshot supported --server 127.0.0.1 --share fss --credentials /run/alice.cred --json > /run/ccm.json 2>&1 \
+  || fail "supported with AES-128-CCM exited $?: $(cat /run/ccm.json)"
+grep -q '"session":"SMB 3.1.1, signing AES-GMAC, encryption AES-128-CCM"' /run/ccm.json || fail "not a CCM session: $(cat /run/ccm.json)"
+info "$(cat /run/ccm.json)"
+# "SMB3" as a minimum means 3.1.1 in Samba: name 3.0 explicitly.
+sed -i -e 's/^  server smb3 encryption algorithms = AES-128-CCM$/  server max protocol = SMB3_02/' \
+  -e 's/^  server min protocol = SMB3$/  server min protocol = SMB3_00/' "$LAB_SMB_CONF"
+smbcontrol smbd reload-config || fail "smbcontrol reload-config failed"
+"$tool" snapshot supported --server 127.0.0.1 --share fss --credentials /run/alice.cred --json > /run/ccm30.json 2>&1 \
+  || fail "supported over SMB 3.0.2 with encryption exited $?: $(cat /run/ccm30.json)"
+grep -q '"session":"SMB 3.0.2, signing AES-CMAC, encryption AES-128-CCM"' /run/ccm30.json || fail "not a 3.0.2 CCM session: $(cat /run/ccm30.json)"
+info "$(cat /run/ccm30.json)"
 umount /mnt/fss /mnt/plain
 pass
