@@ -192,7 +192,8 @@ let package = Package(
         .testTarget(name: "SMB3HostSetupTests", dependencies: ["SMB3HostSetup", "SMB3Protocol"]),
         .testTarget(name: "SMB3ReportsTests", dependencies: ["SMB3Reports", "SMB3Protocol"]),
         .testTarget(
-            name: "ShadowCopyKitTests", dependencies: ["ShadowCopyKit", "SMB3Protocol", "SMB3SMB2", "SMB3SMB2Security"]),
+            name: "ShadowCopyKitTests",
+            dependencies: ["ShadowCopyKit", "SMB3Protocol", "SMB3SMB2", "SMB3SMB2Security", "SMB3TestSupport"]),
         .testTarget(
             name: "SMB3AESCCMTests",
             dependencies: ["SMB3AESCCM", "SMB3SMB2", "SMB3SMB2Security", "SMB3TestSupport", "SMB3Wire"]),
