@@ -153,8 +153,10 @@ struct SnapshotConnectionOptions: ParsableArguments {
     @Flag(help: "Authenticate with your Kerberos credentials (kinit) instead of NTLM; implied by a sec=krb5 mount.")
     var kerberos = false
 
-    @Option(help: "Seconds to wait for each server reply.")
-    var timeout: Int32 = 60
+    // 240 s: create's PrepareShadowCopySet gives the server that long (Commit 180 s, Expose
+    // 120 s); a client that gave up sooner would leave a half-made set to the server's own timer.
+    @Option(help: "Seconds to wait for each server reply (the longest FSRVP step may take 240).")
+    var timeout: Int32 = 240
 
     func validate(path: String?) throws {
         guard path != nil || (server != nil && share != nil) else {
