@@ -81,20 +81,20 @@ run_lab() {  # run_lab LOGNAME KERNEL SCENARIO...
 lab_start=$SECONDS
 bash lab/prepare.sh --kernel all --witness 2>&1 | tail -n 4
 rm -f "$out/lab-6.12.log" "$out/lab-6.1.log" "$out/lab-installed.log"
-# 6.12 is the default kernel; every scenario runs there (fsrvp-snapshots only there: its SMB2 client is
-# the toolkit's own, and the kernel only mounts the exposed share).
+# 6.12 is the default kernel; every scenario runs there.
 run_lab 6.12 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service upcall-hardening \
   ioctl-copy ioctl-snapshots ioctl-admin fsrvp-snapshots ifaces-report ifaces-watch witness-server witness-failover witness-krb5 &
 pid612=$!
 # 6.1 differs in DebugData's format and in key descriptions (no upcall_target=, an empty host=
 # for extra channels): prove the parser and the upcall there too (a keytab mount's extra channel
 # is named by reverse DNS); the ioctls against 6.1's cifs.ko; and the witness daemon against
-# 6.1's cifs_swn (its own witness-enabled module build), with NTLM and Kerberos.
+# 6.1's cifs_swn (its own witness-enabled module build), with NTLM and Kerberos; and the exposed
+# shadow copies of fsrvp-snapshots mounted by 6.1's cifs.ko (NTLM and sec=krb5).
 # Then, in the same queue (the two queues take about as long), the installed package in one
 # systemd-booted 6.12 guest.
 {
   run_lab 6.1 6.1 ntlm-multichannel upcall-krb5 upcall-keytab upcall-service upcall-hardening ioctl-copy ioctl-snapshots ioctl-admin ifaces-report \
-    witness-failover witness-krb5
+    fsrvp-snapshots witness-failover witness-krb5
   s61=$?
   run_lab installed 6.12 installed-upcall installed-keytab installed-ifaces installed-witness
   s=$?
