@@ -382,18 +382,9 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
         let (_, message) = try exchange(
             .ioctl, body: request.encodedBody(), allowing: [.bufferOverflow],
             expectedResponseSize: Int(Self.maximumPipeRead))
-        var reply = try SMB2IoctlResponse(parsing: message).output
-        var status = message.header.status
-        while status == .bufferOverflow {
-            guard reply.count <= DCERPCPacket.maximumFragmentLength else { throw DCERPCError.tooLarge(reply.count) }
-            let read = SMB2ReadRequest(fileID: pipe, length: Self.maximumPipeRead)
-            let (_, more) = try exchange(
-                .read, body: read.encodedBody(), allowing: [.bufferOverflow],
-                expectedResponseSize: Int(Self.maximumPipeRead))
-            reply += try SMB2ReadResponse(parsing: more).data
-            status = more.header.status
-        }
-        return reply
+        let reply = try SMB2IoctlResponse(parsing: message).output
+        guard message.header.status == .bufferOverflow else { return reply }
+        return try readWhileOverflowing(pipe, after: reply)
     }
 
     /// Writes a PDU that expects no reply of its own (a request fragment before the last).
@@ -403,8 +394,12 @@ public final class SMB2PipeSession<Platform: SMB2PipePlatform> {
     }
 
     /// Reads the next PDU of a multi-fragment reply.
-    public func readPDU(_ pipe: SMB2FileID) throws -> [UInt8] {
-        var pdu: [UInt8] = []
+    public func readPDU(_ pipe: SMB2FileID) throws -> [UInt8] { try readWhileOverflowing(pipe, after: []) }
+
+    /// READs appended to `start` until a READ ends without BUFFER_OVERFLOW (at least one): the rest
+    /// of a PDU waiting in the pipe, bounded by the largest DCE/RPC fragment.
+    func readWhileOverflowing(_ pipe: SMB2FileID, after start: [UInt8]) throws -> [UInt8] {
+        var pdu = start
         var status = NTStatus.bufferOverflow
         while status == .bufferOverflow {
             guard pdu.count <= DCERPCPacket.maximumFragmentLength else { throw DCERPCError.tooLarge(pdu.count) }

@@ -159,3 +159,62 @@ struct SMB2PipeSessionEncryptionTests {
         #expect(throws: SMB2Error.badSignature(SMB2Command(rawValue: 0xFFFF))) { try second.treeDisconnect() }
     }
 }
+
+/// A reply longer than the transceive's output: the server answers BUFFER_OVERFLOW and the rest
+/// comes with READs (MS-SMB2 3.2.5.14.4).
+@Suite("SMB2 pipe session, long replies")
+struct SMB2PipeLongReplyTests {
+    static let pipe = SMB2FileID(persistent: 1, volatile: 2)
+
+    static func response(_ command: SMB2Command, messageID: UInt64, status: NTStatus, body: [UInt8]) -> [UInt8] {
+        SMB2Message(
+            header: SMB2Header(
+                command: command, credits: 8, flags: .serverToRedirector, messageID: messageID, status: status),
+            body: body
+        ).bytes
+    }
+
+    static func ioctlBody(output: [UInt8]) -> [UInt8] {
+        var writer = WireWriter()
+        writer.writeInteger(UInt16(49), .little)
+        writer.writeInteger(UInt16(0), .little)
+        writer.writeInteger(UInt32(0x0011_C017), .little)  // FSCTL_PIPE_TRANSCEIVE
+        writer.writeInteger(UInt64(1), .little)
+        writer.writeInteger(UInt64(2), .little)
+        writer.writeInteger(UInt32(SMB2Header.size + 48), .little)
+        writer.writeInteger(UInt32(0), .little)
+        writer.writeInteger(UInt32(SMB2Header.size + 48), .little)
+        writer.writeInteger(UInt32(output.count), .little)
+        writer.writeInteger(UInt32(0), .little)
+        writer.writeInteger(UInt32(0), .little)
+        writer.writeBytes(output)
+        return writer.bytes
+    }
+
+    static func readBody(_ data: [UInt8]) -> [UInt8] {
+        var writer = WireWriter()
+        writer.writeInteger(UInt16(17), .little)
+        writer.writeInteger(UInt8(SMB2Header.size + 16), .little)
+        writer.writeInteger(UInt8(0), .little)
+        writer.writeInteger(UInt32(data.count), .little)
+        writer.writeInteger(UInt32(0), .little)
+        writer.writeInteger(UInt32(0), .little)
+        writer.writeBytes(data)
+        return writer.bytes
+    }
+
+    @Test func transceiveReadsWhileTheServerSaysBufferOverflow() throws {
+        let server = ScriptedServer()
+        let session = SMB2PipeSession(platform: server, server: "s")
+        server.queue(
+            Self.response(.ioctl, messageID: 0, status: .bufferOverflow, body: Self.ioctlBody(output: [1, 2])))
+        server.queue(Self.response(.read, messageID: 1, status: .bufferOverflow, body: Self.readBody([3, 4])))
+        server.queue(Self.response(.read, messageID: 2, status: .success, body: Self.readBody([5])))
+        #expect(try session.transceive(Self.pipe, [0xAA]) == [1, 2, 3, 4, 5])
+        #expect(server.sent.count == 3)
+        // A reply that fits is one transceive and no READ.
+        server.queue(Self.response(.ioctl, messageID: 3, status: .success, body: Self.ioctlBody(output: [9])))
+        #expect(try session.transceive(Self.pipe, [0xAA]) == [9])
+        #expect(server.sent.count == 4)
+    }
+}
