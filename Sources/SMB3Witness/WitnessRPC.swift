@@ -123,6 +123,19 @@ public struct WitnessInterface: Hashable, Sendable {
     public var ipv6: IPv6Address?
     public var flags: Flags
 
+    public init(
+        groupName: String, version: UInt32, state: SWNResourceState?, rawState: UInt16, ipv4: IPv4Address?,
+        ipv6: IPv6Address?, flags: Flags
+    ) {
+        self.groupName = groupName
+        self.version = version
+        self.state = state
+        self.rawState = rawState
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+        self.flags = flags
+    }
+
     init(reading reader: inout NDRReader) throws(DCERPCError) {
         let name = try reader.take(520, "InterfaceGroupName")
         groupName = decodeUTF16LELeniently(name, upToNUL: true)

@@ -64,6 +64,46 @@ public enum ControlRequest: String, Sendable, CaseIterable {
     case status, statusJSON = "status-json", metrics, events
 }
 
+/// A control-socket line: one of the fixed requests, or an admin move with its arguments
+/// (`move ID|all ADDRESS [json]`, `drain ADDRESS [json]`). The reply to a move ends with
+/// `exit-status N`; in text, lines about what could not be done start with `! `.
+public enum ControlCommand: Hashable, Sendable {
+    case request(ControlRequest)
+    case move(AdminMove.Target, to: String, json: Bool)
+    case drain(String, json: Bool)
+
+    public static let exitStatusPrefix = "exit-status "
+    public static let failurePrefix = "! "
+
+    public init?(line: String) {
+        if let request = ControlRequest(rawValue: line) {
+            self = .request(request)
+            return
+        }
+        var words = line.split(separator: " ").map(String.init)
+        let json = words.last == "json"
+        if json { words.removeLast() }
+        switch (words.first, words.count) {
+        case ("move", 3):
+            guard let target = AdminMove.Target(words[1]) else { return nil }
+            self = .move(target, to: words[2], json: json)
+        case ("drain", 2):
+            self = .drain(words[1], json: json)
+        default:
+            return nil
+        }
+    }
+
+    /// The line the CLI sends.
+    public var line: String {
+        switch self {
+        case .request(let request): request.rawValue
+        case .move(let target, let address, let json): "move \(target) \(address)" + (json ? " json" : "")
+        case .drain(let address, let json): "drain \(address)" + (json ? " json" : "")
+        }
+    }
+}
+
 /// Answers `status`, `status-json`, `metrics` and `events` on the control socket; each
 /// connection is a child task.
 public struct ControlService: Service, CustomStringConvertible {
@@ -96,12 +136,32 @@ public struct ControlService: Service, CustomStringConvertible {
     }
 
     func serve(_ connection: any ControlConnection) async {
-        guard let line = try? await connection.readRequestLine(), let request = ControlRequest(rawValue: line) else {
-            connection.write("error: unknown request (status, status-json, metrics, events)\n", nonBlocking: false)
+        guard let line = try? await connection.readRequestLine(), let command = ControlCommand(line: line) else {
+            connection.write(
+                "error: unknown request (status, status-json, metrics, events, move ID|all ADDRESS, drain ADDRESS)\n",
+                nonBlocking: false)
             return
         }
-        connection.write(reply(to: request) ?? "", nonBlocking: false)
-        if request == .events { events.addFollower(connection) }
+        switch command {
+        case .request(let request):
+            connection.write(reply(to: request) ?? "", nonBlocking: false)
+            if request == .events { events.addFollower(connection) }
+        case .move(let target, let address, let json):
+            connection.write(Self.render(await registry.move(target, to: address), json: json), nonBlocking: false)
+        case .drain(let address, let json):
+            connection.write(Self.render(await registry.drain(address), json: json), nonBlocking: false)
+        }
+    }
+
+    /// A move's reply: the report, then the exit status the CLI takes.
+    static func render(_ report: AdminMoveReport, json: Bool) -> String {
+        var text: String
+        if json {
+            text = report.encodedJSON.rendered() + "\n"
+        } else {
+            text = report.lines.map { ($0.failure ? ControlCommand.failurePrefix : "") + $0.text + "\n" }.joined()
+        }
+        return text + ControlCommand.exitStatusPrefix + (report.succeeded ? "0" : "1") + "\n"
     }
 
     /// The answer to a request; nil for `events`, which follows instead.

@@ -45,7 +45,7 @@ final class RegistrationWorker: Sendable {
     private enum Input: Sendable {
         case event(RegistrationMachine.Event)
         case established(RegistrationMachine.Session, WitnessClient)
-        case notified(RegistrationMachine.NotifyOutcome, receivedAt: Double)
+        case notified(RegistrationMachine.NotifyOutcome, receivedAt: Double, receivedTime: Double)
     }
 
     let registration: SWNRegistration
@@ -59,6 +59,9 @@ final class RegistrationWorker: Sendable {
     private let continuation: AsyncStream<Input>.Continuation
     private let snapshotState: Mutex<Snapshot>
     private let initialMachine: RegistrationMachine
+    /// The registered connection, for an admin move's GetInterfaceList (a second call beside the
+    /// pending AsyncNotify, as UnRegister is); nil while not registered.
+    private let liveClient = Mutex<WitnessClient?>(nil)
 
     init(
         registration: SWNRegistration, credentials: Credentials?, configuration: WitnessConfiguration,
@@ -103,8 +106,10 @@ final class RegistrationWorker: Sendable {
     private struct LoopState {
         var machine: RegistrationMachine
         var client: WitnessClient?
-        /// When the AsyncNotify reply being forwarded was complete (latencyMs starts there).
+        /// When the AsyncNotify reply being forwarded was complete (latencyMs starts there), on
+        /// the monotonic and the Unix clock.
         var lastReceived = 0.0
+        var lastReceivedTime = 0.0
         var finished = false
     }
 
@@ -123,7 +128,9 @@ final class RegistrationWorker: Sendable {
                 while next < pending.count {
                     if let (notification, witness) = Self.forwarding(pending[next]) {
                         // Forwarded before the next poll is read, in the order they came.
-                        await forward(notification, receivedAt: loop.lastReceived, witness: witness)
+                        await forward(
+                            notification, receivedAt: loop.lastReceived, receivedTime: loop.lastReceivedTime,
+                            witness: witness)
                     } else {
                         perform(pending[next], loop: &loop, work: &work)
                     }
@@ -135,6 +142,7 @@ final class RegistrationWorker: Sendable {
                 guard let input = await iterator.next() else { break }
                 pending = handle(input, loop: &loop)
             }
+            liveClient.withLock { $0 = nil }
             loop.client?.connection.close()
             work.cancelAll()
         }
@@ -160,6 +168,7 @@ final class RegistrationWorker: Sendable {
         case .forward:
             break  // awaited by run()
         case .closeConnection:
+            liveClient.withLock { $0 = nil }
             loop.client?.connection.close()
             loop.client = nil
         case .waitBackoff(let seconds):
@@ -193,6 +202,7 @@ final class RegistrationWorker: Sendable {
             let actions = loop.machine.handle(.sessionEstablished(session))
             if loop.machine.session == session {
                 loop.client = established
+                liveClient.withLock { $0 = established }
                 snapshotState.withLock {
                     $0.witnessServer = session.witnessServer
                     $0.protocolVersion = session.protocolVersion
@@ -202,8 +212,9 @@ final class RegistrationWorker: Sendable {
                 established.connection.close()  // stopped meanwhile
             }
             return actions
-        case .notified(let outcome, let receivedAt):
+        case .notified(let outcome, let receivedAt, let receivedTime):
             loop.lastReceived = receivedAt
+            loop.lastReceivedTime = receivedTime
             return loop.machine.handle(.notifyCompleted(outcome))
         }
     }
@@ -225,6 +236,7 @@ final class RegistrationWorker: Sendable {
             switch reply {
             case .success(let (notification, status)):
                 let received = platform.monotonicSeconds()
+                let receivedTime = platform.unixTime()
                 let outcome: RegistrationMachine.NotifyOutcome
                 switch status {
                 case WitnessStatus.success:
@@ -233,7 +245,7 @@ final class RegistrationWorker: Sendable {
                 case WitnessStatus.notFound: outcome = .notFound
                 default: outcome = .failed(status: status)
                 }
-                continuation.yield(.notified(outcome, receivedAt: received))
+                continuation.yield(.notified(outcome, receivedAt: received, receivedTime: receivedTime))
             case .failure(let error):
                 continuation.yield(.event(.connectionLost("\(error)")))
             }
@@ -315,10 +327,12 @@ final class RegistrationWorker: Sendable {
         }
     }
 
-    func forward(_ notification: WitnessNotification, receivedAt: Double, witness: String) async {
+    func forward(_ notification: WitnessNotification, receivedAt: Double, receivedTime: Double, witness: String) async
+    {
         for message in notification.messages {
             var report = event(.resourceChange, witness: witness)
             report.oldAddress = registration.address.addressText
+            report.receivedTime = receivedTime
             var notify: SWNNotify.Kind?
             switch (notification.type, message) {
             case (.resourceChange, .resourceChange(let change)):
@@ -347,31 +361,72 @@ final class RegistrationWorker: Sendable {
             default:
                 report.detail = "message does not match its notification type"
             }
-            if let notify {
-                do {
-                    report.kernelResult = try await platform.notifyKernel(
-                        SWNNotify(registrationID: registration.id, kind: notify))
-                    report.forwarded = true
-                } catch {
-                    report.detail = "NOTIFY failed: \(error)"
-                }
-                report.latencyMilliseconds = (platform.monotonicSeconds() - receivedAt) * 1000
-                if report.kernelResult == 0, configuration.abortConnections, Self.makesTheKernelReconnect(notify) {
-                    await abortKernelConnections(into: &report)
-                }
-            }
+            if let notify { await notifyKernel(notify, receivedAt: receivedAt, into: &report) }
             let recorded = report
             snapshotState.withLock { $0.lastEvent = recorded }
             onEvent(recorded)
         }
     }
 
+    /// NOTIFY, then (if the kernel accepted a reconnecting kind) the abort of its connections
+    /// to the old address, both recorded in `report`.
+    private func notifyKernel(
+        _ notify: SWNNotify.Kind, receivedAt: Double, bypassingAbortInterval: Bool = false,
+        into report: inout WitnessEvent
+    ) async {
+        do {
+            report.kernelResult = try await platform.notifyKernel(SWNNotify(registrationID: registration.id, kind: notify))
+            report.forwarded = true
+        } catch {
+            report.detail = "NOTIFY failed: \(error)"
+        }
+        let acknowledged = platform.monotonicSeconds()
+        report.latencyMilliseconds = (acknowledged - receivedAt) * 1000
+        if report.kernelResult == 0, configuration.abortConnections, Self.makesTheKernelReconnect(notify) {
+            await abortKernelConnections(into: &report, bypassingInterval: bypassingAbortInterval)
+            report.abortMilliseconds = (platform.monotonicSeconds() - acknowledged) * 1000
+        }
+    }
+
+    // MARK: admin moves
+
+    /// The cluster's interfaces, asked now on the registered connection (GetInterfaceList beside
+    /// the pending AsyncNotify).
+    func currentInterfaces() async throws -> [WitnessInterface] {
+        guard let client = liveClient.withLock({ $0 }) else {
+            throw AdminMove.Refusal(
+                "not registered with its witness server (state \(snapshot.phase.rawValue)), so the cluster's interfaces are unknown"
+            )
+        }
+        return try await client.interfaceList(timeoutSeconds: Double(configuration.connectTimeout))
+    }
+
+    /// A CLIENT_MOVE the administrator asked for, to an address already checked against the
+    /// cluster's interfaces: NOTIFY and the abort as for the server's, reported with source
+    /// `admin`. An admin move is deliberate, so abort_interval (a guard against a flood of
+    /// server moves) does not hold it back.
+    func adminMove(to host: SWNSocketAddress.Host, requestedAt: Double, requestedTime: Double) async -> WitnessEvent {
+        let target = SWNSocketAddress(host: host, port: registration.address.port)
+        var report = event(.clientMove, witness: snapshot.witnessServer)
+        report.source = .admin
+        report.oldAddress = registration.address.addressText
+        report.newAddresses = [target.addressText]
+        report.receivedTime = requestedTime
+        await notifyKernel(.clientMove(target), receivedAt: requestedAt, bypassingAbortInterval: true, into: &report)
+        let recorded = report
+        snapshotState.withLock { $0.lastEvent = recorded }
+        onEvent(recorded)
+        return recorded
+    }
+
     /// Aborts the kernel's connections to the old address (at most once per abort_interval for
     /// this registration) and records what happened in `report`.
-    private func abortKernelConnections(into report: inout WitnessEvent) async {
+    private func abortKernelConnections(into report: inout WitnessEvent, bypassingInterval: Bool) async {
         let address = registration.address.addressText
         let now = platform.monotonicSeconds()
-        if let last = abortLimiter.lastAbortIfTooRecent(
+        if bypassingInterval {
+            abortLimiter.record(registrationID: registration.id, now: now)
+        } else if let last = abortLimiter.lastAbortIfTooRecent(
             registrationID: registration.id, now: now, interval: configuration.abortInterval)
         {
             report.detail =
@@ -424,6 +479,8 @@ final class AbortRateLimiter: Sendable {
 
     /// Nil, and `now` recorded as the last abort, when the registration may abort now; the
     /// time of its last abort when that was less than `interval` seconds ago.
+    func record(registrationID: UInt32, now: Double) { lastAbort.withLock { $0[registrationID] = now } }
+
     func lastAbortIfTooRecent(registrationID: UInt32, now: Double, interval: Double) -> Double? {
         lastAbort.withLock { times in
             if let last = times[registrationID], now - last < interval, now >= last { return last }

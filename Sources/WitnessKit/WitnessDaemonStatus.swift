@@ -5,7 +5,7 @@ import SMB3Protocol
 ///
 /// {"startedAt","registrations":[{"registrationId","netName","share","serverAddress","ipNotify","state",
 ///   "authentication","witnessServer","protocolVersion","registeredSince","kernelRepeats","reconnects",
-///   "lastError","lastEvent"}],"events":{"registered",…,"ip-change"},"kernelRejections"}
+///   "lastError","lastEvent","kernelConnection":{"address","tcpStatus","instance"}|null}],"events":{"registered",…,"ip-change"},"kernelRejections"}
 public struct WitnessDaemonStatus: Sendable, Encodable {
     /// When the daemon started (Unix time).
     public var startedAt: Double
@@ -41,12 +41,14 @@ public struct WitnessDaemonStatus: Sendable, Encodable {
         public var reconnects: Int
         public var lastError: String?
         public var lastEvent: WitnessEvent?
+        /// Where cifs.ko is connected for it now (DebugData); nil when the kernel does not say.
+        public var kernelConnection: KernelConnection?
 
         public init(
             registrationId: UInt32, netName: String, share: String, serverAddress: String, ipNotify: Bool,
             state: String, authentication: String? = nil, witnessServer: String? = nil, protocolVersion: String? = nil,
             registeredSince: Double? = nil, kernelRepeats: Int = 0, reconnects: Int = 0, lastError: String? = nil,
-            lastEvent: WitnessEvent? = nil
+            lastEvent: WitnessEvent? = nil, kernelConnection: KernelConnection? = nil
         ) {
             self.registrationId = registrationId
             self.netName = netName
@@ -62,6 +64,7 @@ public struct WitnessDaemonStatus: Sendable, Encodable {
             self.reconnects = reconnects
             self.lastError = lastError
             self.lastEvent = lastEvent
+            self.kernelConnection = kernelConnection
         }
     }
 
@@ -98,6 +101,16 @@ public struct WitnessDaemonStatus: Sendable, Encodable {
             if let witness = registration.witnessServer { text += ", witness server \(witness)" }
             if let version = registration.protocolVersion { text += " (\(version))" }
             text += "\n  kernel repeats: \(registration.kernelRepeats), reconnects: \(registration.reconnects)\n"
+            if let connection = registration.kernelConnection {
+                text += "  kernel connected now to \(connection.address)"
+                if let status = connection.tcpStatus { text += " (TCP \(status)" }
+                if let instance = connection.instance {
+                    text += connection.tcpStatus == nil ? " (" : ", "
+                    text += "instance \(instance)"
+                }
+                if connection.tcpStatus != nil || connection.instance != nil { text += ")" }
+                text += "\n"
+            }
             if let error = registration.lastError { text += "  last error: \(error)\n" }
             if let event = registration.lastEvent { text += "  last event: \(event.message)\n" }
         }

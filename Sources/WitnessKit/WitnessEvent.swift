@@ -37,7 +37,20 @@ public struct WitnessEvent: Sendable {
     public var abortedConnections: Int?
     /// Connections to the old address that processes hold, left alone; nil when it did not try.
     public var keptConnections: Int?
+    /// Who asked for the failover: the witness server (an AsyncNotify reply) or an
+    /// administrator (`smb3-witnessd move`/`drain`).
+    public var source: Source = .server
+    /// Unix time the failover reached the daemon: the AsyncNotify reply complete, or the admin
+    /// request read. With `time` it places the daemon's part on the scenario's clock.
+    public var receivedTime: Double?
+    /// How long aborting the kernel's connections to the old address took, in ms.
+    public var abortMilliseconds: Double?
     public var detail: String?
+
+    public enum Source: String, Sendable {
+        case server
+        case admin
+    }
 
     public var isFailover: Bool {
         switch kind {
@@ -67,6 +80,8 @@ public struct WitnessEvent: Sendable {
         if let latencyMilliseconds { fields["witness.latency_ms"] = "\(formatMilliseconds(latencyMilliseconds))" }
         if let abortedConnections { fields["witness.aborted_connections"] = "\(abortedConnections)" }
         if let keptConnections { fields["witness.kept_connections"] = "\(keptConnections)" }
+        if isFailover { fields["witness.source"] = "\(source.rawValue)" }
+        if let abortMilliseconds { fields["witness.abort_ms"] = "\(formatMilliseconds(abortMilliseconds))" }
         return fields
     }
 
@@ -82,6 +97,7 @@ public struct WitnessEvent: Sendable {
         case .serverDropped: return "\(subject): the witness server dropped the registration; registering again"
         case .resourceChange, .clientMove, .shareMove, .ipChange:
             var text = "\(subject): \(kind.rawValue)"
+            if source == .admin { text += " (admin)" }
             if let resourceName { text += " resource '\(resourceName)'" }
             if let resourceState { text += " \(resourceState)" }
             if !newAddresses.isEmpty { text += " to \(newAddresses.joined(separator: ", "))" }
@@ -109,6 +125,7 @@ extension WitnessEvent: Encodable {
     private enum CodingKeys: String, CodingKey {
         case time, event, registrationId, netName, share, serverAddress, witnessServer, oldAddress, newAddresses
         case resourceName, state, forwarded, kernelResult, latencyMs, abortedConnections, keptConnections, detail
+        case source, receivedTime, abortMs
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -131,6 +148,9 @@ extension WitnessEvent: Encodable {
             try container.encodeIfPresent(latencyMilliseconds.map { ($0 * 1000).rounded() / 1000 }, forKey: .latencyMs)
             try container.encodeIfPresent(abortedConnections, forKey: .abortedConnections)
             try container.encodeIfPresent(keptConnections, forKey: .keptConnections)
+            try container.encode(source.rawValue, forKey: .source)
+            try container.encodeIfPresent(receivedTime.map { ($0 * 1000).rounded() / 1000 }, forKey: .receivedTime)
+            try container.encodeIfPresent(abortMilliseconds.map { ($0 * 1000).rounded() / 1000 }, forKey: .abortMs)
         }
         if let detail { try container.encode(detail, forKey: .detail) }
     }

@@ -37,4 +37,12 @@ public protocol WitnessPlatform: Sendable {
     /// Wall-clock time as a Windows FILETIME (NTLMv2 timestamps) and as Unix seconds (events).
     func fileTime() -> UInt64
     func unixTime() -> Double
+    /// The bytes of /proc/fs/cifs/DebugData (where cifs.ko is connected now), nil when it cannot
+    /// be read.
+    func kernelDebugData() -> [UInt8]?
+}
+
+extension WitnessPlatform {
+    /// Test platforms have no kernel: `status` then shows no kernel connection.
+    public func kernelDebugData() -> [UInt8]? { nil }
 }

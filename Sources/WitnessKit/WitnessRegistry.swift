@@ -154,8 +154,12 @@ public final class WitnessRegistry: Sendable {
 
     // MARK: reporting
 
-    /// The registrations, their state and the event counts, as of now.
+    /// The registrations, their state and the event counts, as of now, with where the kernel is
+    /// connected for each (DebugData read now).
     public func status() -> WitnessDaemonStatus {
+        let connections = platform.kernelDebugData().flatMap { try? DebugData(parsing: $0) }.map {
+            KernelConnection.byRegistration($0)
+        }
         let (workers, counts, rejections, started) = state.withLock {
             ($0.workers.sorted { $0.key < $1.key }.map(\.value), $0.eventCounts, $0.kernelRejections, $0.startedAt)
         }
@@ -168,11 +172,106 @@ public final class WitnessRegistry: Sendable {
                 state: snapshot.phase.rawValue, authentication: worker.credentials?.name,
                 witnessServer: snapshot.witnessServer, protocolVersion: snapshot.protocolVersion,
                 registeredSince: snapshot.registeredSince, kernelRepeats: snapshot.kernelRepeats,
-                reconnects: snapshot.reconnects, lastError: snapshot.lastError, lastEvent: snapshot.lastEvent)
+                reconnects: snapshot.reconnects, lastError: snapshot.lastError, lastEvent: snapshot.lastEvent,
+                kernelConnection: connections?[registration.id])
         }
         return WitnessDaemonStatus(
             startedAt: started, registrations: registrations, events: WitnessDaemonStatus.EventCounts(counts),
             kernelRejections: rejections)
+    }
+
+    // MARK: admin moves
+
+    /// `smb3-witnessd move`: a CLIENT_MOVE of `target` to `address`, each after asking its
+    /// cluster (GetInterfaceList on its witness connection) that `address` is an available
+    /// interface. One registration at a time, in id order.
+    public func move(_ target: AdminMove.Target, to address: String) async -> AdminMoveReport {
+        var report = AdminMoveReport(command: "move", address: AdminMove.canonical(address) ?? address)
+        let workers = state.withLock { state in state.workers.sorted { $0.key < $1.key }.map(\.value) }
+        let chosen: [RegistrationWorker]
+        switch target {
+        case .all:
+            chosen = workers
+            if chosen.isEmpty { report.failed.append(.init(registrationId: nil, reason: "there are no registrations")) }
+        case .registration(let id):
+            chosen = workers.filter { $0.registration.id == id }
+            if chosen.isEmpty {
+                let known = workers.map { String($0.registration.id) }.joined(separator: ", ")
+                report.failed.append(
+                    .init(registrationId: id, reason: "no such registration (known: \(known.isEmpty ? "none" : known))"))
+            }
+        }
+        let connections = currentConnections()
+        for worker in chosen {
+            await adminMove(worker, to: address, connection: connections[worker.registration.id], into: &report)
+        }
+        return report
+    }
+
+    /// `smb3-witnessd drain`: every registration the kernel is connected to `address` for moves
+    /// to another available interface of its cluster.
+    public func drain(_ address: String) async -> AdminMoveReport {
+        var report = AdminMoveReport(command: "drain", address: AdminMove.canonical(address) ?? address)
+        guard AdminMove.host(address) != nil else {
+            report.failed.append(.init(registrationId: nil, reason: "'\(address)' is not an IP address"))
+            return report
+        }
+        let current = status().registrations
+        let candidates = AdminMove.drainCandidates(current, address: address)
+        let workers = state.withLock { state in candidates.compactMap { state.workers[$0] } }
+        for worker in workers {
+            let connection = current.first { $0.registrationId == worker.registration.id }?.kernelConnection
+            let target: String
+            do {
+                target = try AdminMove.drainTarget(from: address, interfaces: try await worker.currentInterfaces())
+            } catch {
+                report.failed.append(.init(registrationId: worker.registration.id, reason: "\(error)"))
+                continue
+            }
+            await adminMove(worker, to: target, connection: connection, into: &report)
+        }
+        return report
+    }
+
+    private func currentConnections() -> [UInt32: KernelConnection] {
+        platform.kernelDebugData().flatMap { try? DebugData(parsing: $0) }.map { KernelConnection.byRegistration($0) }
+            ?? [:]
+    }
+
+    /// One registration's admin move: the address checked against the cluster's interfaces as
+    /// listed now, then NOTIFY and the abort, reported as a client-move event with source admin.
+    private func adminMove(
+        _ worker: RegistrationWorker, to address: String, connection: KernelConnection?,
+        into report: inout AdminMoveReport
+    ) async {
+        let id = worker.registration.id
+        let requestedAt = platform.monotonicSeconds()
+        let requestedTime = platform.unixTime()
+        let host: SWNSocketAddress.Host
+        do {
+            host = try AdminMove.check(address, against: try await worker.currentInterfaces())
+        } catch {
+            report.failed.append(.init(registrationId: id, reason: "\(error)"))
+            return
+        }
+        let from = connection?.address ?? worker.registration.address.addressText
+        let to = AdminMove.canonical(address) ?? address
+        if from == to {
+            report.failed.append(.init(registrationId: id, reason: "the kernel is already connected to \(to)"))
+            return
+        }
+        let event = await worker.adminMove(to: host, requestedAt: requestedAt, requestedTime: requestedTime)
+        guard event.forwarded, event.kernelResult == 0 else {
+            let reason =
+                event.kernelResult.map { "the kernel refused the CLIENT_MOVE (\($0))" } ?? event.detail
+                ?? "NOTIFY failed"
+            report.failed.append(.init(registrationId: id, reason: reason))
+            return
+        }
+        report.moved.append(
+            .init(
+                registrationId: id, netName: worker.registration.netName, share: worker.registration.shareName,
+                from: from, to: to, event: event))
     }
 
     /// `status --json`.

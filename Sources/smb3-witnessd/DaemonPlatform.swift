@@ -77,6 +77,11 @@ final class DaemonPlatform: WitnessPlatform, KernelWitnessChannel {
     func fileTime() -> UInt64 { SystemClock.fileTime() }
     func unixTime() -> Double { SystemClock.unixTime() }
 
+    /// A short procfs read (no network), so it runs where `status` is answered.
+    func kernelDebugData() -> [UInt8]? {
+        try? KernelFile.read("/proc/fs/cifs/DebugData", limit: DebugData.maximumInputSize)
+    }
+
     // MARK: KernelWitnessChannel
 
     func receive() async throws -> [UInt8] {

@@ -13,10 +13,11 @@ struct WitnessDaemon: AsyncParsableCommand {
             'run' (the default) listens for the kernel's witness registrations on generic netlink, registers \
             each with the cluster's witness service over DCE/RPC, and forwards failover notifications \
             (RESOURCE_CHANGE, CLIENT_MOVE) to cifs.ko. It needs CAP_NET_ADMIN in the initial network namespace. \
-            'status', 'events' and 'metrics' ask a running daemon over its control socket.
+            'status', 'events' and 'metrics' ask a running daemon over its control socket; 'move' and \
+            'drain' have it move registrations to another interface of their cluster.
             """,
         version: SMB3KitVersion.string,
-        subcommands: [Run.self, Status.self, Events.self, Metrics.self, CheckKernel.self],
+        subcommands: [Run.self, Status.self, Events.self, Metrics.self, Move.self, Drain.self, CheckKernel.self],
         defaultSubcommand: Run.self)
 }
 

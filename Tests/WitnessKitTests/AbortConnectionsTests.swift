@@ -60,7 +60,7 @@ struct AbortConnectionsTests {
             registration: WitnessRegistryTests.registration(), credentials: nil, configuration: configuration,
             clientName: "c", platform: platform, abortLimiter: limiter,
             onEvent: { event in events.withLock { $0.append(event) } })
-        await worker.forward(notification, receivedAt: 0, witness: "192.0.2.11")
+        await worker.forward(notification, receivedAt: 0, receivedTime: 0, witness: "192.0.2.11")
         return (events.withLock { $0.last }, platform)
     }
 

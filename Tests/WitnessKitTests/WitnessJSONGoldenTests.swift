@@ -29,13 +29,13 @@ import Testing
     @Test func eventsKeepTheirKeysAndNulls() {
         #expect(
             Self.fullFailover().json.rendered()
-                == #"{"time":1700000000.25,"event":"resource-change","registrationId":7,"netName":"srv","share":"data","serverAddress":"192.0.2.12","witnessServer":"192.0.2.11","oldAddress":"192.0.2.12","newAddresses":["192.0.2.13","2001:db8::1"],"resourceName":"SRV","state":"unavailable","forwarded":true,"kernelResult":-22,"latencyMs":1.235,"abortedConnections":1,"keptConnections":2,"detail":"why"}"#
+                == #"{"time":1700000000.25,"event":"resource-change","registrationId":7,"netName":"srv","share":"data","serverAddress":"192.0.2.12","witnessServer":"192.0.2.11","oldAddress":"192.0.2.12","newAddresses":["192.0.2.13","2001:db8::1"],"resourceName":"SRV","state":"unavailable","forwarded":true,"kernelResult":-22,"latencyMs":1.235,"abortedConnections":1,"keptConnections":2,"source":"server","receivedTime":null,"abortMs":null,"detail":"why"}"#
         )
         let bare = WitnessEvent(
             kind: .ipChange, unixTime: 1, registrationID: 3, netName: "n", shareName: "s", serverAddress: "a")
         #expect(
             bare.json.rendered()
-                == #"{"time":1.0,"event":"ip-change","registrationId":3,"netName":"n","share":"s","serverAddress":"a","witnessServer":null,"oldAddress":null,"newAddresses":[],"resourceName":null,"state":null,"forwarded":false,"kernelResult":null,"latencyMs":null,"abortedConnections":null,"keptConnections":null}"#
+                == #"{"time":1.0,"event":"ip-change","registrationId":3,"netName":"n","share":"s","serverAddress":"a","witnessServer":null,"oldAddress":null,"newAddresses":[],"resourceName":null,"state":null,"forwarded":false,"kernelResult":null,"latencyMs":null,"abortedConnections":null,"keptConnections":null,"source":"server","receivedTime":null,"abortMs":null}"#
         )
         var registered = WitnessEvent(
             kind: .registered, unixTime: 2, registrationID: 4, netName: "n", shareName: "s", serverAddress: "a",
@@ -66,7 +66,7 @@ import Testing
         registry.handle(.register(WitnessRegistryTests.registration(id: 1, credentials: .kerberos)))
         #expect(
             registry.statusJSON().rendered()
-                == #"{"startedAt":1700000000.0,"registrations":[{"registrationId":1,"netName":"witnesslab","share":"share","serverAddress":"192.0.2.12","ipNotify":true,"state":"connecting","authentication":"krb5","witnessServer":null,"protocolVersion":null,"registeredSince":null,"kernelRepeats":0,"reconnects":0,"lastError":null,"lastEvent":null},{"registrationId":2,"netName":"192.0.2.12","share":"share","serverAddress":"192.0.2.12","ipNotify":true,"state":"unsupported","authentication":"ntlm","witnessServer":null,"protocolVersion":null,"registeredSince":null,"kernelRepeats":0,"reconnects":0,"lastError":"the share was mounted by address (192.0.2.12); MS-SWN needs the server's name (mount //NAME/share)","lastEvent":null}],"events":{"registered":0,"unregistered":0,"registration-failed":1,"server-dropped":0,"resource-change":0,"client-move":0,"share-move":0,"ip-change":0},"kernelRejections":0}"#
+                == #"{"startedAt":1700000000.0,"registrations":[{"registrationId":1,"netName":"witnesslab","share":"share","serverAddress":"192.0.2.12","ipNotify":true,"state":"connecting","authentication":"krb5","witnessServer":null,"protocolVersion":null,"registeredSince":null,"kernelRepeats":0,"reconnects":0,"lastError":null,"lastEvent":null,"kernelConnection":null},{"registrationId":2,"netName":"192.0.2.12","share":"share","serverAddress":"192.0.2.12","ipNotify":true,"state":"unsupported","authentication":"ntlm","witnessServer":null,"protocolVersion":null,"registeredSince":null,"kernelRepeats":0,"reconnects":0,"lastError":"the share was mounted by address (192.0.2.12); MS-SWN needs the server's name (mount //NAME/share)","lastEvent":null,"kernelConnection":null}],"events":{"registered":0,"unregistered":0,"registration-failed":1,"server-dropped":0,"resource-change":0,"client-move":0,"share-move":0,"ip-change":0},"kernelRejections":0}"#
         )
         #expect(
             registry.statusText() == #"""

@@ -1,0 +1,208 @@
+#!/bin/bash
+# Issue 18 §2-3: the admin tools against Samba's witness server (single-node ctdb, two
+# interfaces: the node address 192.0.2.11 and the public address 192.0.2.12) and a `witness`
+# NTLM mount, with I/O running on the mount throughout:
+#   0. the first failover after the mount registered (`net witness client-move`), timed in
+#      parts: net's start-up, the witness server's delivery, the daemon (receipt -> NOTIFY ack
+#      -> abort), the kernel's reconnect (issue 18 §3);
+#   1. `status` shows where the kernel is connected now (DebugData), not only what was registered;
+#   2. `move ID --to ADDRESS` with an address the cluster does not list: refused, the message
+#      lists the cluster's available interfaces, exit status 1, nothing sent to the kernel;
+#   3. `move ID --to ADDRESS --json`: a client-move event with "source": "admin"; the kernel's
+#      connection moves (ss, DebugData), the witness server's registration follows
+#      (`net witness list` shows the re-registration at the new address);
+#   4. `drain ADDRESS`: the registration connected there moves to the other interface (one
+#      line), the same checks; a second drain finds nothing and succeeds;
+#   5. `move --all`; then the I/O written during all of it is intact.
+# shellcheck source=../guest/lib.sh
+. "$(dirname "$0")/../guest/lib.sh"
+# shellcheck source=../guest/services.sh
+. "$LAB_GUEST/services.sh"
+# shellcheck source=../guest/witness-server.sh
+. "$LAB_GUEST/witness-server.sh"
+# shellcheck source=../guest/witness-daemon.sh
+. "$LAB_GUEST/witness-daemon.sh"
+witness_daemon_lab_start
+ECHO=5
+
+witness_server_start
+witness_module_load
+
+cat > /etc/smb3kit/witnessd.conf <<CONF
+keepalive_timeout = 20
+auth_level = privacy
+client_name = labclient
+connect_timeout = 10
+max_backoff = 4
+abort_interval = 2
+events_file = $EVENTS
+CONF
+
+now() { date +%s.%N; }
+ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
+# kernel_at IP: the kernel's SMB connection is ESTABLISHED to IP:445.
+kernel_at() { ss -Htn state established "( dst $1 and dport = :445 )" | grep -q .; }
+# kernel_json FIELD: registration REG's kernelConnection.FIELD in status --json.
+kernel_json() {
+  status_json | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+for r in d["registrations"]:
+    if r["registrationId"] == int(sys.argv[1]):
+        print((r.get("kernelConnection") or {}).get(sys.argv[2]))' "$REG" "$1"
+}
+registered_at() {
+  status_json | grep -q "\"serverAddress\":\"$1\",[^}]*\"state\":\"registered\""
+}
+listed_at() { net witness list 2>/dev/null | grep labclient | grep -q "$1"; }
+current_reg() {
+  status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrations"][0]["registrationId"])'
+}
+
+# The writer: appends numbered lines through the mount every 0.2 s, counting failures.
+io_start() {
+  : > /run/witness/io.fail
+  (
+    i=0
+    while [ ! -e /run/witness/io.stop ]; do
+      i=$((i + 1))
+      echo "line $i" >> /mnt/w/admin-io.log || echo "$i" >> /run/witness/io.fail
+      echo "$i" > /run/witness/io.count
+      sleep 0.2
+    done
+  ) &
+  IO_PID=$!
+}
+io_count() { cat /run/witness/io.count 2>/dev/null || echo 0; }
+# io_progresses: the writer completes 5 more lines.
+io_progresses() {
+  local n
+  n=$(io_count)
+  wait_for 60 sh -c "[ \$(cat /run/witness/io.count) -ge $((n + 5)) ]"
+}
+
+# after_move FROM TO T0 WHAT: the kernel's connection moved, DebugData says so, the witness
+# server's registration followed, I/O still runs.
+after_move() {
+  local from=$1 to=$2 t0=$3 what=$4
+  wait_for 60 kernel_at "$to" || wfail "$what: the kernel's connection did not move to $to: $(server_conn)"
+  info "$what: kernel connected to $to $(ms_between "$t0" "$(now)") ms after the command started"
+  wait_for 60 sh -c "[ \"\$(kernel_json address)\" = $to ] && [ \"\$(kernel_json tcpStatus)\" = Good ]" \
+    || wfail "$what: status does not show the kernel connected to $to: $(status_json)"
+  grep -A0 'Ip address' /proc/fs/cifs/DebugData | grep -q "Ip address: $to" \
+    || wfail "$what: DebugData's witness registration is not at $to"
+  info "$what: status: kernel connected now to $(kernel_json address) (TCP $(kernel_json tcpStatus), instance $(kernel_json instance))"
+  wait_for 90 registered_at "$to" || wfail "$what: no registration at $to after the move: $("$W" status)"
+  wait_for 60 listed_at "$to" || wfail "$what: net witness list does not show the re-registration at $to"
+  info "$what: net witness list: $(net witness list 2>/dev/null | grep labclient | tr -s ' ' | head -n 1)"
+  listed_at "$from" && warn "$what: net witness list still shows a registration at $from"
+  io_progresses || wfail "$what: I/O on the mount stopped after the move ($(io_count) lines)"
+  REG=$(current_reg)
+}
+
+step "start smb3-witnessd"
+daemon_start
+
+step "witness mount of //$WITNESS_NAME/$WITNESS_SHARE (NTLM, echo_interval=$ECHO)"
+mkdir -p /mnt/w
+opts="username=$WITNESS_USER,password=$WITNESS_PASSWORD,vers=3.1.1,witness,echo_interval=$ECHO"
+out=$(mount -t cifs "//$WITNESS_NAME/$WITNESS_SHARE" /mnt/w -o "$opts" 2>&1) || wfail "witness mount failed: $out"
+t_mount=$(lab_uptime)
+wait_for 90 any_registered || wfail "no registration reached 'registered': $("$W" status)"
+info "registered $(_witness_since "$t_mount")s after the mount"
+wait_for 30 listed || wfail "net witness list does not show the daemon's registration"
+REG=$(current_reg)
+io_start
+io_progresses || wfail "no I/O on the witness mount"
+
+step "0. the first failover after registration: net witness client-move to $WITNESS_NODE_IP, timed"
+n=$(($(events_of client-move) + 1))
+t0=$(now)
+net witness client-move --witness-apply-to-all --witness-new-ip="$WITNESS_NODE_IP" > /run/witness/net.out 2>&1
+t_net=$(now)
+for _ in $(seq 1 1200); do kernel_at "$WITNESS_NODE_IP" && break; sleep 0.05; done
+t_conn=$(now)
+kernel_at "$WITNESS_NODE_IP" || wfail "the first client-move did not move the kernel: $(server_conn)"
+wait_event client-move "$n" 60 || wfail "no client-move event"
+ev=$(last_event client-move)
+info "event: $ev"
+python3 - "$ev" "$t0" "$t_net" "$t_conn" <<'PY'
+import json, sys
+ev = json.loads(sys.argv[1]); t0, t_net, t_conn = map(float, sys.argv[2:5])
+recv = ev["receivedTime"]; ack = recv + ev["latencyMs"] / 1000; done = ack + (ev.get("abortMs") or 0) / 1000
+ms = lambda a, b: f"{(b - a) * 1000:.0f} ms"
+print(f"LAB-INFO first failover: net start -> daemon has the AsyncNotify reply {ms(t0, recv)}; "
+      f"reply -> kernel ack {ev['latencyMs']:.1f} ms; abort {ev.get('abortMs') or 0:.1f} ms; "
+      f"abort done -> kernel on the new address <= {ms(done, t_conn)} (50 ms polls); "
+      f"net exited {ms(t0, t_net)} after it started; total {ms(t0, t_conn)}")
+print(f"BENCH first-failover {ms(t0, t_conn).split()[0]} {ms(t0, recv).split()[0]} {ev['latencyMs']:.1f} "
+      f"{ev.get('abortMs') or 0:.1f} {ms(done, t_conn).split()[0]} {ms(t0, t_net).split()[0]}")
+PY
+after_move "$WITNESS_PUBLIC_IP" "$WITNESS_NODE_IP" "$t0" "first client-move"
+# Back to the public address for the admin tools (untimed).
+wait_dropped_and_back "$(events_of server-dropped)" 2>/dev/null || true
+wait_for 90 registered_at "$WITNESS_NODE_IP" || wfail "not registered at $WITNESS_NODE_IP"
+
+step "1. status shows where the kernel is connected now"
+"$W" status
+[ "$(kernel_json address)" = "$WITNESS_NODE_IP" ] || wfail "status --json kernelConnection is not $WITNESS_NODE_IP: $(status_json)"
+"$W" status | grep -q "kernel connected now to $WITNESS_NODE_IP (TCP Good" || wfail "status text lacks the kernel connection"
+
+step "2. move to an address the cluster does not list: refused"
+ev_before=$(wc -l < "$EVENTS")
+rc=0; "$W" move "$REG" --to 192.0.2.99 > /run/witness/move-refused.out 2> /run/witness/move-refused.err || rc=$?
+cat /run/witness/move-refused.out /run/witness/move-refused.err
+[ "$rc" != 0 ] || wfail "move to 192.0.2.99 exited 0"
+grep -q "192.0.2.99 is not an available interface of the cluster (its available interfaces: .*$WITNESS_NODE_IP" /run/witness/move-refused.err \
+  && grep -q "$WITNESS_PUBLIC_IP" /run/witness/move-refused.err \
+  || wfail "the refusal does not list the cluster's interfaces: $(cat /run/witness/move-refused.err)"
+[ "$(wc -l < "$EVENTS")" = "$ev_before" ] || wfail "a refused move reported an event: $(tail -n 1 "$EVENTS")"
+kernel_at "$WITNESS_NODE_IP" || wfail "a refused move disturbed the kernel's connection"
+info "refused with exit status $rc: $(cat /run/witness/move-refused.err)"
+
+step "3. move $REG --to $WITNESS_PUBLIC_IP --json"
+n=$(($(events_of client-move) + 1))
+t0=$(now)
+out=$("$W" move "$REG" --to "$WITNESS_PUBLIC_IP" --json) || wfail "move failed: $out"
+info "move: $out (command took $(ms_between "$t0" "$(now)") ms)"
+[ "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["moved"][0]["to"])' "$out")" = "$WITNESS_PUBLIC_IP" ] \
+  || wfail "move --json does not report the move to $WITNESS_PUBLIC_IP: $out"
+wait_event client-move "$n" 10 || wfail "no client-move event after move"
+ev=$(last_event client-move)
+info "event: $ev"
+[ "$(json_field "$ev" source)" = admin ] || wfail "the move's event is not source admin: $ev"
+[ "$(json_field "$ev" kernelResult)" = 0 ] && [ "$(json_field "$ev" abortedConnections)" -ge 1 ] 2>/dev/null \
+  || wfail "the admin move was not accepted or aborted nothing: $ev"
+after_move "$WITNESS_NODE_IP" "$WITNESS_PUBLIC_IP" "$t0" "admin move"
+info "admin move: request -> kernel ack $(json_field "$ev" latencyMs) ms (GetInterfaceList check included), abort $(json_field "$ev" abortMs) ms"
+
+step "4. drain $WITNESS_PUBLIC_IP"
+t0=$(now)
+out=$("$W" drain "$WITNESS_PUBLIC_IP") || wfail "drain failed: $out"
+info "drain: $out"
+[ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "registration $REG .*moved from $WITNESS_PUBLIC_IP to $WITNESS_NODE_IP" \
+  || wfail "drain did not print one line for the registration it moved: $out"
+after_move "$WITNESS_PUBLIC_IP" "$WITNESS_NODE_IP" "$t0" "drain"
+out=$("$W" drain "$WITNESS_PUBLIC_IP") || wfail "a drain with nothing connected failed: $out"
+info "second drain: $out"
+
+step "5. move --all --to $WITNESS_PUBLIC_IP, then the data written meanwhile"
+t0=$(now)
+out=$("$W" move --all --to "$WITNESS_PUBLIC_IP") || wfail "move --all failed: $out"
+info "move --all: $out"
+after_move "$WITNESS_NODE_IP" "$WITNESS_PUBLIC_IP" "$t0" "move --all"
+touch /run/witness/io.stop
+wait "$IO_PID"
+written=$(io_count)
+[ -s /run/witness/io.fail ] && wfail "writes failed during the moves: lines $(tr '\n' ' ' < /run/witness/io.fail)"
+seq -f 'line %g' 1 "$written" | cmp -s - "$WITNESS_SHARE_PATH/admin-io.log" \
+  || wfail "the server's copy of the $written lines written during the moves differs: $(tail -n 3 "$WITNESS_SHARE_PATH/admin-io.log")"
+info "$written lines written through the mount across four moves, none failed, the server's copy is intact"
+
+step "umount, stop"
+check_umount_unregisters
+kill -TERM "$WPID"
+wait_for 20 sh -c "! kill -0 $WPID" || wfail "smb3-witnessd did not exit on SIGTERM"
+grep -q "Passw0rd" /run/witness/daemon.out /var/log/messages "$EVENTS" 2>/dev/null && wfail "the password appeared in a log"
+witness_server_stop
+info "total scenario time $(_witness_since "$t_start")s"
+pass
