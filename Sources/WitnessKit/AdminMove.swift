@@ -69,7 +69,9 @@ public enum AdminMove {
 
     /// `address` (any spelling of it) if the cluster lists it as an available interface; otherwise
     /// a refusal that lists the available ones.
-    public static func check(_ address: String, against interfaces: [WitnessInterface]) throws(Refusal)
+    public static func check(
+        _ address: String, against interfaces: [WitnessInterface]
+    ) throws(Refusal)
         -> SWNSocketAddress.Host
     {
         let available = availableAddresses(interfaces)
@@ -155,7 +157,8 @@ public struct AdminMoveReport: Sendable, Encodable {
             lines.append((false, text))
         }
         for failure in failed {
-            lines.append((true, (failure.registrationId.map { "registration \($0): " } ?? "") + "not moved: \(failure.reason)"))
+            lines.append(
+                (true, (failure.registrationId.map { "registration \($0): " } ?? "") + "not moved: \(failure.reason)"))
         }
         if lines.isEmpty { lines.append((false, "no registration is connected to \(address); nothing to move")) }
         return lines

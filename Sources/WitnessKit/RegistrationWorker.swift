@@ -327,8 +327,7 @@ final class RegistrationWorker: Sendable {
         }
     }
 
-    func forward(_ notification: WitnessNotification, receivedAt: Double, receivedTime: Double, witness: String) async
-    {
+    func forward(_ notification: WitnessNotification, receivedAt: Double, receivedTime: Double, witness: String) async {
         for message in notification.messages {
             var report = event(.resourceChange, witness: witness)
             report.oldAddress = registration.address.addressText
@@ -375,7 +374,8 @@ final class RegistrationWorker: Sendable {
         into report: inout WitnessEvent
     ) async {
         do {
-            report.kernelResult = try await platform.notifyKernel(SWNNotify(registrationID: registration.id, kind: notify))
+            report.kernelResult = try await platform.notifyKernel(
+                SWNNotify(registrationID: registration.id, kind: notify))
             report.forwarded = true
         } catch {
             report.detail = "NOTIFY failed: \(error)"

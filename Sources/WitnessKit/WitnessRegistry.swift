@@ -198,7 +198,8 @@ public final class WitnessRegistry: Sendable {
             if chosen.isEmpty {
                 let known = workers.map { String($0.registration.id) }.joined(separator: ", ")
                 report.failed.append(
-                    .init(registrationId: id, reason: "no such registration (known: \(known.isEmpty ? "none" : known))"))
+                    .init(registrationId: id, reason: "no such registration (known: \(known.isEmpty ? "none" : known))")
+                )
             }
         }
         let connections = currentConnections()

@@ -30,17 +30,23 @@ struct AdminMoveTests {
     }
 
     @Test func unlistedAddressIsRefusedWithTheList() {
-        #expect(throws: AdminMove.Refusal(
-            "192.0.2.99 is not an available interface of the cluster (its available interfaces: 192.0.2.11, 192.0.2.12)"
-        )) { try AdminMove.check("192.0.2.99", against: Self.cluster) }
+        #expect(
+            throws: AdminMove.Refusal(
+                "192.0.2.99 is not an available interface of the cluster (its available interfaces: 192.0.2.11, 192.0.2.12)"
+            )
+        ) { try AdminMove.check("192.0.2.99", against: Self.cluster) }
         // Listed, but UNAVAILABLE: the node is down.
         #expect(throws: AdminMove.Refusal.self) { try AdminMove.check("192.0.2.13", against: Self.cluster) }
-        #expect(throws: AdminMove.Refusal(
-            "'node2' is not an IP address (the cluster's available interfaces: 192.0.2.11, 192.0.2.12)"
-        )) { try AdminMove.check("node2", against: Self.cluster) }
-        #expect(throws: AdminMove.Refusal(
-            "192.0.2.11 is not an available interface of the cluster (its available interfaces: none)"
-        )) { try AdminMove.check("192.0.2.11", against: []) }
+        #expect(
+            throws: AdminMove.Refusal(
+                "'node2' is not an IP address (the cluster's available interfaces: 192.0.2.11, 192.0.2.12)"
+            )
+        ) { try AdminMove.check("node2", against: Self.cluster) }
+        #expect(
+            throws: AdminMove.Refusal(
+                "192.0.2.11 is not an available interface of the cluster (its available interfaces: none)"
+            )
+        ) { try AdminMove.check("192.0.2.11", against: []) }
     }
 
     // MARK: drain planning
@@ -48,9 +54,11 @@ struct AdminMoveTests {
     @Test func drainGoesToTheFirstOtherAvailableInterface() throws {
         #expect(try AdminMove.drainTarget(from: "192.0.2.11", interfaces: Self.cluster) == "192.0.2.12")
         #expect(try AdminMove.drainTarget(from: "192.0.2.12", interfaces: Self.cluster) == "192.0.2.11")
-        #expect(throws: AdminMove.Refusal(
-            "the cluster lists no other available interface (its available interfaces: 192.0.2.11)"
-        )) { try AdminMove.drainTarget(from: "192.0.2.11", interfaces: [Self.interface(192, 0, 2, 11)]) }
+        #expect(
+            throws: AdminMove.Refusal(
+                "the cluster lists no other available interface (its available interfaces: 192.0.2.11)"
+            )
+        ) { try AdminMove.drainTarget(from: "192.0.2.11", interfaces: [Self.interface(192, 0, 2, 11)]) }
     }
 
     @Test func drainCandidatesAreWhereTheKernelIsConnectedNow() {

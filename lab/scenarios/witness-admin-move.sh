@@ -114,14 +114,14 @@ REG=$(current_reg)
 io_start
 io_progresses || wfail "no I/O on the witness mount"
 
-step "0. the first failover after registration: net witness client-move to $WITNESS_NODE_IP, timed"
+step "0. the first failover after registration: net witness client-move to $WITNESS_MOVE_IP, timed"
 n=$(($(events_of client-move) + 1))
 t0=$(now)
-net witness client-move --witness-apply-to-all --witness-new-ip="$WITNESS_NODE_IP" > /run/witness/net.out 2>&1
+net witness client-move --witness-apply-to-all --witness-new-ip="$WITNESS_MOVE_IP" > /run/witness/net.out 2>&1
 t_net=$(now)
-for _ in $(seq 1 1200); do kernel_at "$WITNESS_NODE_IP" && break; sleep 0.05; done
+for _ in $(seq 1 1200); do kernel_at "$WITNESS_MOVE_IP" && break; sleep 0.05; done
 t_conn=$(now)
-kernel_at "$WITNESS_NODE_IP" || wfail "the first client-move did not move the kernel: $(server_conn)"
+kernel_at "$WITNESS_MOVE_IP" || wfail "the first client-move did not move the kernel: $(server_conn)"
 wait_event client-move "$n" 60 || wfail "no client-move event"
 ev=$(last_event client-move)
 info "event: $ev"
@@ -137,26 +137,26 @@ print(f"LAB-INFO first failover: net start -> daemon has the AsyncNotify reply {
 print(f"BENCH first-failover {ms(t0, t_conn).split()[0]} {ms(t0, recv).split()[0]} {ev['latencyMs']:.1f} "
       f"{ev.get('abortMs') or 0:.1f} {ms(done, t_conn).split()[0]} {ms(t0, t_net).split()[0]}")
 PY
-after_move "$WITNESS_PUBLIC_IP" "$WITNESS_NODE_IP" "$t0" "first client-move"
+after_move "$WITNESS_PUBLIC_IP" "$WITNESS_MOVE_IP" "$t0" "first client-move"
 # Back to the public address for the admin tools (untimed).
 wait_dropped_and_back "$(events_of server-dropped)" 2>/dev/null || true
-wait_for 90 registered_at "$WITNESS_NODE_IP" || wfail "not registered at $WITNESS_NODE_IP"
+wait_for 90 registered_at "$WITNESS_MOVE_IP" || wfail "not registered at $WITNESS_MOVE_IP"
 
 step "1. status shows where the kernel is connected now"
 "$W" status
-[ "$(kernel_json address)" = "$WITNESS_NODE_IP" ] || wfail "status --json kernelConnection is not $WITNESS_NODE_IP: $(status_json)"
-"$W" status | grep -q "kernel connected now to $WITNESS_NODE_IP (TCP Good" || wfail "status text lacks the kernel connection"
+[ "$(kernel_json address)" = "$WITNESS_MOVE_IP" ] || wfail "status --json kernelConnection is not $WITNESS_MOVE_IP: $(status_json)"
+"$W" status | grep -q "kernel connected now to $WITNESS_MOVE_IP (TCP Good" || wfail "status text lacks the kernel connection"
 
 step "2. move to an address the cluster does not list: refused"
 ev_before=$(wc -l < "$EVENTS")
 rc=0; "$W" move "$REG" --to 192.0.2.99 > /run/witness/move-refused.out 2> /run/witness/move-refused.err || rc=$?
 cat /run/witness/move-refused.out /run/witness/move-refused.err
 [ "$rc" != 0 ] || wfail "move to 192.0.2.99 exited 0"
-grep -q "192.0.2.99 is not an available interface of the cluster (its available interfaces: .*$WITNESS_NODE_IP" /run/witness/move-refused.err \
+grep -q "192.0.2.99 is not an available interface of the cluster (its available interfaces: .*$WITNESS_MOVE_IP" /run/witness/move-refused.err \
   && grep -q "$WITNESS_PUBLIC_IP" /run/witness/move-refused.err \
   || wfail "the refusal does not list the cluster's interfaces: $(cat /run/witness/move-refused.err)"
 [ "$(wc -l < "$EVENTS")" = "$ev_before" ] || wfail "a refused move reported an event: $(tail -n 1 "$EVENTS")"
-kernel_at "$WITNESS_NODE_IP" || wfail "a refused move disturbed the kernel's connection"
+kernel_at "$WITNESS_MOVE_IP" || wfail "a refused move disturbed the kernel's connection"
 info "refused with exit status $rc: $(cat /run/witness/move-refused.err)"
 
 step "3. move $REG --to $WITNESS_PUBLIC_IP --json"
@@ -172,16 +172,16 @@ info "event: $ev"
 [ "$(json_field "$ev" source)" = admin ] || wfail "the move's event is not source admin: $ev"
 [ "$(json_field "$ev" kernelResult)" = 0 ] && [ "$(json_field "$ev" abortedConnections)" -ge 1 ] 2>/dev/null \
   || wfail "the admin move was not accepted or aborted nothing: $ev"
-after_move "$WITNESS_NODE_IP" "$WITNESS_PUBLIC_IP" "$t0" "admin move"
+after_move "$WITNESS_MOVE_IP" "$WITNESS_PUBLIC_IP" "$t0" "admin move"
 info "admin move: request -> kernel ack $(json_field "$ev" latencyMs) ms (GetInterfaceList check included), abort $(json_field "$ev" abortMs) ms"
 
 step "4. drain $WITNESS_PUBLIC_IP"
 t0=$(now)
 out=$("$W" drain "$WITNESS_PUBLIC_IP") || wfail "drain failed: $out"
 info "drain: $out"
-[ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "registration $REG .*moved from $WITNESS_PUBLIC_IP to $WITNESS_NODE_IP" \
+[ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "registration $REG .*moved from $WITNESS_PUBLIC_IP to $WITNESS_MOVE_IP" \
   || wfail "drain did not print one line for the registration it moved: $out"
-after_move "$WITNESS_PUBLIC_IP" "$WITNESS_NODE_IP" "$t0" "drain"
+after_move "$WITNESS_PUBLIC_IP" "$WITNESS_MOVE_IP" "$t0" "drain"
 out=$("$W" drain "$WITNESS_PUBLIC_IP") || wfail "a drain with nothing connected failed: $out"
 info "second drain: $out"
 
@@ -189,7 +189,7 @@ step "5. move --all --to $WITNESS_PUBLIC_IP, then the data written meanwhile"
 t0=$(now)
 out=$("$W" move --all --to "$WITNESS_PUBLIC_IP") || wfail "move --all failed: $out"
 info "move --all: $out"
-after_move "$WITNESS_NODE_IP" "$WITNESS_PUBLIC_IP" "$t0" "move --all"
+after_move "$WITNESS_MOVE_IP" "$WITNESS_PUBLIC_IP" "$t0" "move --all"
 touch /run/witness/io.stop
 wait "$IO_PID"
 written=$(io_count)
