@@ -118,6 +118,14 @@ io_progresses || wfail "no I/O on the witness mount"
 
 step "0. the first failover after registration: net witness client-move to $WITNESS_MOVE_IP, timed"
 n=$(($(events_of client-move) + 1))
+# The kernel's side from cifs.ko's tracepoints (smb3_reconnect, smb3_connect_done, smb3_cmd_*),
+# on the boot clock, which is /proc/uptime's; the offset to wall time is taken here.
+TR=/sys/kernel/tracing
+[ -d $TR/events ] || mount -t tracefs nodev $TR 2>/dev/null
+if [ -d $TR/events/cifs ]; then
+  echo boot > $TR/trace_clock; echo > $TR/trace; echo 1 > $TR/events/cifs/enable
+fi
+up0=$(lab_uptime); wall0=$(now)
 t0=$(now)
 # In the background, so that the kernel's move is timed even if it comes before net exits.
 (net witness client-move --witness-apply-to-all --witness-new-ip="$WITNESS_MOVE_IP" > /run/witness/net.out 2>&1
@@ -131,6 +139,12 @@ kernel_at "$WITNESS_MOVE_IP" || wfail "the first client-move did not move the ke
 wait_event client-move "$n" 60 || wfail "no client-move event"
 ev=$(last_event client-move)
 info "event: $ev"
+[ -d $TR/events/cifs ] && { echo 0 > $TR/events/cifs/enable; cp $TR/trace /run/witness/cifs-trace.txt; }
+# Each cifs trace line as ms after net started (boot clock -> wall clock with the offset above).
+awk -v off="$(awk -v u="$up0" -v w="$wall0" 'BEGIN { printf "%.6f", w - u }')" -v t0="$t0" \
+  '/smb3_(reconnect|connect|ses|tcon|[a-z_]*err|cmd_[a-z]+: .* cmd=[013] )/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+    sub(/^.*: smb3_/, "smb3_"); printf "LAB-INFO cifs trace +%.0f ms %s\n", (ts + off - t0) * 1000, substr($0, 1, 160) }' \
+  /run/witness/cifs-trace.txt 2>/dev/null | head -n 40
 python3 - "$ev" "$t0" "$t_net" "$t_conn" <<'PY'
 import json, sys
 ev = json.loads(sys.argv[1]); t0, t_net, t_conn = map(float, sys.argv[2:5])
@@ -139,7 +153,8 @@ ms = lambda a, b: f"{(b - a) * 1000:.0f} ms"
 print(f"LAB-INFO first failover: net start -> daemon has the AsyncNotify reply {ms(t0, recv)}; "
       f"reply -> kernel ack {ev['latencyMs']:.1f} ms; abort {ev.get('abortMs') or 0:.1f} ms; "
       f"abort done -> kernel on the new address <= {ms(done, t_conn)} (50 ms polls); "
-      f"net exited {ms(t0, t_net)} after it started; total {ms(t0, t_conn)}")
+      f"net exited {ms(t0, t_net)} after it started; total {ms(t0, t_conn)}; "
+      f"daemon has the reply {ms(t0, recv)}, kernel acked {ms(t0, ack)}, abort done {ms(t0, done)} after net started")
 print(f"BENCH first-failover {ms(t0, t_conn).split()[0]} {ms(t0, recv).split()[0]} {ev['latencyMs']:.1f} "
       f"{ev.get('abortMs') or 0:.1f} {ms(done, t_conn).split()[0]} {ms(t0, t_net).split()[0]}")
 PY
