@@ -395,6 +395,9 @@ check_node_failure() {
   wait_for 120 sh -c "[ \$(grep -c '^ok ' /run/witness/$name.writer) -ge $((seq + 10)) ]" \
     || wfail "I/O did not continue after the first write following the failure"
   writer_stop_verify "$name"
+  # Every failover event since the failure, and what the kernel logged about its connection.
+  awk -v t="$WITNESS_CLUSTER_FAIL_WALL" -F'"time":' '/"event":"(resource-change|client-move)"/ { split($2, a, ","); if (a[1] > t) print "LAB-INFO after the failure: " $0 }' "$EVENTS"
+  dmesg | grep -iE 'cifs|smb' | tail -n 8
   info "node failure: first successful write ${NODE_FAILURE_FIRST_WRITE_SECS}s after node $FAILED_NODE failed (block $seq; $errs failed write attempts meanwhile); takeover seen at ${takeover}s, $kind forwarded at ${evt}s (daemon latency $(json_field "$ev" latencyMs) ms)"
   echo "WITNESS-NODE-FAILURE first_write_s=$NODE_FAILURE_FIRST_WRITE_SECS takeover_seen_s=$takeover event_s=$evt event=$kind errors=$errs"
 }
@@ -449,4 +452,26 @@ planned_move() {
   w=$(registered_at "$target")
   info "registered again for $target with the witness server at $w (node $(witness_cluster_ip_node "$w"))"
   check_no_stale_registration "$target"
+}
+
+# ctdb_log_time N PATTERN AFTER: the wall-clock time (seconds) of the first line of node N's
+# ctdbd log after AFTER (seconds) that matches PATTERN (an extended regex); nothing if none.
+# ctdbd -i writes "<time> ctdbd[pid]: message" lines to its stdout.
+ctdb_log_time() {
+  "$WITNESS_PYTHON" - "$WITNESS_CLUSTER_DIR/n$1/ctdbd.stdout" "$2" "$3" <<'PY'
+import datetime, re, sys
+pat, after = re.compile(sys.argv[2]), float(sys.argv[3])
+for line in open(sys.argv[1], errors="replace"):
+    f = line.split(" ")
+    try:
+        t = datetime.datetime.fromisoformat(f[0]).timestamp()
+    except ValueError:
+        try:  # the older "YYYY/MM/DD HH:MM:SS.ffffff" form, local time
+            t = datetime.datetime.strptime(" ".join(f[:2]), "%Y/%m/%d %H:%M:%S.%f").timestamp()
+        except (ValueError, IndexError):
+            continue
+    if t > after and pat.search(line):
+        print("%.3f" % t)
+        break
+PY
 }
