@@ -361,7 +361,7 @@ listed_count() { witness_cluster_net_list "$1" | grep -c labclient || true; }
 # reconnects to the survivor and the writer goes on; every block before and after is intact.
 # Sets FAILED_NODE, SURVIVOR and NODE_FAILURE_FIRST_WRITE_SECS; prints a WITNESS-NODE-FAILURE line.
 check_node_failure() {
-  local name=$1 rc0 cm0 ok0 first takeover ev kind evt seq errs
+  local name=$1 rc0 cm0 ok0 first takeover ev kind evt seq errs dead took
   FAILED_NODE=$(witness_cluster_ip_node "$WITNESS_PUBLIC_IP") || wfail "no node hosts $WITNESS_PUBLIC_IP"
   SURVIVOR=$((1 - FAILED_NODE))
   info "the mount's address $WITNESS_PUBLIC_IP is on node $FAILED_NODE; the daemon's witness: $(registration_state "$REG")"
@@ -384,8 +384,9 @@ check_node_failure() {
   # The witness service of the survivor reported the address's move; the daemon forwarded it.
   wait_for 60 sh -c "[ \$(grep -c '\"event\":\"resource-change\"' $EVENTS) -gt $rc0 ] || [ \$(grep -c '\"event\":\"client-move\"' $EVENTS) -gt $cm0 ]" \
     || wfail "no RESOURCE_CHANGE or CLIENT_MOVE from the survivor's witness service after the failure"
-  if [ "$(events_of resource-change)" -gt "$rc0" ]; then kind=resource-change; else kind=client-move; fi
-  ev=$(last_event "$kind")
+  # The first one after the failure (an UNAVAILABLE; an AVAILABLE may follow).
+  ev=$(grep -E '"event":"(resource-change|client-move)"' "$EVENTS" | sed -n "$((rc0 + cm0 + 1))p")
+  kind="$(json_field "$ev" event) $(json_field "$ev" state)"
   info "event: $ev"
   [ "$(json_field "$ev" forwarded)" = True ] && [ "$(json_field "$ev" kernelResult)" = 0 ] \
     || wfail "the $kind after the node failure was not forwarded to the kernel: $ev"
@@ -398,8 +399,13 @@ check_node_failure() {
   # Every failover event since the failure, and what the kernel logged about its connection.
   awk -v t="$WITNESS_CLUSTER_FAIL_WALL" -F'"time":' '/"event":"(resource-change|client-move)"/ { split($2, a, ","); if (a[1] > t) print "LAB-INFO after the failure: " $0 }' "$EVENTS"
   dmesg | grep -iE 'cifs|smb' | tail -n 8
+  # Where the time went, from the survivor's ctdb log (empty if the lines were not found).
+  dead=$(ctdb_log_time "$SURVIVOR" 'is dead|disconnected' "$WITNESS_CLUSTER_FAIL_WALL")
+  took=$(ctdb_log_time "$SURVIVOR" "Takeover of IP $WITNESS_PUBLIC_IP" "$WITNESS_CLUSTER_FAIL_WALL")
+  info "survivor's ctdb: node $FAILED_NODE declared dead at $(awk -v a="$WITNESS_CLUSTER_FAIL_WALL" -v b="$dead" 'BEGIN { if (b == "") print "?"; else printf "%.2fs", b - a }'), $WITNESS_PUBLIC_IP taken over at $(awk -v a="$WITNESS_CLUSTER_FAIL_WALL" -v b="$took" 'BEGIN { if (b == "") print "?"; else printf "%.2fs", b - a }')"
+  grep -E 'is dead|disconnected|Takeover of IP|Recovery|recovery' "$WITNESS_CLUSTER_DIR/n$SURVIVOR/ctdbd.stdout" | tail -n 15
   info "node failure: first successful write ${NODE_FAILURE_FIRST_WRITE_SECS}s after node $FAILED_NODE failed (block $seq; $errs failed write attempts meanwhile); takeover seen at ${takeover}s, $kind forwarded at ${evt}s (daemon latency $(json_field "$ev" latencyMs) ms)"
-  echo "WITNESS-NODE-FAILURE first_write_s=$NODE_FAILURE_FIRST_WRITE_SECS takeover_seen_s=$takeover event_s=$evt event=$kind errors=$errs"
+  echo "WITNESS-NODE-FAILURE first_write_s=$NODE_FAILURE_FIRST_WRITE_SECS takeover_seen_s=$takeover event_s=$evt event=${kind// /\/} errors=$errs"
 }
 
 # registered_at ADDRESS: the daemon's registration for ADDRESS (the kernel's REGISTER after a
@@ -447,7 +453,7 @@ planned_move() {
   wait_for 60 sh -c "ss -Htn state established 'dst $target and dport = :445' | grep -q ." \
     || wfail "the kernel's SMB connection did not move to $target: $(server_conn)"
   PLANNED_MOVE_SECS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-  info "client-move to $target (node $(witness_cluster_ip_node "$target")): the kernel's connection is there ${PLANNED_MOVE_SECS}s after net witness client-move (daemon latency $(json_field "$ev" latencyMs) ms)"
+  info "client-move to $target (node $(witness_cluster_ip_node "$target")): the kernel's connection is there ${PLANNED_MOVE_SECS}s after net witness client-move started; the daemon forwarded CLIENT_MOVE at $(awk -v a="$t0" -v b="$(json_field "$ev" time)" 'BEGIN { printf "%.1f", b - a }')s (its own latency $(json_field "$ev" latencyMs) ms)"
   wait_for 120 registered_at "$target" || wfail "no registration for the moved-to address $target: $("$W" status)"
   w=$(registered_at "$target")
   info "registered again for $target with the witness server at $w (node $(witness_cluster_ip_node "$w"))"
