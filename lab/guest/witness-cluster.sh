@@ -403,7 +403,7 @@ check_node_failure() {
   dead=$(ctdb_log_time "$SURVIVOR" 'is dead|disconnected' "$WITNESS_CLUSTER_FAIL_WALL")
   took=$(ctdb_log_time "$SURVIVOR" "Takeover of IP $WITNESS_PUBLIC_IP" "$WITNESS_CLUSTER_FAIL_WALL")
   info "survivor's ctdb: node $FAILED_NODE declared dead at $(awk -v a="$WITNESS_CLUSTER_FAIL_WALL" -v b="$dead" 'BEGIN { if (b == "") print "?"; else printf "%.2fs", b - a }'), $WITNESS_PUBLIC_IP taken over at $(awk -v a="$WITNESS_CLUSTER_FAIL_WALL" -v b="$took" 'BEGIN { if (b == "") print "?"; else printf "%.2fs", b - a }')"
-  grep -E 'is dead|disconnected|Takeover of IP|Recovery|recovery' "$WITNESS_CLUSTER_DIR/n$SURVIVOR/ctdbd.stdout" | tail -n 15
+  grep -hE 'dead|disconnected|Takeover|takeover|ecovery' "$WITNESS_CLUSTER_DIR/n$SURVIVOR/log-ctdb/ctdbd.log" "$WITNESS_CLUSTER_DIR/n$SURVIVOR/ctdbd.stdout" 2>/dev/null | tail -n 25
   info "node failure: first successful write ${NODE_FAILURE_FIRST_WRITE_SECS}s after node $FAILED_NODE failed (block $seq; $errs failed write attempts meanwhile); takeover seen at ${takeover}s, $kind forwarded at ${evt}s (daemon latency $(json_field "$ev" latencyMs) ms)"
   echo "WITNESS-NODE-FAILURE first_write_s=$NODE_FAILURE_FIRST_WRITE_SECS takeover_seen_s=$takeover event_s=$evt event=${kind// /\/} errors=$errs"
 }
@@ -462,12 +462,13 @@ planned_move() {
 
 # ctdb_log_time N PATTERN AFTER: the wall-clock time (seconds) of the first line of node N's
 # ctdbd log after AFTER (seconds) that matches PATTERN (an extended regex); nothing if none.
-# ctdbd -i writes "<time> ctdbd[pid]: message" lines to its stdout.
+# ctdbd writes "<time> ctdbd[pid]: message" lines to the configured log file (log-ctdb).
 ctdb_log_time() {
-  "$WITNESS_PYTHON" - "$WITNESS_CLUSTER_DIR/n$1/ctdbd.stdout" "$2" "$3" <<'PY'
+  cat "$WITNESS_CLUSTER_DIR/n$1/log-ctdb/ctdbd.log" "$WITNESS_CLUSTER_DIR/n$1/ctdbd.stdout" 2>/dev/null |
+    "$WITNESS_PYTHON" -c '
 import datetime, re, sys
-pat, after = re.compile(sys.argv[2]), float(sys.argv[3])
-for line in open(sys.argv[1], errors="replace"):
+pat, after = re.compile(sys.argv[1]), float(sys.argv[2])
+for line in sys.stdin:
     f = line.split(" ")
     try:
         t = datetime.datetime.fromisoformat(f[0]).timestamp()
@@ -479,5 +480,5 @@ for line in open(sys.argv[1], errors="replace"):
     if t > after and pat.search(line):
         print("%.3f" % t)
         break
-PY
+' "$2" "$3"
 }
