@@ -421,7 +421,7 @@ else: sys.exit(1)' "$1"
 # registration of labclient, for ADDRESS (Samba's forced unregister 5 s after a move or an
 # UNAVAILABLE removes the old one; the daemon's re-registration is the new one).
 check_no_stale_registration() {
-  local addr=$1 n i ok lists
+  local addr=$1 n i ok lists l
   for ((i = 0; i < 240; i++)); do
     ok=yes lists=
     for ((n = 0; n < WITNESS_CLUSTER_NODES; n++)); do
