@@ -462,7 +462,9 @@ planned_move() {
 
 # ctdb_log_time N PATTERN AFTER: the wall-clock time (seconds) of the first line of node N's
 # ctdbd log after AFTER (seconds) that matches PATTERN (an extended regex); nothing if none.
-# ctdbd writes "<time> ctdbd[pid]: message" lines to the configured log file (log-ctdb).
+# Expects "<time> ctdbd[pid]: message" lines. Known gap: ctdbd -i (used so that the pid is
+# ours) writes its log to stdout WITHOUT timestamps and ignores ctdb.conf's log file, so this
+# finds nothing today and the reports print "?" / -1.
 ctdb_log_time() {
   cat "$WITNESS_CLUSTER_DIR/n$1/log-ctdb/ctdbd.log" "$WITNESS_CLUSTER_DIR/n$1/ctdbd.stdout" 2>/dev/null |
     "$WITNESS_PYTHON" -c '
