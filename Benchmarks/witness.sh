@@ -4,21 +4,34 @@
 # mount with traffic; median of BENCH_RUNS, default 10) and the daemon's share of it; daemon RSS
 # (with RssAnon, RssFile and Pss) and thread count at start, with 100 and with 1,000 registrations
 # (BENCH_SHARES, BENCH_SHARES_MAX);
-# context switches while idle. Prints measurements side by side,
-# asserts nothing (the machine is shared and the guest is emulated).
-#   Benchmarks/witness.sh [--kernel 6.12|6.1]
+# context switches while idle; the floor (the kernel alone reconnecting after `ss -K` on its
+# socket) and failover/floor ratios; then, on the two-node cluster (bench-witness-cluster), its
+# own floor, client-moves between the nodes and node failures under I/O with where their time
+# goes. The first move of each configuration is reported apart, never dropped. Prints
+# measurements side by side, asserts nothing (the machine is shared and the guest is emulated).
+#   Benchmarks/witness.sh [--kernel 6.12|6.1]      BENCH_CLUSTER=no skips the cluster part
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 bench_run bench-witness 7200 "$@"
 log=$BENCH_LOG
-python3 - "$log" <<'PY'
+cluster_log=
+if [ "${BENCH_CLUSTER:-yes}" != no ]; then
+  bench_run bench-witness-cluster 3600 "$@"
+  cluster_log=$BENCH_LOG
+fi
+python3 - "$log" "$cluster_log" <<'PY'
 import statistics, sys
 failover, daemon = {}, {}
+floor, first = [], {}
 for line in open(sys.argv[1], errors="replace"):
     p = line.split()
     if len(p) < 2 or p[0] != "BENCH": continue
-    if p[1] == "failover":
+    if p[1] == "floor":
+        floor.append(int(p[3]))
+    elif p[1] == "failover-first":
+        first[p[2]] = (int(p[3]), p[4] if len(p) > 4 else "?")
+    elif p[1] == "failover":
         failover.setdefault(p[2], []).append(int(p[4])); daemon.setdefault(p[2], []).append(float(p[5]))
     elif p[1] == "rss":
         target = "<= 8 MiB" if int(p[2]) <= 101 else "<= 16 MiB"
@@ -39,4 +52,40 @@ for key in ("yes-idle", "yes-busy", "no-idle", "no-busy"):
 for mode in ("idle", "busy"):
     if f"yes-{mode}" in med and f"no-{mode}" in med:
         print(f"{mode}: without aborting / with aborting = {med[f'no-{mode}'] / med[f'yes-{mode}']:.1f}x")
+fl = statistics.median(floor) if floor else None
+if fl:
+    print(f"floor (ss -K on the kernel's socket, the kernel alone reconnecting): median {fl/1000:.2f} s over {len(floor)} runs "
+          f"(min {min(floor)/1000:.2f}, max {max(floor)/1000:.2f})")
+    for key in ("yes-idle", "yes-busy"):
+        if key in med:
+            print(f"client-move {key}: median / floor = {med[key] / fl:.2f}x (goal <= 1.2x)")
+for abort, (ms, d) in first.items():
+    print(f"first move after (re)configuration, abort_connections={abort}: {ms/1000:.2f} s (daemon {d} ms)"
+          + (f", {ms / fl:.2f}x the floor" if fl else ""))
+if len(sys.argv) > 2 and sys.argv[2]:
+    cfloor, moves, first_move, nodes = [], [], None, []
+    for line in open(sys.argv[2], errors="replace"):
+        p = line.split()
+        if len(p) < 3 or p[0] != "BENCH": continue
+        if p[1] == "floor": cfloor.append(int(p[3]))
+        elif p[1] == "move" and p[2] == "first": first_move = (int(p[3]), p[4])
+        elif p[1] == "move" and p[2].isdigit(): moves.append(int(p[3]))
+        elif p[1] == "node-failure": nodes.append(p[2:])
+    cf = statistics.median(cfloor) if cfloor else None
+    print("two-node cluster:")
+    if cf:
+        print(f"  floor: median {cf/1000:.2f} s over {len(cfloor)} runs")
+    if first_move:
+        print(f"  first client-move between the nodes: {first_move[0]/1000:.2f} s (daemon {first_move[1]} ms)"
+              + (f", {first_move[0] / cf:.2f}x the floor" if cf else ""))
+    if moves:
+        m = statistics.median(moves)
+        print(f"  client-move between the nodes: median {m/1000:.2f} s over {len(moves)} runs"
+              + (f", {m / cf:.2f}x the floor (goal <= 1.2x)" if cf else ""))
+    for n, fw, dead, take, ev, kind in (x[:6] for x in nodes if len(x) >= 6):
+        sec = lambda v: "n/a" if v == "-1" else f"{int(v)/1000:.2f} s"
+        print(f"  node failure {n}: first successful write {sec(fw)} after the failure"
+              + (f" ({int(fw) / cf:.1f}x the floor)" if cf and fw != "-1" else "")
+              + f"; ctdb declared the node dead at {sec(dead)}, took the address over at {sec(take)}; "
+              f"witness event {kind} at {sec(ev)}")
 PY

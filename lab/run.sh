@@ -110,7 +110,7 @@ for k in $kernels; do
     # The witness scenarios start ctdb, smbd and samba-dcerpcd (30-90 s under TCG) and then
     # drive seven failover steps: give them room on a loaded machine unless told otherwise.
     s_secs=$secs
-    case "$s" in witness-server|witness-failover|witness-krb5|witness-admin-move|demo) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
+    case "$s" in witness-server|witness-failover|witness-krb5|witness-admin-move|witness-node-*|witness-planned-move|demo) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
     t=$SECONDS
     rc=0
     boot_guest "$k" "$s" "$LAB_DIR/scenarios/$s.sh" "$s_secs" "$log" || rc=$?

@@ -24,7 +24,7 @@ deb_pkgs="dpkg-dev debhelper lintian"
 # Lab plumbing and the userland the guest borrows from this host (see lab-recipe.md).
 lab_pkgs="qemu-system-x86 busybox-static cpio kmod xz-utils iproute2 cifs-utils keyutils python3
   krb5-kdc krb5-admin-server krb5-user gcc make bc flex bison libelf-dev libssl-dev
-  binutils util-linux coreutils gssproxy"
+  binutils util-linux coreutils gssproxy ethtool"
 # Samba >= 4.20 (rpcd_witness) comes from bookworm-backports.
 samba_pkgs="samba samba-common-bin ctdb python3-samba smbclient tdb-tools"
 

@@ -1,6 +1,10 @@
 #!/bin/bash
 # Benchmark (not a test; run by Benchmarks/witness.sh): smb3-witnessd against Samba's witness
 # server in one guest. Prints BENCH lines:
+#   floor N total_ms   `ss -K` on the kernel's socket to the mounted address -> the kernel's
+#        next connection to it established: what the kernel alone needs, no witness involved
+#   failover-first ABORT total_ms daemon_ms   the first move of each abort_connections setting
+#        (the one after the daemon reloaded its configuration), reported apart, never dropped
 #   failover ABORT-idle|ABORT-busy N total_ms daemon_ms   `net witness client-move` -> the
 #        kernel's TCP connection on the new address (ss), and the daemon's share (AsyncNotify
 #        reply -> kernel ack), alternating the two server addresses; "busy" keeps a stat loop
@@ -105,14 +109,37 @@ rss_line() {
 rss_line 0
 memory_detail start
 
+# Local ports of the kernel's established connections to $1:445 (no process holds them).
+kports() { ss -Htnp state established "( dst $1 and dport = :445 )" | awk '!/users:/ { n = split($3, a, ":"); print a[n] }' | sort -n | tr '\n' ' '; }
+[ "${BENCH_FAILOVER:-yes}" = no ] || {
+ step "floor: ss -K on the kernel's connection, $RUNS runs"
+ for n in $(seq 1 "$RUNS"); do
+  old=$(kports "$WITNESS_PUBLIC_IP")
+  [ -n "$old" ] || fail "no kernel connection to $WITNESS_PUBLIC_IP before floor run $n"
+  t0=$(now_ms)
+  ss -K state established "( dst $WITNESS_PUBLIC_IP and dport = :445 )" >/dev/null
+  for _ in $(seq 1 1200); do
+    new=$(kports "$WITNESS_PUBLIC_IP")
+    [ -n "$new" ] && [ "$new" != "$old" ] && break
+    sleep 0.02
+  done
+  t1=$(now_ms)
+  [ -n "$new" ] && [ "$new" != "$old" ] || fail "the kernel did not reconnect after ss -K (run $n)"
+  echo "BENCH floor $n $((t1 - t0))"
+ done
+}
+
 target=$WITNESS_NODE_IP
 [ "${BENCH_FAILOVER:-yes}" = no ] || for abort in yes no; do
  step "failover with abort_connections = $abort: $RUNS client-moves each, idle and busy"
  write_conf "$abort"
  kill -HUP "$WPID"
  sleep 1
- # Running registrations keep their settings until they register again: one untimed move.
+ # Running registrations keep their settings until they register again, so the first move
+ # after the reload still runs with the old ones: reported apart, as "failover-first".
  move "$target"
+ last=$(grep '"event":"client-move"' "$EVENTS" | tail -n1)
+ echo "BENCH failover-first $abort $MOVE_MS $(echo "$last" | sed 's/.*"latencyMs":\([0-9.]*\).*/\1/')"
  [ "$target" = "$WITNESS_NODE_IP" ] && target=$WITNESS_PUBLIC_IP || target=$WITNESS_NODE_IP
  for mode in idle busy; do
   busy_pid=
