@@ -61,6 +61,11 @@ static inline long smb3_copy_file_range(int in, long long *in_off, int out, long
     return syscall(SYS_copy_file_range, in, in_off, out, out_off, len, flags);
 }
 
+/* fallocate(2) is declared only under _GNU_SOURCE; mode takes linux/falloc.h's FALLOC_FL_* bits. */
+static inline int smb3_fallocate(int fd, int mode, long long offset, long long length) {
+    return (int)syscall(SYS_fallocate, fd, mode, offset, length);
+}
+
 /* prctl() is variadic. */
 static inline int smb3_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 
