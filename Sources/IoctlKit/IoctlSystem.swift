@@ -60,6 +60,11 @@ public protocol IoctlSystem {
     func close(_ handle: IoctlHandle)
     /// `f_type` of fstatfs(2).
     func fileSystemType(_ handle: IoctlHandle) throws(SystemError) -> UInt64
+    /// Bytes the caller may still allocate on the file system of `handle` (fstatfs(2) `f_bavail *
+    /// f_bsize`); on cifs the server's FileFsFullSizeInformation, asked for on every call.
+    func availableBytes(_ handle: IoctlHandle) throws(SystemError) -> UInt64
+    /// fsync(2).
+    func synchronize(_ handle: IoctlHandle) throws(SystemError)
     func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus
     /// ioctl(2) with a buffer the kernel may read and overwrite.
     func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(SystemError)

@@ -76,6 +76,21 @@ public enum IoctlCalls {
         return type & 0xFFFF_FFFF
     }
 
+    /// `f_bavail * f_bsize` of fstatfs(2): the bytes the caller may still allocate on the file system.
+    /// The corresponding C function is `fstatfs`.
+    public static func availableBytes(_ descriptor: Int32) throws(SystemError) -> UInt64 {
+        var bytes: UInt64 = 0
+        _ = try valueOrThrow("fstatfs", "checking the free space of fd \(descriptor)") {
+            smb3_fstatfs_available(descriptor, &bytes)
+        }
+        return bytes
+    }
+
+    /// fsync(2).
+    public static func synchronize(_ descriptor: Int32) throws(SystemError) {
+        _ = try valueOrThrow("fsync", "flushing fd \(descriptor)") { fsync(descriptor) }
+    }
+
     /// The facts of fstat(2) the tool uses.
     public struct Status: Sendable {
         public var device: UInt64

@@ -57,6 +57,14 @@ final class LiveIoctlSystem: IoctlSystem {
         try mapped { () throws(SystemError) in try IoctlCalls.fileSystemType(handle.rawValue) }
     }
 
+    func availableBytes(_ handle: IoctlHandle) throws(SystemError) -> UInt64 {
+        try mapped { () throws(SystemError) in try IoctlCalls.availableBytes(handle.rawValue) }
+    }
+
+    func synchronize(_ handle: IoctlHandle) throws(SystemError) {
+        try mapped { () throws(SystemError) in try IoctlCalls.synchronize(handle.rawValue) }
+    }
+
     func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus {
         let status = try mapped { () throws(SystemError) in try IoctlCalls.status(handle.rawValue) }
         return IoctlFileStatus(

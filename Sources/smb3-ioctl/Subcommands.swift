@@ -14,7 +14,10 @@ struct CopySubcommand: ParsableCommand {
             kernel offloads it; otherwise the kernel would silently copy through the client. \
             Without --allow-fallback such a copy is refused with the reason; with it, smb3-ioctl \
             copies through the client and says so. --reflink clones (FICLONE/FICLONERANGE, \
-            FSCTL_DUPLICATE_EXTENTS_TO_FILE) and never falls back. The last line gives bytes, \
+            FSCTL_DUPLICATE_EXTENTS_TO_FILE) and never falls back; since a server may copy behind \
+            a success (ksmbd does when its file system cannot clone the range), it compares the \
+            share's free space before and after: a drop by half the length or more is reported as \
+            a copy (exit 1), otherwise the clone is verified (1 MiB and up). The last line gives bytes, \
             seconds and throughput; a terminal also shows progress for copies of 64 MiB or more.
             """)
 
@@ -40,7 +43,10 @@ struct CopySubcommand: ParsableCommand {
     @Flag(name: .customLong("allow-fallback"), help: "Copy through this machine when the server cannot, and say so.")
     var allowFallback = false
 
-    @Flag(help: "Clone with duplicate extents (needs a share with block refcounting, e.g. ReFS).")
+    @Flag(
+        help:
+            "Clone with duplicate extents (needs block refcounting: ReFS; ksmbd on XFS reflink=1 or btrfs), checked by the share's free space."
+    )
     var reflink = false
 
     func run() throws {

@@ -46,6 +46,19 @@ final class FakeIoctlSystem: IoctlSystem {
     /// Arguments the kernel would have read, per buffer ioctl.
     var bufferArguments: [CIFSIoctl: [[UInt8]]] = [:]
     var closed: [Int32] = []
+    /// What FICLONE does on the "server": refuse (EOPNOTSUPP, a share that cannot duplicate extents),
+    /// share extents (free space unchanged), or copy behind a success (ksmbd's fallback: free space drops).
+    enum CloneBehaviour { case notSupported, shares, copies }
+    var cloneBehaviour = CloneBehaviour.notSupported
+    /// The share's available bytes (fstatfs); nil makes availableBytes fail.
+    var freeBytes: UInt64? = 1 << 30
+
+    private func clone(into destination: String, from source: String) throws(SystemError) {
+        guard cloneBehaviour != .notSupported else { throw SystemError(function: "ioctl", errno: .notSupported) }
+        let data = files[source]?.contents ?? []
+        files[destination]?.contents = data
+        if cloneBehaviour == .copies, let free = freeBytes { freeBytes = free - UInt64(data.count) }
+    }
 
     func add(_ path: String, _ file: File) {
         var file = file
@@ -89,6 +102,14 @@ final class FakeIoctlSystem: IoctlSystem {
     func fileSystemType(_ handle: IoctlHandle) throws(SystemError) -> UInt64 {
         files[path(handle)]?.fileSystemType ?? 0
     }
+
+    func availableBytes(_ handle: IoctlHandle) throws(SystemError) -> UInt64 {
+        trace.append("statfs \(path(handle))")
+        guard let freeBytes else { throw SystemError(function: "fstatfs", errno: .notSupported) }
+        return freeBytes
+    }
+
+    func synchronize(_ handle: IoctlHandle) throws(SystemError) { trace.append("fsync \(path(handle))") }
 
     func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus {
         let file = files[path(handle)] ?? File()
@@ -157,7 +178,9 @@ final class FakeIoctlSystem: IoctlSystem {
             }
             files[path(handle)]?.contents = sourceFile.contents
             clock += 1_000_000_000
-        case .clone, .setIntegrity:
+        case .clone:
+            try clone(into: path(handle), from: path(IoctlHandle(rawValue: value)))
+        case .setIntegrity:
             throw SystemError(function: "ioctl", errno: .notSupported)
         default:
             throw SystemError(function: "ioctl", errno: .inappropriateIOCTLForDevice)
