@@ -1,10 +1,12 @@
 #!/bin/bash
 # smb3-ifaces against ksmbd (issue 17, item 5). ksmbd lists the interfaces of the initial network
 # namespace, skips loopback, sets RSS_CAPABLE for more than one tx queue, takes the speed from
-# ethtool and, for IPv6, the first usable address, which can be the link-local one. So the guest
-# gets a veth pair: ksmbd0 (4 tx queues; 192.0.2.1/24, 198.51.100.1/24, 2001:db8:5::1/64 and its
-# link-local) stays with ksmbd, its peer client0 (.2 addresses) goes into the network namespace
-# "client", where the mount is made (multichannel,max_channels=4). The report must list exactly
+# ethtool and, for IPv6, the first usable address of each interface: the global one when there is
+# one (the kernel keeps an interface's addresses sorted by scope), else the link-local one. So the
+# guest gets two veth pairs: ksmbd0 (4 tx queues; 192.0.2.1/24, 2001:db8:5::1/64 and its
+# link-local) and ksmbd1 (1 tx queue; 198.51.100.1/24 and only its link-local IPv6) stay with
+# ksmbd, their peers client0/client1 (.2 addresses) go into the network namespace "client", where
+# the mount is made (multichannel,max_channels=4). The report must list exactly
 # what ksmbd advertised (the raw FSCTL reply, decoded here independently), both paths (FSCTL,
 # DebugData) must agree, the kernel must have opened extra channels, and the link-local address
 # must be named by the finding linkLocalServerInterface, as the kernel's own failure shows
@@ -18,24 +20,29 @@ syslog_start
 ifaces=$SMB3KIT_BIN/smb3-ifaces
 [ -x "$ifaces" ] || fail "smb3-ifaces not built ($ifaces missing)"
 
-step "veth pair ksmbd0 (4 tx queues) <-> client0 in netns client"
+step "veth pairs ksmbd0 (4 tx queues), ksmbd1 (1) <-> client0, client1 in netns client"
 ip netns add client || fail "ip netns add failed"
 ip link add ksmbd0 numtxqueues 4 numrxqueues 4 type veth peer name client0 netns client \
-  || fail "ip link add veth failed"
+  || fail "ip link add veth ksmbd0 failed"
+ip link add ksmbd1 type veth peer name client1 netns client || fail "ip link add veth ksmbd1 failed"
 ip addr add 192.0.2.1/24 dev ksmbd0
-ip addr add 198.51.100.1/24 dev ksmbd0
 ip -6 addr add 2001:db8:5::1/64 dev ksmbd0
+ip addr add 198.51.100.1/24 dev ksmbd1
 ip link set ksmbd0 up
+ip link set ksmbd1 up
 ip -n client link set lo up
 ip -n client addr add 192.0.2.2/24 dev client0
-ip -n client addr add 198.51.100.2/24 dev client0
 ip -n client -6 addr add 2001:db8:5::2/64 dev client0
+ip -n client addr add 198.51.100.2/24 dev client1
 ip -n client link set client0 up
+ip -n client link set client1 up
 # Until duplicate address detection ends, IPv6 addresses are tentative and ksmbd skips them.
-wait_for 60 sh -c '[ -z "$(ip -6 addr show dev ksmbd0 tentative)" ] && ip -6 addr show dev ksmbd0 scope link | grep -q fe80' \
-  || fail "ksmbd0's IPv6 addresses are still tentative after 60s: $(ip -6 addr show dev ksmbd0)"
-ip addr show dev ksmbd0
-info "ksmbd0: $(cat /sys/class/net/ksmbd0/speed 2>/dev/null || echo '?') Mb/s, $(find /sys/class/net/ksmbd0/queues -name 'tx-*' | wc -l) tx queues; IPv6 in kernel order: $(ip -6 addr show dev ksmbd0 | awk '/inet6/ {print $2}' | tr '\n' ' ')"
+for d in ksmbd0 ksmbd1; do
+  wait_for 60 sh -c "[ -z \"\$(ip -6 addr show dev $d tentative)\" ] && ip -6 addr show dev $d scope link | grep -q fe80" \
+    || fail "$d's IPv6 addresses are still tentative after 60s: $(ip -6 addr show dev $d)"
+  ip addr show dev "$d"
+  info "$d: $(cat /sys/class/net/$d/speed 2>/dev/null || echo '?') Mb/s, $(find /sys/class/net/$d/queues -name 'tx-*' | wc -l) tx queues; IPv6 in kernel order: $(ip -6 addr show dev $d | awk '/inet6/ {print $2}' | tr '\n' ' ')"
+done
 
 ksmbd_start
 check "modprobe cifs failed" modprobe cifs
@@ -83,10 +90,13 @@ python3 - /run/advertised.json <<'PY' || fail "ksmbd's list is not what ksmbd0 s
 import json, sys
 adv = json.load(open(sys.argv[1]))
 addrs = [a["address"] for a in adv]
-assert "192.0.2.1" in addrs, addrs
+assert "192.0.2.1" in addrs and "198.51.100.1" in addrs and "2001:db8:5::1" in addrs, addrs
 assert not any(a.startswith("127.") or a == "::1" for a in addrs), "loopback advertised: %s" % addrs
-assert all(a["rss"] for a in adv if a["address"] in ("192.0.2.1",) or a["address"].startswith("fe80") or a["address"].startswith("2001:db8:5")), adv
-assert any(a["address"].startswith("fe80:") for a in adv), "no link-local IPv6 advertised: %s" % addrs
+by = {a["address"]: a for a in adv}
+# ksmbd0 has 4 tx queues (RSS_CAPABLE), ksmbd1 one.
+assert by["192.0.2.1"]["rss"] and by["2001:db8:5::1"]["rss"] and not by["198.51.100.1"]["rss"], adv
+ll = [a for a in adv if a["address"].startswith("fe80:")]
+assert len(ll) == 1 and not ll[0]["rss"], "ksmbd1's link-local not advertised once: %s" % addrs
 PY
 
 step "smb3-ifaces --json (FSCTL as root) and --from-debugdata"
