@@ -8,6 +8,7 @@
 #   $LAB_CACHE/kernel/<kver>_<debver>/        vmlinuz + lib/modules/<kver> (depmod'd)
 #   $LAB_CACHE/initramfs/<kver>_<debver>-<recipe hash>.cpio.gz
 #   $LAB_CACHE/witness/<kver>_<debver>-<recipe hash>/cifs.ko
+#   $LAB_CACHE/ksmbd-tools/<debver>/usr/sbin/ksmbd.{mountd,adduser,control}  (dpkg -x, never installed)
 # Every entry is built under a lock into "<entry>.tmp.<pid>" and renamed into place only
 # when complete, so an interrupted build never leaves a half-built entry that looks done.
 
@@ -205,6 +206,42 @@ lab_build_witness() {
   rm -rf "${tmp:?}/$src" "$tmp/asn1_compiler" "$tmp/build.log"
   echo "$KVER $DEBVER" > "$tmp/VERSION"
   mv -T "$tmp" "$dest"
+}
+
+# The ksmbd user-space daemon for the ksmbd scenarios (lab-recipe.md §12). ksmbd-tools declares
+# Conflicts: samba, so it is NEVER installed (that would remove Samba from the host and with it
+# from every guest): the package is downloaded and unpacked into the cache, and the guest runs
+# ksmbd.mountd from there with its own config and user database. The version is whatever apt
+# offers as candidate for the host's sources (bookworm: 3.4.7); the entry is keyed by it.
+lab_ksmbd_tools_version() {
+  apt-cache policy ksmbd-tools 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -v '(none)' | head -n 1
+}
+lab_ksmbd_tools_dir() { echo "$LAB_CACHE/ksmbd-tools/${1//\~/_}"; }
+lab_build_ksmbd_tools() {
+  local ver=$1 dest deb tmp
+  dest=$(lab_ksmbd_tools_dir "$ver")
+  [ -x "$dest/usr/sbin/ksmbd.mountd" ] && return 0
+  deb=$(lab_download ksmbd-tools "$ver")
+  tmp="$dest.tmp.$$"
+  rm -rf "$dest".tmp.*; mkdir -p "$tmp"   # leftovers of interrupted builds (we hold the lock)
+  dpkg-deb -x "$deb" "$tmp"
+  [ -x "$tmp/usr/sbin/ksmbd.mountd" ] && [ -x "$tmp/usr/sbin/ksmbd.adduser" ] \
+    || lab_die "ksmbd-tools $ver has no usr/sbin/ksmbd.mountd or ksmbd.adduser"
+  echo "$ver" > "$tmp/VERSION"
+  mv -T "$tmp" "$dest"
+}
+
+# lab_prepare_ksmbd: sets LAB_KSMBD_TOOLS to the unpacked ksmbd-tools (built once).
+lab_prepare_ksmbd() {
+  local ver
+  ver=$(lab_ksmbd_tools_version)
+  if [ -z "$ver" ]; then
+    apt-get update -q >&2 || true
+    ver=$(lab_ksmbd_tools_version)
+  fi
+  [ -n "$ver" ] || lab_die "apt knows no ksmbd-tools package (apt-get update?)"
+  lab_locked "ksmbd-tools" lab_build_ksmbd_tools "$ver"
+  LAB_KSMBD_TOOLS=$(lab_ksmbd_tools_dir "$ver")
 }
 
 # lab_prepare SHORT [witness]: everything a boot of kernel SHORT needs.

@@ -4,11 +4,14 @@
 # (.build/deb, from make deb; SMB3KIT_DEB overrides).
 # Independent of `swift test`.
 #
-#   lab/run.sh [--kernel 6.12|6.1|all] [--timeout SECONDS] [SCENARIO...]
+#   lab/run.sh [--kernel 6.12|6.1|all] [--timeout SECONDS] [SCENARIO[:SERVER]...]
 #
 # LAB_GUEST_ENV="NAME=VALUE ..." passes variables to the scenario (NAME upper case, no spaces).
 # SCENARIO is a file name under lab/scenarios/ without .sh; default:
 #   ntlm-multichannel kerberos-mount witness-module
+# :SERVER (samba | ksmbd) picks the SMB server of a scenario that supports the choice (its script
+# calls lab_server_start or reads LAB_SERVER); default Samba. ioctl-copy:ksmbd runs ioctl-copy
+# against the kernel's ksmbd (Debian's ksmbd-tools unpacked into the cache, never installed).
 # The project's binaries are taken from $SMB3KIT_BIN (default <repo>/.build/release); the
 # guest sees them through the read-only 9p export of /. Per scenario it prints
 #   LAB-RESULT <scenario>@<kernel> PASS|FAIL <seconds>s
@@ -27,7 +30,7 @@ while [ $# -gt 0 ]; do
     --kernel) kernels=$2; shift 2 ;;
     --kernel=*) kernels=${1#--kernel=}; shift ;;
     --timeout) secs=$2; explicit_timeout=yes; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     -*) lab_die "unknown option '$1' (see --help)" ;;
     *) scenarios+=("$1"); shift ;;
   esac
@@ -39,14 +42,30 @@ for kv in ${LAB_GUEST_ENV:-}; do
   guest_env+=("smb3kit.env.$kv")
 done
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(ntlm-multichannel kerberos-mount witness-module)
+# A run is SCENARIO or SCENARIO:SERVER; its name (one token) is what LAB-RESULT prints.
+scenario_file() { echo "${1%%:*}"; }
+scenario_server() { case "$1" in *:*) echo "${1#*:}" ;; esac; }
+ksmbd=
 for s in "${scenarios[@]}"; do
-  [ -x "$LAB_DIR/scenarios/$s.sh" ] || lab_die "no scenario '$s' (have: $(find "$LAB_DIR/scenarios" -name "*.sh" -printf "%f\n" | sed "s/\.sh$//" | sort | tr "\n" " "))"
+  f=$(scenario_file "$s")
+  [ -x "$LAB_DIR/scenarios/$f.sh" ] || lab_die "no scenario '$f' (have: $(find "$LAB_DIR/scenarios" -name "*.sh" -printf "%f\n" | sed "s/\.sh$//" | sort | tr "\n" " "))"
+  # Scenarios that always run against ksmbd (ioctl-reflink) start it themselves.
+  grep -q '^ksmbd_start' "$LAB_DIR/scenarios/$f.sh" && ksmbd=yes
+  server=$(scenario_server "$s")
+  [ -n "$server" ] || continue
+  case "$server" in samba) ;; ksmbd) ksmbd=yes ;; *) lab_die "$s: unknown server '$server' (samba | ksmbd)" ;; esac
+  case "$f" in installed-*) lab_die "$s: the installed-* scenarios run against Samba only" ;; esac
+  # A scenario that never looks at the choice would silently run against Samba.
+  grep -q 'lab_server_start\|LAB_SERVER' "$LAB_DIR/scenarios/$f.sh" \
+    || lab_die "$s: scenario $f does not support choosing a server (no lab_server_start/LAB_SERVER)"
 done
 command -v qemu-system-x86_64 >/dev/null || lab_die "qemu-system-x86_64 missing (run lab/setup-host.sh)"
 
 witness=
 # Scenarios that load the rebuilt cifs.ko with CONFIG_CIFS_SWN_UPCALL.
 for s in "${scenarios[@]}"; do case "$s" in witness-*|demo|installed-*) witness=witness ;; esac; done
+LAB_KSMBD_TOOLS=
+[ -z "$ksmbd" ] || lab_prepare_ksmbd
 # installed-* scenarios run against the Debian package in a guest that boots systemd, all of one
 # kernel in one boot (lab/guest/systemd-boot.sh): they share the guest and its setup.
 installed=() others=()
@@ -87,7 +106,7 @@ boot_guest() {
 # verdict SCENARIO KERNEL LOG RC SECONDS SECS_LIMIT: counts and prints the scenario's result.
 verdict() {
   local s=$1 k=$2 log=$3 rc=$4 dt=$5 s_secs=$6 why v
-  ln -sfn "$(basename "$log")" "$LAB_OUT/$s-$k.log"
+  ln -sfn "$(basename "$log")" "$LAB_OUT/${s//:/.}-$k.log"
   if grep -qx "LAB-PASS $s" "$log"; then
     v=PASS; passed=$((passed + 1))
   else
@@ -106,14 +125,19 @@ verdict() {
 
 for k in $kernels; do
   for s in "${others[@]}"; do
-    log=$LAB_OUT/$s-$k-$stamp.log
+    f=$(scenario_file "$s") server=$(scenario_server "$s")
+    # No ':' in file names (CI artifact uploads refuse them): ioctl-copy:ksmbd -> ioctl-copy.ksmbd-6.12.log
+    log=$LAB_OUT/${s//:/.}-$k-$stamp.log
     # The witness scenarios start ctdb, smbd and samba-dcerpcd (30-90 s under TCG) and then
     # drive seven failover steps: give them room on a loaded machine unless told otherwise.
     s_secs=$secs
-    case "$s" in witness-server|witness-failover|witness-krb5|witness-admin-move|witness-node-*|witness-planned-move|demo) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
+    case "$f" in witness-server|witness-failover|witness-krb5|witness-admin-move|witness-node-*|witness-planned-move|demo) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
+    extra=()
+    [ -z "$server" ] || extra+=("smb3kit.server=$server")
+    [ -z "$LAB_KSMBD_TOOLS" ] || extra+=("smb3kit.ksmbd=$LAB_KSMBD_TOOLS")
     t=$SECONDS
     rc=0
-    boot_guest "$k" "$s" "$LAB_DIR/scenarios/$s.sh" "$s_secs" "$log" || rc=$?
+    boot_guest "$k" "$s" "$LAB_DIR/scenarios/$f.sh" "$s_secs" "$log" ${extra[@]+"${extra[@]}"} || rc=$?
     verdict "$s" "$k" "$log" "$rc" "$((SECONDS - t))" "$s_secs"
   done
   if [ ${#installed[@]} -gt 0 ]; then

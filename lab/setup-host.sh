@@ -21,10 +21,13 @@ fi
 build_pkgs="pkg-config libkrb5-dev libkeyutils-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev zlib1g-dev libssl-dev"
 # make deb: dpkg-buildpackage with debhelper, then lintian (Rules-Requires-Root: no, so no fakeroot).
 deb_pkgs="dpkg-dev debhelper lintian"
-# Lab plumbing and the userland the guest borrows from this host (see lab-recipe.md).
+# Lab plumbing and the userland the guest borrows from this host (see lab-recipe.md); xfsprogs and
+# btrfs-progs make the ksmbd scenarios' reflink filesystems (ksmbd-tools itself is never installed:
+# it conflicts with samba; lib-host.sh unpacks it into the cache).
 lab_pkgs="qemu-system-x86 busybox-static cpio kmod xz-utils iproute2 cifs-utils keyutils python3
   krb5-kdc krb5-admin-server krb5-user gcc make bc flex bison libelf-dev libssl-dev
-  binutils util-linux coreutils gssproxy ethtool"
+  binutils util-linux coreutils gssproxy ethtool
+  xfsprogs btrfs-progs"
 # Samba >= 4.20 (rpcd_witness) comes from bookworm-backports.
 samba_pkgs="samba samba-common-bin ctdb python3-samba smbclient tdb-tools"
 

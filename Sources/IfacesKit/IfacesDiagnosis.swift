@@ -60,6 +60,7 @@ public enum IfacesDiagnosis {
                 ))
             return findings
         }
+        findings += linkLocalInterfaces(mount)
         if let finding = maxChannelsTooLow(mount, usable: usable) { findings.append(finding) }
         if let finding = slowerInterface(mount, usable: usable) { findings.append(finding) }
         if !usable.isEmpty, !usable.contains(where: \.rss) {
@@ -82,9 +83,30 @@ public enum IfacesDiagnosis {
         return findings
     }
 
-    /// The interfaces the kernel may open channels on: active, with the transport's RDMA capability.
+    /// The interfaces the kernel can open channels on: active, with the transport's RDMA capability, and
+    /// not IPv6 link-local (the kernel tries those and fails, see ``linkLocalInterfaces(_:)``).
     static func usableInterfaces(_ mount: IfacesReport.Mount) -> [IfacesReport.ServerInterface] {
-        mount.serverInterfaces.filter { $0.active && $0.rdma == mount.rdma }
+        mount.serverInterfaces.filter { $0.active && $0.rdma == mount.rdma && !isIPv6LinkLocal($0) }
+    }
+
+    static func isIPv6LinkLocal(_ interface: IfacesReport.ServerInterface) -> Bool {
+        IPAddress(interface.address)?.isIPv6LinkLocal ?? false
+    }
+
+    /// One finding per advertised IPv6 link-local address. The interface list carries no scope id and
+    /// cifs.ko zeroes it (`parse_server_interfaces`), so connecting to it fails: the kernel logs "failed to
+    /// open extra channel on iface:fe80:… rc=-22". ksmbd advertises the first usable IPv6 address of each
+    /// interface, which can be the link-local one.
+    private static func linkLocalInterfaces(_ mount: IfacesReport.Mount) -> [IfacesReport.Finding] {
+        mount.serverInterfaces.filter { $0.active && isIPv6LinkLocal($0) }.map { interface in
+            .init(
+                code: .linkLocalServerInterface, mountPoint: mount.mountPoint,
+                message:
+                    "\(mount.mountPoint): \(mount.server) advertises the link-local address \(interface.address): the client cannot open a channel to \(interface.address)",
+                fix:
+                    "give the server a global address on that interface or restrict its interfaces (ksmbd and Samba: 'interfaces = ...' with 'bind interfaces only = yes')"
+            )
+        }
     }
 
     private static func channelStates(_ mount: IfacesReport.Mount) -> [IfacesReport.Finding] {

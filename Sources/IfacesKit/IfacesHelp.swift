@@ -28,7 +28,7 @@ public enum IfacesHelp {
           findings[].code, .mountPoint, .message, .fix
         Finding codes: multichannelNotEnabled, serverWithoutMultichannel, noServerInterfaces, \
         maxChannelsTooLow, channelsOnSlowerInterface, noRSSPath, rdmaNotUsed, localNICSlower, \
-        channelNotConnected, mountNotInDebugData.
+        channelNotConnected, mountNotInDebugData, linkLocalServerInterface.
 
         PROMETHEUS (--prometheus): gauges smb3_ifaces_mount_channels, smb3_ifaces_mount_max_channels, \
         smb3_ifaces_channel_up, smb3_ifaces_server_interface_speed_bps, smb3_ifaces_server_interface_channels, \

@@ -215,6 +215,8 @@ public struct IfacesReport {
             public static let channelNotConnected = Code(rawValue: "channelNotConnected")
             /// The mount is not in DebugData (the session is gone or being set up).
             public static let mountNotInDebugData = Code(rawValue: "mountNotInDebugData")
+            /// The server advertises an IPv6 link-local address, on which cifs.ko cannot open a channel.
+            public static let linkLocalServerInterface = Code(rawValue: "linkLocalServerInterface")
         }
     }
 }

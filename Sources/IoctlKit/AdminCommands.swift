@@ -139,8 +139,13 @@ public struct NotifyCommand: CIFSFileCommand {
             let request = CIFSNotifyInfoRequest(filter: filter, watchTree: watchTree)
             var buffer = request.encoded()
             do { try system.ioctl(handle, .notifyInfo, buffer: &buffer) } catch {
-                throw IoctlCommandError.failed(
-                    "\(path): CIFS_IOC_NOTIFY_INFO: \(error)\(CIFSFiles.hint(for: error))", error)
+                // cifs maps STATUS_NOT_IMPLEMENTED (ksmbd's answer to every CHANGE_NOTIFY) and
+                // STATUS_NOT_SUPPORTED to EOPNOTSUPP.
+                let hint =
+                    error.errno == .notSupported
+                    ? "; the server does not support change notification (it refused SMB2 CHANGE_NOTIFY; ksmbd does not implement it)"
+                    : CIFSFiles.hint(for: error)
+                throw IoctlCommandError.failed("\(path): CIFS_IOC_NOTIFY_INFO: \(error)\(hint)", error)
             }
             let records: [CIFSNotifyRecord]
             do { records = try CIFSNotifyRecord.parse(try request.replyData(from: buffer)) } catch {

@@ -65,6 +65,21 @@ public struct CopyOutcome: Hashable, Sendable {
     public var fallbackReason: String?
     public var sourceSessionID: UInt64?
     public var destinationSessionID: UInt64?
+    /// For a reflink: whether the share's free space shows the extents were shared.
+    public var cloneCheck: CloneCheck?
+
+    public init(
+        bytes: UInt64, nanoseconds: UInt64, method: CopyMethod, fallbackReason: String? = nil,
+        sourceSessionID: UInt64? = nil, destinationSessionID: UInt64? = nil, cloneCheck: CloneCheck? = nil
+    ) {
+        self.bytes = bytes
+        self.nanoseconds = nanoseconds
+        self.method = method
+        self.fallbackReason = fallbackReason
+        self.sourceSessionID = sourceSessionID
+        self.destinationSessionID = destinationSessionID
+        self.cloneCheck = cloneCheck
+    }
 
     public var seconds: Double { Double(nanoseconds) / 1e9 }
     public var bytesPerSecond: Double { nanoseconds == 0 ? 0 : Double(bytes) / seconds }
@@ -85,6 +100,7 @@ struct CopyReport: IoctlReportBody {
     let fallbackReason: String?
     let sourceSessionId: UInt64?
     let destinationSessionId: UInt64?
+    let cloneCheck: CloneCheck?
 
     init(_ outcome: CopyOutcome) {
         bytes = outcome.bytes
@@ -95,6 +111,7 @@ struct CopyReport: IoctlReportBody {
         fallbackReason = outcome.fallbackReason
         sourceSessionId = outcome.sourceSessionID
         destinationSessionId = outcome.destinationSessionID
+        cloneCheck = outcome.cloneCheck
     }
 
     var summary: String {
@@ -102,7 +119,10 @@ struct CopyReport: IoctlReportBody {
             + "\(ByteFormat.size(UInt64(bytesPerSecond)))/s, via \(method.label)"
     }
 
-    var lines: [String] { (fallbackReason.map { ["fell back to a client-side copy: \($0)"] } ?? []) + [summary] }
+    var lines: [String] {
+        (fallbackReason.map { ["fell back to a client-side copy: \($0)"] } ?? [])
+            + (cloneCheck.map { [$0.line(length: bytes)] } ?? []) + [summary]
+    }
 }
 
 /// Receives progress of a copy. The executable shows it on a terminal for large copies.
@@ -362,6 +382,10 @@ public struct FileCopier: CIFSFileCommand {
         guard destination.isCIFS else {
             throw IoctlCommandError.notCIFS(request.destination, type: destination.fileSystemType)
         }
+        // cifs writes the source's dirty pages back before the clone: flush them first, so that
+        // their allocation on the server does not count as the clone's (CloneCheck).
+        try? system.synchronize(source.handle)
+        let freeBefore = try? system.availableBytes(destination.handle)
         let start = system.monotonicNanoseconds()
         progress?.begin(totalBytes: range.length, determinate: false)
         defer { progress?.end() }
@@ -381,21 +405,37 @@ public struct FileCopier: CIFSFileCommand {
                 "\(request.source) → \(request.destination): \(request.isRange ? "FICLONERANGE" : "FICLONE"): \(error)"
                     + reflinkHint(error, destination), error)
         }
+        let nanoseconds = system.monotonicNanoseconds() &- start
+        // A copy the server made instead may still sit in its page cache, not yet allocated (btrfs
+        // counts delayed allocation in statfs only once written): fsync sends SMB2 FLUSH, which
+        // makes the server write the destination back before the second measurement.
+        try? system.synchronize(destination.handle)
+        let check = CloneCheck(
+            length: range.length, freeBytesBefore: freeBefore,
+            freeBytesAfter: try? system.availableBytes(destination.handle))
+        guard check.verdict != .copied else {
+            throw IoctlCommandError.failed(
+                check.copiedMessage(source: request.source, destination: request.destination, length: range.length))
+        }
         return CopyOutcome(
-            bytes: range.length, nanoseconds: system.monotonicNanoseconds() &- start, method: .reflink,
-            sourceSessionID: sourceSession, destinationSessionID: destinationSession)
+            bytes: range.length, nanoseconds: nanoseconds, method: .reflink,
+            sourceSessionID: sourceSession, destinationSessionID: destinationSession, cloneCheck: check)
     }
 
     private func reflinkHint(_ error: SystemError, _ destination: Side) -> String {
         switch error.errno {
         case .notSupported, .invalidArgument:
+            let info = try? files.mountInfo(destination.handle, destination.path)
+            if let info, info.supportsBlockRefcounting {
+                return "; the server refused FSCTL_DUPLICATE_EXTENTS_TO_FILE although the share advertises "
+                    + "FILE_SUPPORTS_BLOCK_REFCOUNTING: the file system under the share cannot clone "
+                    + "(ksmbd advertises the attribute on every share; it clones on XFS with reflink=1 and on btrfs)"
+                    + "; copy without --reflink for a server-side copy"
+            }
             var hint =
                 "; the share cannot duplicate extents: cifs needs FILE_SUPPORTS_BLOCK_REFCOUNTING (e.g. ReFS) for FSCTL_DUPLICATE_EXTENTS_TO_FILE"
-            if let info = try? files.mountInfo(destination.handle, destination.path) {
-                hint +=
-                    info.supportsBlockRefcounting
-                    ? " (the share advertises it, so the server refused this request)"
-                    : " and the share's attributes (\(cifsHex32(info.fileSystemAttributes))) lack it"
+            if let info {
+                hint += " and the share's attributes (\(cifsHex32(info.fileSystemAttributes))) lack it"
             }
             return hint + "; copy without --reflink for a server-side copy"
         case .improperLink:

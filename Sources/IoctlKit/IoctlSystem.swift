@@ -32,14 +32,25 @@ public struct IoctlFileStatus: Hashable, Sendable {
     public var size: UInt64
     public var isDirectory: Bool
     public var isRegularFile: Bool
+    /// `st_blocks` × 512. On cifs: the server's AllocationSize at the last attribute refresh.
+    public var allocatedBytes: UInt64
 
-    public init(device: UInt64, inode: UInt64, size: UInt64, isDirectory: Bool, isRegularFile: Bool) {
+    public init(
+        device: UInt64, inode: UInt64, size: UInt64, isDirectory: Bool, isRegularFile: Bool, allocatedBytes: UInt64 = 0
+    ) {
         self.device = device
         self.inode = inode
         self.size = size
         self.isDirectory = isDirectory
         self.isRegularFile = isRegularFile
+        self.allocatedBytes = allocatedBytes
     }
+}
+
+/// What lseek(2) looks for from an offset: `SEEK_DATA` or `SEEK_HOLE`.
+public enum IoctlSeekTarget: Hashable, Sendable {
+    case data
+    case hole
 }
 
 /// The system calls the kit needs. `smb3-ioctl` conforms the live implementation from
@@ -49,6 +60,11 @@ public protocol IoctlSystem {
     func close(_ handle: IoctlHandle)
     /// `f_type` of fstatfs(2).
     func fileSystemType(_ handle: IoctlHandle) throws(SystemError) -> UInt64
+    /// Bytes the caller may still allocate on the file system of `handle` (fstatfs(2) `f_bavail *
+    /// f_bsize`); on cifs the server's FileFsFullSizeInformation, asked for on every call.
+    func availableBytes(_ handle: IoctlHandle) throws(SystemError) -> UInt64
+    /// fsync(2).
+    func synchronize(_ handle: IoctlHandle) throws(SystemError)
     func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus
     /// ioctl(2) with a buffer the kernel may read and overwrite.
     func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(SystemError)
@@ -61,6 +77,11 @@ public protocol IoctlSystem {
     ) throws(SystemError) -> Int
     /// ftruncate(2).
     func truncate(_ handle: IoctlHandle, size: UInt64) throws(SystemError)
+    /// lseek(2) with `SEEK_DATA`/`SEEK_HOLE`: the next data or hole at or after `offset`; `ENXIO`
+    /// when no data follows `offset` (or `offset` is at or past the end of the file).
+    func seek(_ handle: IoctlHandle, from offset: UInt64, to target: IoctlSeekTarget) throws(SystemError) -> UInt64
+    /// fallocate(2) with `FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE`.
+    func punchHole(_ handle: IoctlHandle, offset: UInt64, length: UInt64) throws(SystemError)
     /// pread(2) into `buffer[0..<count]`; returns the bytes read.
     func read(
         _ handle: IoctlHandle, into buffer: inout IoctlBuffer, count: Int, at offset: UInt64

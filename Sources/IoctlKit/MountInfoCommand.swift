@@ -42,6 +42,11 @@ struct MountInfoReport: IoctlReportBody {
     let posixCapabilities: UInt64
     let cacheMode: String?
 
+    /// The attribute is the server's word only: ksmbd sets it on every share, also where its file
+    /// system cannot clone; `copy --reflink` checks what really happened.
+    static let reflinkAdvertised =
+        "advertised (SUPPORTS_BLOCK_REFCOUNTING; ksmbd advertises it on every share, copy --reflink checks that extents are shared)"
+
     init(_ info: CIFSMountInfo, _ tcon: CIFSTreeConnectInfo, mountOptions: [String]?) {
         `protocol` = ProtocolVersion(id: info.protocolID, name: info.dialectName)
         treeId = tcon.treeID
@@ -75,7 +80,7 @@ struct MountInfoReport: IoctlReportBody {
             "Tree connect flags: \(prefixedHex(treeConnectFlags))",
             "Maximal access: \(maximalAccess.text)",
             "Filesystem attributes: \(fileSystemAttributes.text)",
-            "Reflink (duplicate extents): \(reflinkSupported ? "supported" : "not supported (no SUPPORTS_BLOCK_REFCOUNTING)")",
+            "Reflink (duplicate extents): \(reflinkSupported ? Self.reflinkAdvertised : "not supported (no SUPPORTS_BLOCK_REFCOUNTING)")",
             "Max path component: \(maxPathComponent)",
             "Sector flags: \(sectorFlags.text)",
             "Optimal sector size: \(optimalSectorSize)",

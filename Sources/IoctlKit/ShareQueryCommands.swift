@@ -24,7 +24,8 @@ public struct SnapshotsCommand: CIFSFileCommand {
         do { try system.ioctl(handle, .enumerateSnapshots, buffer: &buffer) } catch {
             let hint =
                 error.errno == .notSupported
-                ? "; the share has no snapshots support (e.g. Samba without vfs_shadow_copy2)"
+                ? "; the server does not support snapshot enumeration on this share (it refused "
+                    + "FSCTL_SRV_ENUMERATE_SNAPSHOTS): ksmbd does not implement it, Samba only on shares with vfs_shadow_copy2"
                 : CIFSFiles.hint(for: error)
             throw IoctlCommandError.failed("\(path): CIFS_ENUMERATE_SNAPSHOTS: \(error)\(hint)", error)
         }

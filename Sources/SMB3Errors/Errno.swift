@@ -22,6 +22,7 @@ extension Errno {
     public static let noSuchProcess = Errno(rawValue: 3)  // ESRCH
     public static let interrupted = Errno(rawValue: 4)  // EINTR
     public static let ioError = Errno(rawValue: 5)  // EIO
+    public static let noSuchDeviceOrAddress = Errno(rawValue: 6)  // ENXIO
     public static let execFormatError = Errno(rawValue: 8)  // ENOEXEC
     public static let badFileDescriptor = Errno(rawValue: 9)  // EBADF
     public static let resourceTemporarilyUnavailable = Errno(rawValue: 11)  // EAGAIN

@@ -76,12 +76,30 @@ public enum IoctlCalls {
         return type & 0xFFFF_FFFF
     }
 
+    /// `f_bavail * f_bsize` of fstatfs(2): the bytes the caller may still allocate on the file system.
+    /// The corresponding C function is `fstatfs`.
+    public static func availableBytes(_ descriptor: Int32) throws(SystemError) -> UInt64 {
+        var bytes: UInt64 = 0
+        _ = try valueOrThrow("fstatfs", "checking the free space of fd \(descriptor)") {
+            smb3_fstatfs_available(descriptor, &bytes)
+        }
+        return bytes
+    }
+
+    /// fsync(2).
+    public static func synchronize(_ descriptor: Int32) throws(SystemError) {
+        _ = try valueOrThrow("fsync", "flushing fd \(descriptor)") { fsync(descriptor) }
+    }
+
     /// The facts of fstat(2) the tool uses.
     public struct Status: Sendable {
         public var device: UInt64
         public var inode: UInt64
         public var size: UInt64
         public var mode: UInt32
+        /// `st_blocks` × 512: the bytes the file occupies (on cifs, the server's AllocationSize
+        /// as of the last attribute refresh).
+        public var allocatedBytes: UInt64
         public var isDirectory: Bool { mode & UInt32(Glibc.S_IFMT) == UInt32(Glibc.S_IFDIR) }
         public var isRegularFile: Bool { mode & UInt32(Glibc.S_IFMT) == UInt32(Glibc.S_IFREG) }
     }
@@ -91,7 +109,7 @@ public enum IoctlCalls {
         _ = try valueOrThrow("fstat", "examining fd \(descriptor)") { fstat(descriptor, &info) }
         return Status(
             device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: UInt64(max(0, info.st_size)),
-            mode: UInt32(info.st_mode))
+            mode: UInt32(info.st_mode), allocatedBytes: UInt64(max(0, info.st_blocks)) &* 512)
     }
 
     /// stat(2) of a path (follows symlinks).
@@ -100,7 +118,7 @@ public enum IoctlCalls {
         _ = try valueOrThrow("stat", "examining \(path)") { stat(path, &info) }
         return Status(
             device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: UInt64(max(0, info.st_size)),
-            mode: UInt32(info.st_mode))
+            mode: UInt32(info.st_mode), allocatedBytes: UInt64(max(0, info.st_blocks)) &* 512)
     }
 
     /// ioctl(2) whose argument is a buffer the kernel reads and may overwrite. `request` is any
@@ -150,6 +168,45 @@ public enum IoctlCalls {
     ) throws(SystemError) -> Int {
         try valueOrThrow("pwrite", "writing fd \(descriptor) at \(offset)") {
             Glibc.pwrite(descriptor, pointer, count, off_t(truncatingIfNeeded: offset))
+        }
+    }
+
+    /// Where lseek(2) looks: the next byte of data, or the next hole.
+    public enum SeekTarget: Sendable {
+        case data
+        case hole
+
+        /// `SEEK_DATA` (3) and `SEEK_HOLE` (4), include/uapi/linux/fs.h; Swift's Glibc module
+        /// leaves these GNU names out.
+        var whence: Int32 {
+            switch self {
+            case .data: return 3
+            case .hole: return 4
+            }
+        }
+    }
+
+    /// lseek(2) with `SEEK_DATA` or `SEEK_HOLE`: the offset of the next data (or hole) at or after
+    /// `offset`. Throws `ENXIO` when there is no data at or after `offset` (or `offset` is at or
+    /// past the end). cifs.ko answers from FSCTL_QUERY_ALLOCATED_RANGES for sparse files.
+    public static func seek(
+        _ descriptor: Int32, from offset: UInt64, to target: SeekTarget
+    ) throws(SystemError)
+        -> UInt64
+    {
+        let position = try valueOrThrow("lseek", "seeking fd \(descriptor) from \(offset) to \(target)") {
+            lseek(descriptor, off_t(truncatingIfNeeded: offset), target.whence)
+        }
+        return UInt64(max(0, position))
+    }
+
+    /// fallocate(2) with `FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE` (0x02 | 0x01,
+    /// include/uapi/linux/falloc.h): frees `length` bytes at `offset`, which then read as zeros; the
+    /// size stays. cifs.ko sends FSCTL_SET_SPARSE (once) and FSCTL_SET_ZERO_DATA.
+    public static func punchHole(_ descriptor: Int32, offset: UInt64, length: UInt64) throws(SystemError) {
+        _ = try valueOrThrow("fallocate", "punching \(length) bytes at \(offset) in fd \(descriptor)") {
+            smb3_fallocate(
+                descriptor, 0x02 | 0x01, Int64(truncatingIfNeeded: offset), Int64(truncatingIfNeeded: length))
         }
     }
 

@@ -163,6 +163,12 @@ public struct IPAddress {
         self.bytes = bytes
     }
 
+    /// An IPv6 link-local address (fe80::/10, RFC 4291 §2.5.6): reachable only through one link, named by a
+    /// scope id that an SMB interface list does not carry.
+    public var isIPv6LinkLocal: Bool {
+        family == .ipv6 && bytes.count == 16 && bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80
+    }
+
     /// Parses dotted IPv4 or colon-separated IPv6 text (full or compressed). Scope suffixes are not accepted.
     public init?(_ text: String) {
         let utf8 = Array(text.utf8)

@@ -10,7 +10,7 @@ struct IoctlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smb3-ioctl",
         abstract:
-            "Command line over the cifs.ko ioctls: server-side copy, share and file info, snapshots, quotas, ACLs.",
+            "Command line over the cifs.ko ioctls: server-side copy, share and file info, snapshots, quotas, ACLs, sparse files.",
         discussion: """
             Every command takes --json for one JSON object on standard output. Errors are one line on \
             standard error.
@@ -24,6 +24,7 @@ struct IoctlCommand: ParsableCommand {
             QuotaSubcommand.self, SecdescSubcommand.self, KeysSubcommand.self, NotifySubcommand.self,
             ShutdownSubcommand.self, SetIntegritySubcommand.self, CompressionSubcommand.self, FsctlSubcommand.self,
             ReadSubcommand.self, WriteSubcommand.self, CopyUnbufferedSubcommand.self, SnapshotSubcommand.self,
+            SparseSubcommand.self, SetSparseSubcommand.self, ZeroSubcommand.self,
         ])
 
     /// ArgumentParser exits 64 on usage errors; smb3-ioctl promises 2, and one line on stderr.

@@ -57,11 +57,19 @@ final class LiveIoctlSystem: IoctlSystem {
         try mapped { () throws(SystemError) in try IoctlCalls.fileSystemType(handle.rawValue) }
     }
 
+    func availableBytes(_ handle: IoctlHandle) throws(SystemError) -> UInt64 {
+        try mapped { () throws(SystemError) in try IoctlCalls.availableBytes(handle.rawValue) }
+    }
+
+    func synchronize(_ handle: IoctlHandle) throws(SystemError) {
+        try mapped { () throws(SystemError) in try IoctlCalls.synchronize(handle.rawValue) }
+    }
+
     func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus {
         let status = try mapped { () throws(SystemError) in try IoctlCalls.status(handle.rawValue) }
         return IoctlFileStatus(
             device: status.device, inode: status.inode, size: status.size, isDirectory: status.isDirectory,
-            isRegularFile: status.isRegularFile)
+            isRegularFile: status.isRegularFile, allocatedBytes: status.allocatedBytes)
     }
 
     func ioctl(_ handle: IoctlHandle, _ request: CIFSIoctl, buffer: inout [UInt8]) throws(SystemError) {
@@ -93,6 +101,19 @@ final class LiveIoctlSystem: IoctlSystem {
 
     func truncate(_ handle: IoctlHandle, size: UInt64) throws(SystemError) {
         try mapped { () throws(SystemError) in try IoctlCalls.truncate(handle.rawValue, size: size) }
+    }
+
+    func seek(_ handle: IoctlHandle, from offset: UInt64, to target: IoctlSeekTarget) throws(SystemError) -> UInt64 {
+        let whence: IoctlCalls.SeekTarget = target == .data ? .data : .hole
+        return try mapped { () throws(SystemError) in try IoctlCalls.seek(handle.rawValue, from: offset, to: whence) }
+    }
+
+    func punchHole(_ handle: IoctlHandle, offset: UInt64, length: UInt64) throws(SystemError) {
+        logger.debug(
+            "fallocate",
+            metadata: ["file.fd": "\(handle.rawValue)", "range.offset": "\(offset)", "range.length": "\(length)"])
+        try mapped { () throws(SystemError) in try IoctlCalls.punchHole(handle.rawValue, offset: offset, length: length)
+        }
     }
 
     func read(

@@ -14,7 +14,10 @@ struct CopySubcommand: ParsableCommand {
             kernel offloads it; otherwise the kernel would silently copy through the client. \
             Without --allow-fallback such a copy is refused with the reason; with it, smb3-ioctl \
             copies through the client and says so. --reflink clones (FICLONE/FICLONERANGE, \
-            FSCTL_DUPLICATE_EXTENTS_TO_FILE) and never falls back. The last line gives bytes, \
+            FSCTL_DUPLICATE_EXTENTS_TO_FILE) and never falls back; since a server may copy behind \
+            a success (ksmbd does when its file system cannot clone the range), it compares the \
+            share's free space before and after: a drop by half the length or more is reported as \
+            a copy (exit 1), otherwise the clone is verified (1 MiB and up). The last line gives bytes, \
             seconds and throughput; a terminal also shows progress for copies of 64 MiB or more.
             """)
 
@@ -40,7 +43,10 @@ struct CopySubcommand: ParsableCommand {
     @Flag(name: .customLong("allow-fallback"), help: "Copy through this machine when the server cannot, and say so.")
     var allowFallback = false
 
-    @Flag(help: "Clone with duplicate extents (needs a share with block refcounting, e.g. ReFS).")
+    @Flag(
+        help:
+            "Clone with duplicate extents (needs block refcounting: ReFS; ksmbd on XFS reflink=1 or btrfs), checked by the share's free space."
+    )
     var reflink = false
 
     func run() throws {
@@ -367,5 +373,87 @@ struct CopyUnbufferedSubcommand: ParsableCommand {
         output.emit(
             try UnbufferedIO(system: output.makeSystem()).copy(
                 source: source, destination: destination, blockSize: Int(clamping: blockSize.value)))
+    }
+}
+
+struct SparseSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sparse",
+        abstract: "Whether a file is sparse, what the server allocates for it, and its data ranges.",
+        discussion: """
+            The attribute (FILE_ATTRIBUTE_SPARSE_FILE) and the allocation come from the server through \
+            CIFS_QUERY_INFO; statx(2) on cifs carries no sparse flag. The data ranges come from \
+            lseek(2) SEEK_DATA/SEEK_HOLE, which cifs.ko answers with FSCTL_QUERY_ALLOCATED_RANGES for \
+            a sparse file; for any other file it reports the whole file as data without asking. At most \
+            \(SparseCommands.maximumRanges) ranges are listed.
+            """)
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A file on the cifs mount.")
+    var path: String
+
+    func run() throws {
+        output.emit(try SparseCommands(system: output.makeSystem()).describe(path: path))
+    }
+}
+
+struct SetSparseSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-sparse",
+        abstract: "Mark a file sparse on the server (FSCTL_SET_SPARSE, root).",
+        discussion: """
+            No cifs ioctl sets the attribute: cifs.ko sends FSCTL_SET_SPARSE itself only before punching \
+            a hole and when truncate grows a file by more than 8 KiB. This command sends it through the \
+            CIFS_QUERY_INFO FSCTL passthrough, which needs CAP_SYS_ADMIN and opens the file for \
+            GENERIC_ALL, then reads the attribute back from the server. A server that cannot keep sparse \
+            files refuses with EOPNOTSUPP, and the message says so.
+            """)
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A file on the cifs mount.")
+    var path: String
+
+    func run() throws {
+        output.emit(try SparseCommands(system: output.makeSystem()).setSparse(path: path))
+    }
+}
+
+struct ZeroSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zero",
+        abstract: "Punch a hole: free a range on the server, which then reads as zeros (TRIM).",
+        discussion: """
+            fallocate(2) with PUNCH_HOLE and KEEP_SIZE: cifs.ko marks the file sparse (FSCTL_SET_SPARSE) \
+            unless it already is, then sends FSCTL_SET_ZERO_DATA; the size stays. The server's \
+            allocation is read before and after, so the report shows what the server freed. After one \
+            refused FSCTL_SET_SPARSE cifs.ko refuses every later hole on that share with EOPNOTSUPP \
+            until it is mounted again.
+            """)
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A file on the cifs mount, open for writing.")
+    var path: String
+
+    @Argument(help: "Where the hole starts, in bytes (units K, M, G, T allowed).", transform: ByteCount.parse)
+    var offset: ByteCount
+
+    @Argument(help: "How many bytes to free (units allowed).", transform: ByteCount.parse)
+    var length: ByteCount
+
+    func validate() throws {
+        guard length.value > 0 else { throw ValidationError("LENGTH must be at least 1 byte") }
+        let (end, overflow) = offset.value.addingReportingOverflow(length.value)
+        guard !overflow, end <= UInt64(Int64.max) else {
+            throw ValidationError("OFFSET + LENGTH exceeds the largest file offset (2^63 - 1)")
+        }
+    }
+
+    func run() throws {
+        output.emit(
+            try SparseCommands(system: output.makeSystem()).zero(path: path, offset: offset.value, length: length.value)
+        )
     }
 }

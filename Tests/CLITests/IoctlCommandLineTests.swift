@@ -13,7 +13,7 @@ import Testing
         #expect(
             names == [
                 "copy", "info", "query", "snapshots", "quota", "secdesc", "keys", "notify", "shutdown", "set-integrity",
-                "compression", "fsctl", "read", "write", "cp-unbuffered", "snapshot",
+                "compression", "fsctl", "read", "write", "cp-unbuffered", "snapshot", "sparse", "set-sparse", "zero",
             ])
     }
 
@@ -95,12 +95,17 @@ import Testing
             ["notify", "/mnt/s", "--count", "0"],
             ["shutdown", "/mnt/s"], ["shutdown", "/mnt/s", "--flush", "--noflush"], ["compression", "set", "f"],
             ["fsctl", "/mnt/s", "0x100000000"], ["fsctl", "/mnt/s", "0x9003c", "--in", "xyz"], ["copy", "a"],
-            ["copy", "a", "b", "--offset", "lots"], ["no-such-command"],
+            ["copy", "a", "b", "--offset", "lots"], ["no-such-command"], ["zero", "f", "1M"], ["zero", "f", "0", "0"],
+            ["zero", "f", "8E", "1"], ["zero", "f", "0x7fffffffffffffff", "1"], ["sparse"], ["set-sparse"],
         ] {
             let rejected = try #require(Program.rejection(arguments), "\(arguments) was accepted")
             #expect(rejected.code == .validationFailure, "\(arguments): \(rejected.message)")
         }
         #expect(Program.rejection(["shutdown", "/mnt/s"])?.message == "give exactly one of --flush and --noflush")
+        #expect(Program.rejection(["zero", "f", "0", "0"])?.message == "LENGTH must be at least 1 byte")
+        #expect(
+            Program.rejection(["zero", "f", "0x7fffffffffffffff", "1"])?.message
+                == "OFFSET + LENGTH exceeds the largest file offset (2^63 - 1)")
     }
 
     @Test func otherSubcommandsParseTheirArguments() throws {
@@ -118,5 +123,11 @@ import Testing
         #expect(try Program.parse(["write", "f", "--size", "8M"], as: WriteSubcommand.self).size.value == 8 << 20)
         #expect(
             try Program.parse(["read", "f", "--block-size", "1M"], as: ReadSubcommand.self).blockSize.value == 1 << 20)
+        let zero = try Program.parse(["zero", "/mnt/s/vm.img", "128M", "0x1000", "--json"], as: ZeroSubcommand.self)
+        #expect(zero.path == "/mnt/s/vm.img" && zero.offset.value == 128 << 20 && zero.length.value == 4096)
+        #expect(zero.output.json)
+        #expect(try Program.parse(["sparse", "/mnt/s/vm.img", "--json"], as: SparseSubcommand.self).output.json)
+        #expect(
+            try Program.parse(["set-sparse", "/mnt/s/vm.img"], as: SetSparseSubcommand.self).path == "/mnt/s/vm.img")
     }
 }

@@ -1,6 +1,8 @@
-import IfacesKit
+import Foundation
 import SMB3Protocol
 import Testing
+
+@testable import IfacesKit
 
 @Suite struct IfacesReportTests {
     @Test(arguments: ["debugdata-6.1-ntlm-multichannel.txt", "debugdata-6.12-ntlm-multichannel.txt"])
@@ -163,5 +165,89 @@ import Testing
     @Test func ordinalsAndSpeeds() {
         #expect(IfacesFormat.speed(2_500_000_000) == "2.5 Gbit/s")
         #expect(IfacesFormat.speed(123) == "123 bit/s")
+    }
+}
+
+/// A server that advertises an IPv6 link-local address (ksmbd advertises the first usable IPv6
+/// address of each interface, and the link-local one comes first): DebugData of 6.1 and 6.12 with
+/// the lab capture's interface list replaced by such a list.
+@Suite struct LinkLocalInterfaceTests {
+    static let linkLocal = "fe80:0000:0000:0000:00a1:b2ff:fec3:d4e5"
+
+    /// The interface block as `cifs_dump_iface` prints it on 6.1 (`Speed: %zu bps`, empty capabilities)
+    /// or 6.12 (`Speed: 10Gbps`, `None`).
+    static func interfaces(kernel61: Bool) -> String {
+        func speed(_ gbps: Int) -> String { kernel61 ? "\(gbps)000000000 bps" : "\(gbps)Gbps" }
+        let none = kernel61 ? "" : "None"
+        return """
+            \tServer interfaces: 3\tLast updated: 2 seconds ago
+            \t1)\tSpeed: \(speed(10))
+            \t\tCapabilities: rss 
+            \t\tIPv4: 127.0.0.1
+            \t\tWeight (cur,total): (1,10)
+            \t\tAllocated channels: 1
+            \t\t[CONNECTED]
+
+            \t2)\tSpeed: \(speed(10))
+            \t\tCapabilities: rss 
+            \t\tIPv6: \(linkLocal)
+            \t\tWeight (cur,total): (0,10)
+            \t\tAllocated channels: 0
+
+            \t3)\tSpeed: \(speed(1))
+            \t\tCapabilities: \(none)
+            \t\tIPv6: 2001:0db8:0000:0000:0000:0000:0000:0010
+            \t\tWeight (cur,total): (0,1)
+            \t\tAllocated channels: 0
+
+
+            \tMIDs: 
+            """
+    }
+
+    /// The lab capture's text with its interface list swapped (bytes, as read from /proc).
+    static func debugData(_ fixture: String, kernel61: Bool) throws -> DebugData {
+        let path = IfacesFixtures.labDirectory.appendingPathComponent(fixture).path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let start = try #require(text.range(of: "\tServer interfaces:"))
+        let end = try #require(text.range(of: "\tMIDs: ", range: start.upperBound..<text.endIndex))
+        let swapped = text.replacingCharacters(
+            in: start.lowerBound..<end.upperBound, with: interfaces(kernel61: kernel61))
+        return try DebugData(parsing: Array(swapped.utf8))
+    }
+
+    @Test(arguments: [("debugdata-6.1-ntlm-multichannel.txt", true), ("debugdata-6.12-ntlm-multichannel.txt", false)])
+    func aLinkLocalServerAddressIsAFinding(fixture: String, kernel61: Bool) throws {
+        let data = try Self.debugData(fixture, kernel61: kernel61)
+        let mount = IfacesFixtures.mount(options: IfacesFixtures.multichannelOptions)
+        let report = IfacesReportBuilder.build(debugData: data, mounts: [mount], local: [])
+        let entry = try #require(report.mounts.first)
+        #expect(entry.serverInterfaces.map(\.address) == ["127.0.0.1", "fe80::a1:b2ff:fec3:d4e5", "2001:db8::10"])
+        let findings = report.findings.filter { $0.code == .linkLocalServerInterface }
+        #expect(
+            findings == [
+                .init(
+                    code: .linkLocalServerInterface, mountPoint: "/mnt/s",
+                    message:
+                        "/mnt/s: 127.0.0.1 advertises the link-local address fe80::a1:b2ff:fec3:d4e5: the client cannot open a channel to fe80::a1:b2ff:fec3:d4e5",
+                    fix:
+                        "give the server a global address on that interface or restrict its interfaces (ksmbd and Samba: 'interfaces = ...' with 'bind interfaces only = yes')"
+                )
+            ])
+        // The link-local interface does not count as room for channels: the global one does.
+        #expect(IfacesDiagnosis.usableInterfaces(entry).map(\.address) == ["127.0.0.1", "2001:db8::10"])
+        #expect(report.jsonReport().contains(#""code":"linkLocalServerInterface""#))
+    }
+
+    @Test func noFindingWithoutMultichannelOrForAGlobalAddress() throws {
+        let data = try Self.debugData("debugdata-6.12-ntlm-multichannel.txt", kernel61: false)
+        let single = IfacesFixtures.mount(options: IfacesFixtures.singleChannelOptions)
+        let report = IfacesReportBuilder.build(debugData: data, mounts: [single], local: [])
+        #expect(!report.findings.contains { $0.code == .linkLocalServerInterface })
+        #expect(IPAddress("fe80::1")?.isIPv6LinkLocal == true)
+        #expect(IPAddress("febf::1")?.isIPv6LinkLocal == true)
+        #expect(IPAddress("fec0::1")?.isIPv6LinkLocal == false)
+        #expect(IPAddress("2001:db8::1")?.isIPv6LinkLocal == false)
+        #expect(IPAddress("169.254.1.1")?.isIPv6LinkLocal == false)
     }
 }

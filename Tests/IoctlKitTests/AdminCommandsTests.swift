@@ -84,6 +84,18 @@ struct AdminCommandsTests {
         #expect(argument[0] == 1 && argument[4] == 1)  // filter, watch_tree
     }
 
+    @Test func notifyRefusedByTheServerSaysSo() {
+        let system = FakeIoctlSystem.withShares()
+        system.forcedErrors["ioctl \(CIFSIoctl.notifyInfo)"] = .notSupported
+        let error = #expect(throws: IoctlCommandError.self) {
+            try NotifyCommand(system: system).run(path: "/mnt/s", filter: .all, watchTree: false, limit: 1) { _ in }
+        }
+        #expect(
+            error?.message
+                == "/mnt/s: CIFS_IOC_NOTIFY_INFO: ioctl failed: Operation not supported (EOPNOTSUPP); the server does not "
+                + "support change notification (it refused SMB2 CHANGE_NOTIFY; ksmbd does not implement it)")
+    }
+
     @Test func notifyNeedsADirectory() {
         let system = FakeIoctlSystem.withShares()
         system.add("/mnt/s/f", .init(contents: [1]))

@@ -14,6 +14,12 @@ final class FakeIoctlSystem: IoctlSystem {
         var isDirectory = false
         var device: UInt64 = 1
         var inode: UInt64 = 0
+        /// The size when it is not `contents.count` (a 1 GiB image without 1 GiB of bytes).
+        var apparentSize: UInt64?
+        /// Where the data is, for SEEK_DATA/SEEK_HOLE; nil: the whole file is data.
+        var dataRanges: [AllocatedRange]?
+
+        var size: UInt64 { apparentSize ?? UInt64(contents.count) }
     }
 
     var files: [String: File] = [:]
@@ -28,12 +34,31 @@ final class FakeIoctlSystem: IoctlSystem {
     var mountInfo = CIFSMountInfo(protocolID: 0x0311, maximumBytesPerChunk: 1 << 20, fileSystemAttributes: 0x0001_006F)
     /// Replies for CIFS_QUERY_INFO keyed by "type/class"; the bytes after the header.
     var queryReplies: [String: [UInt8]] = [:]
+    /// Replies for CIFS_QUERY_INFO consumed in order before `queryReplies` (a value before and after).
+    var queryReplySequences: [String: [[UInt8]]] = [:]
+    /// Forced errno per CIFS_QUERY_INFO "type/class".
+    var queryErrors: [String: Errno] = [:]
+    /// Every CIFS_QUERY_INFO buffer as the kernel would have read it.
+    var queryArguments: [[UInt8]] = []
     var snapshotReplies: [[UInt8]] = []
     /// Scripted buffers for other buffer ioctls, keyed by request; consumed in order.
     var bufferReplies: [CIFSIoctl: [[UInt8]]] = [:]
     /// Arguments the kernel would have read, per buffer ioctl.
     var bufferArguments: [CIFSIoctl: [[UInt8]]] = [:]
     var closed: [Int32] = []
+    /// What FICLONE does on the "server": refuse (EOPNOTSUPP, a share that cannot duplicate extents),
+    /// share extents (free space unchanged), or copy behind a success (ksmbd's fallback: free space drops).
+    enum CloneBehaviour { case notSupported, shares, copies }
+    var cloneBehaviour = CloneBehaviour.notSupported
+    /// The share's available bytes (fstatfs); nil makes availableBytes fail.
+    var freeBytes: UInt64? = 1 << 30
+
+    private func clone(into destination: String, from source: String) throws(SystemError) {
+        guard cloneBehaviour != .notSupported else { throw SystemError(function: "ioctl", errno: .notSupported) }
+        let data = files[source]?.contents ?? []
+        files[destination]?.contents = data
+        if cloneBehaviour == .copies, let free = freeBytes { freeBytes = free - UInt64(data.count) }
+    }
 
     func add(_ path: String, _ file: File) {
         var file = file
@@ -78,10 +103,18 @@ final class FakeIoctlSystem: IoctlSystem {
         files[path(handle)]?.fileSystemType ?? 0
     }
 
+    func availableBytes(_ handle: IoctlHandle) throws(SystemError) -> UInt64 {
+        trace.append("statfs \(path(handle))")
+        guard let freeBytes else { throw SystemError(function: "fstatfs", errno: .notSupported) }
+        return freeBytes
+    }
+
+    func synchronize(_ handle: IoctlHandle) throws(SystemError) { trace.append("fsync \(path(handle))") }
+
     func status(_ handle: IoctlHandle) throws(SystemError) -> IoctlFileStatus {
         let file = files[path(handle)] ?? File()
         return IoctlFileStatus(
-            device: file.device, inode: file.inode, size: UInt64(file.contents.count), isDirectory: file.isDirectory,
+            device: file.device, inode: file.inode, size: file.size, isDirectory: file.isDirectory,
             isRegularFile: !file.isDirectory)
     }
 
@@ -98,7 +131,16 @@ final class FakeIoctlSystem: IoctlSystem {
             let type = buffer.withUnsafeBytes { $0.load(fromByteOffset: 0, as: UInt32.self) }
             let infoClass = buffer.withUnsafeBytes { $0.load(fromByteOffset: 4, as: UInt32.self) }
             let capacity = Int(buffer.withUnsafeBytes { $0.load(fromByteOffset: 16, as: UInt32.self) })
-            guard let reply = queryReplies["\(type)/\(infoClass)"] else {
+            let key = "\(type)/\(infoClass)"
+            queryArguments.append(buffer)
+            if let code = queryErrors[key] { throw SystemError(function: "ioctl", errno: code) }
+            let reply: [UInt8]
+            if var sequence = queryReplySequences[key], !sequence.isEmpty {
+                reply = sequence.removeFirst()
+                queryReplySequences[key] = sequence
+            } else if let fixed = queryReplies[key] {
+                reply = fixed
+            } else {
                 throw SystemError(function: "ioctl", errno: .notSupported)
             }
             let count = min(reply.count, capacity)
@@ -136,7 +178,9 @@ final class FakeIoctlSystem: IoctlSystem {
             }
             files[path(handle)]?.contents = sourceFile.contents
             clock += 1_000_000_000
-        case .clone, .setIntegrity:
+        case .clone:
+            try clone(into: path(handle), from: path(IoctlHandle(rawValue: value)))
+        case .setIntegrity:
             throw SystemError(function: "ioctl", errno: .notSupported)
         default:
             throw SystemError(function: "ioctl", errno: .inappropriateIOCTLForDevice)
@@ -164,6 +208,45 @@ final class FakeIoctlSystem: IoctlSystem {
         let name = path(handle)
         let kept = Array((files[name]?.contents ?? []).prefix(Int(size)))
         files[name]?.contents = kept
+    }
+
+    /// SEEK_DATA/SEEK_HOLE as the kernel answers them over `dataRanges`: ENXIO at or past the end
+    /// and when no data follows; the end of the file is a hole.
+    func seek(_ handle: IoctlHandle, from offset: UInt64, to target: IoctlSeekTarget) throws(SystemError) -> UInt64 {
+        trace.append("lseek \(path(handle)) \(offset) \(target)")
+        try fail("lseek", "lseek")
+        let file = files[path(handle)] ?? File()
+        guard offset < file.size else { throw SystemError(function: "lseek", errno: .noSuchDeviceOrAddress) }
+        let ranges = file.dataRanges ?? [AllocatedRange(offset: 0, length: file.size)]
+        switch target {
+        case .data:
+            guard let next = ranges.first(where: { $0.end > offset }) else {
+                throw SystemError(function: "lseek", errno: .noSuchDeviceOrAddress)
+            }
+            return max(offset, next.offset)
+        case .hole:
+            let inside = ranges.first { $0.offset <= offset && offset < $0.end }
+            return min(inside?.end ?? offset, file.size)
+        }
+    }
+
+    func punchHole(_ handle: IoctlHandle, offset: UInt64, length: UInt64) throws(SystemError) {
+        trace.append("fallocate \(path(handle)) \(offset) \(length)")
+        try fail("fallocate", "fallocate")
+        let name = path(handle)
+        let file = files[name] ?? File()
+        let end = offset + length
+        var kept: [AllocatedRange] = []
+        for range in file.dataRanges ?? [AllocatedRange(offset: 0, length: file.size)] {
+            if range.offset < offset {
+                kept.append(AllocatedRange(offset: range.offset, length: min(range.end, offset) - range.offset))
+            }
+            if range.end > end {
+                let start = max(range.offset, end)
+                kept.append(AllocatedRange(offset: start, length: range.end - start))
+            }
+        }
+        files[name]?.dataRanges = kept
     }
 
     func read(

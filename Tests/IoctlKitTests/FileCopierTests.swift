@@ -202,6 +202,85 @@ struct FileCopierTests {
                     reflink: true))
         }
         #expect(system.trace.contains("ioctl 0x4020940D /mnt/s/c [32]"))
-        #expect(error?.message.contains("the share advertises it") == true)
+        #expect(error?.message.contains("although the share advertises FILE_SUPPORTS_BLOCK_REFCOUNTING") == true)
+        #expect(error?.message.contains("the file system under the share cannot clone") == true)
+        #expect(error?.message.contains("ksmbd advertises the attribute on every share") == true)
+    }
+
+    @Test func reflinkThatSharesExtentsIsVerifiedByTheShareFreeSpace() throws {
+        let system = FakeIoctlSystem.withShares()
+        system.add("/mnt/s/big", .init(contents: pattern(2 << 20)))
+        system.cloneBehaviour = .shares
+        let outcome = try FileCopier(system: system).copy(
+            CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/c", reflink: true))
+        #expect(outcome.method == .reflink && outcome.cloneCheck?.verdict == .shared)
+        #expect(outcome.cloneCheck?.freeBytesDrop == 0)
+        #expect(system.files["/mnt/s/c"]?.contents == pattern(2 << 20))
+        // The source is flushed before the first measurement (cifs writes it back before cloning).
+        let fsync = try #require(system.trace.firstIndex(of: "fsync /mnt/s/big"))
+        let statfs = try #require(system.trace.firstIndex(of: "statfs /mnt/s/c"))
+        let clone = try #require(system.trace.firstIndex { $0.hasPrefix("ioctl 0x40049409 /mnt/s/c") })
+        #expect(fsync < statfs && statfs < clone && system.trace.lastIndex(of: "statfs /mnt/s/c")! > clone)
+        // The destination is flushed (SMB2 FLUSH) between the clone and the second measurement.
+        let flush = try #require(system.trace.firstIndex(of: "fsync /mnt/s/c"))
+        #expect(clone < flush && flush < system.trace.lastIndex(of: "statfs /mnt/s/c")!)
+        #expect(
+            outcome.report.lines == [
+                "clone verified: the share's free space dropped by 0 B for 2.0 MiB duplicated", outcome.summary,
+            ])
+        #expect(
+            outcome.report.json.rendered().contains(
+                #""cloneCheck":{"verdict":"shared","freeBytesBefore":1073741824,"freeBytesAfter":1073741824,"freeBytesDrop":0}"#
+            ))
+    }
+
+    @Test func reflinkThatTheServerCopiedIsReportedAsAFailure() {
+        let system = FakeIoctlSystem.withShares()
+        system.add("/mnt/s/big", .init(contents: pattern(8 << 20)))
+        system.cloneBehaviour = .copies
+        let error = #expect(throws: IoctlCommandError.self) {
+            try FileCopier(system: system).copy(
+                CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/c", reflink: true))
+        }
+        #expect(error?.status == .failed)
+        #expect(
+            error?.message
+                == "/mnt/s/big → /mnt/s/c: FSCTL_DUPLICATE_EXTENTS_TO_FILE succeeded, but the server copied the data "
+                + "instead of sharing extents: the share's free space dropped by 8.0 MiB for 8.0 MiB duplicated "
+                + "(ksmbd falls back to copy_file_range when its file system cannot clone the range, e.g. offsets "
+                + "or a length not aligned to its block size); the destination holds a full copy")
+    }
+
+    @Test func reflinkTooShortOrWithoutFreeSpaceIsUnverified() throws {
+        let system = FakeIoctlSystem.withShares()
+        system.add("/mnt/s/small", .init(contents: pattern(4096)))
+        system.cloneBehaviour = .copies  // 4 KiB copied: below the judged minimum, so not called a copy
+        let small = try FileCopier(system: system).copy(
+            CopyRequest(source: "/mnt/s/small", destination: "/mnt/s/c", reflink: true))
+        #expect(small.cloneCheck?.verdict == .unverified && small.cloneCheck?.freeBytesDrop == 4096)
+        #expect(
+            small.report.lines.first
+                == "clone not verified: 4.0 KiB is too short to tell a copy from a clone by the share's free space (dropped by 4.0 KiB)"
+        )
+        system.freeBytes = nil
+        system.add("/mnt/s/big", .init(contents: pattern(2 << 20)))
+        let unknown = try FileCopier(system: system).copy(
+            CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/d", reflink: true))
+        #expect(unknown.cloneCheck?.verdict == .unverified && unknown.cloneCheck?.freeBytesDrop == nil)
+        #expect(unknown.report.lines.first == "clone not verified: the share's free space could not be read")
+    }
+
+    @Test func cloneCheckJudgesTheDrop() {
+        let mib: UInt64 = 1 << 20
+        #expect(CloneCheck(length: 8 * mib, freeBytesBefore: 100 * mib, freeBytesAfter: 96 * mib).verdict == .copied)
+        #expect(CloneCheck(length: 8 * mib, freeBytesBefore: 100 * mib, freeBytesAfter: 97 * mib).verdict == .shared)
+        // A replaced destination frees its blocks: the free space grows, which is no copy.
+        let grew = CloneCheck(length: 8 * mib, freeBytesBefore: 90 * mib, freeBytesAfter: 98 * mib)
+        #expect(grew.verdict == .shared && grew.freeBytesDrop == -8 * 1 << 20)
+        #expect(
+            grew.line(length: 8 * mib)
+                == "clone verified: the share's free space dropped by -8.0 MiB for 8.0 MiB duplicated")
+        #expect(CloneCheck(length: mib - 1, freeBytesBefore: 10 * mib, freeBytesAfter: 0).verdict == .unverified)
+        #expect(CloneCheck(length: 8 * mib, freeBytesBefore: nil, freeBytesAfter: 0).verdict == .unverified)
     }
 }

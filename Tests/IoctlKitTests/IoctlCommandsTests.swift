@@ -154,7 +154,11 @@ struct IoctlCommandsTests {
     @Test func snapshotsUnsupportedExplains() {
         let system = FakeIoctlSystem.withShares()
         let error = #expect(throws: IoctlCommandError.self) { try SnapshotsCommand(system: system).run(path: "/mnt/s") }
-        #expect(error?.message.contains("vfs_shadow_copy2") == true)
+        #expect(
+            error?.message
+                == "/mnt/s: CIFS_ENUMERATE_SNAPSHOTS: ioctl failed: Operation not supported (EOPNOTSUPP); the server does "
+                + "not support snapshot enumeration on this share (it refused FSCTL_SRV_ENUMERATE_SNAPSHOTS): ksmbd does "
+                + "not implement it, Samba only on shares with vfs_shadow_copy2")
     }
 
     @Test func secdescPrintsSmbinfoStyleACEs() throws {

@@ -386,7 +386,7 @@ struct IoctlReportGoldenTests {
                 ##"Tree connect flags: 0x4"##,
                 ##"Maximal access: 0x001f01ff (READ_DATA,WRITE_DATA,APPEND_DATA,READ_EA,WRITE_EA,EXECUTE,DELETE_CHILD,READ_ATTRIBUTES,WRITE_ATTRIBUTES,DELETE,READ_CONTROL,WRITE_DAC,WRITE_OWNER,SYNCHRONIZE)"##,
                 ##"Filesystem attributes: 0x0801006f (CASE_SENSITIVE_SEARCH,CASE_PRESERVED_NAMES,UNICODE_ON_DISK,PERSISTENT_ACLS,VOLUME_QUOTAS,SUPPORTS_SPARSE_FILES,SUPPORTS_OBJECT_IDS,SUPPORTS_BLOCK_REFCOUNTING)"##,
-                ##"Reflink (duplicate extents): supported"##,
+                ##"Reflink (duplicate extents): advertised (SUPPORTS_BLOCK_REFCOUNTING; ksmbd advertises it on every share, copy --reflink checks that extents are shared)"##,
                 ##"Max path component: 255"##,
                 ##"Sector flags: 0x00000003 (ALIGNED_DEVICE,PARTITION_ALIGNED_ON_DEVICE)"##,
                 ##"Optimal sector size: 4096"##,
@@ -599,13 +599,13 @@ struct IoctlReportGoldenTests {
             ]
         ),
         "copy server-side": (
-            ##"{"bytes":5000,"seconds":2.0,"bytesPerSecond":2500.0,"method":"copychunk-ioctl","serverSide":true,"fallbackReason":null,"sourceSessionId":4369,"destinationSessionId":4369}"##,
+            ##"{"bytes":5000,"seconds":2.0,"bytesPerSecond":2500.0,"method":"copychunk-ioctl","serverSide":true,"fallbackReason":null,"sourceSessionId":4369,"destinationSessionId":4369,"cloneCheck":null}"##,
             [
                 ##"copied 5000 bytes (4.9 KiB) in 2.000 s, 2.4 KiB/s, via server-side copy (CIFS_IOC_COPYCHUNK_FILE)"##
             ]
         ),
         "copy fallback": (
-            ##"{"bytes":3221225472,"seconds":0.0,"bytesPerSecond":0.0,"method":"client-side","serverSide":false,"fallbackReason":"/tmp/x is not on a cifs mount","sourceSessionId":null,"destinationSessionId":null}"##,
+            ##"{"bytes":3221225472,"seconds":0.0,"bytesPerSecond":0.0,"method":"client-side","serverSide":false,"fallbackReason":"/tmp/x is not on a cifs mount","sourceSessionId":null,"destinationSessionId":null,"cloneCheck":null}"##,
             [
                 ##"fell back to a client-side copy: /tmp/x is not on a cifs mount"##,
                 ##"copied 3221225472 bytes (3.0 GiB) in 0.000 s, 0 B/s, via client-side copy (read/write through this machine)"##,

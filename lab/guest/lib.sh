@@ -31,13 +31,18 @@ for _a in "${_args[@]}"; do
     smb3kit.bin=*) SMB3KIT_BIN=${_a#*=} ;;
     smb3kit.watchdog=*) LAB_WATCHDOG=${_a#*=} ;;
     smb3kit.deb=*) LAB_DEB=${_a#*=} ;;
+    # run.sh SCENARIO:SERVER: the server to test against (guest/ksmbd-server.sh lab_server_start).
+    smb3kit.server=*) LAB_SERVER=${_a#*=} ;;
+    smb3kit.ksmbd=*) LAB_KSMBD_TOOLS=${_a#*=} ;;
     # LAB_GUEST_ENV on the host (run.sh): NAME=VALUE for the scenario, e.g. benchmark sizes.
     smb3kit.env.[A-Z]*=*) _kv=${_a#smb3kit.env.}; export "${_kv%%=*}=${_kv#*=}" ;;
   esac
 done
 : "${LAB_REPO:?smb3kit.repo= missing}" "${LAB_KDIR:?smb3kit.kdir= missing}"
 : "${LAB_KERNEL:=unknown}" "${LAB_WATCHDOG:=300}" "${SMB3KIT_BIN:=$LAB_REPO/.build/release}"
-export LAB_REPO LAB_CACHE LAB_KDIR LAB_KERNEL LAB_WITNESS_KO SMB3KIT_BIN LAB_DEB
+export LAB_REPO LAB_CACHE LAB_KDIR LAB_KERNEL LAB_WITNESS_KO SMB3KIT_BIN LAB_DEB LAB_SERVER LAB_KSMBD_TOOLS
+# The verdict names the run as the host asked for it (ioctl-copy:ksmbd).
+[ -z "${LAB_SERVER:-}" ] || LAB_SCENARIO=$LAB_SCENARIO:$LAB_SERVER
 # Under systemd (lab/guest/systemd-boot.sh) scenarios run one after another in one guest, as
 # steps of lab/guest/installed-run.sh: the guest is set up, watched and powered off by those two,
 # not by each scenario.
@@ -56,7 +61,7 @@ lab_debug_dump() {
   echo "----- dmesg -----"; dmesg 2>&1 | tail -n 80
   if [ -r /proc/fs/cifs/DebugData ]; then echo "----- DebugData -----"; cat -A /proc/fs/cifs/DebugData; fi
   local f
-  for f in /var/log/samba/log.smbd /var/log/samba/smbd.stdout /run/krb5kdc.log /run/upcall.log; do
+  for f in /var/log/samba/log.smbd /var/log/samba/smbd.stdout /run/krb5kdc.log /run/upcall.log /run/ksmbd/mountd.log; do
     [ -s "$f" ] && { echo "----- $f (tail) -----"; tail -n 40 "$f"; }
   done
   echo "----- end of debug dump -----"

@@ -55,10 +55,24 @@ static inline int smb3_fstatfs_type(int fd, unsigned long long *type) {
     return 0;
 }
 
+/* Bytes an unprivileged caller may still allocate (f_bavail * f_bsize of fstatfs(2)); on cifs the
+ * kernel asks the server (FileFsFullSizeInformation) on every call. */
+static inline int smb3_fstatfs_available(int fd, unsigned long long *bytes) {
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0) return -1;
+    *bytes = (unsigned long long)info.f_bavail * (unsigned long long)info.f_bsize;
+    return 0;
+}
+
 /* copy_file_range(2) is declared only under _GNU_SOURCE. */
 static inline long smb3_copy_file_range(int in, long long *in_off, int out, long long *out_off,
                                         unsigned long len, unsigned int flags) {
     return syscall(SYS_copy_file_range, in, in_off, out, out_off, len, flags);
+}
+
+/* fallocate(2) is declared only under _GNU_SOURCE; mode takes linux/falloc.h's FALLOC_FL_* bits. */
+static inline int smb3_fallocate(int fd, int mode, long long offset, long long length) {
+    return (int)syscall(SYS_fallocate, fd, mode, offset, length);
 }
 
 /* prctl() is variadic. */

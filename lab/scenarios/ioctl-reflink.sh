@@ -1,0 +1,107 @@
+#!/bin/bash
+# smb3-ioctl copy --reflink that succeeds (issue 17): ksmbd (stock ksmbd.ko, Debian's ksmbd-tools)
+# shares on a loop-mounted XFS made with reflink=1 and on btrfs. FSCTL_DUPLICATE_EXTENTS_TO_FILE
+# must give identical content (sha256), no bytes written by the client (/proc/fs/cifs/Stats) and
+# extents the server's file system shares (xfs_io fiemap flag 0x2000, filefrag "shared",
+# btrfs filesystem du). On the tmpfs share, where the server cannot clone although ksmbd advertises
+# FILE_SUPPORTS_BLOCK_REFCOUNTING on every share, the tool must say so. Always against ksmbd.
+. "$(dirname "$0")/../guest/lib.sh"
+. "$LAB_GUEST/services.sh"
+. "$LAB_GUEST/ksmbd-server.sh"
+lab_start
+syslog_start
+ksmbd_start
+
+tool=$SMB3KIT_BIN/smb3-ioctl
+[ -x "$tool" ] || fail "smb3-ioctl not built ($tool missing)"
+check "modprobe cifs failed" modprobe cifs
+opts="username=$LAB_USER,password=$LAB_NTLM_PW,vers=3.1.1"
+for s in share btrfs tmpfs; do
+  mkdir -p "/mnt/$s"
+  out=$(mount -t cifs "//127.0.0.1/$s" "/mnt/$s" -o "$opts" 2>&1) || fail "mount of [$s] failed: $out"
+done
+grep cifs /proc/mounts
+mib=$((1024 * 1024))
+stats_written() { grep -o 'Bytes written: *[0-9]*' /proc/fs/cifs/Stats | awk '{s += $3} END {print s + 0}'; }
+stats_reset() { echo 0 > /proc/fs/cifs/Stats || fail "could not reset /proc/fs/cifs/Stats"; }
+
+# ---------------------------------------------------------------- info: the advertised attribute
+step "smb3-ioctl info on the three ksmbd shares"
+for s in share btrfs tmpfs; do
+  "$tool" info --json "/mnt/$s" > "/run/info-$s.json" 2> /run/info.err || fail "info /mnt/$s exited $?: $(cat /run/info.err)"
+  "$tool" info "/mnt/$s" > "/run/info-$s.txt" || fail "info /mnt/$s (text) failed"
+  cat "/run/info-$s.txt"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["reflinkSupported"] is True and "SUPPORTS_BLOCK_REFCOUNTING" in r["fileSystemAttributes"]["names"], r["fileSystemAttributes"]' "/run/info-$s.json" \
+    || fail "info on ksmbd's [$s] does not report FILE_SUPPORTS_BLOCK_REFCOUNTING"
+  info "info [$s]: $(grep '^Reflink' "/run/info-$s.txt")"
+done
+
+# reflink_copy MOUNT DIR NAME: a 64 MiB file made on the server, cloned through the mount.
+reflink_copy() {
+  local mnt=$1 dir=$2 name=$3 written
+  dd if=/dev/urandom of="$dir/src" bs=1M count=64 status=none || fail "dd into $dir failed"
+  sync
+  stats_reset
+  "$tool" copy --reflink --json "$mnt/src" "$mnt/clone" > "/run/$name.json" 2> "/run/$name.err" \
+    || fail "copy --reflink on [$name] exited $?: $(cat "/run/$name.err")"
+  written=$(stats_written)
+  cat "/run/$name.json"; echo
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["method"]=="reflink" and r["serverSide"] is True and r["bytes"]==64*2**20, r' "/run/$name.json" \
+    || fail "copy --reflink on [$name] did not report a 64 MiB reflink"
+  [ "$(sha256sum < "$dir/src")" = "$(sha256sum < "$dir/clone")" ] || fail "the clone on [$name] differs from its source"
+  [ "$(sha256sum < "$mnt/clone")" = "$(sha256sum < "$dir/src")" ] || fail "the clone read through the mount differs"
+  [ "$written" -lt $((64 * mib / 100)) ] || fail "Stats shows $written bytes written by the client for a reflink"
+  sync
+  echo "Stats bytes written: $written"
+}
+
+# ---------------------------------------------------------------- XFS reflink=1
+step "copy --reflink on [share] (XFS, reflink=1)"
+reflink_copy /mnt/share /srv/share xfs
+xfs_io -r -c 'fiemap -v' /srv/share/clone | tee /run/fiemap.txt
+# Every data extent of the clone must carry FIEMAP_EXTENT_SHARED (0x2000); the flags are the last column.
+python3 - /run/fiemap.txt <<'EOF' || fail "the XFS clone's extents are not shared: $(tr '\n' '|' < /run/fiemap.txt)"
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip() and l.split()[0].rstrip(":").isdigit()]
+data = [r for r in rows if r[2] != "hole"]
+assert data, "no extents"
+assert all(int(r[-1], 16) & 0x2000 for r in data), data
+print(len(data), "extents, all shared")
+EOF
+filefrag -v /srv/share/clone | grep -q 'shared' || fail "filefrag -v does not show shared extents on XFS"
+info "XFS: $(tail -n1 /run/xfs.err 2>/dev/null)sha256 equal, Stats bytes written $(stats_written), $(grep -c '0x.*2...$' /run/fiemap.txt) fiemap extents with 0x2000"
+
+# ---------------------------------------------------------------- btrfs
+step "copy --reflink on [btrfs]"
+reflink_copy /mnt/btrfs /srv/btrfs btrfs
+btrfs filesystem du --raw /srv/btrfs/src /srv/btrfs/clone | tee /run/bdu.txt
+# Total  Exclusive  Set shared  Filename: a clone shares all its bytes, owns none.
+python3 - /run/bdu.txt <<'EOF' || fail "btrfs filesystem du does not show the clone sharing its extents: $(tr '\n' '|' < /run/bdu.txt)"
+import sys
+rows = {l.split()[-1]: [int(x) for x in l.split()[:3]] for l in open(sys.argv[1]) if l.split() and l.split()[0].isdigit()}
+total, exclusive, shared = rows["/srv/btrfs/clone"]
+assert total == 64 * 2**20 and exclusive == 0, rows
+print("clone: total", total, "exclusive", exclusive)
+EOF
+filefrag -v /srv/btrfs/clone | grep -q 'shared' || fail "filefrag -v does not show shared extents on btrfs"
+info "btrfs: sha256 equal, btrfs du: $(grep clone /run/bdu.txt | awk '{print "total " $1 " exclusive " $2}')"
+
+# ---------------------------------------------------------------- tmpfs: advertised, impossible
+step "copy --reflink on [tmpfs] (ksmbd advertises the attribute, tmpfs cannot clone)"
+dd if=/dev/urandom of=/srv/tmpfs/src bs=1M count=4 status=none
+"$tool" copy --reflink /mnt/tmpfs/src /mnt/tmpfs/clone > /run/tmpfs.out 2> /run/tmpfs.err; rc=$?
+cat /run/tmpfs.out /run/tmpfs.err
+[ "$rc" -eq 1 ] || fail "--reflink on tmpfs exited $rc, expected 1"
+info "tmpfs: exit $rc: $(cat /run/tmpfs.err)"
+
+# ---------------------------------------------------------------- an unaligned range
+step "copy --reflink of an unaligned range on [share] (XFS cannot clone it)"
+stats_reset
+"$tool" copy --reflink --json --offset 1000 --length 8M /mnt/share/src /mnt/share/unaligned > /run/ua.out 2> /run/ua.err; rc=$?
+cat /run/ua.out /run/ua.err
+sync
+xfs_io -r -c 'fiemap -v' /srv/share/unaligned
+info "unaligned range: exit $rc, Stats written $(stats_written): $(cat /run/ua.out /run/ua.err | tr '\n' ' ' | cut -c1-300)"
+
+umount /mnt/share /mnt/btrfs /mnt/tmpfs || fail "umount failed"
+pass
