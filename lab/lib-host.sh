@@ -211,10 +211,16 @@ lab_build_witness() {
 # The ksmbd user-space daemon for the ksmbd scenarios (lab-recipe.md §12). ksmbd-tools declares
 # Conflicts: samba, so it is NEVER installed (that would remove Samba from the host and with it
 # from every guest): the package is downloaded and unpacked into the cache, and the guest runs
-# ksmbd.mountd from there with its own config and user database. The version is whatever apt
-# offers as candidate for the host's sources (bookworm: 3.4.7); the entry is keyed by it.
+# ksmbd.mountd from there with its own config and user database. The version is the newest apt
+# knows (3.5.2 from bookworm-backports, which setup-host.sh enables): 6.1.192's ksmbd.ko rejects
+# every share config of releases before 3.5.2, which leave payload_sz zero (tree connects then
+# fail with BAD_NETWORK_NAME; 6.12 derives it). The entry is keyed by the version.
 lab_ksmbd_tools_version() {
-  apt-cache policy ksmbd-tools 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -v '(none)' | head -n 1
+  local v best=
+  for v in $(apt-cache madison ksmbd-tools 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}'); do
+    if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+  done
+  echo "$best"
 }
 lab_ksmbd_tools_dir() { echo "$LAB_CACHE/ksmbd-tools/${1//\~/_}"; }
 lab_build_ksmbd_tools() {

@@ -31,7 +31,9 @@ ksmbd_loop_fs() {
   "${mkfs[@]}" "$img" > "/run/ksmbd/$(basename "$mnt").mkfs.log" 2>&1 \
     || fail "${mkfs[*]} failed: $(tail -n 3 "/run/ksmbd/$(basename "$mnt").mkfs.log")"
   mkdir -p "$mnt"
-  mount -o loop "$img" "$mnt" || fail "mounting $img ($(blkid -o value -s TYPE "$img")) on $mnt failed"
+  # discard: files deleted on the share punch holes into the RAM file, so scenarios that write
+  # and delete large files do not fill the guest's memory.
+  mount -o loop,discard "$img" "$mnt" || fail "mounting $img ($(blkid -o value -s TYPE "$img")) on $mnt failed"
   chmod 777 "$mnt"
 }
 
@@ -82,11 +84,16 @@ $extra
   force user = root
 EOF
   users_setup
-  "$adduser" -c "$KSMBD_CONF" -i "$KSMBD_USERS" -a "$LAB_USER" -p "$LAB_NTLM_PW" > /run/ksmbd/adduser.log 2>&1 \
-    || fail "ksmbd.adduser failed: $(cat /run/ksmbd/adduser.log)"
+  # 3.5 renamed the options (-C/-P for the config and the user database, USER as an argument).
+  local add_user=("$adduser" -c "$KSMBD_CONF" -i "$KSMBD_USERS" -a "$LAB_USER" -p "$LAB_NTLM_PW")
+  local run_mountd=("$mountd" -c "$KSMBD_CONF" -u "$KSMBD_USERS")
+  if "$adduser" --help 2>&1 | grep -q -- '--pwddb'; then
+    add_user=("$adduser" -C "$KSMBD_CONF" -P "$KSMBD_USERS" -a -p "$LAB_NTLM_PW" "$LAB_USER")
+    run_mountd=("$mountd" -C "$KSMBD_CONF" -P "$KSMBD_USERS")
+  fi
+  "${add_user[@]}" > /run/ksmbd/adduser.log 2>&1 || fail "ksmbd.adduser failed: $(cat /run/ksmbd/adduser.log)"
   modprobe ksmbd || fail "modprobe ksmbd failed"
-  "$mountd" -c "$KSMBD_CONF" -u "$KSMBD_USERS" > /run/ksmbd/mountd.log 2>&1 \
-    || fail "ksmbd.mountd failed: $(cat /run/ksmbd/mountd.log)"
+  "${run_mountd[@]}" > /run/ksmbd/mountd.log 2>&1 || fail "ksmbd.mountd failed: $(cat /run/ksmbd/mountd.log)"
   # The module starts its listener when mountd hands it the configuration; under TCG that has
   # taken a few seconds.
   wait_for 120 ksmbd_port_listening || fail "ksmbd is not listening on 445 (/proc/net/tcp6) after 120s: $(tail -n 5 /run/ksmbd/mountd.log)"
