@@ -8,10 +8,12 @@
 /// space by a good part of the length tells them apart. Nothing else the client sees differs:
 /// the Stats byte counters stay at zero either way, and the data is identical.
 public struct CloneCheck: Hashable, Sendable, Encodable {
-    /// `shared`: the free space did not drop by the cloned length; `copied`: it dropped by at
-    /// least half of it; `unverified`: too short to tell, or the free space could not be read.
+    /// `noCopySeen`: the free space did not drop by half the length (no proof of sharing: a file
+    /// system that accounts space only at its next commit, btrfs for one, hides a copy for a
+    /// while); `copied`: it dropped by at least half of it; `unverified`: too short to tell, or
+    /// the free space could not be read.
     public enum Verdict: String, Hashable, Sendable, Encodable {
-        case shared, copied, unverified
+        case noCopySeen, copied, unverified
     }
 
     /// Below this length a copy's allocation is lost in the noise of metadata and other clients.
@@ -41,7 +43,7 @@ public struct CloneCheck: Hashable, Sendable, Encodable {
         } else if drop >= 0 && UInt64(drop) >= length / 2 {
             verdict = .copied
         } else {
-            verdict = .shared
+            verdict = .noCopySeen
         }
     }
 
@@ -49,8 +51,10 @@ public struct CloneCheck: Hashable, Sendable, Encodable {
     func line(length: UInt64) -> String {
         let drop = freeBytesDrop.map(Self.signedSize) ?? "unknown"
         switch verdict {
-        case .shared:
-            return "clone verified: the share's free space dropped by \(drop) for \(ByteFormat.size(length)) duplicated"
+        case .noCopySeen:
+            return "no copy seen: the share's free space dropped by \(drop) for \(ByteFormat.size(length)) duplicated "
+                + "(a copy would take about \(ByteFormat.size(length)); a file system that counts space at its next "
+                + "commit, btrfs for one, can hide a copy: check the server's extents to be sure)"
         case .copied:
             return
                 "the server copied instead of cloning: the share's free space dropped by \(drop) for \(ByteFormat.size(length)) duplicated"

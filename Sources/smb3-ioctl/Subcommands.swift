@@ -17,7 +17,8 @@ struct CopySubcommand: ParsableCommand {
             FSCTL_DUPLICATE_EXTENTS_TO_FILE) and never falls back; since a server may copy behind \
             a success (ksmbd does when its file system cannot clone the range), it compares the \
             share's free space before and after: a drop by half the length or more is reported as \
-            a copy (exit 1), otherwise the clone is verified (1 MiB and up). The last line gives bytes, \
+            a copy (exit 1), otherwise "no copy seen" (1 MiB and up; no proof, since a file system \
+            that counts space at its next commit, btrfs, can hide a copy). The last line gives bytes, \
             seconds and throughput; a terminal also shows progress for copies of 64 MiB or more.
             """)
 

@@ -213,7 +213,7 @@ struct FileCopierTests {
         system.cloneBehaviour = .shares
         let outcome = try FileCopier(system: system).copy(
             CopyRequest(source: "/mnt/s/big", destination: "/mnt/s/c", reflink: true))
-        #expect(outcome.method == .reflink && outcome.cloneCheck?.verdict == .shared)
+        #expect(outcome.method == .reflink && outcome.cloneCheck?.verdict == .noCopySeen)
         #expect(outcome.cloneCheck?.freeBytesDrop == 0)
         #expect(system.files["/mnt/s/c"]?.contents == pattern(2 << 20))
         // The source is flushed before the first measurement (cifs writes it back before cloning).
@@ -226,11 +226,13 @@ struct FileCopierTests {
         #expect(clone < flush && flush < system.trace.lastIndex(of: "statfs /mnt/s/c")!)
         #expect(
             outcome.report.lines == [
-                "clone verified: the share's free space dropped by 0 B for 2.0 MiB duplicated", outcome.summary,
+                "no copy seen: the share's free space dropped by 0 B for 2.0 MiB duplicated (a copy would take about "
+                    + "2.0 MiB; a file system that counts space at its next commit, btrfs for one, can hide a copy: "
+                    + "check the server's extents to be sure)", outcome.summary,
             ])
         #expect(
             outcome.report.json.rendered().contains(
-                #""cloneCheck":{"verdict":"shared","freeBytesBefore":1073741824,"freeBytesAfter":1073741824,"freeBytesDrop":0}"#
+                #""cloneCheck":{"verdict":"noCopySeen","freeBytesBefore":1073741824,"freeBytesAfter":1073741824,"freeBytesDrop":0}"#
             ))
     }
 
@@ -273,13 +275,16 @@ struct FileCopierTests {
     @Test func cloneCheckJudgesTheDrop() {
         let mib: UInt64 = 1 << 20
         #expect(CloneCheck(length: 8 * mib, freeBytesBefore: 100 * mib, freeBytesAfter: 96 * mib).verdict == .copied)
-        #expect(CloneCheck(length: 8 * mib, freeBytesBefore: 100 * mib, freeBytesAfter: 97 * mib).verdict == .shared)
+        #expect(
+            CloneCheck(length: 8 * mib, freeBytesBefore: 100 * mib, freeBytesAfter: 97 * mib).verdict == .noCopySeen)
         // A replaced destination frees its blocks: the free space grows, which is no copy.
         let grew = CloneCheck(length: 8 * mib, freeBytesBefore: 90 * mib, freeBytesAfter: 98 * mib)
-        #expect(grew.verdict == .shared && grew.freeBytesDrop == -8 * 1 << 20)
+        #expect(grew.verdict == .noCopySeen && grew.freeBytesDrop == -8 * 1 << 20)
         #expect(
             grew.line(length: 8 * mib)
-                == "clone verified: the share's free space dropped by -8.0 MiB for 8.0 MiB duplicated")
+                == "no copy seen: the share's free space dropped by -8.0 MiB for 8.0 MiB duplicated (a copy would "
+                + "take about 8.0 MiB; a file system that counts space at its next commit, btrfs for one, can "
+                + "hide a copy: check the server's extents to be sure)")
         #expect(CloneCheck(length: mib - 1, freeBytesBefore: 10 * mib, freeBytesAfter: 0).verdict == .unverified)
         #expect(CloneCheck(length: 8 * mib, freeBytesBefore: nil, freeBytesAfter: 0).verdict == .unverified)
     }
