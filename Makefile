@@ -121,8 +121,10 @@ fuzz-campaign:
 lab: build deb
 	bash lab/run.sh --kernel $(LAB_KERNEL) ntlm-multichannel kerberos-mount witness-module \
 	  upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service upcall-hardening ioctl-copy ioctl-snapshots ioctl-admin \
-	  fsrvp-snapshots \
+	  ioctl-sparse fsrvp-snapshots \
 	  ifaces-report ifaces-watch witness-server witness-failover witness-krb5 \
+	  witness-admin-move witness-node-failure witness-planned-move witness-node-return \
+	  ioctl-copy:ksmbd ioctl-snapshots:ksmbd ioctl-admin:ksmbd ioctl-sparse:ksmbd ioctl-reflink ifaces-ksmbd \
 	  installed-upcall installed-keytab installed-ifaces installed-witness
 
 test: setup
