@@ -86,7 +86,7 @@ public struct KernelWitnessService: Service, CustomStringConvertible {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 var datagram: [UInt8]
                 do {
