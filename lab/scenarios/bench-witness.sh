@@ -10,6 +10,17 @@
 #        reply -> kernel ack), alternating the two server addresses; "busy" keeps a stat loop
 #        running; ABORT is the daemon's abort_connections (yes: it aborts the kernel's old
 #        connection so cifs.ko reconnects at once; no: cifs.ko waits for its receive timeout)
+#   admin-move first|N total_ms daemon_ms   `smb3-witnessd move --all --to ADDRESS` -> the
+#        kernel's TCP connection on ADDRESS, timed as the client-moves are (idle mount,
+#        abort_connections = yes, alternating the two addresses); the first one reported as "first"
+#   Every failover, failover-first and admin-move line ends with where the time went (ms):
+#        RECV ACK ABORT REST   command start -> the daemon has the AsyncNotify reply or the admin
+#        request (the event's receivedTime: net's start-up and the witness server's delivery, or
+#        the move command's start-up); -> the kernel's NOTIFY ack (latencyMs); the abort of the
+#        old connection (abortMs); abort done -> the kernel's new connection seen (the kernel's
+#        reconnect, plus up to one 50 ms poll)
+# BENCH_ABORTS (default "yes no") picks the abort_connections settings measured; BENCH_ADMIN_RUNS
+# (default BENCH_RUNS) the admin moves after the first.
 #   rss REGISTRATIONS KiB THREADS ANON FILE PSS PSS_ANON PSS_FILE   smb3-witnessd VmRSS and thread
 #        count with that many registrations: at start (0), after BENCH_SHARES (100) more, then after
 #        BENCH_SHARES_MAX (1000) in all; then RssAnon and RssFile (/proc/PID/status) and Pss,
@@ -66,20 +77,38 @@ now_ms() { date +%s%3N; }
 conn_to() { ss -Htn state established "dst $1 and dport = :445" | grep -q .; }
 
 # move TARGET: one client-move; sets MOVE_MS to the ms until the kernel's connection is on
-# TARGET, then waits until the kernel's re-REGISTER for TARGET is registered again.
-move() {
-  local t0 t1 before
+# TARGET, LAST_EVENT and MOVE_PARTS (where the time went), then waits until the kernel's
+# re-REGISTER for TARGET is registered again.
+move() { timed_move "$1" net witness client-move --witness-apply-to-all --witness-new-ip="$1"; }
+# admin_move TARGET: the same with smb3-witnessd move --all --to TARGET.
+admin_move() { timed_move "$1" "$W" move --all --to "$1"; }
+# timed_move TARGET COMMAND...: the move COMMAND makes, timed from its start.
+timed_move() {
+  local t0 t1 before target=$1
+  shift
   # grep -c prints 0 and fails when nothing matches: keep its output, default an absent file to 0.
   before=$(grep -c '"event":"client-move"' "$EVENTS" 2>/dev/null)
   before=${before:-0}
   t0=$(now_ms)
-  net witness client-move --witness-apply-to-all --witness-new-ip="$1" >/dev/null
-  for _ in $(seq 1 600); do conn_to "$1" && break; sleep 0.05; done
+  "$@" >/dev/null
+  for _ in $(seq 1 600); do conn_to "$target" && break; sleep 0.05; done
   t1=$(now_ms)
-  conn_to "$1" || fail "the connection did not move to $1"
+  conn_to "$target" || fail "the connection did not move to $target"
   wait_for 30 sh -c "[ \$(grep -c '\"event\":\"client-move\"' $EVENTS) -gt $before ]" || fail "no client-move event"
   MOVE_MS=$((t1 - t0))
-  wait_for 120 registered_at "$1" || fail "no registration at $1 after the move"
+  LAST_EVENT=$(grep '"event":"client-move"' "$EVENTS" | tail -n1)
+  MOVE_PARTS=$(parts "$t0" "$t1" "$LAST_EVENT")
+  wait_for 120 registered_at "$target" || fail "no registration at $target after the move"
+}
+# event_field EVENT NAME: a number field of an event line (JSON), empty when absent.
+event_field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p"; }
+# parts T0_MS T1_MS EVENT: "RECV ACK ABORT REST" in ms (see the BENCH lines above); -1 when the
+# event has no receivedTime.
+parts() {
+  awk -v t0="$1" -v t1="$2" -v recv="$(event_field "$3" receivedTime)" -v ack="$(event_field "$3" latencyMs)" \
+    -v abort="$(event_field "$3" abortMs)" 'BEGIN {
+      if (recv == "") { printf "-1 %.1f %.1f -1\n", ack, abort; exit }
+      r = recv * 1000 - t0; printf "%.0f %.1f %.1f %.0f\n", r, ack, abort, t1 - t0 - r - ack - abort }'
 }
 
 # memory_detail LABEL: where the daemon's resident memory is, into the full log.
@@ -130,7 +159,9 @@ kports() { ss -Htnp state established "( dst $1 and dport = :445 )" | awk '!/use
 }
 
 target=$WITNESS_NODE_IP
-[ "${BENCH_FAILOVER:-yes}" = no ] || for abort in yes no; do
+other() { [ "$1" = "$WITNESS_NODE_IP" ] && echo "$WITNESS_PUBLIC_IP" || echo "$WITNESS_NODE_IP"; }
+ADMIN_RUNS=${BENCH_ADMIN_RUNS:-$RUNS}
+[ "${BENCH_FAILOVER:-yes}" = no ] || for abort in ${BENCH_ABORTS:-yes no}; do
  step "failover with abort_connections = $abort: $RUNS client-moves each, idle and busy"
  write_conf "$abort"
  kill -HUP "$WPID"
@@ -138,9 +169,8 @@ target=$WITNESS_NODE_IP
  # Running registrations keep their settings until they register again, so the first move
  # after the reload still runs with the old ones: reported apart, as "failover-first".
  move "$target"
- last=$(grep '"event":"client-move"' "$EVENTS" | tail -n1)
- echo "BENCH failover-first $abort $MOVE_MS $(echo "$last" | sed 's/.*"latencyMs":\([0-9.]*\).*/\1/')"
- [ "$target" = "$WITNESS_NODE_IP" ] && target=$WITNESS_PUBLIC_IP || target=$WITNESS_NODE_IP
+ echo "BENCH failover-first $abort $MOVE_MS $(event_field "$LAST_EVENT" latencyMs) $MOVE_PARTS"
+ target=$(other "$target")
  for mode in idle busy; do
   busy_pid=
   if [ "$mode" = busy ]; then
@@ -150,12 +180,19 @@ target=$WITNESS_NODE_IP
   for n in $(seq 1 "$RUNS"); do
     wait_for 120 registered || fail "not registered before run $n"
     move "$target"
-    last=$(grep '"event":"client-move"' "$EVENTS" | tail -n1)
-    daemon=$(echo "$last" | sed 's/.*"latencyMs":\([0-9.]*\).*/\1/')
-    echo "BENCH failover $abort-$mode $n $MOVE_MS $daemon"
-    [ "$target" = "$WITNESS_NODE_IP" ] && target=$WITNESS_PUBLIC_IP || target=$WITNESS_NODE_IP
+    echo "BENCH failover $abort-$mode $n $MOVE_MS $(event_field "$LAST_EVENT" latencyMs) $MOVE_PARTS"
+    target=$(other "$target")
   done
   [ -n "$busy_pid" ] && kill "$busy_pid"
+ done
+ [ "$abort" = yes ] || continue
+ step "admin moves (smb3-witnessd move --all --to), the first one and $ADMIN_RUNS more"
+ for n in first $(seq 1 "$ADMIN_RUNS"); do
+  wait_for 120 registered || fail "not registered before admin move $n"
+  admin_move "$target"
+  grep -q '"source":"admin"' <<<"$LAST_EVENT" || fail "the admin move's event is not source admin: $LAST_EVENT"
+  echo "BENCH admin-move $n $MOVE_MS $(event_field "$LAST_EVENT" latencyMs) $MOVE_PARTS"
+  target=$(other "$target")
  done
 done
 
