@@ -19,6 +19,8 @@
 #        the move command's start-up); -> the kernel's NOTIFY ack (latencyMs); the abort of the
 #        old connection (abortMs); abort done -> the kernel's new connection seen (the kernel's
 #        reconnect, plus up to one 50 ms poll)
+# TRACE LABEL +MS EVENT: cifs.ko's reconnect/connect tracepoints during each floor run and move,
+#        in ms after its command started (the kernel's view; full log only).
 # BENCH_ABORTS (default "yes no") picks the abort_connections settings measured; BENCH_ADMIN_RUNS
 # (default BENCH_RUNS) the admin moves after the first.
 #   rss REGISTRATIONS KiB THREADS ANON FILE PSS PSS_ANON PSS_FILE   smb3-witnessd VmRSS and thread
@@ -89,6 +91,7 @@ timed_move() {
   # grep -c prints 0 and fails when nothing matches: keep its output, default an absent file to 0.
   before=$(grep -c '"event":"client-move"' "$EVENTS" 2>/dev/null)
   before=${before:-0}
+  trace_clear
   t0=$(now_ms)
   "$@" >/dev/null
   for _ in $(seq 1 600); do conn_to "$target" && break; sleep 0.05; done
@@ -98,7 +101,31 @@ timed_move() {
   MOVE_MS=$((t1 - t0))
   LAST_EVENT=$(grep '"event":"client-move"' "$EVENTS" | tail -n1)
   MOVE_PARTS=$(parts "$t0" "$t1" "$LAST_EVENT")
+  trace_print "$t0" "move-to-$target"
   wait_for 120 registered_at "$target" || fail "no registration at $target after the move"
+}
+# The kernel's side of each move and floor run, from cifs.ko's tracepoints on the TAI clock
+# (the guest sets no TAI offset, so it is wall time, comparable with now_ms): trace_clear before
+# the command, trace_print T0_MS LABEL after it prints each reconnect/connect event as ms after
+# T0 into the full log (TRACE lines).
+TR=/sys/kernel/tracing
+TRACING=no
+trace_start() {
+  [ -d $TR/events ] || mount -t tracefs nodev $TR 2>/dev/null
+  [ -d $TR/events/cifs ] && grep -qw tai $TR/trace_clock || return 0
+  echo tai > $TR/trace_clock
+  local e
+  for e in smb3_reconnect smb3_connect_done smb3_connect_err; do
+    [ -e "$TR/events/cifs/$e/enable" ] && echo 1 > "$TR/events/cifs/$e/enable"
+  done
+  TRACING=yes
+}
+trace_clear() { [ "$TRACING" = no ] || echo > $TR/trace; }
+trace_print() {
+  [ "$TRACING" = no ] && return 0
+  awk -v t0="$1" -v label="$2" '!/^#/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) {
+      ts = substr($i, 1, length($i) - 1); line = $0; sub(/^.*: smb3_/, "smb3_", line)
+      printf "TRACE %s +%.0f ms %s\n", label, ts * 1000 - t0, substr(line, 1, 140); break } }' $TR/trace
 }
 # event_field EVENT NAME: a number field of an event line (JSON), empty when absent.
 event_field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p"; }
@@ -141,10 +168,12 @@ memory_detail start
 # Local ports of the kernel's established connections to $1:445 (no process holds them).
 kports() { ss -Htnp state established "( dst $1 and dport = :445 )" | awk '!/users:/ { n = split($3, a, ":"); print a[n] }' | sort -n | tr '\n' ' '; }
 [ "${BENCH_FAILOVER:-yes}" = no ] || {
+ trace_start
  step "floor: ss -K on the kernel's connection, $RUNS runs"
  for n in $(seq 1 "$RUNS"); do
   old=$(kports "$WITNESS_PUBLIC_IP")
   [ -n "$old" ] || fail "no kernel connection to $WITNESS_PUBLIC_IP before floor run $n"
+  trace_clear
   t0=$(now_ms)
   ss -K state established "( dst $WITNESS_PUBLIC_IP and dport = :445 )" >/dev/null
   for _ in $(seq 1 1200); do
@@ -155,6 +184,7 @@ kports() { ss -Htnp state established "( dst $1 and dport = :445 )" | awk '!/use
   t1=$(now_ms)
   [ -n "$new" ] && [ "$new" != "$old" ] || fail "the kernel did not reconnect after ss -K (run $n)"
   echo "BENCH floor $n $((t1 - t0))"
+  trace_print "$t0" "floor-$n"
  done
 }
 
