@@ -64,13 +64,13 @@ for key in ("yes-idle", "yes-busy", "no-idle", "no-busy"):
         abort, mode = key.split("-")
         t, d = med[key], statistics.median(daemon[key])
         print(f"failover, abort_connections={abort}, {mode} mount: median {t/1000:.2f} s from client-move to the kernel's "
-              f"connection on the new address over {len(failover[key])} runs (target < 2 s); daemon share median {d:.1f} ms")
+              f"connection on the new address usable over {len(failover[key])} runs (target < 2 s); daemon share median {d:.1f} ms")
 for mode in ("idle", "busy"):
     if f"yes-{mode}" in med and f"no-{mode}" in med:
         print(f"{mode}: without aborting / with aborting = {med[f'no-{mode}'] / med[f'yes-{mode}']:.1f}x")
 fl = statistics.median(floor) if floor else None
 if fl:
-    print(f"floor (ss -K on the kernel's socket, the kernel alone reconnecting): median {fl/1000:.2f} s over {len(floor)} runs "
+    print(f"floor (ss -K on the kernel's socket -> its new connection usable, the kernel alone): median {fl/1000:.2f} s over {len(floor)} runs "
           f"(min {min(floor)/1000:.2f}, max {max(floor)/1000:.2f})")
     for key in ("yes-idle", "yes-busy"):
         if key in med:
@@ -88,7 +88,7 @@ if admin:
           + (f", median / floor = {m / fl:.2f}x (goal <= 1.2x)" if fl else ""))
 if parts:
     print("where the time went (medians, ms): command start -> daemon has the notification or request | "
-          "-> kernel ack | abort | abort done -> kernel's new connection seen")
+          "-> kernel ack | abort | abort done -> kernel's new connection usable")
     for kind, rows in parts.items():
         med4 = [statistics.median(r[i] for r in rows) for i in range(4)]
         print(f"  {kind} ({len(rows)}): {med4[0]:.0f} | {med4[1]:.1f} | {med4[2]:.1f} | {med4[3]:.0f}")

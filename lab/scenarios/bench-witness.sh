@@ -2,23 +2,26 @@
 # Benchmark (not a test; run by Benchmarks/witness.sh): smb3-witnessd against Samba's witness
 # server in one guest. Prints BENCH lines:
 #   floor N total_ms   `ss -K` on the kernel's socket to the mounted address -> the kernel's
-#        next connection to it established: what the kernel alone needs, no witness involved
+#        next connection to it usable (see kernel_ready): what the kernel alone needs, no witness
+#        involved
 #   failover-first ABORT total_ms daemon_ms   the first move of each abort_connections setting
 #        (the one after the daemon reloaded its configuration), reported apart, never dropped
 #   failover ABORT-idle|ABORT-busy N total_ms daemon_ms   `net witness client-move` -> the
-#        kernel's TCP connection on the new address (ss), and the daemon's share (AsyncNotify
+#        kernel's connection on the new address usable (kernel_ready: its tree connect to the
+#        share after the reconnect, from cifs.ko's tracepoints; without tracefs, a 50 ms ss
+#        poll), the command in the background so that its exit is not counted, and the daemon's share (AsyncNotify
 #        reply -> kernel ack), alternating the two server addresses; "busy" keeps a stat loop
 #        running; ABORT is the daemon's abort_connections (yes: it aborts the kernel's old
 #        connection so cifs.ko reconnects at once; no: cifs.ko waits for its receive timeout)
 #   admin-move first|N total_ms daemon_ms   `smb3-witnessd move --all --to ADDRESS` -> the
-#        kernel's TCP connection on ADDRESS, timed as the client-moves are (idle mount,
+#        kernel's connection on ADDRESS usable, timed as the client-moves are (idle mount,
 #        abort_connections = yes, alternating the two addresses); the first one reported as "first"
 #   Every failover, failover-first and admin-move line ends with where the time went (ms):
 #        RECV ACK ABORT REST   command start -> the daemon has the AsyncNotify reply or the admin
 #        request (the event's receivedTime: net's start-up and the witness server's delivery, or
 #        the move command's start-up); -> the kernel's NOTIFY ack (latencyMs); the abort of the
-#        old connection (abortMs); abort done -> the kernel's new connection seen (the kernel's
-#        reconnect, plus up to one 50 ms poll)
+#        old connection (abortMs); abort done -> the kernel's new connection usable (the kernel's
+#        reconnect: TCP connect, negotiate, session setup, tree connect)
 # TRACE LABEL +MS EVENT: cifs.ko's reconnect/connect tracepoints during each floor run and move,
 #        in ms after its command started (the kernel's view; full log only).
 # BENCH_ABORTS (default "yes no") picks the abort_connections settings measured; BENCH_ADMIN_RUNS
@@ -84,18 +87,22 @@ conn_to() { ss -Htn state established "dst $1 and dport = :445" | grep -q .; }
 move() { timed_move "$1" net witness client-move --witness-apply-to-all --witness-new-ip="$1"; }
 # admin_move TARGET: the same with smb3-witnessd move --all --to TARGET.
 admin_move() { timed_move "$1" "$W" move --all --to "$1"; }
-# timed_move TARGET COMMAND...: the move COMMAND makes, timed from its start.
+# timed_move TARGET COMMAND...: the move COMMAND makes, timed from its start to the kernel's
+# new connection being usable (kernel_ready), the command running in the background so that
+# its own exit is not counted.
 timed_move() {
-  local t0 t1 before target=$1
+  local t0 t1 before target=$1 cmd_pid
   shift
   # grep -c prints 0 and fails when nothing matches: keep its output, default an absent file to 0.
   before=$(grep -c '"event":"client-move"' "$EVENTS" 2>/dev/null)
   before=${before:-0}
+  KPORTS_BEFORE=$(kports "$target")
   trace_clear
   t0=$(now_ms)
-  "$@" >/dev/null
-  for _ in $(seq 1 600); do conn_to "$target" && break; sleep 0.05; done
-  t1=$(now_ms)
+  "$@" >/dev/null &
+  cmd_pid=$!
+  t1=$(kernel_ready "$t0" "$target") || fail "the kernel did not reconnect to $target (and tree-connect $WITNESS_SHARE) within 60 s"
+  wait "$cmd_pid" || fail "$* failed"
   conn_to "$target" || fail "the connection did not move to $target"
   wait_for 30 sh -c "[ \$(grep -c '\"event\":\"client-move\"' $EVENTS) -gt $before ]" || fail "no client-move event"
   MOVE_MS=$((t1 - t0))
@@ -115,7 +122,7 @@ trace_start() {
   [ -d $TR/events/cifs ] && grep -qw tai $TR/trace_clock || return 0
   echo tai > $TR/trace_clock
   local e
-  for e in smb3_reconnect smb3_connect_done smb3_connect_err; do
+  for e in smb3_reconnect smb3_connect_done smb3_connect_err smb3_tcon; do
     [ -e "$TR/events/cifs/$e/enable" ] && echo 1 > "$TR/events/cifs/$e/enable"
   done
   TRACING=yes
@@ -126,6 +133,33 @@ trace_print() {
   awk -v t0="$1" -v label="$2" '!/^#/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) {
       ts = substr($i, 1, length($i) - 1); line = $0; sub(/^.*: smb3_/, "smb3_", line)
       printf "TRACE %s +%.0f ms %s\n", label, ts * 1000 - t0, substr(line, 1, 140); break } }' $TR/trace
+}
+# kernel_ready T0_MS ADDRESS: waits for the kernel's new connection to ADDRESS and prints when it
+# became usable, in ms since the epoch: with the tracepoints, the kernel's tree connect to the
+# share after its first reconnect since the trace was cleared (smb3_connect_done, then smb3_tcon
+# of \\$WITNESS_NAME\\$WITNESS_SHARE with rc=0); without them, when a 50 ms poll of ss sees a
+# connection to ADDRESS whose local port was not there at T0 (KPORTS_BEFORE). False after 60 s.
+kernel_ready() {
+  local _ ms
+  if [ "$TRACING" = yes ]; then
+    for _ in $(seq 1 600); do
+      ms=$(awk -v share="\\\\$WITNESS_SHARE" '!/^#/ {
+          for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+          if (/smb3_connect_done:/) connected = 1
+          else if (connected && /smb3_tcon:/ && / rc=0/ && index(tolower($0), tolower(share " "))) { printf "%.0f\n", ts * 1000; exit }
+        }' $TR/trace)
+      [ -n "$ms" ] && { echo "$ms"; return 0; }
+      sleep 0.1
+    done
+    return 1
+  fi
+  for _ in $(seq 1 1200); do
+    ms=$(kports "$2")
+    [ -n "$ms" ] && [ "$ms" != "${KPORTS_BEFORE:-}" ] && break
+    sleep 0.05
+  done
+  [ -n "$ms" ] && [ "$ms" != "${KPORTS_BEFORE:-}" ] || return 1
+  now_ms
 }
 # event_field EVENT NAME: a number field of an event line (JSON), empty when absent.
 event_field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p"; }
@@ -174,14 +208,11 @@ kports() { ss -Htnp state established "( dst $1 and dport = :445 )" | awk '!/use
   old=$(kports "$WITNESS_PUBLIC_IP")
   [ -n "$old" ] || fail "no kernel connection to $WITNESS_PUBLIC_IP before floor run $n"
   trace_clear
+  KPORTS_BEFORE=$old
   t0=$(now_ms)
   ss -K state established "( dst $WITNESS_PUBLIC_IP and dport = :445 )" >/dev/null
-  for _ in $(seq 1 1200); do
-    new=$(kports "$WITNESS_PUBLIC_IP")
-    [ -n "$new" ] && [ "$new" != "$old" ] && break
-    sleep 0.02
-  done
-  t1=$(now_ms)
+  t1=$(kernel_ready "$t0" "$WITNESS_PUBLIC_IP") || fail "the kernel did not reconnect after ss -K (run $n) within 60 s"
+  new=$(kports "$WITNESS_PUBLIC_IP")
   [ -n "$new" ] && [ "$new" != "$old" ] || fail "the kernel did not reconnect after ss -K (run $n)"
   echo "BENCH floor $n $((t1 - t0))"
   trace_print "$t0" "floor-$n"
