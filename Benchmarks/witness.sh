@@ -26,7 +26,9 @@ python3 - "$log" "$cluster_log" <<'PY'
 import statistics, sys
 failover, daemon = {}, {}
 floor, first = [], {}
+floor_parts = []  # (ss start -> the kernel's reconnect, -> usable) in ms
 admin, admin_first = [], None
+starts = {}  # command -> ms from start to exit of `smb3-witnessd status` / `net witness list`
 parts = {}  # kind -> list of (recv, ack, abort, rest) in ms
 def add_parts(kind, fields):
     if len(fields) >= 4 and fields[0] != "-1":
@@ -36,9 +38,12 @@ for line in open(sys.argv[1], errors="replace"):
     if len(p) < 2 or p[0] != "BENCH": continue
     if p[1] == "floor":
         floor.append(int(p[3]))
+        if len(p) > 5: floor_parts.append((int(p[4]), int(p[5])))
     elif p[1] == "failover-first":
         first[p[2]] = (int(p[3]), p[4] if len(p) > 4 else "?")
         add_parts(f"first client-move, abort_connections={p[2]}", p[5:])
+    elif p[1] == "start":
+        starts.setdefault(p[2], []).append(int(p[4]))
     elif p[1] == "admin-move":
         if p[2] == "first":
             admin_first = (int(p[3]), p[4])
@@ -72,6 +77,10 @@ fl = statistics.median(floor) if floor else None
 if fl:
     print(f"floor (ss -K on the kernel's socket -> its new connection usable, the kernel alone): median {fl/1000:.2f} s over {len(floor)} runs "
           f"(min {min(floor)/1000:.2f}, max {max(floor)/1000:.2f})")
+    if floor_parts:
+        print(f"  of which ss -K start -> the kernel's reconnect median {statistics.median(a for a, _ in floor_parts):.0f} ms, "
+              f"reconnect -> usable (connect, negotiate, session setup, tree connect) median "
+              f"{statistics.median(b for _, b in floor_parts):.0f} ms")
     for key in ("yes-idle", "yes-busy"):
         if key in med:
             print(f"client-move {key}: median / floor = {med[key] / fl:.2f}x (goal <= 1.2x)")
@@ -86,6 +95,9 @@ if admin:
     print(f"admin move (smb3-witnessd move --all --to): median {m/1000:.2f} s over {len(admin)} runs "
           f"(min {min(admin)/1000:.2f}, max {max(admin)/1000:.2f})"
           + (f", median / floor = {m / fl:.2f}x (goal <= 1.2x)" if fl else ""))
+for command, ms in starts.items():
+    print(f"start-up reference: `{'smb3-witnessd status' if command == 'smb3-witnessd' else 'net witness list'}` "
+          f"start to exit median {statistics.median(ms):.0f} ms over {len(ms)} runs")
 if parts:
     print("where the time went (medians, ms): command start -> daemon has the notification or request | "
           "-> kernel ack | abort | abort done -> kernel's new connection usable")

@@ -3,7 +3,8 @@
 # server in one guest. Prints BENCH lines:
 #   floor N total_ms   `ss -K` on the kernel's socket to the mounted address -> the kernel's
 #        next connection to it usable (see kernel_ready): what the kernel alone needs, no witness
-#        involved
+#        involved; then, with the tracepoints, ss's part (start -> the kernel's smb3_reconnect)
+#        and the kernel's (-> usable)
 #   failover-first ABORT total_ms daemon_ms   the first move of each abort_connections setting
 #        (the one after the daemon reloaded its configuration), reported apart, never dropped
 #   failover ABORT-idle|ABORT-busy N total_ms daemon_ms   `net witness client-move` -> the
@@ -22,6 +23,9 @@
 #        the move command's start-up); -> the kernel's NOTIFY ack (latencyMs); the abort of the
 #        old connection (abortMs); abort done -> the kernel's new connection usable (the kernel's
 #        reconnect: TCP connect, negotiate, session setup, tree connect)
+#   start smb3-witnessd|net N MS   how long `smb3-witnessd status` and `net witness list` take,
+#        start to exit: the start-up part of an admin move's and a client-move's RECV (under TCG
+#        a process's start-up is most of it)
 # TRACE LABEL +MS EVENT: cifs.ko's reconnect/connect tracepoints during each floor run and move,
 #        in ms after its command started (the kernel's view; full log only).
 # BENCH_ABORTS (default "yes no") picks the abort_connections settings measured; BENCH_ADMIN_RUNS
@@ -214,11 +218,17 @@ kports() { ss -Htnp state established "( dst $1 and dport = :445 )" | awk '!/use
   t1=$(kernel_ready "$t0" "$WITNESS_PUBLIC_IP") || fail "the kernel did not reconnect after ss -K (run $n) within 60 s"
   new=$(kports "$WITNESS_PUBLIC_IP")
   [ -n "$new" ] && [ "$new" != "$old" ] || fail "the kernel did not reconnect after ss -K (run $n)"
-  echo "BENCH floor $n $((t1 - t0))"
+  # The kernel's reconnect (smb3_reconnect): after it, the time is the kernel's and Samba's alone.
+  t_reconnect=$([ "$TRACING" = yes ] && awk '/smb3_reconnect:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { printf "%.0f\n", substr($i, 1, length($i) - 1) * 1000; exit } }' $TR/trace)
+  echo "BENCH floor $n $((t1 - t0)) ${t_reconnect:+$((t_reconnect - t0)) $((t1 - t_reconnect))}"
   trace_print "$t0" "floor-$n"
  done
 }
 
+[ "${BENCH_FAILOVER:-yes}" = no ] || for n in $(seq 1 "$RUNS"); do
+  t0=$(now_ms); "$W" status >/dev/null; echo "BENCH start smb3-witnessd $n $(($(now_ms) - t0))"
+  t0=$(now_ms); net witness list >/dev/null 2>&1; echo "BENCH start net $n $(($(now_ms) - t0))"
+done
 target=$WITNESS_NODE_IP
 other() { [ "$1" = "$WITNESS_NODE_IP" ] && echo "$WITNESS_PUBLIC_IP" || echo "$WITNESS_NODE_IP"; }
 ADMIN_RUNS=${BENCH_ADMIN_RUNS:-$RUNS}
