@@ -5,7 +5,9 @@
 # (with RssAnon, RssFile and Pss) and thread count at start, with 100 and with 1,000 registrations
 # (BENCH_SHARES, BENCH_SHARES_MAX);
 # context switches while idle; the floor (the kernel alone reconnecting after `ss -K` on its
-# socket) and failover/floor ratios; then, on the two-node cluster (bench-witness-cluster), its
+# socket), `smb3-witnessd move` (admin moves) timed like the client-moves, failover/floor ratios
+# and where each failover's time went (command -> daemon, daemon -> kernel ack, abort, kernel's
+# reconnect); then, on the two-node cluster (bench-witness-cluster), its
 # own floor, client-moves between the nodes and node failures under I/O with where their time
 # goes. The first move of each configuration is reported apart, never dropped. Prints
 # measurements side by side, asserts nothing (the machine is shared and the guest is emulated).
@@ -24,15 +26,34 @@ python3 - "$log" "$cluster_log" <<'PY'
 import statistics, sys
 failover, daemon = {}, {}
 floor, first = [], {}
+floor_parts = []  # (ss start -> the kernel's reconnect, -> usable) in ms
+admin, admin_first = [], None
+starts = {}  # command -> ms from start to exit of `smb3-witnessd status` / `net witness list`
+parts = {}  # kind -> list of (recv, ack, abort, rest) in ms
+def add_parts(kind, fields):
+    if len(fields) >= 4 and fields[0] != "-1":
+        parts.setdefault(kind, []).append(tuple(float(x) for x in fields[:4]))
 for line in open(sys.argv[1], errors="replace"):
     p = line.split()
     if len(p) < 2 or p[0] != "BENCH": continue
     if p[1] == "floor":
         floor.append(int(p[3]))
+        if len(p) > 5: floor_parts.append((int(p[4]), int(p[5])))
     elif p[1] == "failover-first":
         first[p[2]] = (int(p[3]), p[4] if len(p) > 4 else "?")
+        add_parts(f"first client-move, abort_connections={p[2]}", p[5:])
+    elif p[1] == "start":
+        starts.setdefault(p[2], []).append(int(p[4]))
+    elif p[1] == "admin-move":
+        if p[2] == "first":
+            admin_first = (int(p[3]), p[4])
+            add_parts("first admin move", p[5:])
+        else:
+            admin.append(int(p[3]))
+            add_parts("admin move", p[5:])
     elif p[1] == "failover":
         failover.setdefault(p[2], []).append(int(p[4])); daemon.setdefault(p[2], []).append(float(p[5]))
+        add_parts(f"client-move {p[2]}", p[6:])
     elif p[1] == "rss":
         target = "<= 8 MiB" if int(p[2]) <= 101 else "<= 16 MiB"
         mib = lambda i: f"{int(p[i])/1024:.1f}" if len(p) > i else "?"
@@ -48,20 +69,41 @@ for key in ("yes-idle", "yes-busy", "no-idle", "no-busy"):
         abort, mode = key.split("-")
         t, d = med[key], statistics.median(daemon[key])
         print(f"failover, abort_connections={abort}, {mode} mount: median {t/1000:.2f} s from client-move to the kernel's "
-              f"connection on the new address over {len(failover[key])} runs (target < 2 s); daemon share median {d:.1f} ms")
+              f"connection on the new address usable over {len(failover[key])} runs (target < 2 s); daemon share median {d:.1f} ms")
 for mode in ("idle", "busy"):
     if f"yes-{mode}" in med and f"no-{mode}" in med:
         print(f"{mode}: without aborting / with aborting = {med[f'no-{mode}'] / med[f'yes-{mode}']:.1f}x")
 fl = statistics.median(floor) if floor else None
 if fl:
-    print(f"floor (ss -K on the kernel's socket, the kernel alone reconnecting): median {fl/1000:.2f} s over {len(floor)} runs "
+    print(f"floor (ss -K on the kernel's socket -> its new connection usable, the kernel alone): median {fl/1000:.2f} s over {len(floor)} runs "
           f"(min {min(floor)/1000:.2f}, max {max(floor)/1000:.2f})")
+    if floor_parts:
+        print(f"  of which ss -K start -> the kernel's reconnect median {statistics.median(a for a, _ in floor_parts):.0f} ms, "
+              f"reconnect -> usable (connect, negotiate, session setup, tree connect) median "
+              f"{statistics.median(b for _, b in floor_parts):.0f} ms")
     for key in ("yes-idle", "yes-busy"):
         if key in med:
             print(f"client-move {key}: median / floor = {med[key] / fl:.2f}x (goal <= 1.2x)")
 for abort, (ms, d) in first.items():
     print(f"first move after (re)configuration, abort_connections={abort}: {ms/1000:.2f} s (daemon {d} ms)"
           + (f", {ms / fl:.2f}x the floor" if fl else ""))
+if admin_first:
+    print(f"first admin move (smb3-witnessd move --all --to): {admin_first[0]/1000:.2f} s (daemon {admin_first[1]} ms)"
+          + (f", {admin_first[0] / fl:.2f}x the floor" if fl else ""))
+if admin:
+    m = statistics.median(admin)
+    print(f"admin move (smb3-witnessd move --all --to): median {m/1000:.2f} s over {len(admin)} runs "
+          f"(min {min(admin)/1000:.2f}, max {max(admin)/1000:.2f})"
+          + (f", median / floor = {m / fl:.2f}x (goal <= 1.2x)" if fl else ""))
+for command, ms in starts.items():
+    print(f"start-up reference: `{'smb3-witnessd status' if command == 'smb3-witnessd' else 'net witness list'}` "
+          f"start to exit median {statistics.median(ms):.0f} ms over {len(ms)} runs")
+if parts:
+    print("where the time went (medians, ms): command start -> daemon has the notification or request | "
+          "-> kernel ack | abort | abort done -> kernel's new connection usable")
+    for kind, rows in parts.items():
+        med4 = [statistics.median(r[i] for r in rows) for i in range(4)]
+        print(f"  {kind} ({len(rows)}): {med4[0]:.0f} | {med4[1]:.1f} | {med4[2]:.1f} | {med4[3]:.0f}")
 if len(sys.argv) > 2 and sys.argv[2]:
     cfloor, moves, first_move, nodes = [], [], None, []
     for line in open(sys.argv[2], errors="replace"):

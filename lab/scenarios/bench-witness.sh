@@ -2,14 +2,34 @@
 # Benchmark (not a test; run by Benchmarks/witness.sh): smb3-witnessd against Samba's witness
 # server in one guest. Prints BENCH lines:
 #   floor N total_ms   `ss -K` on the kernel's socket to the mounted address -> the kernel's
-#        next connection to it established: what the kernel alone needs, no witness involved
+#        next connection to it usable (see kernel_ready): what the kernel alone needs, no witness
+#        involved; then, with the tracepoints, ss's part (start -> the kernel's smb3_reconnect)
+#        and the kernel's (-> usable)
 #   failover-first ABORT total_ms daemon_ms   the first move of each abort_connections setting
 #        (the one after the daemon reloaded its configuration), reported apart, never dropped
 #   failover ABORT-idle|ABORT-busy N total_ms daemon_ms   `net witness client-move` -> the
-#        kernel's TCP connection on the new address (ss), and the daemon's share (AsyncNotify
+#        kernel's connection on the new address usable (kernel_ready: its tree connect to the
+#        share after the reconnect, from cifs.ko's tracepoints; without tracefs, a 50 ms ss
+#        poll), the command in the background so that its exit is not counted, and the daemon's share (AsyncNotify
 #        reply -> kernel ack), alternating the two server addresses; "busy" keeps a stat loop
 #        running; ABORT is the daemon's abort_connections (yes: it aborts the kernel's old
 #        connection so cifs.ko reconnects at once; no: cifs.ko waits for its receive timeout)
+#   admin-move first|N total_ms daemon_ms   `smb3-witnessd move --all --to ADDRESS` -> the
+#        kernel's connection on ADDRESS usable, timed as the client-moves are (idle mount,
+#        abort_connections = yes, alternating the two addresses); the first one reported as "first"
+#   Every failover, failover-first and admin-move line ends with where the time went (ms):
+#        RECV ACK ABORT REST   command start -> the daemon has the AsyncNotify reply or the admin
+#        request (the event's receivedTime: net's start-up and the witness server's delivery, or
+#        the move command's start-up); -> the kernel's NOTIFY ack (latencyMs); the abort of the
+#        old connection (abortMs); abort done -> the kernel's new connection usable (the kernel's
+#        reconnect: TCP connect, negotiate, session setup, tree connect)
+#   start smb3-witnessd|net N MS   how long `smb3-witnessd status` and `net witness list` take,
+#        start to exit: the start-up part of an admin move's and a client-move's RECV (under TCG
+#        a process's start-up is most of it)
+# TRACE LABEL +MS EVENT: cifs.ko's reconnect/connect tracepoints during each floor run and move,
+#        in ms after its command started (the kernel's view; full log only).
+# BENCH_ABORTS (default "yes no") picks the abort_connections settings measured; BENCH_ADMIN_RUNS
+# (default BENCH_RUNS) the admin moves after the first.
 #   rss REGISTRATIONS KiB THREADS ANON FILE PSS PSS_ANON PSS_FILE   smb3-witnessd VmRSS and thread
 #        count with that many registrations: at start (0), after BENCH_SHARES (100) more, then after
 #        BENCH_SHARES_MAX (1000) in all; then RssAnon and RssFile (/proc/PID/status) and Pss,
@@ -66,20 +86,94 @@ now_ms() { date +%s%3N; }
 conn_to() { ss -Htn state established "dst $1 and dport = :445" | grep -q .; }
 
 # move TARGET: one client-move; sets MOVE_MS to the ms until the kernel's connection is on
-# TARGET, then waits until the kernel's re-REGISTER for TARGET is registered again.
-move() {
-  local t0 t1 before
+# TARGET, LAST_EVENT and MOVE_PARTS (where the time went), then waits until the kernel's
+# re-REGISTER for TARGET is registered again.
+move() { timed_move "$1" net witness client-move --witness-apply-to-all --witness-new-ip="$1"; }
+# admin_move TARGET: the same with smb3-witnessd move --all --to TARGET.
+admin_move() { timed_move "$1" "$W" move --all --to "$1"; }
+# timed_move TARGET COMMAND...: the move COMMAND makes, timed from its start to the kernel's
+# new connection being usable (kernel_ready), the command running in the background so that
+# its own exit is not counted.
+timed_move() {
+  local t0 t1 before target=$1 cmd_pid
+  shift
   # grep -c prints 0 and fails when nothing matches: keep its output, default an absent file to 0.
   before=$(grep -c '"event":"client-move"' "$EVENTS" 2>/dev/null)
   before=${before:-0}
+  KPORTS_BEFORE=$(kports "$target")
+  trace_clear
   t0=$(now_ms)
-  net witness client-move --witness-apply-to-all --witness-new-ip="$1" >/dev/null
-  for _ in $(seq 1 600); do conn_to "$1" && break; sleep 0.05; done
-  t1=$(now_ms)
-  conn_to "$1" || fail "the connection did not move to $1"
+  "$@" >/dev/null &
+  cmd_pid=$!
+  t1=$(kernel_ready "$t0" "$target") || fail "the kernel did not reconnect to $target (and tree-connect $WITNESS_SHARE) within 60 s"
+  wait "$cmd_pid" || fail "$* failed"
+  conn_to "$target" || fail "the connection did not move to $target"
   wait_for 30 sh -c "[ \$(grep -c '\"event\":\"client-move\"' $EVENTS) -gt $before ]" || fail "no client-move event"
   MOVE_MS=$((t1 - t0))
-  wait_for 120 registered_at "$1" || fail "no registration at $1 after the move"
+  LAST_EVENT=$(grep '"event":"client-move"' "$EVENTS" | tail -n1)
+  MOVE_PARTS=$(parts "$t0" "$t1" "$LAST_EVENT")
+  trace_print "$t0" "move-to-$target"
+  wait_for 120 registered_at "$target" || fail "no registration at $target after the move"
+}
+# The kernel's side of each move and floor run, from cifs.ko's tracepoints on the TAI clock
+# (the guest sets no TAI offset, so it is wall time, comparable with now_ms): trace_clear before
+# the command, trace_print T0_MS LABEL after it prints each reconnect/connect event as ms after
+# T0 into the full log (TRACE lines).
+TR=/sys/kernel/tracing
+TRACING=no
+trace_start() {
+  [ -d $TR/events ] || mount -t tracefs nodev $TR 2>/dev/null
+  [ -d $TR/events/cifs ] && grep -qw tai $TR/trace_clock || return 0
+  echo tai > $TR/trace_clock
+  local e
+  for e in smb3_reconnect smb3_connect_done smb3_connect_err smb3_tcon; do
+    [ -e "$TR/events/cifs/$e/enable" ] && echo 1 > "$TR/events/cifs/$e/enable"
+  done
+  TRACING=yes
+}
+trace_clear() { [ "$TRACING" = no ] || echo > $TR/trace; }
+trace_print() {
+  [ "$TRACING" = no ] && return 0
+  awk -v t0="$1" -v label="$2" '!/^#/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) {
+      ts = substr($i, 1, length($i) - 1); line = $0; sub(/^.*: smb3_/, "smb3_", line)
+      printf "TRACE %s +%.0f ms %s\n", label, ts * 1000 - t0, substr(line, 1, 140); break } }' $TR/trace
+}
+# kernel_ready T0_MS ADDRESS: waits for the kernel's new connection to ADDRESS and prints when it
+# became usable, in ms since the epoch: with the tracepoints, the kernel's tree connect to the
+# share after its first reconnect since the trace was cleared (smb3_connect_done, then smb3_tcon
+# of \\$WITNESS_NAME\\$WITNESS_SHARE with rc=0); without them, when a 50 ms poll of ss sees a
+# connection to ADDRESS whose local port was not there at T0 (KPORTS_BEFORE). False after 60 s.
+kernel_ready() {
+  local _ ms
+  if [ "$TRACING" = yes ]; then
+    for _ in $(seq 1 600); do
+      ms=$(awk -v share="\\\\$WITNESS_SHARE" '!/^#/ {
+          for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+          if (/smb3_connect_done:/) connected = 1
+          else if (connected && /smb3_tcon:/ && / rc=0/ && index(tolower($0), tolower(share " "))) { printf "%.0f\n", ts * 1000; exit }
+        }' $TR/trace)
+      [ -n "$ms" ] && { echo "$ms"; return 0; }
+      sleep 0.1
+    done
+    return 1
+  fi
+  for _ in $(seq 1 1200); do
+    ms=$(kports "$2")
+    [ -n "$ms" ] && [ "$ms" != "${KPORTS_BEFORE:-}" ] && break
+    sleep 0.05
+  done
+  [ -n "$ms" ] && [ "$ms" != "${KPORTS_BEFORE:-}" ] || return 1
+  now_ms
+}
+# event_field EVENT NAME: a number field of an event line (JSON), empty when absent.
+event_field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p"; }
+# parts T0_MS T1_MS EVENT: "RECV ACK ABORT REST" in ms (see the BENCH lines above); -1 when the
+# event has no receivedTime.
+parts() {
+  awk -v t0="$1" -v t1="$2" -v recv="$(event_field "$3" receivedTime)" -v ack="$(event_field "$3" latencyMs)" \
+    -v abort="$(event_field "$3" abortMs)" 'BEGIN {
+      if (recv == "") { printf "-1 %.1f %.1f -1\n", ack, abort; exit }
+      r = recv * 1000 - t0; printf "%.0f %.1f %.1f %.0f\n", r, ack, abort, t1 - t0 - r - ack - abort }'
 }
 
 # memory_detail LABEL: where the daemon's resident memory is, into the full log.
@@ -112,25 +206,33 @@ memory_detail start
 # Local ports of the kernel's established connections to $1:445 (no process holds them).
 kports() { ss -Htnp state established "( dst $1 and dport = :445 )" | awk '!/users:/ { n = split($3, a, ":"); print a[n] }' | sort -n | tr '\n' ' '; }
 [ "${BENCH_FAILOVER:-yes}" = no ] || {
+ trace_start
  step "floor: ss -K on the kernel's connection, $RUNS runs"
  for n in $(seq 1 "$RUNS"); do
   old=$(kports "$WITNESS_PUBLIC_IP")
   [ -n "$old" ] || fail "no kernel connection to $WITNESS_PUBLIC_IP before floor run $n"
+  trace_clear
+  KPORTS_BEFORE=$old
   t0=$(now_ms)
   ss -K state established "( dst $WITNESS_PUBLIC_IP and dport = :445 )" >/dev/null
-  for _ in $(seq 1 1200); do
-    new=$(kports "$WITNESS_PUBLIC_IP")
-    [ -n "$new" ] && [ "$new" != "$old" ] && break
-    sleep 0.02
-  done
-  t1=$(now_ms)
+  t1=$(kernel_ready "$t0" "$WITNESS_PUBLIC_IP") || fail "the kernel did not reconnect after ss -K (run $n) within 60 s"
+  new=$(kports "$WITNESS_PUBLIC_IP")
   [ -n "$new" ] && [ "$new" != "$old" ] || fail "the kernel did not reconnect after ss -K (run $n)"
-  echo "BENCH floor $n $((t1 - t0))"
+  # The kernel's reconnect (smb3_reconnect): after it, the time is the kernel's and Samba's alone.
+  t_reconnect=$([ "$TRACING" = yes ] && awk '/smb3_reconnect:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { printf "%.0f\n", substr($i, 1, length($i) - 1) * 1000; exit } }' $TR/trace)
+  echo "BENCH floor $n $((t1 - t0)) ${t_reconnect:+$((t_reconnect - t0)) $((t1 - t_reconnect))}"
+  trace_print "$t0" "floor-$n"
  done
 }
 
+[ "${BENCH_FAILOVER:-yes}" = no ] || for n in $(seq 1 "$RUNS"); do
+  t0=$(now_ms); "$W" status >/dev/null; echo "BENCH start smb3-witnessd $n $(($(now_ms) - t0))"
+  t0=$(now_ms); net witness list >/dev/null 2>&1; echo "BENCH start net $n $(($(now_ms) - t0))"
+done
 target=$WITNESS_NODE_IP
-[ "${BENCH_FAILOVER:-yes}" = no ] || for abort in yes no; do
+other() { [ "$1" = "$WITNESS_NODE_IP" ] && echo "$WITNESS_PUBLIC_IP" || echo "$WITNESS_NODE_IP"; }
+ADMIN_RUNS=${BENCH_ADMIN_RUNS:-$RUNS}
+[ "${BENCH_FAILOVER:-yes}" = no ] || for abort in ${BENCH_ABORTS:-yes no}; do
  step "failover with abort_connections = $abort: $RUNS client-moves each, idle and busy"
  write_conf "$abort"
  kill -HUP "$WPID"
@@ -138,9 +240,8 @@ target=$WITNESS_NODE_IP
  # Running registrations keep their settings until they register again, so the first move
  # after the reload still runs with the old ones: reported apart, as "failover-first".
  move "$target"
- last=$(grep '"event":"client-move"' "$EVENTS" | tail -n1)
- echo "BENCH failover-first $abort $MOVE_MS $(echo "$last" | sed 's/.*"latencyMs":\([0-9.]*\).*/\1/')"
- [ "$target" = "$WITNESS_NODE_IP" ] && target=$WITNESS_PUBLIC_IP || target=$WITNESS_NODE_IP
+ echo "BENCH failover-first $abort $MOVE_MS $(event_field "$LAST_EVENT" latencyMs) $MOVE_PARTS"
+ target=$(other "$target")
  for mode in idle busy; do
   busy_pid=
   if [ "$mode" = busy ]; then
@@ -150,12 +251,19 @@ target=$WITNESS_NODE_IP
   for n in $(seq 1 "$RUNS"); do
     wait_for 120 registered || fail "not registered before run $n"
     move "$target"
-    last=$(grep '"event":"client-move"' "$EVENTS" | tail -n1)
-    daemon=$(echo "$last" | sed 's/.*"latencyMs":\([0-9.]*\).*/\1/')
-    echo "BENCH failover $abort-$mode $n $MOVE_MS $daemon"
-    [ "$target" = "$WITNESS_NODE_IP" ] && target=$WITNESS_PUBLIC_IP || target=$WITNESS_NODE_IP
+    echo "BENCH failover $abort-$mode $n $MOVE_MS $(event_field "$LAST_EVENT" latencyMs) $MOVE_PARTS"
+    target=$(other "$target")
   done
   [ -n "$busy_pid" ] && kill "$busy_pid"
+ done
+ [ "$abort" = yes ] || continue
+ step "admin moves (smb3-witnessd move --all --to), the first one and $ADMIN_RUNS more"
+ for n in first $(seq 1 "$ADMIN_RUNS"); do
+  wait_for 120 registered || fail "not registered before admin move $n"
+  admin_move "$target"
+  grep -q '"source":"admin"' <<<"$LAST_EVENT" || fail "the admin move's event is not source admin: $LAST_EVENT"
+  echo "BENCH admin-move $n $MOVE_MS $(event_field "$LAST_EVENT" latencyMs) $MOVE_PARTS"
+  target=$(other "$target")
  done
 done
 
