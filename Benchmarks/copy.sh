@@ -8,14 +8,14 @@
 # Medians and ratios of the same run on the same data, side by side; nothing is asserted.
 #   Benchmarks/copy.sh [--kernel 6.12|6.1]
 #   (BENCH_RATE, BENCH_DELAY, BENCH_MIB, BENCH_REPS, BENCH_READ_MAX_MIB pass through;
-#    LAB_GUEST_MEM, default 6144 MiB)
+#    LAB_GUEST_MEM, default 8192 MiB)
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 mib=${BENCH_MIB:-16 1024}
 export LAB_GUEST_ENV="BENCH_RATE=${BENCH_RATE:-1gbit} BENCH_DELAY=${BENCH_DELAY:-1ms} BENCH_MIB=${mib// /,} BENCH_REPS=${BENCH_REPS:-3} BENCH_READ_MAX_MIB=${BENCH_READ_MAX_MIB:-256}"
 # Every file is in guest RAM: a 1 GiB source, one copy and their twins on the loop file systems.
-export LAB_GUEST_MEM=${LAB_GUEST_MEM:-6144}
+export LAB_GUEST_MEM=${LAB_GUEST_MEM:-8192}
 bench_run bench-copy 3600 "$@"
 log=$BENCH_LOG
 grep -E '^(LAB-INFO|  (Copy chunk|Protocol|.*sector))' "$log" | sed 's/^LAB-INFO /  /'
