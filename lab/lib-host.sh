@@ -268,6 +268,8 @@ lab_bin() { echo "${SMB3KIT_BIN:-$LAB_REPO/.build/release}"; }
 # lab_boot SHORT GUEST_SCRIPT LOG TIMEOUT [extra cmdline words...]
 # Boots one guest that runs GUEST_SCRIPT as its init; the serial console goes to LOG (raw)
 # and the lines starting with "LAB-" to stdout while it runs. Returns qemu's/timeout's status.
+# LAB_GUEST_MEM (MiB, default 2048): the guest's RAM, whose tmpfs holds every file a scenario
+# writes (Benchmarks/copy.sh asks for more for its 1 GiB files).
 lab_boot() {
   local short=$1 script=$2 log=$3 secs=$4; shift 4
   local kdir initrd witness cmdline p
@@ -292,7 +294,7 @@ lab_boot() {
   # so qemu never touches a terminal). -nic none: no network card at all.
   set +e
   timeout -k 10 "$secs" qemu-system-x86_64 \
-    -accel tcg -m 2048 -smp 2 -display none -monitor none -serial stdio -no-reboot -nic none \
+    -accel tcg -m "${LAB_GUEST_MEM:-2048}" -smp 2 -display none -monitor none -serial stdio -no-reboot -nic none \
     -kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$cmdline" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     </dev/null 2>&1 | stdbuf -o0 tr -d '\r' | tee "$log" | grep --line-buffered -E '^LAB-(INIT|STEP|INFO|PASS|FAIL|WARN)' \

@@ -59,8 +59,9 @@ ksmbd_start() {
   modprobe btrfs || fail "modprobe btrfs failed"
   modprobe loop 2>/dev/null || true
   # XFS refuses filesystems under 300 MiB; a sparse file costs RAM only for what is written.
-  ksmbd_loop_fs 1024 mkfs.xfs -q -m reflink=1 /srv/share
-  ksmbd_loop_fs 1024 mkfs.btrfs -q /srv/btrfs
+  # KSMBD_FS_MB (default 1024): the size of both, larger for the copy benchmark's 1 GiB files.
+  ksmbd_loop_fs "${KSMBD_FS_MB:-1024}" mkfs.xfs -q -m reflink=1 /srv/share
+  ksmbd_loop_fs "${KSMBD_FS_MB:-1024}" mkfs.btrfs -q /srv/btrfs
   mkdir -p /srv/tmpfs && mount -t tmpfs -o mode=0777 tmpfs /srv/tmpfs
   info "ksmbd shares: $(findmnt -no FSTYPE,OPTIONS /srv/share | cut -c1-60) | $(findmnt -no FSTYPE /srv/btrfs) | $(findmnt -no FSTYPE /srv/tmpfs)"
   xfs_info /srv/share | grep -o 'reflink=[01]' | grep -qx 'reflink=1' || fail "/srv/share is not XFS with reflink=1: $(xfs_info /srv/share | head -n 3)"

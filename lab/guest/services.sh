@@ -38,7 +38,8 @@ hosts_server_first() {
 
 # samba_setup "<interfaces line>" [krb5]: writes smb.conf, adds the users to passdb and
 # starts smbd (in network namespace $LAB_SMBD_NETNS if set). The interfaces line is the value of "interfaces =", e.g. with per-interface
-# speed/capability for multichannel (smb.conf(5): "interfaces").
+# speed/capability for multichannel (smb.conf(5): "interfaces"). LAB_SMB_EXTRA_SHARES: more
+# share sections appended to smb.conf (bench-copy's [btrfs] with vfs_btrfs).
 samba_setup() {
   local ifaces=$1 krb5=${2:-} krb5_conf=
   mkdir -p /etc/samba /var/lib/samba/private /var/cache/samba /var/log/samba /run/samba /srv/share
@@ -62,6 +63,7 @@ $krb5_conf
 [share]
   path = /srv/share
   read only = no
+${LAB_SMB_EXTRA_SHARES:-}
 EOF
   users_setup
   printf '%s\n%s\n' "$LAB_NTLM_PW" "$LAB_NTLM_PW" | smbpasswd -s -a "$LAB_USER" >/dev/null \
