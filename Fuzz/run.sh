@@ -5,6 +5,7 @@
 #   Fuzz/run.sh --campaign RUNS [TARGET...]   each target (default: all) to RUNS executions, then
 #                                             the table of Fuzz/CAMPAIGN.md (make fuzz-campaign)
 #
+# Bounded runs go FUZZ_JOBS targets at a time (default one per CPU, at most 2).
 # For each target: replay FailCases/<Target>/* (earlier crashes), then fuzz with the test fixtures
 # as seed corpus. Exits non-zero if any replay or fuzz run crashes; new crash inputs are written to
 # $scratch/artifacts/<Target>/ (copy them into FailCases/<Target>/ and keep the regression test).
@@ -147,14 +148,12 @@ cd "$here"
 swift build "${build_flags[@]}"
 bin="$(swift build "${build_flags[@]}" --show-bin-path)"
 
-status=0
-for target in "${targets[@]}"; do
-    exe="$bin/$target"
-    artifacts="$scratch/artifacts/$target"
-    corpus="$here/corpus-$target"
+# one_target TARGET: replay its fail cases, then fuzz it (bounded, or to the campaign's runs).
+one_target() {
+    local target="$1" exe="$bin/$1" artifacts="$scratch/artifacts/$1" corpus="$here/corpus-$1"
     mkdir -p "$artifacts" "$corpus"
 
-    failcases=()
+    local failcases=()
     if [ -d "$here/FailCases/$target" ]; then
         while IFS= read -r -d '' file; do failcases+=("$file"); done \
             < <(find "$here/FailCases/$target" -type f ! -name 'README*' ! -name '.*' -print0 | sort -z)
@@ -168,8 +167,7 @@ for target in "${targets[@]}"; do
                 mkdir -p "$scratch/campaign"
                 echo "| $target | 0 | | | | | a FailCases/ input crashes again |" > "$scratch/campaign/$target.row"
             fi
-            status=1
-            continue
+            return 1
         fi
     fi
 
@@ -178,8 +176,8 @@ for target in "${targets[@]}"; do
     done < <(seeds_for "$target")
 
     if [ -n "$campaign_runs" ]; then
-        campaign_target "$target" || status=1
-        continue
+        campaign_target "$target"
+        return
     fi
 
     echo "== $target: fuzzing for ${seconds}s"
@@ -187,10 +185,35 @@ for target in "${targets[@]}"; do
         -artifact_prefix="$artifacts/" "$corpus"; then
         echo "!! $target crashed; inputs are in $artifacts/" >&2
         echo "FUZZ-RESULT $target FAIL ${seconds}s"
-        status=1
-    else
-        echo "FUZZ-RESULT $target PASS ${seconds}s"
+        return 1
     fi
-done
+    echo "FUZZ-RESULT $target PASS ${seconds}s"
+}
+
+status=0
+# Bounded runs go FUZZ_JOBS at a time (default: one per CPU, at most 2), each into a log of its
+# own that is printed whole, in target order, when it ends. A campaign runs one target at a time.
+jobs=${FUZZ_JOBS:-$(nproc)}
+[ "$jobs" -le 2 ] 2>/dev/null || jobs=2
+if [ -n "$campaign_runs" ] || [ "$jobs" -le 1 ]; then
+    for target in "${targets[@]}"; do one_target "$target" || status=1; done
+else
+    logs="$scratch/bounded"
+    rm -rf "$logs" && mkdir -p "$logs"
+    running=0
+    for target in "${targets[@]}"; do
+        if [ "$running" -ge "$jobs" ]; then
+            wait -n || true
+            running=$((running - 1))
+        fi
+        { rc=0; one_target "$target" > "$logs/$target.log" 2>&1 || rc=$?; echo "$rc" > "$logs/$target.rc"; } &
+        running=$((running + 1))
+    done
+    wait
+    for target in "${targets[@]}"; do
+        cat "$logs/$target.log"
+        [ "$(cat "$logs/$target.rc" 2>/dev/null)" = 0 ] || status=1
+    done
+fi
 [ -n "$campaign_runs" ] && campaign_table
 exit "$status"
