@@ -116,11 +116,14 @@ wait "$pid61"; lab61=$?
 kill "$follower" 2>/dev/null; wait "$follower" 2>/dev/null
 cat "$out/lab-6.12.log" "$out/lab-6.1.log" "$out/lab-cluster.log" "$out/lab-installed.log" > "$lab_log" 2>/dev/null
 # Failures show their guest's tail in the queue's log.
-grep -h -A 62 ' failed: ' "$out/lab-6.12.log" "$out/lab-6.1.log" "$out/lab-cluster.log" "$out/lab-installed.log" 2>/dev/null | grep -v '^[A-Za-z0-9+/=]\{76\}$' | head -n 400
+grep -h -A 64 '^lab: [^ ]*@[^ ]* failed: ' "$out/lab-6.12.log" "$out/lab-6.1.log" "$out/lab-cluster.log" "$out/lab-installed.log" 2>/dev/null | grep -v '^[A-Za-z0-9+/=]\{76\}$' | head -n 400
 echo "lab: both queues took $((SECONDS - lab_start))s"
 # run.sh prints each result twice (as it goes, and in its summary): count each scenario once.
+# A failure's summary line carries its reason (CI shows only the end of this output).
 while read -r _ name status _; do
-  record "lab $name" "$([ "$status" = PASS ] && echo 0 || echo 1)"
+  why=
+  [ "$status" = PASS ] || why=$(grep -m1 -F "lab: $name failed: " "$lab_log" | sed 's/^lab: [^ ]* failed: //' | cut -c1-300)
+  record "lab $name${why:+ ($why)}" "$([ "$status" = PASS ] && echo 0 || echo 1)"
 done < <(grep -E '^LAB-RESULT' "$lab_log" | awk '!seen[$2]++')
 if [ $lab612 -ne 0 ] || [ $lab61 -ne 0 ]; then
   grep -q '^LAB-RESULT .* FAIL' "$lab_log" || record "lab runner exit $lab612/$lab61" 1
