@@ -4,7 +4,9 @@
 # (.build/deb, from make deb; SMB3KIT_DEB overrides).
 # Independent of `swift test`.
 #
-#   lab/run.sh [--kernel 6.12|6.1|all] [--timeout SECONDS] [SCENARIO[:SERVER]...]
+#   lab/run.sh [--kernel 6.12|6.1|all] [--timeout SECONDS] [RUN...]
+#   RUN: SCENARIO[:SERVER], or a group A+B+C of them that run one after another in one guest
+#        (lab/guest/group-run.sh), sharing what the earlier ones started (the witness cluster)
 #
 # LAB_GUEST_ENV="NAME=VALUE ..." passes variables to the scenario (NAME upper case, no spaces).
 # SCENARIO is a file name under lab/scenarios/ without .sh; default:
@@ -45,8 +47,16 @@ done
 # A run is SCENARIO or SCENARIO:SERVER; its name (one token) is what LAB-RESULT prints.
 scenario_file() { echo "${1%%:*}"; }
 scenario_server() { case "$1" in *:*) echo "${1#*:}" ;; esac; }
-ksmbd=
+# Every scenario run, group members one by one.
+members=()
 for s in "${scenarios[@]}"; do
+  case "$s" in +*|*+|*++*) lab_die "'$s': a group is A+B+C" ;; esac
+  IFS=+ read -ra _m <<<"$s"
+  case "$s" in *+*) for m in "${_m[@]}"; do case "$m" in installed-*) lab_die "$s: installed-* scenarios share their own systemd guest; not in a group" ;; esac; done ;; esac
+  members+=("${_m[@]}")
+done
+ksmbd=
+for s in "${members[@]}"; do
   f=$(scenario_file "$s")
   [ -x "$LAB_DIR/scenarios/$f.sh" ] || lab_die "no scenario '$f' (have: $(find "$LAB_DIR/scenarios" -name "*.sh" -printf "%f\n" | sed "s/\.sh$//" | sort | tr "\n" " "))"
   # Scenarios that always run against ksmbd (ioctl-reflink) start it themselves.
@@ -63,7 +73,7 @@ command -v qemu-system-x86_64 >/dev/null || lab_die "qemu-system-x86_64 missing 
 
 witness=
 # Scenarios that load the rebuilt cifs.ko with CONFIG_CIFS_SWN_UPCALL.
-for s in "${scenarios[@]}"; do case "$s" in witness-*|demo|installed-*) witness=witness ;; esac; done
+for s in "${members[@]}"; do case "$s" in witness-*|demo|installed-*) witness=witness ;; esac; done
 LAB_KSMBD_TOOLS=
 [ -z "$ksmbd" ] || lab_prepare_ksmbd
 # installed-* scenarios run against the Debian package in a guest that boots systemd, all of one
@@ -92,7 +102,8 @@ for k in $kernels; do
 done
 
 mkdir -p "$LAB_OUT"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
+# Two runs started in the same second (two queues, or by hand) must not share a log file.
+stamp=$(date -u +%Y%m%dT%H%M%SZ)-$$
 passed=0 failed=0 results=()
 
 # boot_guest KERNEL NAME GUEST_SCRIPT TIMEOUT LOG [cmdline words...]: one guest, booted again once
@@ -124,22 +135,53 @@ verdict() {
     [ -n "$why" ] || why="no verdict from the guest (qemu exit status $rc)"
     lab_log "$s@$k failed: $why"
     lab_log "---- tail of $log ----"
-    grep -v '^[A-Za-z0-9+/=]\{76\}$' "$log" | tail -n 60 >&2
+    # In a shared guest (a group, the installed-* ones) the tail ends where this scenario did.
+    if grep -q "^LAB-INFO $s took " "$log"; then
+      sed -n "1,/^LAB-INFO $s took /p" "$log" | grep -v '^[A-Za-z0-9+/=]\{76\}$' | tail -n 60 >&2
+    else
+      grep -v '^[A-Za-z0-9+/=]\{76\}$' "$log" | tail -n 60 >&2
+    fi
     lab_log "---- end of tail ----"
   fi
   results+=("LAB-RESULT $s@$k $v ${dt}s")
   echo "LAB-RESULT $s@$k $v ${dt}s"
 }
 
+# scenario_secs FILE: a scenario's own time limit.
+scenario_secs() {
+  # The witness scenarios start ctdb, smbd and samba-dcerpcd (30-90 s under TCG) and then
+  # drive seven failover steps: give them room on a loaded machine unless told otherwise.
+  case "$1" in witness-server|witness-failover|witness-krb5|witness-admin-move|witness-node-*|witness-planned-move|demo) [ -n "$explicit_timeout" ] || { echo 900; return; } ;; esac
+  echo "$secs"
+}
+
+# run_group KERNEL A+B+C: one guest for the group's scenarios (lab/guest/group-run.sh).
+run_group() {
+  local k=$1 group=$2 m list log s_secs=0 t rc=0 total dt extra=()
+  IFS=+ read -ra _g <<<"$group"
+  for m in "${_g[@]}"; do s_secs=$((s_secs + $(scenario_secs "$(scenario_file "$m")"))); done
+  [ -z "$explicit_timeout" ] || s_secs=$secs
+  list=$(IFS=,; echo "${_g[*]}")
+  log=$LAB_OUT/group.${_g[0]//:/.}-$k-$stamp.log
+  [ -z "$LAB_KSMBD_TOOLS" ] || extra+=("smb3kit.ksmbd=$LAB_KSMBD_TOOLS")
+  t=$SECONDS
+  boot_guest "$k" "$group" "$LAB_DIR/guest/group-run.sh" "$s_secs" "$log" "smb3kit.scenarios=$list" ${extra[@]+"${extra[@]}"} || rc=$?
+  total=$((SECONDS - t))
+  for m in "${_g[@]}"; do
+    # Each scenario's own time, as the guest measured it (the boot and what it shares are not).
+    dt=$(sed -n "s/^LAB-INFO $m took \([0-9]*\)s .*/\1/p" "$log" | head -n 1)
+    verdict "$m" "$k" "$log" "$rc" "${dt:-$total}" "$s_secs"
+  done
+  lab_log "group $group on $k: one guest, ${total}s in all"
+}
+
 for k in $kernels; do
   for s in "${others[@]}"; do
+    case "$s" in *+*) run_group "$k" "$s"; continue ;; esac
     f=$(scenario_file "$s") server=$(scenario_server "$s")
     # No ':' in file names (CI artifact uploads refuse them): ioctl-copy:ksmbd -> ioctl-copy.ksmbd-6.12.log
     log=$LAB_OUT/${s//:/.}-$k-$stamp.log
-    # The witness scenarios start ctdb, smbd and samba-dcerpcd (30-90 s under TCG) and then
-    # drive seven failover steps: give them room on a loaded machine unless told otherwise.
-    s_secs=$secs
-    case "$f" in witness-server|witness-failover|witness-krb5|witness-admin-move|witness-node-*|witness-planned-move|demo) [ -n "$explicit_timeout" ] || s_secs=900 ;; esac
+    s_secs=$(scenario_secs "$f")
     extra=()
     [ -z "$server" ] || extra+=("smb3kit.server=$server")
     [ -z "$LAB_KSMBD_TOOLS" ] || extra+=("smb3kit.ksmbd=$LAB_KSMBD_TOOLS")

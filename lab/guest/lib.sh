@@ -45,9 +45,11 @@ export LAB_REPO LAB_CACHE LAB_KDIR LAB_KERNEL LAB_WITNESS_KO SMB3KIT_BIN LAB_DEB
 [ -z "${LAB_SERVER:-}" ] || LAB_SCENARIO=$LAB_SCENARIO:$LAB_SERVER
 # Under systemd (lab/guest/systemd-boot.sh) scenarios run one after another in one guest, as
 # steps of lab/guest/installed-run.sh: the guest is set up, watched and powered off by those two,
-# not by each scenario.
+# not by each scenario. The same in a group guest (lab/guest/group-run.sh, LAB_GROUP=yes).
 LAB_UNDER_SYSTEMD=
 [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && LAB_UNDER_SYSTEMD=yes
+LAB_SHARED_GUEST=
+[ -n "$LAB_UNDER_SYSTEMD" ] || [ "${LAB_GROUP:-}" = yes ] && LAB_SHARED_GUEST=yes
 # shellcheck disable=SC2034 # used by the scenario scripts that source this
 LAB_GUEST=$LAB_REPO/lab/guest
 
@@ -107,7 +109,7 @@ blob() {
 lab_end() {
   local rc=$?
   [ -n "$LAB_RESULT" ] || echo "LAB-FAIL $LAB_SCENARIO: script ended (status $rc) without a verdict"
-  [ -n "$LAB_UNDER_SYSTEMD" ] && return
+  [ -n "$LAB_SHARED_GUEST" ] && return
   echo "LAB-DONE $(lab_uptime)s"
   sync
   poweroff -f
@@ -117,6 +119,10 @@ lab_start() {
   trap lab_end EXIT
   if [ -n "$LAB_UNDER_SYSTEMD" ]; then
     step "scenario $LAB_SCENARIO (systemd guest, $(uname -r) kernel=$LAB_KERNEL)"
+    return
+  fi
+  if [ -n "$LAB_SHARED_GUEST" ]; then
+    step "scenario $LAB_SCENARIO (group guest, $(uname -r) kernel=$LAB_KERNEL)"
     return
   fi
   lab_fresh_dirs
