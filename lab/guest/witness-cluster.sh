@@ -23,7 +23,9 @@
 #                                 :445 and the EPM mapping the witness interface on both
 #                                 private addresses. Sets WITNESS_PUBLIC_IP (the mounted
 #                                 address), WITNESS_MOVE_IP (the other public address),
-#                                 WITNESS_CLUSTER_UP_SECS.
+#                                 WITNESS_CLUSTER_UP_SECS. In a group guest (group-run.sh)
+#                                 the cluster is started once: a later scenario's call brings
+#                                 back a node an earlier one failed and waits for health.
 #   witness_cluster_exec N CMD... CMD inside node N (its network and mount namespaces).
 #   witness_cluster_stop_node N   a hard failure of node N: its link goes down (no RST, no
 #                                 ARP reply ever leaves it again) and every process in its
@@ -199,6 +201,10 @@ _wc_wait_healthy() {
 
 witness_cluster_start() {
   local t0 n p
+  if [ -e "$WITNESS_CLUSTER_DIR/started" ]; then
+    _wc_resume
+    return
+  fi
   # Only inside a lab guest with nothing but lo (lab-recipe.md: no test address outside it).
   if ! grep -q 'smb3kit\.repo=' /proc/cmdline || [ "$(ls /sys/class/net)" != lo ]; then
     fail "witness_cluster_start must only run inside the lab guest (smb3kit.repo= on the command line, only lo)"
@@ -236,6 +242,26 @@ witness_cluster_start() {
   export WITNESS_MOVE_IP
   step "two-node cluster healthy after ${WITNESS_CLUSTER_UP_SECS}s: $(witness_cluster_exec 0 ctdb ip | tr -s ' ' | tr '\n' ';')"
   witness_cluster_exec 0 ctdb status
+  touch "$WITNESS_CLUSTER_DIR/started"
+}
+
+# _wc_resume: a group guest (lab/guest/group-run.sh) where an earlier scenario started the
+# cluster: a node it failed comes back, then the cluster must be healthy as after a start.
+_wc_resume() {
+  local t0 n
+  t0=$(lab_uptime)
+  for ((n = 0; n < WITNESS_CLUSTER_NODES; n++)); do
+    if [ -z "$(ip netns pids "wc$n" 2>/dev/null)" ]; then
+      step "node $n is down (an earlier scenario failed it): it comes back"
+      witness_cluster_start_node "$n"
+    fi
+  done
+  _wc_wait_healthy _wc_node_healthy 0 1
+  WITNESS_CLUSTER_UP_SECS=$(_witness_since "$t0")
+  WITNESS_PUBLIC_IP=${WITNESS_CLUSTER_PUBLIC_IPS[0]}
+  WITNESS_MOVE_IP=${WITNESS_CLUSTER_PUBLIC_IPS[1]}
+  export WITNESS_MOVE_IP
+  step "two-node cluster (started by an earlier scenario of this guest) healthy after ${WITNESS_CLUSTER_UP_SECS}s: $(witness_cluster_exec 0 ctdb ip | tr -s ' ' | tr '\n' ';')"
 }
 
 witness_cluster_ip_node() {

@@ -14,6 +14,50 @@ witness_daemon_lab_start() {
   [ -x "$W" ] || fail "smb3-witnessd not built ($SMB3KIT_BIN)"
   EVENTS=/run/witness/events.jsonl
   mkdir -p /run/witness /etc/smb3kit
+  # In a group guest an earlier scenario's events are kept apart: counts start at zero.
+  [ ! -e "$EVENTS" ] || mv "$EVENTS" "$EVENTS.before-$LAB_SCENARIO"
+}
+
+# witness_scenario_start single|cluster [WITNESSD_CONF_LINE...]: the opening the witness
+# scenarios share: the guest, the witness server (Samba with single-node ctdb, witness-server.sh,
+# or the two-node cluster, witness-cluster.sh, started once per guest), the witness cifs.ko,
+# witnessd.conf (the lab's short timers, auth_level WITNESS_AUTH_LEVEL or privacy, client_name
+# labclient, plus the lines given) and the daemon, answering on its control socket.
+witness_scenario_start() {
+  local server=$1
+  shift
+  witness_daemon_lab_start
+  case "$server" in
+    single) witness_server_start ;;
+    cluster) witness_cluster_start ;;
+    *) fail "witness_scenario_start: unknown server '$server' (single | cluster)" ;;
+  esac
+  witness_module_load
+  {
+    echo "# lab: short keepalive so TIMEOUT re-polls happen during the run"
+    echo "keepalive_timeout = 20"
+    echo "auth_level = ${WITNESS_AUTH_LEVEL:-privacy}"
+    echo "client_name = labclient"
+    echo "connect_timeout = 10"
+    echo "max_backoff = 4"
+    printf '%s\n' "$@"
+    echo "events_file = $EVENTS"
+  } > /etc/smb3kit/witnessd.conf
+  step "start smb3-witnessd"
+  daemon_start
+}
+
+# witness_mount [EXTRA_OPTIONS]: the NTLM `witness` mount of //$WITNESS_NAME/$WITNESS_SHARE on
+# /mnt/w and the daemon's registration for it in state registered. Sets T_MOUNT (guest uptime
+# right after the mount) and REG (the registration's id).
+witness_mount() {
+  local opts="username=$WITNESS_USER,password=$WITNESS_PASSWORD,vers=3.1.1,witness${1:+,$1}" out
+  mkdir -p /mnt/w
+  out=$(mount -t cifs "//$WITNESS_NAME/$WITNESS_SHARE" /mnt/w -o "$opts" 2>&1) || wfail "witness mount failed: $out"
+  T_MOUNT=$(lab_uptime)
+  wait_for 120 any_registered || wfail "no registration reached 'registered': $("$W" status)"
+  info "registered $(_witness_since "$T_MOUNT")s after the mount"
+  REG=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrations"][0]["registrationId"])')
 }
 
 daemon_start() {

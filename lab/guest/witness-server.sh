@@ -294,6 +294,11 @@ witness_module_load() {
   [ -f "$ko" ] || fail "witness cifs.ko not built ($ko missing; run lab/prepare.sh --kernel $LAB_KERNEL --witness)"
   vermagic=$(modinfo -F vermagic "$ko")
   [ "${vermagic%% *}" = "$(uname -r)" ] || fail "witness cifs.ko was built for '${vermagic%% *}', guest runs $(uname -r)"
+  # A group guest: an earlier scenario loaded this very module (same srcversion) already.
+  if lsmod | grep -q '^cifs ' && [ "$(cat /sys/module/cifs/srcversion 2>/dev/null)" = "$(modinfo -F srcversion "$ko")" ]; then
+    info "the witness cifs.ko is loaded already (an earlier scenario of this guest)"
+    return 0
+  fi
   # Dependencies come from the stock tree; the stock cifs must NOT be loaded first (once it
   # has been used it cannot be removed, lab-recipe.md §9).
   deps=$(modinfo -F depends "$ko")

@@ -22,21 +22,8 @@
 . "$LAB_GUEST/witness-server.sh"
 # shellcheck source=../guest/witness-daemon.sh
 . "$LAB_GUEST/witness-daemon.sh"
-witness_daemon_lab_start
 ECHO=5
-
-witness_server_start
-witness_module_load
-
-cat > /etc/smb3kit/witnessd.conf <<CONF
-keepalive_timeout = 20
-auth_level = privacy
-client_name = labclient
-connect_timeout = 10
-max_backoff = 4
-abort_interval = 2
-events_file = $EVENTS
-CONF
+witness_scenario_start single "abort_interval = 2"
 
 now() { date +%s.%N; }
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
@@ -101,18 +88,9 @@ after_move() {
   REG=$(current_reg)
 }
 
-step "start smb3-witnessd"
-daemon_start
-
 step "witness mount of //$WITNESS_NAME/$WITNESS_SHARE (NTLM, echo_interval=$ECHO)"
-mkdir -p /mnt/w
-opts="username=$WITNESS_USER,password=$WITNESS_PASSWORD,vers=3.1.1,witness,echo_interval=$ECHO"
-out=$(mount -t cifs "//$WITNESS_NAME/$WITNESS_SHARE" /mnt/w -o "$opts" 2>&1) || wfail "witness mount failed: $out"
-t_mount=$(lab_uptime)
-wait_for 90 any_registered || wfail "no registration reached 'registered': $("$W" status)"
-info "registered $(_witness_since "$t_mount")s after the mount"
+witness_mount "echo_interval=$ECHO"
 wait_for 30 listed || wfail "net witness list does not show the daemon's registration"
-REG=$(current_reg)
 io_start
 io_progresses || wfail "no I/O on the witness mount"
 

@@ -21,23 +21,8 @@
 . "$LAB_GUEST/witness-server.sh"
 # shellcheck source=../guest/witness-daemon.sh
 . "$LAB_GUEST/witness-daemon.sh"
-witness_daemon_lab_start
 ECHO=5
-
-witness_server_start
-witness_module_load
-
-cat > /etc/smb3kit/witnessd.conf <<CONF
-# lab: short keepalive so TIMEOUT re-polls happen during the run
-keepalive_timeout = 20
-auth_level = ${WITNESS_AUTH_LEVEL:-privacy}
-client_name = labclient
-connect_timeout = 10
-max_backoff = 4
-# step 3 aborts again soon after step 2's move (default 10 s between aborts)
-abort_interval = 2
-events_file = $EVENTS
-CONF
+witness_scenario_start single "# step 3 aborts again soon after step 2's move (default 10 s between aborts)" "abort_interval = 2"
 
 # The witness service dies and comes back: samba-dcerpcd's process group (it and its rpcd_*
 # workers) SIGKILLed as in a crash, then started again (witness-server.sh).
@@ -50,19 +35,11 @@ witness_dcerpcd_restart() {
   info "witness server restarted (samba-dcerpcd pid $WITNESS_DCERPCD_PID, witness port $WITNESS_EPM_PORT)"
 }
 
-step "start smb3-witnessd"
-daemon_start
 "$W" status
 
 step "1. witness mount of //$WITNESS_NAME/$WITNESS_SHARE (NTLM, echo_interval=$ECHO)"
-mkdir -p /mnt/w
-opts="username=$WITNESS_USER,password=$WITNESS_PASSWORD,vers=3.1.1,witness,echo_interval=$ECHO"
-out=$(mount -t cifs "//$WITNESS_NAME/$WITNESS_SHARE" /mnt/w -o "$opts" 2>&1) || wfail "witness mount failed: $out"
-t_mount=$(lab_uptime)
-wait_for 90 any_registered || wfail "no registration reached 'registered': $("$W" status)"
-info "registered $(_witness_since "$t_mount")s after the mount"
+witness_mount "echo_interval=$ECHO"
 "$W" status
-REG=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrations"][0]["registrationId"])')
 info "status: $(registration_state "$REG")"
 wait_for 30 listed || wfail "net witness list does not show the daemon's registration"
 net witness list | grep labclient | head -n 3

@@ -20,35 +20,14 @@
 . "$LAB_GUEST/witness-cluster.sh"
 # shellcheck source=../guest/witness-daemon.sh
 . "$LAB_GUEST/witness-daemon.sh"
-witness_daemon_lab_start
-
-witness_cluster_start
-witness_module_load
+witness_scenario_start cluster
 # net witness list on a cluster node (the registrations are cluster-wide, in ctdb).
 listed() { listed_on "$SURVIVOR_OR_0"; }
 SURVIVOR_OR_0=0
 
-cat > /etc/smb3kit/witnessd.conf <<CONF
-keepalive_timeout = 20
-auth_level = privacy
-client_name = labclient
-connect_timeout = 10
-max_backoff = 4
-events_file = $EVENTS
-CONF
-
-step "start smb3-witnessd"
-daemon_start
-
 step "witness mount of //$WITNESS_NAME/$WITNESS_SHARE"
-mkdir -p /mnt/w
-opts="username=$WITNESS_USER,password=$WITNESS_PASSWORD,vers=3.1.1,witness"
-out=$(mount -t cifs "//$WITNESS_NAME/$WITNESS_SHARE" /mnt/w -o "$opts" 2>&1) || wfail "witness mount failed: $out"
-t_mount=$(lab_uptime)
-wait_for 120 any_registered || wfail "no registration reached 'registered': $("$W" status)"
-info "registered $(_witness_since "$t_mount")s after the mount"
+witness_mount
 "$W" status
-REG=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrations"][0]["registrationId"])')
 wait_for 60 listed || wfail "net witness list (node 0) does not show the daemon's registration"
 witness_cluster_net_list 0 | grep labclient | head -n 3
 mount_io before-failure || wfail "I/O on the witness mount failed before the failure"

@@ -18,29 +18,10 @@
 . "$LAB_GUEST/witness-cluster.sh"
 # shellcheck source=../guest/witness-daemon.sh
 . "$LAB_GUEST/witness-daemon.sh"
-witness_daemon_lab_start
-
-witness_cluster_start
-witness_module_load
-cat > /etc/smb3kit/witnessd.conf <<CONF
-keepalive_timeout = 20
-auth_level = privacy
-client_name = labclient
-connect_timeout = 10
-max_backoff = 4
-abort_interval = 2
-events_file = $EVENTS
-CONF
-
-step "start smb3-witnessd"
-daemon_start
+witness_scenario_start cluster "abort_interval = 2"
 
 step "witness mount of //$WITNESS_NAME/$WITNESS_SHARE"
-mkdir -p /mnt/w
-opts="username=$WITNESS_USER,password=$WITNESS_PASSWORD,vers=3.1.1,witness"
-out=$(mount -t cifs "//$WITNESS_NAME/$WITNESS_SHARE" /mnt/w -o "$opts" 2>&1) || wfail "witness mount failed: $out"
-wait_for 120 any_registered || wfail "no registration reached 'registered': $("$W" status)"
-REG=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrations"][0]["registrationId"])')
+witness_mount
 check_no_stale_registration "$WITNESS_PUBLIC_IP"
 
 step "node failure under I/O"

@@ -17,29 +17,11 @@
 . "$LAB_GUEST/witness-cluster.sh"
 # shellcheck source=../guest/witness-daemon.sh
 . "$LAB_GUEST/witness-daemon.sh"
-witness_daemon_lab_start
-
-witness_cluster_start
-witness_module_load
+witness_scenario_start cluster "abort_interval = 2"
 listed() { listed_on 0; }
-cat > /etc/smb3kit/witnessd.conf <<CONF
-keepalive_timeout = 20
-auth_level = privacy
-client_name = labclient
-connect_timeout = 10
-max_backoff = 4
-abort_interval = 2
-events_file = $EVENTS
-CONF
-
-step "start smb3-witnessd"
-daemon_start
 
 step "witness mount of //$WITNESS_NAME/$WITNESS_SHARE"
-mkdir -p /mnt/w
-opts="username=$WITNESS_USER,password=$WITNESS_PASSWORD,vers=3.1.1,witness"
-out=$(mount -t cifs "//$WITNESS_NAME/$WITNESS_SHARE" /mnt/w -o "$opts" 2>&1) || wfail "witness mount failed: $out"
-wait_for 120 any_registered || wfail "no registration reached 'registered': $("$W" status)"
+witness_mount
 "$W" status
 w=$(registered_at "$WITNESS_PUBLIC_IP") || wfail "no registration for $WITNESS_PUBLIC_IP"
 [ "$(witness_cluster_ip_node "$w")" != "$(witness_cluster_ip_node "$WITNESS_PUBLIC_IP")" ] \
