@@ -87,10 +87,19 @@ public enum AdminMove {
     }
 
     /// Where a drain of `address` sends a registration the kernel has there: the cluster's first
-    /// available interface other than `address`; a refusal when it lists none.
+    /// available interface in another interface group than `address`'s (MS-SWN's group is a
+    /// node, so a drain takes the clients off the node behind the address, not to its other
+    /// address); if every other one is in that group, the first other available interface; a
+    /// refusal when it lists none.
     public static func drainTarget(from address: String, interfaces: [WitnessInterface]) throws(Refusal) -> String {
         let from = canonical(address) ?? address
         let available = availableAddresses(interfaces)
+        let fromGroups = Set(
+            interfaces.filter { [$0.ipv4?.description, $0.ipv6?.description].contains(from) }.map(\.groupName))
+        let otherNodes = availableAddresses(interfaces.filter { !fromGroups.contains($0.groupName) })
+        if let target = otherNodes.first(where: { $0 != from }) {
+            return target
+        }
         guard let target = available.first(where: { $0 != from }) else {
             let listed = available.isEmpty ? "none" : available.joined(separator: ", ")
             throw Refusal("the cluster lists no other available interface (its available interfaces: \(listed))")

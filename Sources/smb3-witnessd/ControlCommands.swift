@@ -96,8 +96,9 @@ struct Drain: ParsableCommand {
         discussion: """
             Before taking a node's address down: each registration the kernel is connected to ADDRESS for \
             (DebugData; its registered address when DebugData does not say) is moved, as by 'move', to the \
-            first available interface its witness server lists other than ADDRESS. One line per \
-            registration moved; exit status 1 if any could not be.
+            first available interface its witness server lists in another interface group (node) than \
+            ADDRESS, else the first other available one. One line per registration moved; exit \
+            status 1 if any could not be.
             """)
 
     @Argument(help: "The address to drain.")

@@ -10,10 +10,10 @@ import Testing
 struct AdminMoveTests {
     static func interface(
         _ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, state: SWNResourceState = .available,
-        witness: Bool = false
+        witness: Bool = false, group: String = "node"
     ) -> WitnessInterface {
         WitnessInterface(
-            groupName: "node", version: 0x0002_0000, state: state, rawState: UInt16(state.rawValue),
+            groupName: group, version: 0x0002_0000, state: state, rawState: UInt16(state.rawValue),
             ipv4: IPv4Address(a, b, c, d), ipv6: nil, flags: witness ? [.ipv4Valid, .interfaceWitness] : [.ipv4Valid])
     }
 
@@ -59,6 +59,24 @@ struct AdminMoveTests {
                 "the cluster lists no other available interface (its available interfaces: 192.0.2.11)"
             )
         ) { try AdminMove.drainTarget(from: "192.0.2.11", interfaces: [Self.interface(192, 0, 2, 11)]) }
+    }
+
+    @Test func drainPrefersAnotherNode() throws {
+        // Two nodes, each with a private and a public address, in the order a cluster lists them.
+        let nodes = [
+            Self.interface(192, 0, 2, 11, group: "NODE0"), Self.interface(192, 0, 2, 12, group: "NODE0"),
+            Self.interface(192, 0, 2, 21, group: "NODE1"), Self.interface(192, 0, 2, 22, group: "NODE1"),
+        ]
+        #expect(try AdminMove.drainTarget(from: "192.0.2.22", interfaces: nodes) == "192.0.2.11")
+        #expect(try AdminMove.drainTarget(from: "192.0.2.12", interfaces: nodes) == "192.0.2.21")
+        // The other node is down: the drained node's other address is all there is.
+        let oneUp = [
+            Self.interface(192, 0, 2, 11, group: "NODE0"), Self.interface(192, 0, 2, 12, group: "NODE0"),
+            Self.interface(192, 0, 2, 21, state: .unavailable, group: "NODE1"),
+        ]
+        #expect(try AdminMove.drainTarget(from: "192.0.2.12", interfaces: oneUp) == "192.0.2.11")
+        // An address the cluster does not list: any other available interface.
+        #expect(try AdminMove.drainTarget(from: "198.51.100.1", interfaces: nodes) == "192.0.2.11")
     }
 
     @Test func drainCandidatesAreWhereTheKernelIsConnectedNow() {
