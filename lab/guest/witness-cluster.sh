@@ -114,23 +114,7 @@ CONF
   # The same smb.conf on both nodes (one cluster, one netbios name); no "interfaces": smbd and
   # samba-dcerpcd listen on the wildcard of their namespace, so a public address taken over
   # is served at once.
-  cat > "$d/etc-samba/smb.conf" <<CONF
-[global]
-	netbios name = $WITNESS_NETBIOS
-	workgroup = LAB
-	server role = standalone server
-	security = user
-	passdb backend = tdbsam
-	clustering = yes
-	rpc start on demand helpers = no
-	disable netbios = yes
-	log file = /var/log/samba/log.%m
-	log level = ${WITNESS_LOG_LEVEL:-1}
-${WITNESS_SMB_GLOBAL_EXTRA:-}
-[$WITNESS_SHARE]
-	path = $WITNESS_SHARE_PATH
-	read only = no
-CONF
+  witness_smb_conf "$d/etc-samba/smb.conf"
   # The mount namespace: fresh sysfs (this node's interfaces), the state directories.
   touch "$WITNESS_CLUSTER_DIR/ns/mnt$n"
   nsenter --net="/run/netns/wc$n" unshare --mount="$WITNESS_CLUSTER_DIR/ns/mnt$n" --propagation private \
@@ -142,8 +126,20 @@ CONF
 # _wc_node_ctdbd N / _wc_node_samba N: node N's ctdbd / its smbd and samba-dcerpcd (which
 # need ctdb: with clustering, even smbpasswd opens its databases through it). Pids in _WC_PIDS_N.
 _wc_node_ctdbd() {
-  _wc_spawn "$1" ctdbd ctdbd -i
-  eval "_WC_PIDS_$1=($_WC_PID)"
+  local n=$1 fifo=$WITNESS_CLUSTER_DIR/n$1/ctdbd.fifo
+  # ctdbd -i (so that the pid is ours) logs to stdout without timestamps: each line gets the
+  # guest's wall-clock time as it is read (ctdb_log_time splits a node failure's time with
+  # them). Through a FIFO (the guest has no /dev/fd for a process substitution); the stamper
+  # has a session of its own too and ends at ctdbd's EOF.
+  rm -f "$fifo" && mkfifo "$fifo" || fail "mkfifo $fifo failed"
+  setsid "$WITNESS_PYTHON" -u -c '
+import datetime, sys
+for line in sys.stdin:
+    sys.stdout.write(datetime.datetime.now().isoformat() + " " + line)
+    sys.stdout.flush()
+' < "$fifo" >> "$WITNESS_CLUSTER_DIR/n$n/ctdbd.stdout" 2>&1 &
+  setsid nsenter --net="/run/netns/wc$n" --mount="$WITNESS_CLUSTER_DIR/ns/mnt$n" -- ctdbd -i > "$fifo" 2>&1 &
+  eval "_WC_PIDS_$n=($!)"
 }
 _wc_node_samba() {
   local n=$1
@@ -205,6 +201,7 @@ witness_cluster_start() {
     _wc_resume
     return
   fi
+  [ ! -d "$WITNESS_CLUSTER_DIR/ns" ] || fail "an earlier scenario of this guest began to start the cluster and failed"
   # Only inside a lab guest with nothing but lo (lab-recipe.md: no test address outside it).
   if ! grep -q 'smb3kit\.repo=' /proc/cmdline || [ "$(ls /sys/class/net)" != lo ]; then
     fail "witness_cluster_start must only run inside the lab guest (smb3kit.repo= on the command line, only lo)"
@@ -488,9 +485,8 @@ planned_move() {
 
 # ctdb_log_time N PATTERN AFTER: the wall-clock time (seconds) of the first line of node N's
 # ctdbd log after AFTER (seconds) that matches PATTERN (an extended regex); nothing if none.
-# Expects "<time> ctdbd[pid]: message" lines. Known gap: ctdbd -i (used so that the pid is
-# ours) writes its log to stdout WITHOUT timestamps and ignores ctdb.conf's log file, so this
-# finds nothing today and the reports print "?" / -1.
+# Expects "<time> message" lines: ctdbd -i writes its log to stdout without timestamps (and
+# ignores ctdb.conf's log file), so _wc_node_ctdbd stamps each line as it reads it.
 ctdb_log_time() {
   cat "$WITNESS_CLUSTER_DIR/n$1/log-ctdb/ctdbd.log" "$WITNESS_CLUSTER_DIR/n$1/ctdbd.stdout" 2>/dev/null |
     "$WITNESS_PYTHON" -c '

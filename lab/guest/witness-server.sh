@@ -200,28 +200,9 @@ CONF
   # 3. Samba, clustered, with the witness service (§10.3).
   mkdir -p /etc/samba /var/lib/samba/private /var/cache/samba /var/log/samba /run/samba "$WITNESS_SHARE_PATH"
   chmod 777 "$WITNESS_SHARE_PATH"
-  cat > "$WITNESS_SMB_CONF" <<CONF
-[global]
-	netbios name = $WITNESS_NETBIOS
-	workgroup = LAB
-	server role = standalone server
-	security = user
-	passdb backend = tdbsam
-	clustering = yes
-	ctdbd socket = /run/ctdb/ctdbd.socket
-	rpc start on demand helpers = no
-	rpcd witness:include node ips = yes
-	rpcd witness:include public ips = yes
-	interfaces = $WITNESS_NODE_IP/32 $WITNESS_PUBLIC_IP/32
-	bind interfaces only = yes
-	disable netbios = yes
-	log file = /var/log/samba/log.%m
-	log level = ${WITNESS_LOG_LEVEL:-1}
-${WITNESS_SMB_GLOBAL_EXTRA:-}
-[$WITNESS_SHARE]
-	path = $WITNESS_SHARE_PATH
-	read only = no
-CONF
+  witness_smb_conf "$WITNESS_SMB_CONF" "ctdbd socket = /run/ctdb/ctdbd.socket" \
+    "rpcd witness:include node ips = yes" "rpcd witness:include public ips = yes" \
+    "interfaces = $WITNESS_NODE_IP/32 $WITNESS_PUBLIC_IP/32" "bind interfaces only = yes"
   id "$WITNESS_USER" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$WITNESS_USER" \
     || fail "useradd $WITNESS_USER failed"
   printf '%s\n%s\n' "$WITNESS_PASSWORD" "$WITNESS_PASSWORD" | smbpasswd -s -a "$WITNESS_USER" >/dev/null \
@@ -288,6 +269,23 @@ if declare -F lab_debug_dump >/dev/null && ! declare -F _witness_lab_debug_dump 
   eval "_witness_lab_debug_dump() $(declare -f lab_debug_dump | tail -n +2)"
   lab_debug_dump() { witness_server_dump; _witness_lab_debug_dump; }
 fi
+
+# witness_smb_conf FILE [GLOBAL_LINE...]: the clustered smb.conf of a witness server node (this
+# single node, or each node of witness-cluster.sh): one netbios name, tdbsam, clustering, the
+# witness service started with samba-dcerpcd, [$WITNESS_SHARE]. The lines given (ctdbd socket,
+# interfaces, rpcd witness options) and WITNESS_SMB_GLOBAL_EXTRA go into [global].
+witness_smb_conf() {
+  local file=$1
+  shift
+  {
+    echo "[global]"
+    printf '\t%s\n' "netbios name = $WITNESS_NETBIOS" "workgroup = LAB" "server role = standalone server" \
+      "security = user" "passdb backend = tdbsam" "clustering = yes" "rpc start on demand helpers = no" \
+      "disable netbios = yes" "log file = /var/log/samba/log.%m" "log level = ${WITNESS_LOG_LEVEL:-1}" "$@"
+    [ -z "${WITNESS_SMB_GLOBAL_EXTRA:-}" ] || echo "$WITNESS_SMB_GLOBAL_EXTRA"
+    printf '[%s]\n\tpath = %s\n\tread only = no\n' "$WITNESS_SHARE" "$WITNESS_SHARE_PATH"
+  } > "$file"
+}
 
 witness_module_load() {
   local ko=${LAB_WITNESS_KO:-} vermagic deps m out

@@ -11,8 +11,9 @@
 #                               the node serving the mount fails hard under a block writer:
 #                               first successful write after the failure; where the time goes:
 #                               the survivor's ctdb declares the node dead, takes the address
-#                               over (its log; -1 today, see ctdb_log_time), the witness event reaches the daemon (-1: none
-#                               within 60 s); the node comes back before the next run
+#                               over (its log, timestamped as read: ctdb_log_time; -1 if the
+#                               line was not found), the witness event reaches the daemon (-1:
+#                               none within 60 s); the node comes back before the next run
 # BENCH_RUNS (default 10) floors and moves, BENCH_NODE_RUNS (default 3) node failures.
 # shellcheck source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
