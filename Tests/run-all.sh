@@ -86,7 +86,7 @@ rm -f "$out/lab-6.12.log" "$out/lab-6.1.log" "$out/lab-cluster.log" "$out/lab-in
 # ifaces-ksmbd always use it; 6.12 only: Debian 6.1.192's ksmbd oopses on a client's first open).
 run_lab 6.12 6.12 ntlm-multichannel kerberos-mount witness-module upcall-krb5 upcall-keytab upcall-container upcall-gssproxy upcall-service upcall-hardening \
   ioctl-copy ioctl-snapshots ioctl-admin ioctl-sparse fsrvp-snapshots ifaces-report ifaces-watch witness-server witness-failover witness-krb5 \
-  witness-admin-move witness-node-failure \
+  witness-admin-move \
   ioctl-copy:ksmbd ioctl-snapshots:ksmbd ioctl-admin:ksmbd ioctl-sparse:ksmbd ioctl-reflink ifaces-ksmbd &
 pid612=$!
 # 6.1 differs in DebugData's format and in key descriptions (no upcall_target=, an empty host=
@@ -95,13 +95,14 @@ pid612=$!
 # 6.1's cifs_swn (its own witness-enabled module build), with NTLM and Kerberos; and the exposed
 # shadow copies of fsrvp-snapshots mounted by 6.1's cifs.ko (NTLM and sec=krb5).
 # And a real node failure of the two-node cluster under 6.1's cifs_swn.
-# Then, in the same queue (the two queues take about as long), the rest of the two-node cluster
-# on 6.12 and the installed package in one systemd-booted 6.12 guest.
+# Then, in the same queue (the two queues take about as long), the two-node cluster scenarios on
+# 6.12 in one guest that starts the cluster once (a group; node-failure last, it leaves a node
+# down) and the installed package in one systemd-booted 6.12 guest.
 {
   run_lab 6.1 6.1 ntlm-multichannel upcall-krb5 upcall-keytab upcall-service upcall-hardening ioctl-copy ioctl-snapshots ioctl-admin ioctl-sparse ifaces-report \
     fsrvp-snapshots witness-failover witness-krb5 witness-node-failure
   s61=$?
-  run_lab cluster 6.12 witness-planned-move witness-node-return
+  run_lab cluster 6.12 witness-planned-move+witness-node-return+witness-node-failure
   sc=$?
   run_lab installed 6.12 installed-upcall installed-keytab installed-ifaces installed-witness
   s=$?
