@@ -11,12 +11,16 @@
 # own floor, client-moves between the nodes and node failures under I/O with where their time
 # goes. The first move of each configuration is reported apart, never dropped. Prints
 # measurements side by side, asserts nothing (the machine is shared and the guest is emulated).
-#   Benchmarks/witness.sh [--kernel 6.12|6.1]      BENCH_CLUSTER=no skips the cluster part
+#   Benchmarks/witness.sh [--kernel 6.12|6.1]      BENCH_CLUSTER=no skips the cluster part,
+#                                                  BENCH_SINGLE=no the single-node part
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-bench_run bench-witness 7200 "$@"
-log=$BENCH_LOG
+log=
+if [ "${BENCH_SINGLE:-yes}" != no ]; then
+  bench_run bench-witness 7200 "$@"
+  log=$BENCH_LOG
+fi
 cluster_log=
 if [ "${BENCH_CLUSTER:-yes}" != no ]; then
   bench_run bench-witness-cluster 3600 "$@"
@@ -33,7 +37,7 @@ parts = {}  # kind -> list of (recv, ack, abort, rest) in ms
 def add_parts(kind, fields):
     if len(fields) >= 4 and fields[0] != "-1":
         parts.setdefault(kind, []).append(tuple(float(x) for x in fields[:4]))
-for line in open(sys.argv[1], errors="replace"):
+for line in (open(sys.argv[1], errors="replace") if sys.argv[1] else []):
     p = line.split()
     if len(p) < 2 or p[0] != "BENCH": continue
     if p[1] == "floor":
@@ -106,12 +110,15 @@ if parts:
         print(f"  {kind} ({len(rows)}): {med4[0]:.0f} | {med4[1]:.1f} | {med4[2]:.1f} | {med4[3]:.0f}")
 if len(sys.argv) > 2 and sys.argv[2]:
     cfloor, moves, first_move, nodes = [], [], None, []
+    amoves, first_amove = [], None
     for line in open(sys.argv[2], errors="replace"):
         p = line.split()
         if len(p) < 3 or p[0] != "BENCH": continue
         if p[1] == "floor": cfloor.append(int(p[3]))
         elif p[1] == "move" and p[2] == "first": first_move = (int(p[3]), p[4])
         elif p[1] == "move" and p[2].isdigit(): moves.append(int(p[3]))
+        elif p[1] == "admin-move" and p[2] == "first": first_amove = (int(p[3]), p[4])
+        elif p[1] == "admin-move" and p[2].isdigit(): amoves.append(int(p[3]))
         elif p[1] == "node-failure": nodes.append(p[2:])
     cf = statistics.median(cfloor) if cfloor else None
     print("two-node cluster:")
@@ -123,6 +130,13 @@ if len(sys.argv) > 2 and sys.argv[2]:
     if moves:
         m = statistics.median(moves)
         print(f"  client-move between the nodes: median {m/1000:.2f} s over {len(moves)} runs"
+              + (f", {m / cf:.2f}x the floor (goal <= 1.2x)" if cf else ""))
+    if first_amove:
+        print(f"  first admin move (smb3-witnessd move --all --to) between the nodes: {first_amove[0]/1000:.2f} s (daemon {first_amove[1]} ms)"
+              + (f", {first_amove[0] / cf:.2f}x the floor" if cf else ""))
+    if amoves:
+        m = statistics.median(amoves)
+        print(f"  admin move between the nodes: median {m/1000:.2f} s over {len(amoves)} runs"
               + (f", {m / cf:.2f}x the floor (goal <= 1.2x)" if cf else ""))
     for n, fw, dead, take, ev, kind in (x[:6] for x in nodes if len(x) >= 6):
         sec = lambda v: "n/a" if v == "-1" else f"{int(v)/1000:.2f} s"

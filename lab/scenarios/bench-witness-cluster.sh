@@ -7,6 +7,7 @@
 #   move first|N MS DAEMON_MS   `net witness client-move` between the two nodes' public
 #                               addresses -> the kernel's connection on the new one; the first
 #                               move after the mount registered is reported as "first"
+#   admin-move first|N MS DAEMON_MS   the same with `smb3-witnessd move --all --to`
 #   node-failure N FIRST_WRITE_MS DEAD_MS TAKEOVER_MS EVENT_MS EVENT
 #                               the node serving the mount fails hard under a block writer:
 #                               first successful write after the failure; where the time goes:
@@ -65,17 +66,28 @@ for n in $(seq 1 "$RUNS"); do
 done
 
 step "client-move between the nodes, the first one and $RUNS more"
-move() {  # move TARGET LABEL
-  local t0 t1 before last
+# move TARGET LABEL [admin]: `net witness client-move` on node 0 (or with admin,
+# `smb3-witnessd move --all --to TARGET`) in the background, timed from its start to the kernel's
+# connection on TARGET, polled while the command runs (a command still running, e.g. net's exit,
+# is not counted).
+move() {
+  local t0 t1 before last pid kind=move
   before=$(events_of client-move)
   t0=$(now_ms)
-  witness_cluster_exec 0 net witness client-move --witness-apply-to-all --witness-new-ip="$1" >/dev/null
-  for _ in $(seq 1 1200); do [ -n "$(kports "$1")" ] && break; sleep 0.02; done
+  if [ "${3:-}" = admin ]; then
+    kind=admin-move
+    "$W" move --all --to "$1" > /dev/null &
+  else
+    witness_cluster_exec 0 net witness client-move --witness-apply-to-all --witness-new-ip="$1" >/dev/null &
+  fi
+  pid=$!
+  for _ in $(seq 1 3000); do [ -n "$(kports "$1")" ] && break; sleep 0.02; done
   t1=$(now_ms)
+  wait "$pid" || fail "$kind to $1: the command failed"
   [ -n "$(kports "$1")" ] || fail "the connection did not move to $1"
   wait_for 30 sh -c "[ \$(grep -c '\"event\":\"client-move\"' $EVENTS) -gt $before ]" || fail "no client-move event"
   last=$(last_event client-move)
-  echo "BENCH move $2 $((t1 - t0)) $(json_field "$last" latencyMs)"
+  echo "BENCH $kind $2 $((t1 - t0)) $(json_field "$last" latencyMs)"
   wait_for 120 registered_at "$1" || fail "no registration at $1 after the move"
   # Samba's forced unregister of the old registration (5 s) must be over before the next move.
   check_no_stale_registration "$1" >/dev/null
@@ -85,6 +97,14 @@ move "$(other "$current")" first
 current=$(other "$current")
 for n in $(seq 1 "$RUNS"); do
   move "$(other "$current")" "$n"
+  current=$(other "$current")
+done
+
+step "smb3-witnessd move --all between the nodes, the first one and $RUNS more"
+move "$(other "$current")" first admin
+current=$(other "$current")
+for n in $(seq 1 "$RUNS"); do
+  move "$(other "$current")" "$n" admin
   current=$(other "$current")
 done
 [ "$current" = "$WITNESS_PUBLIC_IP" ] || { move "$WITNESS_PUBLIC_IP" extra; current=$WITNESS_PUBLIC_IP; }
