@@ -109,35 +109,29 @@ if parts:
         med4 = [statistics.median(r[i] for r in rows) for i in range(4)]
         print(f"  {kind} ({len(rows)}): {med4[0]:.0f} | {med4[1]:.1f} | {med4[2]:.1f} | {med4[3]:.0f}")
 if len(sys.argv) > 2 and sys.argv[2]:
-    cfloor, moves, first_move, nodes = [], [], None, []
-    amoves, first_amove = [], None
+    cfloor, nodes = [], []
+    first_of, runs_of = {}, {}  # "move" | "admin-move" -> (ms, daemon ms) / [ms]
     for line in open(sys.argv[2], errors="replace"):
         p = line.split()
         if len(p) < 3 or p[0] != "BENCH": continue
         if p[1] == "floor": cfloor.append(int(p[3]))
-        elif p[1] == "move" and p[2] == "first": first_move = (int(p[3]), p[4])
-        elif p[1] == "move" and p[2].isdigit(): moves.append(int(p[3]))
-        elif p[1] == "admin-move" and p[2] == "first": first_amove = (int(p[3]), p[4])
-        elif p[1] == "admin-move" and p[2].isdigit(): amoves.append(int(p[3]))
+        elif p[1] in ("move", "admin-move") and p[2] == "first": first_of[p[1]] = (int(p[3]), p[4])
+        elif p[1] in ("move", "admin-move") and p[2].isdigit(): runs_of.setdefault(p[1], []).append(int(p[3]))
         elif p[1] == "node-failure": nodes.append(p[2:])
     cf = statistics.median(cfloor) if cfloor else None
     print("two-node cluster:")
     if cf:
         print(f"  floor: median {cf/1000:.2f} s over {len(cfloor)} runs")
-    if first_move:
-        print(f"  first client-move between the nodes: {first_move[0]/1000:.2f} s (daemon {first_move[1]} ms)"
-              + (f", {first_move[0] / cf:.2f}x the floor" if cf else ""))
-    if moves:
-        m = statistics.median(moves)
-        print(f"  client-move between the nodes: median {m/1000:.2f} s over {len(moves)} runs"
-              + (f", {m / cf:.2f}x the floor (goal <= 1.2x)" if cf else ""))
-    if first_amove:
-        print(f"  first admin move (smb3-witnessd move --all --to) between the nodes: {first_amove[0]/1000:.2f} s (daemon {first_amove[1]} ms)"
-              + (f", {first_amove[0] / cf:.2f}x the floor" if cf else ""))
-    if amoves:
-        m = statistics.median(amoves)
-        print(f"  admin move between the nodes: median {m/1000:.2f} s over {len(amoves)} runs"
-              + (f", {m / cf:.2f}x the floor (goal <= 1.2x)" if cf else ""))
+    for kind, what in (("move", "client-move"), ("admin-move", "admin move")):
+        first_name = "first client-move" if kind == "move" else "first admin move (smb3-witnessd move --all --to)"
+        if kind in first_of:
+            ms, d = first_of[kind]
+            print(f"  {first_name} between the nodes: {ms/1000:.2f} s (daemon {d} ms)"
+                  + (f", {ms / cf:.2f}x the floor" if cf else ""))
+        if kind in runs_of:
+            m = statistics.median(runs_of[kind])
+            print(f"  {what} between the nodes: median {m/1000:.2f} s over {len(runs_of[kind])} runs"
+                  + (f", {m / cf:.2f}x the floor (goal <= 1.2x)" if cf else ""))
     for n, fw, dead, take, ev, kind in (x[:6] for x in nodes if len(x) >= 6):
         sec = lambda v: "n/a" if v == "-1" else f"{int(v)/1000:.2f} s"
         print(f"  node failure {n}: first successful write {sec(fw)} after the failure"
