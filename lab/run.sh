@@ -159,7 +159,7 @@ scenario_secs() {
 
 # run_group KERNEL A+B+C: one guest for the group's scenarios (lab/guest/group-run.sh).
 run_group() {
-  local k=$1 group=$2 m list log s_secs=0 t rc=0 total dt extra=()
+  local k=$1 group=$2 m list log s_secs=0 t rc=0 total extra=()
   IFS=+ read -ra _g <<<"$group"
   for m in "${_g[@]}"; do s_secs=$((s_secs + $(scenario_secs "$(scenario_file "$m")"))); done
   [ -z "$explicit_timeout" ] || s_secs=$secs
@@ -169,12 +169,20 @@ run_group() {
   t=$SECONDS
   boot_guest "$k" "$group" "$LAB_DIR/guest/group-run.sh" "$s_secs" "$log" "smb3kit.scenarios=$list" ${extra[@]+"${extra[@]}"} || rc=$?
   total=$((SECONDS - t))
-  for m in "${_g[@]}"; do
-    # Each scenario's own time, as the guest measured it (the boot and what it shares are not).
-    dt=$(sed -n "s/^LAB-INFO $m took \([0-9]*\)s .*/\1/p" "$log" | head -n 1)
-    verdict "$m" "$k" "$log" "$rc" "${dt:-$total}" "$s_secs"
-  done
+  shared_verdicts "$k" "$log" "$rc" "$total" "$s_secs" "${_g[@]}"
   lab_log "group $group on $k: one guest, ${total}s in all"
+}
+
+# shared_verdicts KERNEL LOG RC TOTAL SECS_LIMIT SCENARIO...: the verdicts of the scenarios of one
+# shared guest (a group, the installed-* ones), each with its own time as the guest measured it
+# (the boot and what they share are not counted), the guest's total if it printed none.
+shared_verdicts() {
+  local k=$1 log=$2 rc=$3 total=$4 limit=$5 m dt
+  shift 5
+  for m in "$@"; do
+    dt=$(sed -n "s/^LAB-INFO $m took \([0-9]*\)s .*/\1/p" "$log" | head -n 1)
+    verdict "$m" "$k" "$log" "$rc" "${dt:-$total}" "$limit"
+  done
 }
 
 for k in $kernels; do
@@ -204,11 +212,7 @@ for k in $kernels; do
     boot_guest "$k" "$list" "$LAB_DIR/guest/systemd-boot.sh" "$s_secs" "$log" \
       "smb3kit.scenarios=$list" "smb3kit.deb=$deb" || rc=$?
     total=$((SECONDS - t))
-    for s in "${installed[@]}"; do
-      # Each scenario's own time, as the guest measured it (the boot and install are shared).
-      dt=$(sed -n "s/^LAB-INFO $s took \([0-9]*\)s .*/\1/p" "$log" | head -n 1)
-      verdict "$s" "$k" "$log" "$rc" "${dt:-$total}" "$s_secs"
-    done
+    shared_verdicts "$k" "$log" "$rc" "$total" "$s_secs" "${installed[@]}"
     lab_log "installed scenarios on $k: one systemd guest, ${total}s in all"
   fi
 done

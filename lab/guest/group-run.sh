@@ -10,18 +10,8 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 LAB_SCENARIO=group-run
-scenarios=
-read -ra _args < /proc/cmdline
-for _a in "${_args[@]}"; do
-  case "$_a" in smb3kit.scenarios=*) scenarios=${_a#*=} ;; esac
-done
-
-finish() {
-  echo "LAB-DONE $(lab_uptime)s"
-  sync
-  poweroff -f
-}
-trap finish EXIT
+scenarios=${LAB_SCENARIOS:-}
+trap lab_poweroff EXIT
 lab_fresh_dirs
 ip link set lo up
 hostname labguest

@@ -6,18 +6,8 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 LAB_SCENARIO=installed-run
-scenarios=
-read -ra _args < /proc/cmdline
-for _a in "${_args[@]}"; do
-  case "$_a" in smb3kit.scenarios=*) scenarios=${_a#*=} ;; esac
-done
-
-finish() {
-  echo "LAB-DONE $(lab_uptime)s"
-  sync
-  poweroff -f
-}
-trap finish EXIT
+scenarios=${LAB_SCENARIOS:-}
+trap lab_poweroff EXIT
 # The guest-side watchdog: reports and powers off before the host's timeout kills qemu.
 (
   sleep "$LAB_WATCHDOG"

@@ -31,6 +31,8 @@ for _a in "${_args[@]}"; do
     smb3kit.bin=*) SMB3KIT_BIN=${_a#*=} ;;
     smb3kit.watchdog=*) LAB_WATCHDOG=${_a#*=} ;;
     smb3kit.deb=*) LAB_DEB=${_a#*=} ;;
+    # A shared guest's scenarios, comma separated (group-run.sh, installed-run.sh).
+    smb3kit.scenarios=*) LAB_SCENARIOS=${_a#*=} ;;
     # run.sh SCENARIO:SERVER: the server to test against (guest/ksmbd-server.sh lab_server_start).
     smb3kit.server=*) LAB_SERVER=${_a#*=} ;;
     smb3kit.ksmbd=*) LAB_KSMBD_TOOLS=${_a#*=} ;;
@@ -106,13 +108,18 @@ blob() {
   echo "LAB-BLOB-END $name"
 }
 
+# lab_poweroff: the guest's last words (the host waits for LAB-DONE), then off.
+lab_poweroff() {
+  echo "LAB-DONE $(lab_uptime)s"
+  sync
+  poweroff -f
+}
+
 lab_end() {
   local rc=$?
   [ -n "$LAB_RESULT" ] || echo "LAB-FAIL $LAB_SCENARIO: script ended (status $rc) without a verdict"
   [ -n "$LAB_SHARED_GUEST" ] && return
-  echo "LAB-DONE $(lab_uptime)s"
-  sync
-  poweroff -f
+  lab_poweroff
 }
 
 lab_start() {

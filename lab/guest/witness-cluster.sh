@@ -232,14 +232,20 @@ witness_cluster_start() {
   _wc_wait_healthy _wc_ctdb_ok 0 1
   step "ctdb: both nodes OK after $(_witness_since "$t0")s"
   for ((n = 0; n < WITNESS_CLUSTER_NODES; n++)); do _wc_node_samba "$n"; done
+  _wc_ready "$t0" "two-node cluster"
+  witness_cluster_exec 0 ctdb status
+  touch "$WITNESS_CLUSTER_DIR/started"
+}
+
+# _wc_ready T0 WHAT: waits until both nodes are healthy, then sets WITNESS_CLUSTER_UP_SECS (since
+# T0), WITNESS_PUBLIC_IP and WITNESS_MOVE_IP and reports WHAT healthy with ctdb's address map.
+_wc_ready() {
   _wc_wait_healthy _wc_node_healthy 0 1
-  WITNESS_CLUSTER_UP_SECS=$(_witness_since "$t0")
+  WITNESS_CLUSTER_UP_SECS=$(_witness_since "$1")
   WITNESS_PUBLIC_IP=${WITNESS_CLUSTER_PUBLIC_IPS[0]}
   WITNESS_MOVE_IP=${WITNESS_CLUSTER_PUBLIC_IPS[1]}
   export WITNESS_MOVE_IP
-  step "two-node cluster healthy after ${WITNESS_CLUSTER_UP_SECS}s: $(witness_cluster_exec 0 ctdb ip | tr -s ' ' | tr '\n' ';')"
-  witness_cluster_exec 0 ctdb status
-  touch "$WITNESS_CLUSTER_DIR/started"
+  step "$2 healthy after ${WITNESS_CLUSTER_UP_SECS}s: $(witness_cluster_exec 0 ctdb ip | tr -s ' ' | tr '\n' ';')"
 }
 
 # _wc_resume: a group guest (lab/guest/group-run.sh) where an earlier scenario started the
@@ -253,12 +259,7 @@ _wc_resume() {
       witness_cluster_start_node "$n"
     fi
   done
-  _wc_wait_healthy _wc_node_healthy 0 1
-  WITNESS_CLUSTER_UP_SECS=$(_witness_since "$t0")
-  WITNESS_PUBLIC_IP=${WITNESS_CLUSTER_PUBLIC_IPS[0]}
-  WITNESS_MOVE_IP=${WITNESS_CLUSTER_PUBLIC_IPS[1]}
-  export WITNESS_MOVE_IP
-  step "two-node cluster (started by an earlier scenario of this guest) healthy after ${WITNESS_CLUSTER_UP_SECS}s: $(witness_cluster_exec 0 ctdb ip | tr -s ' ' | tr '\n' ';')"
+  _wc_ready "$t0" "two-node cluster (started by an earlier scenario of this guest)"
 }
 
 witness_cluster_ip_node() {
