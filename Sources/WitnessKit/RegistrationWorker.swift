@@ -438,7 +438,12 @@ final class RegistrationWorker: Sendable {
             let result = try await platform.abortKernelConnections(to: registration.address)
             report.abortedConnections = result.aborted
             report.keptConnections = result.kept
-            if result.aborted > 0 && result.hiddenRootProcesses > 0 {
+            if result.aborted == 0 && result.kept == 0 {
+                // cifsd reconnects by itself when it wakes (a reply to a request in flight)
+                // after the NOTIFY, so the connection can be gone before the abort looks.
+                report.detail =
+                    "no connection to \(address) was left to abort: the kernel had already closed it"
+            } else if result.aborted > 0 && result.hiddenRootProcesses > 0 {
                 report.detail =
                     "\(result.hiddenRootProcesses) root process(es) hide their open files from the daemon (more "
                     + "capabilities than it has, or not dumpable; CAP_SYS_PTRACE would show them): "

@@ -73,6 +73,17 @@ struct AbortConnectionsTests {
         #expect(event?.message.contains("aborted 1 connection(s) to 192.0.2.12") == true)
     }
 
+    @Test func aConnectionTheKernelClosedFirstIsSaidSo() async {
+        let (event, _) = await forward(
+            Self.move, platform: RecordingPlatform(abortReport: InetDiag.AbortReport(aborted: 0)))
+        #expect(event?.abortedConnections == 0 && event?.kernelResult == 0)
+        #expect(
+            event?.detail == "no connection to 192.0.2.12 was left to abort: the kernel had already closed it")
+        let kept = await forward(
+            Self.move, platform: RecordingPlatform(abortReport: InetDiag.AbortReport(aborted: 0, kept: 1)))
+        #expect(kept.0?.detail == nil)
+    }
+
     @Test func notWhenDisabledRefusedOrNotAReconnect() async {
         var off = WitnessConfiguration()
         off.abortConnections = false
