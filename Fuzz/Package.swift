@@ -31,6 +31,7 @@ let package = Package(
         .executableTarget(name: "FuzzRPCAssociation", dependencies: [smb3Protocol, witnessKit]),
         .executableTarget(name: "FuzzWitnessConfiguration", dependencies: [smb3Protocol, witnessKit]),
         .executableTarget(name: "FuzzProcessStatus", dependencies: [smb3Protocol]),
+        .executableTarget(name: "FuzzMemoryMappings", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzProcKeys", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzKrb5Profile", dependencies: [smb3Protocol]),
         .executableTarget(name: "FuzzSMB2Responses", dependencies: [smb3Protocol]),

@@ -36,7 +36,7 @@ targets=(FuzzDebugData FuzzKeyDescription FuzzSpnegoToken FuzzCIFSQueryInfo Fuzz
     FuzzSecurityDescriptor FuzzCIFSNotify FuzzCIFSKeyDump FuzzCIFSMountInfo FuzzNetworkInterfaceInfo
     FuzzSWNNetlink FuzzDCERPCPDU FuzzWitnessResponses FuzzWitnessNotification FuzzNTLMChallenge FuzzInetDiag
     FuzzUpcallService FuzzRPCAssociation FuzzWitnessConfiguration FuzzProcessStatus FuzzProcKeys FuzzKrb5Profile
-    FuzzSMB2Responses FuzzSMB2Negotiate FuzzFSRVPResponses)
+    FuzzSMB2Responses FuzzSMB2Negotiate FuzzFSRVPResponses FuzzMemoryMappings)
 all_targets=("${targets[@]}")
 
 if [ "${#selected[@]}" -gt 0 ]; then
@@ -52,7 +52,7 @@ seeds_for() {
         FuzzKeyDescription) find "$fixtures/lab" -maxdepth 1 -type f -name 'keydesc*' 2>/dev/null ;;
         FuzzSpnegoToken | FuzzSWNNetlink | FuzzDCERPCPDU | FuzzWitnessResponses | FuzzWitnessNotification | FuzzNTLMChallenge | \
             FuzzInetDiag | FuzzUpcallService | FuzzRPCAssociation | FuzzWitnessConfiguration | FuzzProcessStatus | FuzzProcKeys | \
-            FuzzKrb5Profile | FuzzSMB2Responses | FuzzSMB2Negotiate | FuzzFSRVPResponses)
+            FuzzKrb5Profile | FuzzSMB2Responses | FuzzSMB2Negotiate | FuzzFSRVPResponses | FuzzMemoryMappings)
             find "$here/Seeds/$1" -maxdepth 1 -type f 2>/dev/null ;;
     esac
 }
