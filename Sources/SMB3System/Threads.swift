@@ -1,5 +1,6 @@
 import CLinuxShims
 import SMB3Errors
+import SMB3ProcFS
 import Synchronization
 
 #if canImport(Glibc)
@@ -26,6 +27,69 @@ public enum ProcessMemory {
 
     /// prctl(PR_GET_DUMPABLE): whether the process is dumpable now.
     public static var isDumpable: Bool { smb3_get_dumpable() == 1 }
+
+    /// What `releaseCleanFilePages` dropped: how many mappings, how many KiB were resident.
+    public struct Release: Hashable, Sendable {
+        public var mappings: Int
+        public var kibibytes: UInt64
+    }
+
+    /// The file mappings of this process now (range and path). Taken before the process starts
+    /// threads, they are the program's and the libraries it was linked with, which stay mapped
+    /// where they are until it exits: `releaseCleanFilePages(of:)` touches nothing else.
+    public struct StableFileMappings: Sendable {
+        let ranges: Set<Range>
+        struct Range: Hashable, Sendable {
+            let start: UInt64
+            let end: UInt64
+            let path: String
+        }
+
+        /// Those of one file only (tests keep to their own program, which never moves).
+        func only(path: String) -> StableFileMappings {
+            StableFileMappings(ranges: ranges.filter { $0.path == path })
+        }
+    }
+
+    public static func stableFileMappings() throws(SystemError) -> StableFileMappings {
+        let ranges = try currentMappings().compactMap { mapping in
+            mapping.path.map { StableFileMappings.Range(start: mapping.start, end: mapping.end, path: $0) }
+        }
+        return StableFileMappings(ranges: Set(ranges))
+    }
+
+    /// Unmaps the resident pages of the clean, private, read-only file mappings
+    /// (MemoryMapping.isCleanFileMapping) among `stable` with MADV_DONTNEED. A daemon calls it
+    /// once its start-up is over: start-up ran code it will not run again, and the kernel mapped
+    /// 64 KiB around every page it faulted in (fault-around). The pages stay in the page cache,
+    /// so what runs later maps again with a minor fault. Only mappings present since `stable`
+    /// was taken, at the same range, are touched: MADV_DONTNEED on a range that another thread
+    /// had meanwhile unmapped and mapped anew (a dlclose'd plugin, then malloc) would zero it.
+    public static func releaseCleanFilePages(of stable: StableFileMappings) throws(SystemError) -> Release {
+        var release = Release(mappings: 0, kibibytes: 0)
+        for mapping in try currentMappings() where mapping.isCleanFileMapping {
+            guard let path = mapping.path,
+                stable.ranges.contains(.init(start: mapping.start, end: mapping.end, path: path)),
+                let start = UInt(exactly: mapping.start), let length = Int(exactly: mapping.end - mapping.start),
+                let address = UnsafeMutableRawPointer(bitPattern: start)
+            else { continue }
+            _ = try valueOrThrow("madvise(MADV_DONTNEED)", "releasing start-up pages of \(path)") {
+                madvise(address, length, MADV_DONTNEED)
+            }
+            release.mappings += 1
+            release.kibibytes += mapping.residentKiB
+        }
+        return release
+    }
+
+    private static func currentMappings() throws(SystemError) -> [MemoryMapping] {
+        let bytes = try KernelFile.read("/proc/self/smaps", limit: MemoryMappings.maximumSize)
+        do {
+            return try MemoryMappings.parse(bytes)
+        } catch {
+            throw SystemError(function: "read", errno: EINVAL, context: "/proc/self/smaps: \(error)")
+        }
+    }
 }
 
 /// Detached pthreads for work that blocks in a syscall or a C library (the event loop's poll,

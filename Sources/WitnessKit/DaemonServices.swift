@@ -45,6 +45,40 @@ public struct ReloadService: Service, CustomStringConvertible {
     }
 }
 
+/// Once start-up is over (`delay` after the services started), hands back the file pages only
+/// start-up used, once, and ends. `release` returns how many KiB it dropped from how many
+/// mappings (the platform's ProcessMemory.releaseCleanFilePages).
+public struct StartupPagesService: Service, CustomStringConvertible {
+    let delay: Duration
+    let logger: Logger
+    let release: @Sendable () throws -> (kibibytes: UInt64, mappings: Int)
+
+    public var description: String { "StartupPagesService" }
+
+    public init(
+        after delay: Duration, logger: Logger,
+        release: @escaping @Sendable () throws -> (kibibytes: UInt64, mappings: Int)
+    ) {
+        self.delay = delay
+        self.logger = logger
+        self.release = release
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+        } catch {
+            return  // shutting down: nothing to hand back
+        }
+        do {
+            let released = try release()
+            logger.info("released \(released.kibibytes) KiB of start-up pages in \(released.mappings) file mappings")
+        } catch {
+            logger.warning("could not release start-up pages: \(error)")
+        }
+    }
+}
+
 /// One accepted control-socket connection.
 public protocol ControlConnection: AnyObject, Sendable {
     /// The request line (without its newline), nil at end of stream.

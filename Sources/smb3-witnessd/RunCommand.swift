@@ -115,6 +115,8 @@ struct Run: AsyncParsableCommand {
         } catch {
             throw ValidationErrorLine("\(error)")
         }
+        // Before any thread of the daemon's: the program and its libraries, mapped for good.
+        let programMappings = Result { try ProcessMemory.stableFileMappings() }
         let configuration = try loadConfiguration()
         let level: Logger.Level = debug ? .debug : .info
         // Metadata become journal fields: `witness.event` → WITNESS_EVENT, which the lab's journalctl finds.
@@ -171,12 +173,19 @@ struct Run: AsyncParsableCommand {
         }
         let controlService = ControlService(
             listener: DaemonControlListener(listener: control, loop: platform.loop), registry: registry, events: events)
+        // Start-up touches megabytes of the program (the kernel maps 64 KiB around every page
+        // faulted in) that the running daemon does not use; handed back once it has settled.
+        let startupPages = StartupPagesService(after: .seconds(2), logger: logger) {
+            let released = try ProcessMemory.releaseCleanFilePages(of: try programMappings.get())
+            return (released.kibibytes, released.mappings)
+        }
         // SIGTERM/SIGINT: the services stop in reverse order (the kernel listener and the
         // control socket first, the registrations' UnRegister last), at most 10 s in all.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: registrations), .init(service: reload), .init(service: controlService),
                 .init(service: kernel),
+                .init(service: startupPages, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)

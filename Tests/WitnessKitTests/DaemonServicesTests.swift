@@ -60,6 +60,32 @@ struct DaemonServicesTests {
         }
     }
 
+    /// The start-up page release runs once, after its delay, and the service ends; a failure
+    /// is logged and ends it too. Shut down before the delay, it releases nothing.
+    @Test func startupPagesAreReleasedOnceAfterTheDelay() async throws {
+        let calls = Mutex(0)
+        let service = StartupPagesService(after: .milliseconds(10), logger: .quiet) {
+            calls.withLock { $0 += 1 }
+            return (kibibytes: 4096, mappings: 3)
+        }
+        try await testGracefulShutdown { _ in try await service.run() }
+        #expect(calls.withLock { $0 } == 1)
+        struct Refused: Error {}
+        try await StartupPagesService(after: .zero, logger: .quiet) { throw Refused() }.run()
+        let early = StartupPagesService(after: .seconds(3600), logger: .quiet) {
+            calls.withLock { $0 += 1 }
+            return (kibibytes: 0, mappings: 0)
+        }
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await early.run() }
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(calls.withLock { $0 } == 1)
+    }
+
     /// The control socket's answers come from the registry; `events` follows instead.
     @Test func controlRequestsAreAnswered() {
         let registry = WitnessRegistry(

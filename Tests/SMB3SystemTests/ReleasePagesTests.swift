@@ -1,0 +1,21 @@
+import Testing
+
+@testable import SMB3System
+
+@Suite("ProcessMemory.releaseCleanFilePages")
+struct ReleasePagesTests {
+    /// On this test process, kept to its own program file (other tests run beside it, and only
+    /// the program is sure to stay mapped where it is): its text is released and the process runs
+    /// on, its code mapping again from the page cache; what the snapshot lacks is never touched.
+    @Test func releasesTheProgramTextAndRunsOn() throws {
+        let program = try ProgramImage.currentPath()
+        let stable = try ProcessMemory.stableFileMappings().only(path: program)
+        #expect(!stable.ranges.isEmpty)
+        let released = try ProcessMemory.releaseCleanFilePages(of: stable)
+        #expect(released.mappings > 0 && released.kibibytes > 0)
+        let again = try ProcessMemory.releaseCleanFilePages(of: stable)
+        #expect(again.mappings > 0, "the code that ran since is resident again, and released again")
+        let none = try ProcessMemory.releaseCleanFilePages(of: stable.only(path: "/nonexistent"))
+        #expect(none == ProcessMemory.Release(mappings: 0, kibibytes: 0))
+    }
+}
