@@ -40,11 +40,16 @@
 # BENCH_FAILOVER=no skips the failover runs (the slow part) to measure memory only.
 # BENCH_MEMORY_DETAIL=yes also writes, at start and at each rss line, the daemon's smaps_rollup,
 # its mappings by resident size and glibc's malloc_stats (through gdb) to the full log.
+# BENCH_FAULT_AROUND=BYTES sets the kernel's fault-around window (debugfs, default 65536) for
+# the whole run: at 4096 the daemon's resident file pages are the pages it touched, no more.
 # shellcheck source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
 # shellcheck source=../guest/witness-server.sh
 . "$LAB_GUEST/witness-server.sh"
+# shellcheck source=../guest/services.sh
+. "$LAB_GUEST/services.sh"
 lab_start
+syslog_start  # the daemon logs there (its start-up page release among the rest)
 W="$SMB3KIT_BIN/smb3-witnessd"
 RUNS=${BENCH_RUNS:-10}
 SHARES=${BENCH_SHARES:-100}
@@ -71,6 +76,12 @@ abort_connections = $1
 abort_interval = 1
 CONF
 }
+if [ -n "${BENCH_FAULT_AROUND:-}" ]; then
+  [ -d /sys/kernel/debug/fault_around_bytes ] || [ -e /sys/kernel/debug/fault_around_bytes ] \
+    || mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+  echo "$BENCH_FAULT_AROUND" > /sys/kernel/debug/fault_around_bytes || fail "cannot set fault_around_bytes"
+  info "fault_around_bytes $(cat /sys/kernel/debug/fault_around_bytes)"
+fi
 write_conf yes
 "$W" run >> /run/witness/daemon.out 2>&1 &
 WPID=$!
@@ -200,6 +211,10 @@ rss_line() {
   rollup=$(awk '/^(Pss|Pss_Anon|Pss_File):/ {v[$1] = $2} END {print v["Pss:"], v["Pss_Anon:"], v["Pss_File:"]}' "/proc/$WPID/smaps_rollup")
   echo "BENCH rss $1 $status $rollup"
 }
+# Two seconds after its start the daemon hands back the pages only start-up used (once).
+wait_for 60 grep -q "smb3-witnessd.*start-up pages" /var/log/messages \
+  || fail "the daemon did not report releasing its start-up pages: $(tail -n 5 /run/witness/daemon.out)"
+info "$(grep -o "released .* start-up pages.*" /var/log/messages | tail -n 1)"
 rss_line 0
 memory_detail start
 
