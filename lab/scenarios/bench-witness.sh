@@ -195,6 +195,27 @@ memory_detail() {
   echo "----- memory $1: mappings by Rss (KiB: size rss anonymous) -----"
   awk '/^[0-9a-f]+-[0-9a-f]+ / {name = ($6 == "" ? "[anon]" : $6)} /^Size:/ {size = $2}
        /^Rss:/ {rss = $2} /^Anonymous:/ {if (rss > 0) print size, rss, $2, name}' "/proc/$WPID/smaps" | sort -k2 -n -r | head -n 40
+  # The program's resident text pages, as offsets into its file (pagemap's present bit): with
+  # BENCH_FAULT_AROUND=4096, the pages the daemon touched, from which a symbol-ordering file for
+  # lld (functions the running daemon uses, together) can be made.
+  python3 - "$WPID" "$(readlink "/proc/$WPID/exe")" <<'PY'
+import struct, sys
+pid, exe = sys.argv[1], sys.argv[2]
+pages = []
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+    for line in maps:
+        f = line.split()
+        if len(f) < 6 or f[5] != exe or "x" not in f[1]:
+            continue
+        start, end = (int(x, 16) for x in f[0].split("-"))
+        offset = int(f[2], 16)
+        pagemap.seek(start // 4096 * 8)
+        data = pagemap.read((end - start) // 4096 * 8)
+        for i in range(len(data) // 8):
+            if struct.unpack_from("<Q", data, i * 8)[0] >> 63:
+                pages.append(offset + i * 4096)
+print(f"TEXT-PAGES {len(pages)} " + " ".join(f"{p:x}" for p in pages))
+PY
   echo "----- memory $1: malloc_stats -----"
   # malloc_stats writes to the daemon's stderr; the daemon's output is appended to daemon.out.
   before=$(wc -c < /run/witness/daemon.out)
