@@ -162,7 +162,11 @@ public struct AdminMoveReport: Sendable, Encodable {
         for move in moved {
             var text =
                 "registration \(move.registrationId) (\\\\\(move.netName)\\\(move.share)): moved from \(move.from) to \(move.to)"
-            if let aborted = move.event.abortedConnections { text += " (\(aborted) kernel connection(s) aborted)" }
+            if let detail = move.event.detail, move.event.abortedConnections == 0 {
+                text += " (\(detail))"  // e.g. the kernel had closed its connection before the abort
+            } else if let aborted = move.event.abortedConnections {
+                text += " (\(aborted) kernel connection(s) aborted)"
+            }
             lines.append((false, text))
         }
         for failure in failed {

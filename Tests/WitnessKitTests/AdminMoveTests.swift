@@ -128,6 +128,31 @@ struct AdminMoveTests {
                 == "no registration is connected to 192.0.2.12; nothing to move\nexit-status 0\n")
     }
 
+    /// A move's line counts the connections aborted, or, when none was left (cifsd reconnected by
+    /// itself first), says so.
+    @Test func movedLinesSayWhatTheAbortDid() {
+        func moved(aborted: Int, detail: String?) -> AdminMoveReport.Moved {
+            var event = WitnessEvent(
+                kind: .clientMove, unixTime: 1, registrationID: 3, netName: "srv", shareName: "data",
+                serverAddress: "192.0.2.12", witnessServer: "192.0.2.11")
+            event.abortedConnections = aborted
+            event.detail = detail
+            return .init(
+                registrationId: 3, netName: "srv", share: "data", from: "192.0.2.12", to: "192.0.2.11", event: event)
+        }
+        var report = AdminMoveReport(command: "drain", address: "192.0.2.12")
+        report.moved = [
+            moved(aborted: 1, detail: nil),
+            moved(
+                aborted: 0, detail: "no connection to 192.0.2.12 was left to abort: the kernel had already closed it"),
+        ]
+        #expect(
+            report.lines.map(\.text) == [
+                #"registration 3 (\\srv\data): moved from 192.0.2.12 to 192.0.2.11 (1 kernel connection(s) aborted)"#,
+                #"registration 3 (\\srv\data): moved from 192.0.2.12 to 192.0.2.11 (no connection to 192.0.2.12 was left to abort: the kernel had already closed it)"#,
+            ])
+    }
+
     // MARK: where the kernel is connected now
 
     @Test func kernelConnectionFromDebugData() throws {
