@@ -102,9 +102,13 @@ campaign_target() {
 
 format_duration() { printf '%dh%02dm%02ds' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
 
-# Fuzz/CAMPAIGN.md from every target's row (all targets, in run order; "not run" if none yet).
+# Fuzz/CAMPAIGN.md from every target's row (all targets, in run order). A target this scratch
+# directory has no row for keeps the table's row (an earlier session's or another machine's),
+# else "not run"; the notes after the table are kept.
 campaign_table() {
-    local table="$here/CAMPAIGN.md" total=0 seconds_of
+    local table="$here/CAMPAIGN.md" total=0 seconds_of old notes
+    old=$(cat "$table" 2>/dev/null || true)
+    notes=$(printf '%s\n' "$old" | sed -n '/^Total fuzzing time/,$p' | sed '1d')
     {
         echo "# Fuzzing campaign"
         echo
@@ -120,20 +124,23 @@ campaign_table() {
         echo "| target | execs | time | cov (new) | ft (new) | corpus | crashes |"
         echo "|---|---:|---:|---|---|---:|---|"
         for target in "${all_targets[@]}"; do
-            local row="$scratch/campaign/$target.row"
+            local row="$scratch/campaign/$target.row" line
             if [ -f "$row" ]; then
-                cat "$row"
-                seconds_of=$(sed -n 's/^| [^|]* | [^|]* | \([0-9]*\)h\([0-9]*\)m\([0-9]*\)s |.*/\1 \2 \3/p' "$row")
-                # shellcheck disable=SC2086
-                set -- $seconds_of
-                [ $# -eq 3 ] && total=$((total + 10#$1 * 3600 + 10#$2 * 60 + 10#$3))
+                line=$(cat "$row")
             else
-                echo "| $target | not run | | | | | |"
+                line=$(printf '%s\n' "$old" | grep -m1 "^| $target | " || echo "| $target | not run | | | | | |")
             fi
+            echo "$line"
+            seconds_of=$(echo "$line" | sed -n 's/^| [^|]* | [^|]* | \([0-9]*\)h\([0-9]*\)m\([0-9]*\)s |.*/\1 \2 \3/p')
+            # shellcheck disable=SC2086
+            set -- $seconds_of
+            [ $# -eq 3 ] && total=$((total + 10#$1 * 3600 + 10#$2 * 60 + 10#$3))
         done
         echo
-        echo "Total fuzzing time: $(format_duration "$total")."
-    } > "$table"
+        echo "Total fuzzing time: $(format_duration "$total") (rows with a time)."
+        [ -z "$notes" ] || printf '%s\n' "$notes"
+    } > "$table.new"
+    mv "$table.new" "$table"
     echo "== table written to $table"
 }
 
