@@ -50,9 +50,9 @@ bnd=$(awk '/^CapBnd/ {print $2}' "/proc/$pid/status")
 # The unit's sandbox (ProcSubset=pid, @system-service) lets it read its smaps and madvise.
 wait_for 30 sh -c 'journalctl -b -q --no-pager -o cat -t smb3-witnessd | grep -q "start-up pages"' \
   || wfail "the daemon did not report its start-up page release"
-journalctl -b -q --no-pager -o cat -t smb3-witnessd | grep -q "released [0-9]* KiB of start-up pages" \
-  || wfail "the start-up page release failed: $(journalctl -b -q --no-pager -o cat -t smb3-witnessd | grep 'start-up pages')"
-info "$(journalctl -b -q --no-pager -o cat -t smb3-witnessd | grep 'start-up pages' | tail -n 1); VmRSS now $(awk '/^VmRSS/ {print $2, $3}' "/proc/$pid/status")"
+release=$(journalctl -b -q --no-pager -o cat -t smb3-witnessd | grep 'start-up pages' | tail -n 1)
+echo "$release" | grep -q "^released [0-9]* KiB of start-up pages" || wfail "the start-up page release failed: $release"
+info "$release; VmRSS now $(awk '/^VmRSS/ {print $2, $3}' "/proc/$pid/status")"
 
 step "a witness mount registers"
 mkdir -p /mnt/w
