@@ -4,6 +4,10 @@
 #   Fuzz/run.sh [SECONDS [TARGET...]]         SECONDS per target (default: all), default 60 (make fuzz, make test)
 #   Fuzz/run.sh --campaign RUNS [TARGET...]   each target (default: all) to RUNS executions, then
 #                                             the table of Fuzz/CAMPAIGN.md (make fuzz-campaign)
+#   Fuzz/run.sh --campaign RUNS --continue [TARGET...]
+#                                             a target whose last campaign run stopped short (killed,
+#                                             no crash) runs only the executions still missing, from
+#                                             the corpus that run kept; its row sums both runs
 #
 # Bounded runs go FUZZ_JOBS targets at a time (default one per CPU, at most 2).
 # For each target: replay FailCases/<Target>/* (earlier crashes), then fuzz with the test fixtures
@@ -13,13 +17,15 @@
 # (both gitignored); set FUZZ_SCRATCH_PATH to build elsewhere.
 set -euo pipefail
 
-usage="usage: $0 [SECONDS [TARGET...]] | $0 --campaign RUNS [TARGET...]"
+usage="usage: $0 [SECONDS [TARGET...]] | $0 --campaign RUNS [--continue] [TARGET...]"
 campaign_runs=""
+campaign_continue=no
 selected=()
 if [ "${1:-}" = --campaign ]; then
     campaign_runs="${2:-}"
     case "$campaign_runs" in '' | *[!0-9]*) echo "$usage" >&2; exit 2 ;; esac
     shift 2
+    if [ "${1:-}" = --continue ]; then campaign_continue=yes; shift; fi
     selected=("$@")
 else
     seconds="${1:-60}"
@@ -58,90 +64,54 @@ seeds_for() {
 }
 
 # Campaign: one target to $campaign_runs executions (one process, no -jobs), its log kept in
-# $scratch/campaign/<Target>.log and its row of the table in <Target>.row, so that re-running one
-# target after a fix replaces only its row. "New coverage" is the growth of libFuzzer's cov
-# (edges) and ft (features) from the INITED line (the kept corpus and seeds loaded) to the last
-# status line.
+# $campaign_dir/<Target>.log and its row of the table in <Target>.row, so that running one target
+# again after a fix replaces only its row (Fuzz/campaign.sh has the bookkeeping).
+table="$here/CAMPAIGN.md"
+campaign_dir="$scratch/campaign"
+# shellcheck source=Fuzz/campaign.sh
+. "$here/campaign.sh"
+
 campaign_target() {
-    local target="$1" log="$scratch/campaign/$1.log" row="$scratch/campaign/$1.row"
-    mkdir -p "$scratch/campaign"
-    echo "== $target: fuzzing to $campaign_runs executions"
-    local begin end rc=0
+    local target="$1" exe="$2" artifacts="$3" corpus="$4"
+    local log="$campaign_dir/$1.log" row="$campaign_dir/$1.row" progress="" before=0
+    mkdir -p "$campaign_dir"
+    # With --continue, a run that stopped short counts: only the missing executions run now, from
+    # the corpus it kept (as continuous fuzzing sums its sessions), and the row says both runs.
+    if [ "$campaign_continue" = yes ]; then
+        local previous
+        previous=$(previous_row "$target")
+        if [ -n "$previous" ]; then
+            progress=$(row_progress "$previous") || return 1
+            before=${progress%% *}
+            if [ "$before" -ge "$campaign_runs" ]; then
+                echo "== $target: its last run already reached $before executions; nothing to continue"
+                [ -f "$row" ] || printf '%s\n' "$previous" > "$row"
+                echo "FUZZ-RESULT $target PASS ${campaign_runs} runs"
+                return 0
+            fi
+            [ "$before" -gt 0 ] || progress=""
+        fi
+    fi
+    local runs=$((campaign_runs - before))
+    if [ -n "$progress" ]; then
+        echo "== $target: continuing a run that stopped at $before executions: $runs more"
+    else
+        echo "== $target: fuzzing to $campaign_runs executions"
+    fi
+    local begin status=0
     begin=$(date +%s)
     # -timeout is wall time per input: a campaign runs for hours beside lab guests and builds on a
     # 2-core machine, where 10 s without the CPU is no hang. 120 s still catches a real one.
-    "$exe" -runs="$campaign_runs" -timeout=120 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$artifacts/" "$corpus" > "$log" 2>&1 || rc=$?
-    end=$(date +%s)
-    local first last execs crashes
-    first=$(grep -m1 -E '^#[0-9]+[[:space:]]+INITED' "$log" || true)
-    last=$(grep -E '^#[0-9]+[[:space:]].* cov: ' "$log" | tail -n 1 || true)
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-    crashes=$(grep -c 'Test unit written to' "$log" || true)
-    if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes="exit $rc"; fi
-    field() { sed -n "s/.* $1: \([0-9]*\).*/\1/p" <<<"$2"; }
-    local cov0 cov1 ft0 ft1 corp
-    cov0=$(field cov "$first"); cov1=$(field cov "$last"); ft0=$(field ft "$first"); ft1=$(field ft "$last")
-    corp=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<<"$last")
-    local artifacts_note=""
-    if [ "$crashes" != 0 ]; then
-        artifacts_note=" ($(grep -o 'Test unit written to .*' "$log" | sed 's|.*/||' | tr '\n' ' ' | sed 's/ $//'))"
-    fi
-    printf '| %s | %s | %s | %s → %s (+%s) | %s → %s (+%s) | %s | %s%s |\n' \
-        "$target" "${execs:-?}" "$(format_duration $((end - begin)))" \
-        "${cov0:-?}" "${cov1:-?}" "$(( ${cov1:-0} - ${cov0:-0} ))" \
-        "${ft0:-?}" "${ft1:-?}" "$(( ${ft1:-0} - ${ft0:-0} ))" "${corp:-?}" "$crashes" "$artifacts_note" > "$row"
+    "$exe" -runs="$runs" -timeout=120 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$artifacts/" "$corpus" > "$log" 2>&1 || status=$?
+    campaign_row "$target" "$log" $(($(date +%s) - begin)) "$status" "$progress" > "$row"
     cat "$row"
-    if [ "$crashes" != 0 ]; then
-        echo "!! $target crashed; inputs are in $artifacts/, log in $log" >&2
+    if [ "$status" -ne 0 ]; then
+        echo "!! $target stopped (exit $status); crash inputs, if any, are in $artifacts/, log in $log" >&2
         echo "FUZZ-RESULT $target FAIL ${campaign_runs} runs"
         return 1
     fi
     echo "FUZZ-RESULT $target PASS ${campaign_runs} runs"
-}
-
-format_duration() { printf '%dh%02dm%02ds' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
-
-# Fuzz/CAMPAIGN.md from every target's row (all targets, in run order). A target this scratch
-# directory has no row for keeps the table's row (an earlier session's or another machine's),
-# else "not run"; the notes after the table are kept.
-campaign_table() {
-    local table="$here/CAMPAIGN.md" total=0 seconds_of old notes
-    old=$(cat "$table" 2>/dev/null || true)
-    notes=$(printf '%s\n' "$old" | sed -n '/^Total fuzzing time/,$p' | sed '1d')
-    {
-        echo "# Fuzzing campaign"
-        echo
-        echo "Written by \`make fuzz-campaign\` (\`Fuzz/run.sh --campaign RUNS\`): every target to RUNS libFuzzer"
-        echo "executions (\`-runs\`, one process, under \`nice -n 15\`) with AddressSanitizer, starting from the"
-        echo "kept corpus (\`Fuzz/corpus-<Target>/\`), the seeds and, before it, a replay of \`FailCases/\`."
-        echo "New coverage is the growth of libFuzzer's \`cov\` (edges) and \`ft\` (features) from the loaded"
-        echo "corpus to the end of the run; corpus is the number of inputs at the end."
-        echo
-        echo "Last table: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'),"
-        echo "$(swift --version 2>/dev/null | head -n 1 | sed 's/ (.*//'), $(nproc) CPUs."
-        echo
-        echo "| target | execs | time | cov (new) | ft (new) | corpus | crashes |"
-        echo "|---|---:|---:|---|---|---:|---|"
-        for target in "${all_targets[@]}"; do
-            local row="$scratch/campaign/$target.row" line
-            if [ -f "$row" ]; then
-                line=$(cat "$row")
-            else
-                line=$(printf '%s\n' "$old" | grep -m1 "^| $target | " || echo "| $target | not run | | | | | |")
-            fi
-            echo "$line"
-            seconds_of=$(echo "$line" | sed -n 's/^| [^|]* | [^|]* | \([0-9]*\)h\([0-9]*\)m\([0-9]*\)s |.*/\1 \2 \3/p')
-            # shellcheck disable=SC2086
-            set -- $seconds_of
-            [ $# -eq 3 ] && total=$((total + 10#$1 * 3600 + 10#$2 * 60 + 10#$3))
-        done
-        echo
-        echo "Total fuzzing time: $(format_duration "$total") (rows with a time)."
-        [ -z "$notes" ] || printf '%s\n' "$notes"
-    } > "$table.new"
-    mv "$table.new" "$table"
-    echo "== table written to $table"
 }
 
 # Swift's own backtracer reads the crashed stack and trips ASan ("stack-buffer-underflow in
@@ -171,8 +141,8 @@ one_target() {
             echo "!! $target: a recorded fail case crashes again" >&2
             echo "FUZZ-RESULT $target FAIL (fail case replay)"
             if [ -n "$campaign_runs" ]; then
-                mkdir -p "$scratch/campaign"
-                echo "| $target | 0 | | | | | a FailCases/ input crashes again |" > "$scratch/campaign/$target.row"
+                mkdir -p "$campaign_dir"
+                echo "| $target | 0 | | | | | a FailCases/ input crashes again |" > "$campaign_dir/$target.row"
             fi
             return 1
         fi
@@ -183,7 +153,7 @@ one_target() {
     done < <(seeds_for "$target")
 
     if [ -n "$campaign_runs" ]; then
-        campaign_target "$target"
+        campaign_target "$target" "$exe" "$artifacts" "$corpus"
         return
     fi
 

@@ -30,6 +30,11 @@ tail -n 5 "$out/format.log"
 record "make format-check" "$format_status"
 bash Tests/package-imports.sh 2>&1 | tail -n 10
 record "Package.swift declares what is imported" "${PIPESTATUS[0]}"
+bash Tests/fuzz-campaign.sh > "$out/fuzz-campaign.log" 2>&1
+campaign_status=$?
+tail -n 1 "$out/fuzz-campaign.log"
+[ "$campaign_status" -eq 0 ] || grep -A2 '^FAIL' "$out/fuzz-campaign.log"
+record "fuzz campaign bookkeeping" "$campaign_status"
 
 section "unit tests"
 swift test 2>&1 | tee "$out/unit.log" | grep -E '^(✘|✔ Test run|✘ Test run)|error:' | grep -v 'recorded an issue' || true
