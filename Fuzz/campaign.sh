@@ -7,13 +7,12 @@
 
 format_duration() { printf '%dh%02dm%02ds' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
 
-# previous_row TARGET: the target's last campaign row: its row file, else its row in the table.
+# previous_row TARGET: the row file of the target's last campaign run in this scratch directory,
+# if any. Never the table's row: that run may have been on another machine or in another clone,
+# with a corpus that is not the one here, and continuing it would claim executions that never
+# led to this corpus.
 previous_row() {
-    if [ -f "$campaign_dir/$1.row" ]; then
-        cat "$campaign_dir/$1.row"
-    else
-        grep -m1 "^| $1 | [0-9]" "$table" 2>/dev/null || true
-    fi
+    if [ -f "$campaign_dir/$1.row" ]; then cat "$campaign_dir/$1.row"; fi
 }
 
 # row_progress ROW: "EXECS SECONDS COV0 FT0 RUNS" of a row to continue ("-" for an unknown
@@ -42,6 +41,21 @@ row_progress() {
     cov0=$(awk -F'|' '{ print $5 }' <<<"$row" | grep -o -m1 '[0-9][0-9]*' | head -n 1)
     ft0=$(awk -F'|' '{ print $6 }' <<<"$row" | grep -o -m1 '[0-9][0-9]*' | head -n 1)
     echo "${execs:-0} $seconds ${cov0:--} ${ft0:--} $runs"
+}
+
+# continue_progress TARGET CORPUS: row_progress of the target's last run here, to continue it;
+# nothing when there is none (the run starts from zero). Fails when that run crashed or when its
+# corpus is gone.
+continue_progress() {
+    local previous
+    previous=$(previous_row "$1")
+    [ -n "$previous" ] || return 0
+    # What the run added (libFuzzer names inputs by their SHA-1; run.sh copies seeds as seed-*).
+    if [ -z "$(find "$2" -maxdepth 1 -type f ! -name 'seed-*' 2>/dev/null | head -n 1)" ]; then
+        echo "!! $1: its corpus ($2) is gone, so its last run cannot be continued; run it without --continue" >&2
+        return 1
+    fi
+    row_progress "$previous"
 }
 
 # campaign_row TARGET LOG SECONDS STATUS [PROGRESS]: the row of one libFuzzer run from its log
@@ -95,8 +109,9 @@ campaign_table() {
         echo "kept corpus (\`Fuzz/corpus-<Target>/\`), the seeds and, before it, a replay of \`FailCases/\`."
         echo "New coverage is the growth of libFuzzer's \`cov\` (edges) and \`ft\` (features) from the loaded"
         echo "corpus to the end of the run; corpus is the number of inputs at the end. A run that stopped"
-        echo "short with no crash may be continued (\`--campaign RUNS --continue TARGET\`): only the missing"
-        echo "executions run, from the corpus the first run kept, and the row shows both (\`A + B = N (K runs)\`)."
+        echo "short with no crash may be continued in the same clone (\`--campaign RUNS --continue TARGET\`): only"
+        echo "the missing executions run, from the corpus the first run kept, and the row shows both"
+        echo "(\`A + B = N (K runs)\`)."
         echo
         echo "Last table: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'),"
         echo "$(swift --version 2>/dev/null | head -n 1 | sed 's/ (.*//'), $(nproc) CPUs."

@@ -5,9 +5,9 @@
 #   Fuzz/run.sh --campaign RUNS [TARGET...]   each target (default: all) to RUNS executions, then
 #                                             the table of Fuzz/CAMPAIGN.md (make fuzz-campaign)
 #   Fuzz/run.sh --campaign RUNS --continue [TARGET...]
-#                                             a target whose last campaign run stopped short (killed,
-#                                             no crash) runs only the executions still missing, from
-#                                             the corpus that run kept; its row sums both runs
+#                                             a target whose last campaign run in this clone stopped
+#                                             short (killed, no crash) runs only the executions still
+#                                             missing, from the corpus that run kept; its row sums both
 #
 # Bounded runs go FUZZ_JOBS targets at a time (default one per CPU, at most 2).
 # For each target: replay FailCases/<Target>/* (earlier crashes), then fuzz with the test fixtures
@@ -78,14 +78,11 @@ campaign_target() {
     # With --continue, a run that stopped short counts: only the missing executions run now, from
     # the corpus it kept (as continuous fuzzing sums its sessions), and the row says both runs.
     if [ "$campaign_continue" = yes ]; then
-        local previous
-        previous=$(previous_row "$target")
-        if [ -n "$previous" ]; then
-            progress=$(row_progress "$previous") || return 1
+        progress=$(continue_progress "$target" "$corpus") || return 1
+        if [ -n "$progress" ]; then
             before=${progress%% *}
             if [ "$before" -ge "$campaign_runs" ]; then
                 echo "== $target: its last run already reached $before executions; nothing to continue"
-                [ -f "$row" ] || printf '%s\n' "$previous" > "$row"
                 echo "FUZZ-RESULT $target PASS ${campaign_runs} runs"
                 return 0
             fi

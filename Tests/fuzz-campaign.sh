@@ -66,18 +66,27 @@ expect "a continued run sums executions and time, coverage from the first run's 
     "| FuzzC | 2609903 + 7390097 = 10000000 (2 runs) | 3h21m53s | 140 → 160 (+20) | 1000 → 1200 (+200) | 300 | 0 |" \
     "$(campaign_row FuzzC "$work/rest.log" 3600 0 "2609903 8513 140 1000 1")"
 
-# previous_row: the row file wins over the table's row.
+# previous_row: only this scratch directory's row file, never the table's row (another clone's run,
+# whose corpus is not here).
 printf '%s\n' "# Fuzzing campaign" "" "| target | execs |" "|---|---:|" \
     "| FuzzA | 10000000 | 0h10m00s | 1 → 2 (+1) | 3 → 4 (+1) | 5 | 0 |" \
     "| FuzzB | 2000 (stopped, partial) | 0h20m00s | 1 → 2 (+1) | 3 → 4 (+1) | 5 | 0 |" \
     "| FuzzC | 3000 (stopped, partial) | 0h30m00s | 1 → 2 (+1) | 3 → 4 (+1) | 5 | 0 |" \
     "" "Total fuzzing time: 1h00m00s (rows with a time)." "" "A note of an earlier session." > "$table"
 echo "| FuzzC | 3000 + 7000 = 10000 (2 runs) | 1h00m00s | 1 → 9 (+8) | 3 → 9 (+6) | 8 | 0 |" > "$campaign_dir/FuzzC.row"
-expect "the table's row when there is no row file" "| FuzzB | 2000 (stopped, partial) | 0h20m00s | 1 → 2 (+1) | 3 → 4 (+1) | 5 | 0 |" \
-    "$(previous_row FuzzB)"
+expect "no row to continue from the table alone" "" "$(previous_row FuzzB)"
 expect "the row file when there is one" "| FuzzC | 3000 + 7000 = 10000 (2 runs) | 1h00m00s | 1 → 9 (+8) | 3 → 9 (+6) | 8 | 0 |" \
     "$(previous_row FuzzC)"
 expect "no row for a target never run" "" "$(previous_row FuzzD)"
+
+# continue_progress: from this clone's row file, while the run's corpus is there.
+mkdir -p "$work/corpus-C" "$work/corpus-D"
+echo seed > "$work/corpus-C/seed-one"
+continue_progress FuzzC "$work/corpus-C" > /dev/null 2>&1
+expect "a run whose corpus is gone (seeds only) is not continued" 1 $?
+echo input > "$work/corpus-C/0123456789abcdef0123456789abcdef01234567"
+expect "a run whose corpus is here is continued" "10000 3600 1 3 2" "$(continue_progress FuzzC "$work/corpus-C")"
+expect "a target with no run here starts from zero" "" "$(continue_progress FuzzB "$work/corpus-D")"
 
 # campaign_table: rows without a row file, and the notes, are kept; the total is summed.
 campaign_table > /dev/null
