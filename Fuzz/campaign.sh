@@ -88,7 +88,8 @@ campaign_row() {
         [ "$before_cov" = - ] || cov0="$before_cov"
         [ "$before_ft" = - ] || ft0="$before_ft"
     fi
-    printf '| %s | %s | %s | %s → %s (+%s) | %s → %s (+%s) | %s | %s%s |\n' \
+    # A growth can be negative: a continued run's corpus, merged on loading, may hold a feature less.
+    printf '| %s | %s | %s | %s → %s (%+d) | %s → %s (%+d) | %s | %s%s |\n' \
         "$target" "$execs_text" "$(format_duration "$seconds")" \
         "${cov0:-?}" "${cov1:-?}" "$((${cov1:-0} - ${cov0:-0}))" \
         "${ft0:-?}" "${ft1:-?}" "$((${ft1:-0} - ${ft0:-0}))" "${corpus:-?}" "$crashes" "$artifacts_note"

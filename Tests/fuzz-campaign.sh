@@ -66,6 +66,10 @@ expect "a continued run sums executions and time, coverage from the first run's 
     "| FuzzC | 2609903 + 7390097 = 10000000 (2 runs) | 3h21m53s | 140 → 160 (+20) | 1000 → 1200 (+200) | 300 | 0 |" \
     "$(campaign_row FuzzC "$work/rest.log" 3600 0 "2609903 8513 140 1000 1")"
 
+fuzzer_log "$work/fewer.log" 100 10 20 10 19 5
+expect "a feature fewer than where the first run began" "| FuzzC | 50 + 100 = 150 (2 runs) | 0h00m02s | 10 → 10 (+0) | 20 → 19 (-1) | 5 | 0 |" \
+    "$(campaign_row FuzzC "$work/fewer.log" 1 0 "50 1 10 20 1")"
+
 # previous_row: only this scratch directory's row file, never the table's row (another clone's run,
 # whose corpus is not here).
 printf '%s\n' "# Fuzzing campaign" "" "| target | execs |" "|---|---:|" \
