@@ -19,9 +19,9 @@ previous_row() {
 # coverage). Refuses (status 2) a row whose run found a crash: that is fixed and run again from
 # zero, never continued.
 row_progress() {
-    local row="$1" execs_field time_field crashes execs runs seconds=0 cov0 ft0
-    IFS='|' read -r _ _ execs_field time_field _ <<<"$row"
-    crashes=$(awk -F'|' '{ print $8 }' <<<"$row")
+    local row="$1" execs_field time_field cov_field ft_field crashes execs runs seconds=0
+    # | target | execs | time | cov | ft | corpus | crashes |, split once.
+    IFS='|' read -r _ _ execs_field time_field cov_field ft_field _ crashes _ <<<"$row"
     if grep -q 'crash-\|Test unit\|FailCases' <<<"$crashes" || grep -Eq '^ *[1-9][0-9]* *$' <<<"$crashes"; then
         echo "!! refusing to continue a run that crashed: $row" >&2
         return 2
@@ -31,16 +31,19 @@ row_progress() {
         execs="${BASH_REMATCH[1]}"
         runs="${BASH_REMATCH[2]}"
     else
-        execs=$(grep -o -m1 '[0-9][0-9]*' <<<"$execs_field" | head -n 1)
+        execs=$(first_number "$execs_field")
         runs=1
     fi
     # "1h02m03s", or "about 1h45m" in a row written by hand.
     if [[ "$time_field" =~ ([0-9]+)h([0-9]+)m(([0-9]+)s)? ]]; then
         seconds=$((10#${BASH_REMATCH[1]} * 3600 + 10#${BASH_REMATCH[2]} * 60 + 10#${BASH_REMATCH[4]:-0}))
     fi
-    cov0=$(awk -F'|' '{ print $5 }' <<<"$row" | grep -o -m1 '[0-9][0-9]*' | head -n 1)
-    ft0=$(awk -F'|' '{ print $6 }' <<<"$row" | grep -o -m1 '[0-9][0-9]*' | head -n 1)
-    echo "${execs:-0} $seconds ${cov0:--} ${ft0:--} $runs"
+    echo "${execs:-0} $seconds $(first_number "$cov_field" -) $(first_number "$ft_field" -) $runs"
+}
+
+# first_number TEXT [ELSE]: the first run of digits in TEXT, else ELSE (empty by default).
+first_number() {
+    if [[ "$1" =~ [0-9]+ ]]; then echo "${BASH_REMATCH[0]}"; else echo "${2:-}"; fi
 }
 
 # continue_progress TARGET CORPUS: row_progress of the target's last run here, to continue it;
