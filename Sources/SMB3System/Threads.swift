@@ -60,8 +60,8 @@ public enum ProcessMemory {
 
     /// Unmaps the resident pages of the clean, private, read-only file mappings
     /// (MemoryMapping.isCleanFileMapping) among `stable` with MADV_DONTNEED. A daemon calls it
-    /// once its start-up is over: start-up ran code it will not run again, and the kernel mapped
-    /// 64 KiB around every page it faulted in (fault-around). The pages stay in the page cache,
+    /// once its start-up is over, and after a burst of work: they ran code it will not run
+    /// while idle, and the kernel mapped 64 KiB around every page faulted in (fault-around). The pages stay in the page cache,
     /// so what runs later maps again with a minor fault. Only mappings present since `stable`
     /// was taken, at the same range, are touched: MADV_DONTNEED on a range that another thread
     /// had meanwhile unmapped and mapped anew (a dlclose'd plugin, then malloc) would zero it.
@@ -73,7 +73,7 @@ public enum ProcessMemory {
                 let start = UInt(exactly: mapping.start), let length = Int(exactly: mapping.end - mapping.start),
                 let address = UnsafeMutableRawPointer(bitPattern: start)
             else { continue }
-            _ = try valueOrThrow("madvise(MADV_DONTNEED)", "releasing start-up pages of \(path)") {
+            _ = try valueOrThrow("madvise(MADV_DONTNEED)", "releasing clean file pages of \(path)") {
                 madvise(address, length, MADV_DONTNEED)
             }
             release.mappings += 1

@@ -45,36 +45,105 @@ public struct ReloadService: Service, CustomStringConvertible {
     }
 }
 
-/// Once start-up is over (`delay` after the services started), hands back the file pages only
-/// start-up used, once, and ends. `release` returns how many KiB it dropped from how many
-/// mappings (the platform's ProcessMemory.releaseCleanFilePages).
-public struct StartupPagesService: Service, CustomStringConvertible {
-    let delay: Duration
+/// That the daemon did some work (a registration came or went, an event was forwarded), for
+/// `FilePagesService`: `note()` is cheap and never blocks.
+public final class ActivitySignal: Sendable {
+    private let generation = Mutex<UInt64>(0)
+    private let notes: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    public init() {
+        // One buffered note is enough: the service only needs "something happened since".
+        (notes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public func note() {
+        generation.withLock { $0 &+= 1 }
+        continuation.yield()
+    }
+
+    /// How many notes so far (wrapping): equal values mean nothing happened in between.
+    var current: UInt64 { generation.withLock { $0 } }
+
+    var stream: AsyncStream<Void> { notes }
+}
+
+/// Hands back the file pages (program text and read-only data) that a burst of work touched:
+/// once start-up is over (`startupDelay` after the services started), then after each burst
+/// of activity, once `quiet` has passed with none. The kernel maps 64 KiB around every page
+/// faulted in, so a burst leaves megabytes mapped that the idle daemon does not use; the pages
+/// stay in the page cache, and the next burst maps what it runs again with minor faults.
+/// While nothing happens the service waits without waking. `release` returns how many KiB it
+/// dropped from how many mappings (the platform's ProcessMemory.releaseCleanFilePages).
+public struct FilePagesService: Service, CustomStringConvertible {
+    let startupDelay: Duration
+    let quiet: Duration
+    let activity: ActivitySignal
     let logger: Logger
     let release: @Sendable () throws -> (kibibytes: UInt64, mappings: Int)
+    /// Task.sleep; tests pass a clock they step by hand.
+    let sleep: @Sendable (Duration) async throws -> Void
 
-    public var description: String { "StartupPagesService" }
+    public var description: String { "FilePagesService" }
 
     public init(
-        after delay: Duration, logger: Logger,
+        startupDelay: Duration, quiet: Duration, activity: ActivitySignal, logger: Logger,
         release: @escaping @Sendable () throws -> (kibibytes: UInt64, mappings: Int)
     ) {
-        self.delay = delay
+        self.init(
+            startupDelay: startupDelay, quiet: quiet, activity: activity, logger: logger,
+            sleep: { try await Task.sleep(for: $0) }, release: release)
+    }
+
+    init(
+        startupDelay: Duration, quiet: Duration, activity: ActivitySignal, logger: Logger,
+        sleep: @escaping @Sendable (Duration) async throws -> Void,
+        release: @escaping @Sendable () throws -> (kibibytes: UInt64, mappings: Int)
+    ) {
+        self.startupDelay = startupDelay
+        self.quiet = quiet
+        self.activity = activity
         self.logger = logger
+        self.sleep = sleep
         self.release = release
     }
 
     public func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
-        } catch {
-            return  // shutting down: nothing to hand back
+        guard await sleepUnlessShuttingDown(startupDelay) else { return }
+        releaseAndLog(what: "start-up pages")
+        var releasedAt = activity.current
+        for await _ in activity.stream.cancelOnGracefulShutdown() {
+            // A note from before the last release is already covered by it.
+            guard activity.current != releasedAt else { continue }
+            // Quiet: a whole `quiet` with no note.
+            var seen = activity.current
+            while true {
+                guard await sleepUnlessShuttingDown(quiet) else { return }
+                let now = activity.current
+                if now == seen { break }
+                seen = now
+            }
+            releasedAt = seen
+            releaseAndLog(what: "file pages after activity")
         }
+    }
+
+    /// False when graceful shutdown came first.
+    private func sleepUnlessShuttingDown(_ duration: Duration) async -> Bool {
+        do {
+            try await cancelWhenGracefulShutdown { try await sleep(duration) }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func releaseAndLog(what: String) {
         do {
             let released = try release()
-            logger.info("released \(released.kibibytes) KiB of start-up pages in \(released.mappings) file mappings")
+            logger.info("released \(released.kibibytes) KiB of \(what) in \(released.mappings) file mappings")
         } catch {
-            logger.warning("could not release start-up pages: \(error)")
+            logger.warning("could not release \(what): \(error)")
         }
     }
 }
@@ -224,8 +293,13 @@ public final class EventFanOut: WitnessEventSink {
     }
 
     private let outputs = Mutex(Outputs())
+    private let activity: ActivitySignal?
 
-    public init(logger: Logger) { self.logger = logger }
+    /// `activity` is noted with every event.
+    public init(logger: Logger, activity: ActivitySignal? = nil) {
+        self.logger = logger
+        self.activity = activity
+    }
 
     public func setEventsFile(_ file: (any EventLineFile)?) { outputs.withLock { $0.file = file } }
 
@@ -234,6 +308,7 @@ public final class EventFanOut: WitnessEventSink {
     }
 
     public func record(_ event: WitnessEvent) {
+        activity?.note()
         let level: Logger.Level =
             switch event.kind {
             case .registrationFailed: .warning

@@ -12,6 +12,10 @@ import UnixSignals
 import WitnessKit
 
 struct Run: AsyncParsableCommand {
+    /// How long the daemon is idle after a burst of work before it hands back the file pages
+    /// the burst touched: long enough that a burst (mounts, a failover) is over.
+    static let quietBeforeReleasingPages: Duration = .seconds(30)
+
     static let configuration = CommandConfiguration(
         abstract: "Run the daemon in the foreground (systemd Type=notify).",
         discussion: """
@@ -82,6 +86,11 @@ struct Run: AsyncParsableCommand {
             After a daemon restart the registrations come back when the kernel re-sends REGISTER: on \
             each echo it sends, i.e. within one echo_interval (default 60 s) on an idle connection; \
             a busy connection sends no echo, so the gap lasts until it is idle for an echo_interval.
+
+            Memory: two seconds after start, and 30 s after each burst of work (registrations, \
+            events), the daemon unmaps the clean read-only pages of its program and libraries \
+            (MADV_DONTNEED; they stay in the page cache, and code that runs later maps again with \
+            minor faults) and logs how many KiB it released.
             """)
 
     @Option(help: "Configuration file (missing is fine at the default path).")
@@ -132,7 +141,8 @@ struct Run: AsyncParsableCommand {
         } catch {
             throw ValidationErrorLine("generic netlink: \(error)")
         }
-        let events = EventFanOut(logger: logger)
+        let activity = ActivitySignal()
+        let events = EventFanOut(logger: logger, activity: activity)
         if !configuration.eventsFile.isEmpty {
             events.setEventsFile(try openEventsFile(configuration.eventsFile))
         }
@@ -173,9 +183,12 @@ struct Run: AsyncParsableCommand {
         }
         let controlService = ControlService(
             listener: DaemonControlListener(listener: control, loop: platform.loop), registry: registry, events: events)
-        // Start-up touches megabytes of the program (the kernel maps 64 KiB around every page
-        // faulted in) that the running daemon does not use; handed back once it has settled.
-        let startupPages = StartupPagesService(after: .seconds(2), logger: logger) {
+        // Start-up and every burst of work touch megabytes of the program (the kernel maps
+        // 64 KiB around every page faulted in) that the idle daemon does not use: handed back
+        // once start-up has settled, and after each burst once it has been quiet for a while.
+        let filePages = FilePagesService(
+            startupDelay: .seconds(2), quiet: Self.quietBeforeReleasingPages, activity: activity, logger: logger
+        ) {
             let released = try ProcessMemory.releaseCleanFilePages(of: try programMappings.get())
             return (released.kibibytes, released.mappings)
         }
@@ -185,7 +198,7 @@ struct Run: AsyncParsableCommand {
             services: [
                 .init(service: registrations), .init(service: reload), .init(service: controlService),
                 .init(service: kernel),
-                .init(service: startupPages, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
+                .init(service: filePages, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)

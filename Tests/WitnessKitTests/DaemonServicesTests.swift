@@ -60,30 +60,93 @@ struct DaemonServicesTests {
         }
     }
 
-    /// The start-up page release runs once, after its delay, and the service ends; a failure
-    /// is logged and ends it too. Shut down before the delay, it releases nothing.
-    @Test func startupPagesAreReleasedOnceAfterTheDelay() async throws {
+    /// The file pages are released once start-up is over, then after each burst of activity
+    /// once a whole quiet period has passed with no activity; never while idle, and a failure
+    /// is logged and does not end the service. Its sleeps are stepped by hand.
+    @Test func filePagesAreReleasedAfterStartupAndAfterEachQuietBurst() async throws {
+        let clock = SteppedSleeps()
+        let activity = ActivitySignal()
         let calls = Mutex(0)
-        let service = StartupPagesService(after: .milliseconds(10), logger: .quiet) {
+        let failing = Mutex(false)
+        struct Refused: Error {}
+        let service = FilePagesService(
+            startupDelay: .seconds(2), quiet: .seconds(30), activity: activity, logger: .quiet,
+            sleep: clock.sleep
+        ) {
             calls.withLock { $0 += 1 }
+            if failing.withLock({ $0 }) { throw Refused() }
             return (kibibytes: 4096, mappings: 3)
         }
-        try await testGracefulShutdown { _ in try await service.run() }
-        #expect(calls.withLock { $0 } == 1)
-        struct Refused: Error {}
-        try await StartupPagesService(after: .zero, logger: .quiet) { throw Refused() }.run()
-        let early = StartupPagesService(after: .seconds(3600), logger: .quiet) {
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await service.run() }
+                #expect(await clock.next() == .seconds(2))
+                clock.finish()
+                await waitUntil { calls.withLock { $0 } == 1 }
+                // A burst: activity during the quiet period starts it again.
+                activity.note()
+                #expect(await clock.next() == .seconds(30))
+                activity.note()
+                activity.note()
+                clock.finish()
+                #expect(await clock.next() == .seconds(30))
+                #expect(calls.withLock { $0 } == 1)
+                clock.finish()
+                await waitUntil { calls.withLock { $0 } == 2 }
+                // The notes buffered during the burst are covered by that release: idle, the
+                // service waits for activity and does not sleep.
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(clock.pending == 0)
+                // A release that fails is logged; the next burst is released again.
+                failing.withLock { $0 = true }
+                activity.note()
+                #expect(await clock.next() == .seconds(30))
+                clock.finish()
+                await waitUntil { calls.withLock { $0 } == 3 }
+                failing.withLock { $0 = false }
+                activity.note()
+                #expect(await clock.next() == .seconds(30))
+                clock.finish()
+                await waitUntil { calls.withLock { $0 } == 4 }
+                // Shutdown during a quiet period ends the service without a release.
+                activity.note()
+                _ = await clock.next()
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(calls.withLock { $0 } == 4)
+        // Shut down before start-up is over: nothing released.
+        let early = FilePagesService(
+            startupDelay: .seconds(2), quiet: .seconds(30), activity: ActivitySignal(), logger: .quiet,
+            sleep: clock.sleep
+        ) {
             calls.withLock { $0 += 1 }
             return (kibibytes: 0, mappings: 0)
         }
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await early.run() }
+                _ = await clock.next()
                 trigger.triggerGracefulShutdown()
                 try await group.waitForAll()
             }
         }
-        #expect(calls.withLock { $0 } == 1)
+        #expect(calls.withLock { $0 } == 4)
+    }
+
+    /// Every event the daemon records counts as activity for the file-page release.
+    @Test func recordedEventsAreActivity() {
+        let activity = ActivitySignal()
+        let events = EventFanOut(logger: .quiet, activity: activity)
+        #expect(activity.current == 0)
+        for kind in [WitnessEvent.Kind.registered, .clientMove, .unregistered] {
+            events.record(
+                WitnessEvent(
+                    kind: kind, unixTime: 1, registrationID: 3, netName: "srv", shareName: "share",
+                    serverAddress: "192.0.2.12", witnessServer: "192.0.2.11"))
+        }
+        #expect(activity.current == 3)
     }
 
     /// The control socket's answers come from the registry; `events` follows instead.
@@ -105,5 +168,65 @@ struct DaemonServicesTests {
 
     func waitUntil(_ condition: () -> Bool) async {
         for _ in 0..<3000 where !condition() { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+}
+
+/// Sleeps that end when the test says: `next()` waits for the service to start one and returns
+/// its duration, `finish()` ends it. Cancelled (graceful shutdown), a sleep throws.
+final class SteppedSleeps: Sendable {
+    private struct Sleeper {
+        let id: Int
+        let duration: Duration
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var nextID = 0
+        var sleepers: [Sleeper] = []
+    }
+
+    private let state = Mutex(State())
+
+    var pending: Int { state.withLock { $0.sleepers.count } }
+
+    @Sendable func sleep(_ duration: Duration) async throws {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                state.withLock { $0.sleepers.append(Sleeper(id: id, duration: duration, continuation: continuation)) }
+                // Cancelled before it was listed: the handler found nothing to end.
+                if Task.isCancelled { self.end(id: id, throwing: CancellationError()) }
+            }
+        } onCancel: {
+            self.end(id: id, throwing: CancellationError())
+        }
+    }
+
+    /// Resumes sleep `id` once: whoever takes it off the list resumes it.
+    private func end(id: Int, throwing error: (any Error)?) {
+        let sleeper = state.withLock { state -> Sleeper? in
+            guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.sleepers.remove(at: index)
+        }
+        guard let sleeper else { return }
+        if let error { sleeper.continuation.resume(throwing: error) } else { sleeper.continuation.resume() }
+    }
+
+    /// The duration of the sleep the service is in, once it is in one.
+    func next() async -> Duration? {
+        for _ in 0..<3000 {
+            if let duration = state.withLock({ $0.sleepers.first?.duration }) { return duration }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+
+    /// Ends the oldest sleep.
+    func finish() {
+        guard let id = state.withLock({ $0.sleepers.first?.id }) else { return }
+        end(id: id, throwing: nil)
     }
 }
