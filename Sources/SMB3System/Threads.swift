@@ -82,6 +82,22 @@ public enum ProcessMemory {
         return release
     }
 
+    /// Gives the free memory inside malloc's heap back to the kernel (glibc's malloc_trim(0):
+    /// the heap's top, and MADV_DONTNEED on whole free pages inside it). A daemon calls it after
+    /// a burst of work, whose short-lived allocations leave free chunks between the long-lived
+    /// ones. Returns how many KiB of anonymous memory the process had less afterwards (0 when
+    /// other threads allocated more meanwhile).
+    public static func trimMallocHeap() throws(SystemError) -> UInt64 {
+        let before = try anonymousKiB()
+        _ = malloc_trim(0)
+        let after = try anonymousKiB()
+        return before > after ? before - after : 0
+    }
+
+    private static func anonymousKiB() throws(SystemError) -> UInt64 {
+        try currentMappings().reduce(0) { $0 + $1.anonymousKiB }
+    }
+
     private static func currentMappings() throws(SystemError) -> [MemoryMapping] {
         let bytes = try KernelFile.read("/proc/self/smaps", limit: MemoryMappings.maximumSize)
         do {

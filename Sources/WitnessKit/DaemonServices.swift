@@ -73,14 +73,27 @@ public final class ActivitySignal: Sendable {
 /// of activity, once `quiet` has passed with none. The kernel maps 64 KiB around every page
 /// faulted in, so a burst leaves megabytes mapped that the idle daemon does not use; the pages
 /// stay in the page cache, and the next burst maps what it runs again with minor faults.
-/// While nothing happens the service waits without waking. `release` returns how many KiB it
-/// dropped from how many mappings (the platform's ProcessMemory.releaseCleanFilePages).
+/// The same burst leaves free chunks inside malloc's heap, given back at the same time. While
+/// nothing happens the service waits without waking. `release` says what it gave back (the
+/// platform's ProcessMemory.releaseCleanFilePages and trimMallocHeap).
 public struct FilePagesService: Service, CustomStringConvertible {
+    public struct Released: Hashable, Sendable {
+        public var fileKiB: UInt64
+        public var mappings: Int
+        public var heapKiB: UInt64
+
+        public init(fileKiB: UInt64, mappings: Int, heapKiB: UInt64) {
+            self.fileKiB = fileKiB
+            self.mappings = mappings
+            self.heapKiB = heapKiB
+        }
+    }
+
     let startupDelay: Duration
     let quiet: Duration
     let activity: ActivitySignal
     let logger: Logger
-    let release: @Sendable () throws -> (kibibytes: UInt64, mappings: Int)
+    let release: @Sendable () throws -> Released
     /// Task.sleep; tests pass a clock they step by hand.
     let sleep: @Sendable (Duration) async throws -> Void
 
@@ -88,7 +101,7 @@ public struct FilePagesService: Service, CustomStringConvertible {
 
     public init(
         startupDelay: Duration, quiet: Duration, activity: ActivitySignal, logger: Logger,
-        release: @escaping @Sendable () throws -> (kibibytes: UInt64, mappings: Int)
+        release: @escaping @Sendable () throws -> Released
     ) {
         self.init(
             startupDelay: startupDelay, quiet: quiet, activity: activity, logger: logger,
@@ -98,7 +111,7 @@ public struct FilePagesService: Service, CustomStringConvertible {
     init(
         startupDelay: Duration, quiet: Duration, activity: ActivitySignal, logger: Logger,
         sleep: @escaping @Sendable (Duration) async throws -> Void,
-        release: @escaping @Sendable () throws -> (kibibytes: UInt64, mappings: Int)
+        release: @escaping @Sendable () throws -> Released
     ) {
         self.startupDelay = startupDelay
         self.quiet = quiet
@@ -141,7 +154,9 @@ public struct FilePagesService: Service, CustomStringConvertible {
     private func releaseAndLog(what: String) {
         do {
             let released = try release()
-            logger.info("released \(released.kibibytes) KiB of \(what) in \(released.mappings) file mappings")
+            logger.info(
+                "released \(released.fileKiB) KiB of \(what) in \(released.mappings) file mappings and \(released.heapKiB) KiB of free heap"
+            )
         } catch {
             logger.warning("could not release \(what): \(error)")
         }

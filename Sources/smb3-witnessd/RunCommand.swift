@@ -90,7 +90,8 @@ struct Run: AsyncParsableCommand {
             Memory: two seconds after start, and 30 s after each burst of work (registrations, \
             events), the daemon unmaps the clean read-only pages of its program and libraries \
             (MADV_DONTNEED; they stay in the page cache, and code that runs later maps again with \
-            minor faults) and logs how many KiB it released.
+            minor faults), gives malloc's free heap pages back (malloc_trim) and logs how many KiB \
+            it released.
             """)
 
     @Option(help: "Configuration file (missing is fine at the default path).")
@@ -184,13 +185,15 @@ struct Run: AsyncParsableCommand {
         let controlService = ControlService(
             listener: DaemonControlListener(listener: control, loop: platform.loop), registry: registry, events: events)
         // Start-up and every burst of work touch megabytes of the program (the kernel maps
-        // 64 KiB around every page faulted in) that the idle daemon does not use: handed back
-        // once start-up has settled, and after each burst once it has been quiet for a while.
+        // 64 KiB around every page faulted in) that the idle daemon does not use, and leave free
+        // chunks in the heap: handed back once start-up has settled, and after each burst once
+        // it has been quiet for a while.
         let filePages = FilePagesService(
             startupDelay: .seconds(2), quiet: Self.quietBeforeReleasingPages, activity: activity, logger: logger
         ) {
             let released = try ProcessMemory.releaseCleanFilePages(of: try programMappings.get())
-            return (released.kibibytes, released.mappings)
+            return .init(
+                fileKiB: released.kibibytes, mappings: released.mappings, heapKiB: try ProcessMemory.trimMallocHeap())
         }
         // SIGTERM/SIGINT: the services stop in reverse order (the kernel listener and the
         // control socket first, the registrations' UnRegister last), at most 10 s in all.

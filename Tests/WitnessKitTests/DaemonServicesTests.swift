@@ -75,7 +75,7 @@ struct DaemonServicesTests {
         ) {
             calls.withLock { $0 += 1 }
             if failing.withLock({ $0 }) { throw Refused() }
-            return (kibibytes: 4096, mappings: 3)
+            return .init(fileKiB: 4096, mappings: 3, heapKiB: 100)
         }
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -122,7 +122,7 @@ struct DaemonServicesTests {
             sleep: clock.sleep
         ) {
             calls.withLock { $0 += 1 }
-            return (kibibytes: 0, mappings: 0)
+            return .init(fileKiB: 0, mappings: 0, heapKiB: 0)
         }
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in
