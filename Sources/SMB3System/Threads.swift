@@ -66,6 +66,9 @@ public enum ProcessMemory {
     /// was taken, at the same range, are touched: MADV_DONTNEED on a range that another thread
     /// had meanwhile unmapped and mapped anew (a dlclose'd plugin, then malloc) would zero it.
     public static func releaseCleanFilePages(of stable: StableFileMappings) throws(SystemError) -> Release {
+        // The ranges first, so that nothing but the madvise calls runs after the first of them:
+        // code that runs after a release maps its pages (and 64 KiB around each) again.
+        var ranges: [(address: UnsafeMutableRawPointer, length: Int, path: String)] = []
         var release = Release(mappings: 0, kibibytes: 0)
         for mapping in try currentMappings() where mapping.isCleanFileMapping {
             guard let path = mapping.path,
@@ -73,11 +76,14 @@ public enum ProcessMemory {
                 let start = UInt(exactly: mapping.start), let length = Int(exactly: mapping.end - mapping.start),
                 let address = UnsafeMutableRawPointer(bitPattern: start)
             else { continue }
-            _ = try valueOrThrow("madvise(MADV_DONTNEED)", "releasing clean file pages of \(path)") {
-                madvise(address, length, MADV_DONTNEED)
-            }
+            ranges.append((address, length, path))
             release.mappings += 1
             release.kibibytes += mapping.residentKiB
+        }
+        for range in ranges {
+            _ = try valueOrThrow("madvise(MADV_DONTNEED)", "releasing clean file pages of \(range.path)") {
+                madvise(range.address, range.length, MADV_DONTNEED)
+            }
         }
         return release
     }

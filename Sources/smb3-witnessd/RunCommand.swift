@@ -191,9 +191,10 @@ struct Run: AsyncParsableCommand {
         let filePages = FilePagesService(
             startupDelay: .seconds(2), quiet: Self.quietBeforeReleasingPages, activity: activity, logger: logger
         ) {
+            // The heap first: trimming it runs the smaps parser, whose code the file release then drops.
+            let heapKiB = try ProcessMemory.trimMallocHeap()
             let released = try ProcessMemory.releaseCleanFilePages(of: try programMappings.get())
-            return .init(
-                fileKiB: released.kibibytes, mappings: released.mappings, heapKiB: try ProcessMemory.trimMallocHeap())
+            return .init(fileKiB: released.kibibytes, mappings: released.mappings, heapKiB: heapKiB)
         }
         // SIGTERM/SIGINT: the services stop in reverse order (the kernel listener and the
         // control socket first, the registrations' UnRegister last), at most 10 s in all.
