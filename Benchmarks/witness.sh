@@ -32,6 +32,7 @@ failover, daemon = {}, {}
 floor, first = [], {}
 floor_parts = []  # (ss start -> the kernel's reconnect, -> usable) in ms
 admin, admin_first = [], None
+memory = {}  # registrations -> {rss | rss-burst | rss-queried: BENCH fields}
 starts = {}  # command -> ms from start to exit of `smb3-witnessd status` / `net witness list`
 parts = {}  # kind -> list of (recv, ack, abort, rest) in ms
 def add_parts(kind, fields):
@@ -58,15 +59,25 @@ for line in (open(sys.argv[1], errors="replace") if sys.argv[1] else []):
     elif p[1] == "failover":
         failover.setdefault(p[2], []).append(int(p[4])); daemon.setdefault(p[2], []).append(float(p[5]))
         add_parts(f"client-move {p[2]}", p[6:])
-    elif p[1] == "rss":
-        target = "<= 8 MiB" if int(p[2]) <= 101 else "<= 16 MiB"
-        mib = lambda i: f"{int(p[i])/1024:.1f}" if len(p) > i else "?"
-        print(f"RSS with {p[2]} registrations: {mib(3)} MiB, {p[4]} threads "
-              f"(target {target}, threads independent of the registrations); "
-              f"RssAnon {mib(5)} MiB, RssFile {mib(6)} MiB (binary and shared libraries); "
-              f"Pss {mib(7)} MiB (anon {mib(8)}, file {mib(9)})")
+    elif p[1] in ("rss", "rss-burst", "rss-queried"):
+        memory.setdefault(p[2], {})[p[1]] = p
     elif p[1] == "wakeups":
         print(f"idle {p[2]} s: {p[3]} context switches of all daemon threads, {p[4]} kernel REGISTER repeats received")
+for count, kinds in memory.items():
+    mib = lambda p, i: f"{int(p[i])/1024:.1f}" if len(p) > i else "?"
+    if "rss" in kinds:
+        p = kinds["rss"]
+        target = "<= 8 MiB" if int(count) <= 101 else "<= 16 MiB"
+        what = "at start (one registration)" if count == "0" else f"with {count} registrations, idle"
+        print(f"RSS {what}: {mib(p, 3)} MiB, {p[4]} threads "
+              f"(target {target}, threads independent of the registrations); "
+              f"RssAnon {mib(p, 5)} MiB, RssFile {mib(p, 6)} MiB (binary and shared libraries); "
+              f"Pss {mib(p, 7)} MiB (anon {mib(p, 8)}, file {mib(p, 9)})")
+    for kind, when in (("rss-burst", "right after the last registered, before the daemon released the burst's pages"),
+                       ("rss-queried", "idle, after one `smb3-witnessd status --json`")):
+        if kind in kinds:
+            p = kinds[kind]
+            print(f"  {when}: {mib(p, 3)} MiB, RssAnon {mib(p, 5)} MiB, RssFile {mib(p, 6)} MiB")
 med = {k: statistics.median(v) for k, v in failover.items()}
 for key in ("yes-idle", "yes-busy", "no-idle", "no-busy"):
     if key in failover:

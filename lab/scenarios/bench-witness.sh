@@ -32,14 +32,19 @@
 # (default BENCH_RUNS) the admin moves after the first.
 #   rss REGISTRATIONS KiB THREADS ANON FILE PSS PSS_ANON PSS_FILE   smb3-witnessd VmRSS and thread
 #        count with that many registrations: at start (0), after BENCH_SHARES (100) more, then after
-#        BENCH_SHARES_MAX (1000) in all; then RssAnon and RssFile (/proc/PID/status) and Pss,
-#        Pss_Anon, Pss_File (smaps_rollup), in KiB: what is the daemon's own memory and what is
-#        pages of its binary and shared libraries
+#        BENCH_SHARES_MAX (1000) in all, each once the daemon is idle again (it has released the
+#        file pages the burst of registrations touched); then RssAnon and RssFile
+#        (/proc/PID/status) and Pss, Pss_Anon, Pss_File (smaps_rollup), in KiB: what is the
+#        daemon's own memory and what is pages of its binary and shared libraries
+#   rss-burst REGISTRATIONS ...   the same, right after the last of them registered
+#   rss-queried REGISTRATIONS ...   the same, idle, after one `smb3-witnessd status --json`
 #   wakeups SECONDS DAEMON_SWITCHES REGISTER_MESSAGES   context switches of all daemon threads
 #        while idle, and how many kernel REGISTER repeats arrived meanwhile
 # BENCH_FAILOVER=no skips the failover runs (the slow part) to measure memory only.
-# BENCH_MEMORY_DETAIL=yes also writes, at start and at each rss line, the daemon's smaps_rollup,
-# its mappings by resident size and glibc's malloc_stats (through gdb) to the full log.
+# BENCH_MEMORY_DETAIL=yes also writes, at start and at each rss line, the daemon's smaps_rollup
+# and its mappings by resident size to the full log; with BENCH_MALLOC_STATS=yes also glibc's
+# malloc_stats and what malloc_trim gives back (through gdb, which leaves private copies of the
+# text pages its breakpoints touched: the daemon's later page releases skip those mappings).
 # BENCH_FAULT_AROUND=BYTES sets the kernel's fault-around window (debugfs, default 65536) for
 # the whole run: at 4096 the daemon's resident file pages are the pages it touched, no more.
 # shellcheck source=../guest/lib.sh
@@ -216,6 +221,9 @@ with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb") as pa
                 pages.append(offset + i * 4096)
 print(f"TEXT-PAGES {len(pages)} " + " ".join(f"{p:x}" for p in pages))
 PY
+  # gdb's calls plant breakpoints in the daemon's text: the pages they touch become private
+  # copies, which the daemon's own page releases then leave alone. Only on request.
+  [ "${BENCH_MALLOC_STATS:-no}" = yes ] || return 0
   echo "----- memory $1: malloc_stats -----"
   # malloc_stats writes to the daemon's stderr; the daemon's output is appended to daemon.out.
   before=$(wc -c < /run/witness/daemon.out)
@@ -225,18 +233,28 @@ PY
   gdb -batch -nx -p "$WPID" -ex 'call (int) malloc_trim(0)' >/dev/null 2>&1 || echo "gdb failed"
   echo "after malloc_trim: $(awk '/^VmRSS/ {print $2}' "/proc/$WPID/status") KiB"
 }
-# rss_line REGISTRATIONS: the BENCH rss line.
+# rss_line KIND [REGISTRATIONS]: the BENCH line KIND (rss, rss-burst, rss-queried). The daemon's
+# memory is read first; then, unless given, the registrations are counted with a status request,
+# which maps in the code that answers it (that is what rss-queried shows).
 rss_line() {
-  local status rollup
+  local status rollup n
   status=$(awk '/^(VmRSS|Threads|RssAnon|RssFile):/ {v[$1] = $2} END {print v["VmRSS:"], v["Threads:"], v["RssAnon:"], v["RssFile:"]}' "/proc/$WPID/status")
   rollup=$(awk '/^(Pss|Pss_Anon|Pss_File):/ {v[$1] = $2} END {print v["Pss:"], v["Pss_Anon:"], v["Pss_File:"]}' "/proc/$WPID/smaps_rollup")
-  echo "BENCH rss $1 $status $rollup"
+  n=${2:-$(count)}
+  echo "BENCH $1 $n $status $rollup"
+}
+count() { "$W" status --json | grep -o '"state":"registered"' | wc -l; }
+# released_after_burst: the daemon's newest registration or page-release line is a release of
+# the file pages after activity (it comes once the daemon has been quiet for 30 s).
+released_after_burst() {
+  grep -E 'smb3-witnessd.*(: registered with witness server|file pages after activity)' /var/log/messages \
+    | tail -n 1 | grep -q 'file pages after activity'
 }
 # Two seconds after its start the daemon hands back the pages only start-up used (once).
 wait_for 60 grep -q "smb3-witnessd.*start-up pages" /var/log/messages \
   || fail "the daemon did not report releasing its start-up pages: $(tail -n 5 /run/witness/daemon.out)"
 info "$(grep -o "released .* start-up pages.*" /var/log/messages | tail -n 1)"
-rss_line 0
+rss_line rss 0
 memory_detail start
 
 # Local ports of the kernel's established connections to $1:445 (no process holds them).
@@ -303,7 +321,6 @@ ADMIN_RUNS=${BENCH_ADMIN_RUNS:-$RUNS}
  done
 done
 
-count() { "$W" status --json | grep -o '"state":"registered"' | wc -l; }
 mounted=0
 # measure_with N: mounts shares up to wN, waits until all N + 1 registrations are registered,
 # prints the daemon's RSS and thread count.
@@ -316,7 +333,12 @@ measure_with() {
   mounted=$1
   wait_for 1200 sh -c "[ \$(\"$W\" status --json | grep -o '\"state\":\"registered\"' | wc -l) -ge $(($1 + 1)) ]" \
     || fail "only $(count) of $(($1 + 1)) registrations registered"
-  rss_line "$(count)"
+  rss_line rss-burst
+  # Idle again: what the daemon keeps with these registrations once the burst is over.
+  wait_for 300 released_after_burst || fail "the daemon did not release the burst's file pages"
+  info "$(grep -o "released .* after activity.*" /var/log/messages | tail -n 1)"
+  rss_line rss
+  rss_line rss-queried
   memory_detail "$(count)"
 }
 measure_with "$SHARES"
