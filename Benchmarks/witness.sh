@@ -67,10 +67,11 @@ for count, kinds in memory.items():
     mib = lambda p, i: f"{int(p[i])/1024:.1f}" if len(p) > i else "?"
     if "rss" in kinds:
         p = kinds["rss"]
-        target = "<= 8 MiB" if int(count) <= 101 else "<= 16 MiB"
-        what = "at start (one registration)" if count == "0" else f"with {count} registrations, idle"
+        # At start the first registration has just come: not yet idle, so no target.
+        target = ("" if count == "0" else "target <= 8 MiB, " if int(count) <= 101 else "target <= 16 MiB, ")
+        what = "at start (one registration, status requests answered)" if count == "0" else f"with {count} registrations, idle"
         print(f"RSS {what}: {mib(p, 3)} MiB, {p[4]} threads "
-              f"(target {target}, threads independent of the registrations); "
+              f"({target}threads independent of the registrations); "
               f"RssAnon {mib(p, 5)} MiB, RssFile {mib(p, 6)} MiB (binary and shared libraries); "
               f"Pss {mib(p, 7)} MiB (anon {mib(p, 8)}, file {mib(p, 9)})")
     for kind, when in (("rss-burst", "right after the last registered, before the daemon released the burst's pages"),
