@@ -61,10 +61,11 @@ public enum ProcessMemory {
     /// Unmaps the resident pages of the clean, private, read-only file mappings
     /// (MemoryMapping.isCleanFileMapping) among `stable` with MADV_DONTNEED. A daemon calls it
     /// once its start-up is over, and after a burst of work: they ran code it will not run
-    /// while idle, and the kernel mapped 64 KiB around every page faulted in (fault-around). The pages stay in the page cache,
-    /// so what runs later maps again with a minor fault. Only mappings present since `stable`
-    /// was taken, at the same range, are touched: MADV_DONTNEED on a range that another thread
-    /// had meanwhile unmapped and mapped anew (a dlclose'd plugin, then malloc) would zero it.
+    /// while idle, and the kernel mapped 64 KiB around every page faulted in (fault-around).
+    /// The pages stay in the page cache, so what runs later maps again with a minor fault.
+    /// Only mappings present since `stable` was taken, at the same range, are touched:
+    /// MADV_DONTNEED on a range that another thread had meanwhile unmapped and mapped anew (a
+    /// dlclose'd plugin, then malloc) would zero it.
     public static func releaseCleanFilePages(of stable: StableFileMappings) throws(SystemError) -> Release {
         // The ranges first, so that nothing but the madvise calls runs after the first of them:
         // code that runs after a release maps its pages (and 64 KiB around each) again.
