@@ -189,7 +189,8 @@ struct Run: AsyncParsableCommand {
         // chunks in the heap: handed back once start-up has settled, and after each burst once
         // it has been quiet for a while.
         let filePages = FilePagesService(
-            startupDelay: .seconds(2), quiet: Self.quietBeforeReleasingPages, activity: activity, logger: logger
+            startupDelay: .seconds(2), quiet: Self.quietBeforeReleasingPages, activity: activity, logger: logger,
+            releaseFilePages: { _ = try ProcessMemory.releaseCleanFilePages(of: try programMappings.get()) }
         ) {
             // The heap first: trimming it runs the smaps parser, whose code the file release then drops.
             let heapKiB = try ProcessMemory.trimMallocHeap()

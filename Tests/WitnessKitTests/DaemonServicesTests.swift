@@ -62,9 +62,9 @@ struct DaemonServicesTests {
 
     /// The file pages are released once start-up is over, then after each burst of activity
     /// once a whole quiet period has passed with no activity; never while idle, and a failure
-    /// is logged and does not end the service. Each release runs twice (measured and logged,
-    /// then once more for what measuring and logging mapped in); a failed one once. Its sleeps
-    /// are stepped by hand.
+    /// is logged and does not end the service. Each release is two calls (measured and logged,
+    /// then the file pages alone once more for what measuring and logging mapped in); a failed
+    /// one one call. Its sleeps are stepped by hand.
     @Test func filePagesAreReleasedAfterStartupAndAfterEachQuietBurst() async throws {
         let clock = SteppedSleeps()
         let activity = ActivitySignal()
@@ -73,7 +73,7 @@ struct DaemonServicesTests {
         struct Refused: Error {}
         let service = FilePagesService(
             startupDelay: .seconds(2), quiet: .seconds(30), activity: activity, logger: .quiet,
-            sleep: clock.sleep
+            sleep: clock.sleep, releaseFilePages: { calls.withLock { $0 += 1 } }
         ) {
             calls.withLock { $0 += 1 }
             if failing.withLock({ $0 }) { throw Refused() }
@@ -121,7 +121,7 @@ struct DaemonServicesTests {
         // Shut down before start-up is over: nothing released.
         let early = FilePagesService(
             startupDelay: .seconds(2), quiet: .seconds(30), activity: ActivitySignal(), logger: .quiet,
-            sleep: clock.sleep
+            sleep: clock.sleep, releaseFilePages: { calls.withLock { $0 += 1 } }
         ) {
             calls.withLock { $0 += 1 }
             return .init(fileKiB: 0, mappings: 0, heapKiB: 0)
