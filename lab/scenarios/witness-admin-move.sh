@@ -48,20 +48,29 @@ current_reg() {
   status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrations"][0]["registrationId"])'
 }
 
-# The writer: appends numbered lines through the mount every 0.2 s, counting failures.
+# The writer: appends numbered lines through the mount every 0.2 s. A failed line is kept in
+# io.fail with its wall time and the shell's message (which names the errno), and the longest
+# stall in io.stall, so that a failure says what the kernel returned and when.
 io_start() {
-  : > /run/witness/io.fail
+  : > /run/witness/io.fail; echo "0 0" > /run/witness/io.stall
   (
-    i=0
+    i=0 longest=0
     while [ ! -e /run/witness/io.stop ]; do
       i=$((i + 1))
-      echo "line $i" >> /mnt/w/admin-io.log || echo "$i" >> /run/witness/io.fail
+      a=$(date +%s%N)
+      if ! err=$({ echo "line $i" >> /mnt/w/admin-io.log; } 2>&1); then
+        echo "line $i at $(date +%T.%N | cut -c1-12): $err" >> /run/witness/io.fail
+      fi
+      took=$((($(date +%s%N) - a) / 1000000))
+      [ "$took" -gt "$longest" ] && { longest=$took; echo "$longest $i" > /run/witness/io.stall; }
       echo "$i" > /run/witness/io.count
       sleep 0.2
     done
   ) &
   IO_PID=$!
 }
+# io_stall: "N ms (line L)", the longest single write so far.
+io_stall() { read -r ms line < /run/witness/io.stall; echo "$ms ms (line $line)"; }
 io_count() { cat /run/witness/io.count 2>/dev/null || echo 0; }
 # io_progresses: the writer completes 5 more lines.
 io_progresses() {
@@ -85,6 +94,7 @@ after_move() {
   info "$what: net witness list: $(net witness list 2>/dev/null | grep labclient | tr -s ' ' | head -n 1)"
   listed_at "$from" && warn "$what: net witness list still shows a registration at $from"
   io_progresses || wfail "$what: I/O on the mount stopped after the move ($(io_count) lines)"
+  info "$what: I/O goes on; the longest write so far took $(io_stall)"
   REG=$(current_reg)
 }
 
@@ -198,10 +208,13 @@ after_move "$WITNESS_MOVE_IP" "$WITNESS_PUBLIC_IP" "$t0" "move --all"
 touch /run/witness/io.stop
 wait "$IO_PID"
 written=$(io_count)
-[ -s /run/witness/io.fail ] && wfail "writes failed during the moves: lines $(tr '\n' ' ' < /run/witness/io.fail)"
+if [ -s /run/witness/io.fail ]; then
+  dmesg | grep -iE 'cifs|smb' | tail -n 30
+  wfail "writes failed during the moves (longest write $(io_stall)): $(tr '\n' ';' < /run/witness/io.fail)"
+fi
 seq -f 'line %g' 1 "$written" | cmp -s - "$WITNESS_SHARE_PATH/admin-io.log" \
   || wfail "the server's copy of the $written lines written during the moves differs: $(tail -n 3 "$WITNESS_SHARE_PATH/admin-io.log")"
-info "$written lines written through the mount across four moves, none failed, the server's copy is intact"
+info "$written lines written through the mount across four moves, none failed, the server's copy is intact; longest write $(io_stall)"
 
 step "umount, stop"
 check_umount_unregisters
