@@ -80,10 +80,11 @@ for count, kinds in memory.items():
             p = kinds[kind]
             print(f"  {when}: {mib(p, 3)} MiB, RssAnon {mib(p, 5)} MiB, RssFile {mib(p, 6)} MiB")
 med = {k: statistics.median(v) for k, v in failover.items()}
-for key in ("yes-idle", "yes-busy", "no-idle", "no-busy"):
+for key in ("yes-idle", "yes-busy", "yes-released", "no-idle", "no-busy"):
     if key in failover:
         abort, mode = key.split("-")
         t, d = med[key], statistics.median(daemon[key])
+        mode = "idle, after the daemon released its pages," if mode == "released" else mode
         print(f"failover, abort_connections={abort}, {mode} mount: median {t/1000:.2f} s from client-move to the kernel's "
               f"connection on the new address usable over {len(failover[key])} runs (target < 2 s); daemon share median {d:.1f} ms")
 for mode in ("idle", "busy"):
@@ -97,7 +98,7 @@ if fl:
         print(f"  of which ss -K start -> the kernel's reconnect median {statistics.median(a for a, _ in floor_parts):.0f} ms, "
               f"reconnect -> usable (connect, negotiate, session setup, tree connect) median "
               f"{statistics.median(b for _, b in floor_parts):.0f} ms")
-    for key in ("yes-idle", "yes-busy"):
+    for key in ("yes-idle", "yes-busy", "yes-released"):
         if key in med:
             print(f"client-move {key}: median / floor = {med[key] / fl:.2f}x (goal <= 1.2x)")
 for abort, (ms, d) in first.items():

@@ -7,13 +7,16 @@
 #        and the kernel's (-> usable)
 #   failover-first ABORT total_ms daemon_ms   the first move of each abort_connections setting
 #        (the one after the daemon reloaded its configuration), reported apart, never dropped
-#   failover ABORT-idle|ABORT-busy N total_ms daemon_ms   `net witness client-move` -> the
+#   failover ABORT-idle|ABORT-busy|yes-released N total_ms daemon_ms   `net witness client-move` -> the
 #        kernel's connection on the new address usable (kernel_ready: its tree connect to the
 #        share after the reconnect, from cifs.ko's tracepoints; without tracefs, a 50 ms ss
 #        poll), the command in the background so that its exit is not counted, and the daemon's share (AsyncNotify
 #        reply -> kernel ack), alternating the two server addresses; "busy" keeps a stat loop
 #        running; ABORT is the daemon's abort_connections (yes: it aborts the kernel's old
-#        connection so cifs.ko reconnects at once; no: cifs.ko waits for its receive timeout)
+#        connection so cifs.ko reconnects at once; no: cifs.ko waits for its receive timeout);
+#        "released" (abort_connections = yes only) waits before each move until the daemon, quiet
+#        for 30 s, has handed back its file pages and free heap: the move after an idle spell,
+#        whose code faults back in from the page cache
 #   admin-move first|N total_ms daemon_ms   `smb3-witnessd move --all --to ADDRESS` -> the
 #        kernel's connection on ADDRESS usable, timed as the client-moves are (idle mount,
 #        abort_connections = yes, alternating the two addresses); the first one reported as "first"
@@ -296,7 +299,8 @@ ADMIN_RUNS=${BENCH_ADMIN_RUNS:-$RUNS}
  move "$target"
  echo "BENCH failover-first $abort $MOVE_MS $(event_field "$LAST_EVENT" latencyMs) $MOVE_PARTS"
  target=$(other "$target")
- for mode in idle busy; do
+ modes="idle busy"; [ "$abort" = yes ] && modes="idle busy released"
+ for mode in $modes; do
   busy_pid=
   if [ "$mode" = busy ]; then
     ( while :; do stat /mnt/w >/dev/null 2>&1; ls /mnt/w >/dev/null 2>&1; sleep 0.1; done ) &
@@ -304,6 +308,9 @@ ADMIN_RUNS=${BENCH_ADMIN_RUNS:-$RUNS}
   fi
   for n in $(seq 1 "$RUNS"); do
     wait_for 120 registered || fail "not registered before run $n"
+    if [ "$mode" = released ]; then
+      wait_for 300 released_after_burst || fail "the daemon did not release its pages before run $n"
+    fi
     move "$target"
     echo "BENCH failover $abort-$mode $n $MOVE_MS $(event_field "$LAST_EVENT" latencyMs) $MOVE_PARTS"
     target=$(other "$target")
