@@ -62,7 +62,9 @@ io_start() {
         echo "line $i at $(date +%T.%N | cut -c1-12): $err" >> /run/witness/io.fail
       fi
       took=$((($(date +%s%N) - a) / 1000000))
-      [ "$took" -gt "$longest" ] && { longest=$took; echo "$longest $i" > /run/witness/io.stall; }
+      # Replaced whole (rename), so that io_stall never reads it half-written.
+      [ "$took" -gt "$longest" ] && { longest=$took; echo "$longest $i" > /run/witness/io.stall.new
+        mv /run/witness/io.stall.new /run/witness/io.stall; }
       echo "$i" > /run/witness/io.count
       sleep 0.2
     done
