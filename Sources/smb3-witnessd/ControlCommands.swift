@@ -60,8 +60,9 @@ struct Move: ParsableCommand {
             and reports a client-move event with "source": "admin". The kernel reconnects to ADDRESS and \
             registers again there, and the daemon registers it with the witness service at the new address. \
             One line per registration; exit status 1 if any was not moved. On a soft mount (cifs.ko's \
-            default) a request that races the reconnect can still fail in the application (EAGAIN once \
-            its retrans replays are spent); a hard mount replays it until the new connection is up.
+            default) a request that races the reconnect can still fail in the application with EAGAIN \
+            (it is replayed only retrans= times, 0 by default); a hard mount replays it until the new \
+            connection is up.
             """)
 
     @Argument(help: "The registration id (see status), or omit it and give --all.")

@@ -101,11 +101,11 @@ after_move() {
 }
 
 # `hard`, as for any share whose failovers applications must not see: on a soft mount (cifs.ko's
-# default) a request that races the kernel's reconnect is replayed only `retrans` times (default
-# 1), then the application gets the error. Seen here on a loaded machine: an open of the log
-# file failed with EAGAIN 0.3 s after a `move --all`, when the kernel had closed its connection
-# itself before the daemon's abort looked. The writer still checks that no write fails, and
-# io_progresses that a hard mount does not just hang.
+# default) a request that races the kernel's reconnect is replayed only `retrans=` times (0 by
+# default in 6.12, smb2_should_replay), then the application gets the error. Seen here on a
+# loaded machine: an open of the log file failed with EAGAIN 0.3 s after a `move --all`, when
+# the kernel had closed its connection itself before the daemon's abort looked. The writer
+# still checks that no write fails, and io_progresses that a hard mount does not just hang.
 step "witness mount of //$WITNESS_NAME/$WITNESS_SHARE (NTLM, echo_interval=$ECHO, hard)"
 witness_mount "echo_interval=$ECHO,hard"
 wait_for 30 listed || wfail "net witness list does not show the daemon's registration"
