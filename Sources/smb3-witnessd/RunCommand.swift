@@ -188,13 +188,16 @@ struct Run: AsyncParsableCommand {
         // 64 KiB around every page faulted in) that the idle daemon does not use, and leave free
         // chunks in the heap: handed back once start-up has settled, and after each burst once
         // it has been quiet for a while.
+        let dropFilePages = { @Sendable () throws -> ProcessMemory.Release in
+            try ProcessMemory.releaseCleanFilePages(of: try programMappings.get())
+        }
         let filePages = FilePagesService(
             startupDelay: .seconds(2), quiet: Self.quietBeforeReleasingPages, activity: activity, logger: logger,
-            releaseFilePages: { _ = try ProcessMemory.releaseCleanFilePages(of: try programMappings.get()) }
+            releaseFilePages: { _ = try dropFilePages() }
         ) {
             // The heap first: trimming it runs the smaps parser, whose code the file release then drops.
             let heapKiB = try ProcessMemory.trimMallocHeap()
-            let released = try ProcessMemory.releaseCleanFilePages(of: try programMappings.get())
+            let released = try dropFilePages()
             return .init(fileKiB: released.kibibytes, mappings: released.mappings, heapKiB: heapKiB)
         }
         // SIGTERM/SIGINT: the services stop in reverse order (the kernel listener and the
