@@ -80,6 +80,19 @@ public struct MountTable {
         public var version: String? { option("vers") }
         /// `rdma` in the options.
         public var usesRDMA: Bool { option("rdma") != nil }
+        /// Whether the mount is `soft` (cifs.ko's default, which it shows as `soft` or `hard`): a
+        /// request that races a reconnect is replayed only `retrans=` times, so an application can
+        /// get EAGAIN during a failover. The last of the two words wins, as when mounting.
+        public var isSoft: Bool {
+            options.last { $0 == "soft" || $0 == "hard" } == "soft"
+        }
+
+        /// Whether this mount's source names `server`'s `share` (case-insensitive, as SMB names are).
+        public func isShare(_ share: String, of server: String) -> Bool {
+            guard let components = uncComponents else { return false }
+            return components.server.lowercased() == server.lowercased()
+                && components.share.lowercased() == share.lowercased()
+        }
     }
 }
 

@@ -5,7 +5,7 @@ import SMB3Protocol
 ///
 /// {"startedAt","registrations":[{"registrationId","netName","share","serverAddress","ipNotify","state",
 ///   "authentication","witnessServer","protocolVersion","registeredSince","kernelRepeats","reconnects",
-///   "lastError","lastEvent","kernelConnection":{"address","tcpStatus","instance"}|null}],"events":{"registered",…,"ip-change"},"kernelRejections"}
+///   "lastError","lastEvent","kernelConnection":{"address","tcpStatus","instance"}|null,"softMounts":[…]|null}],"events":{"registered",…,"ip-change"},"kernelRejections"}
 public struct WitnessDaemonStatus: Sendable, Encodable {
     /// When the daemon started (Unix time).
     public var startedAt: Double
@@ -43,12 +43,16 @@ public struct WitnessDaemonStatus: Sendable, Encodable {
         public var lastEvent: WitnessEvent?
         /// Where cifs.ko is connected for it now (DebugData); nil when the kernel does not say.
         public var kernelConnection: KernelConnection?
+        /// Mount points of this share (in the daemon's mount namespace) that are mounted `soft`,
+        /// where a request that races a failover's reconnect can fail with EAGAIN; nil when the
+        /// mount table could not be read.
+        public var softMounts: [String]?
 
         public init(
             registrationId: UInt32, netName: String, share: String, serverAddress: String, ipNotify: Bool,
             state: String, authentication: String? = nil, witnessServer: String? = nil, protocolVersion: String? = nil,
             registeredSince: Double? = nil, kernelRepeats: Int = 0, reconnects: Int = 0, lastError: String? = nil,
-            lastEvent: WitnessEvent? = nil, kernelConnection: KernelConnection? = nil
+            lastEvent: WitnessEvent? = nil, kernelConnection: KernelConnection? = nil, softMounts: [String]? = nil
         ) {
             self.registrationId = registrationId
             self.netName = netName
@@ -65,6 +69,7 @@ public struct WitnessDaemonStatus: Sendable, Encodable {
             self.lastError = lastError
             self.lastEvent = lastEvent
             self.kernelConnection = kernelConnection
+            self.softMounts = softMounts
         }
     }
 
@@ -110,6 +115,10 @@ public struct WitnessDaemonStatus: Sendable, Encodable {
                 }
                 if connection.tcpStatus != nil || connection.instance != nil { text += ")" }
                 text += "\n"
+            }
+            if let softMounts = registration.softMounts, !softMounts.isEmpty {
+                text += "  mounted soft at \(softMounts.joined(separator: ", ")): a request that races a failover's"
+                text += " reconnect can fail with EAGAIN (mount with hard where applications must not see one)\n"
             }
             if let error = registration.lastError { text += "  last error: \(error)\n" }
             if let event = registration.lastEvent { text += "  last event: \(event.message)\n" }

@@ -40,9 +40,14 @@ public protocol WitnessPlatform: Sendable {
     /// The bytes of /proc/fs/cifs/DebugData (where cifs.ko is connected now), nil when it cannot
     /// be read.
     func kernelDebugData() -> [UInt8]?
+    /// The bytes of the daemon's own /proc/self/mountinfo (which cifs mounts it can see and their
+    /// options), nil when it cannot be read.
+    func mountTable() -> [UInt8]?
 }
 
 extension WitnessPlatform {
     /// Test platforms have no kernel: `status` then shows no kernel connection.
     public func kernelDebugData() -> [UInt8]? { nil }
+    /// Nor a mount table: `status` then cannot tell soft mounts.
+    public func mountTable() -> [UInt8]? { nil }
 }

@@ -155,11 +155,13 @@ public final class WitnessRegistry: Sendable {
     // MARK: reporting
 
     /// The registrations, their state and the event counts, as of now, with where the kernel is
-    /// connected for each (DebugData read now).
+    /// connected for each (DebugData read now) and which of its share's mounts are soft (the
+    /// mount table read now: at REGISTER the mount is not yet in it).
     public func status() -> WitnessDaemonStatus {
         let connections = platform.kernelDebugData().flatMap { try? DebugData(parsing: $0) }.map {
             KernelConnection.byRegistration($0)
         }
+        let mounts = platform.mountTable().map { MountTable(parsing: $0).mounts }
         let (workers, counts, rejections, started) = state.withLock {
             ($0.workers.sorted { $0.key < $1.key }.map(\.value), $0.eventCounts, $0.kernelRejections, $0.startedAt)
         }
@@ -173,7 +175,11 @@ public final class WitnessRegistry: Sendable {
                 witnessServer: snapshot.witnessServer, protocolVersion: snapshot.protocolVersion,
                 registeredSince: snapshot.registeredSince, kernelRepeats: snapshot.kernelRepeats,
                 reconnects: snapshot.reconnects, lastError: snapshot.lastError, lastEvent: snapshot.lastEvent,
-                kernelConnection: connections?[registration.id])
+                kernelConnection: connections?[registration.id],
+                softMounts: mounts.map { mounts in
+                    mounts.filter { $0.isSoft && $0.isShare(registration.shareName, of: registration.netName) }
+                        .map(\.mountPoint)
+                })
         }
         return WitnessDaemonStatus(
             startedAt: started, registrations: registrations, events: WitnessDaemonStatus.EventCounts(counts),

@@ -122,7 +122,13 @@ struct Drain: ParsableCommand {
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "List the daemon's registrations, their witness server, state, last event and where the kernel is connected now."
+            "List the daemon's registrations, their witness server, state, last event and where the kernel is connected now.",
+        discussion: """
+            A registration whose share is mounted soft (cifs.ko's default) here gets a line naming \
+            those mount points (softMounts in --json): on a soft mount a request that races a \
+            failover's reconnect can fail with EAGAIN. Mount with hard where applications must not \
+            see a failover.
+            """
     )
 
     @Flag(help: "Print JSON.")

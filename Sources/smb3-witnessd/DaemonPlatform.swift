@@ -82,6 +82,11 @@ final class DaemonPlatform: WitnessPlatform, KernelWitnessChannel {
         try? KernelFile.read("/proc/fs/cifs/DebugData", limit: DebugData.maximumInputSize)
     }
 
+    /// Also a short procfs read; the unit's ProcSubset=pid keeps /proc/self.
+    func mountTable() -> [UInt8]? {
+        try? KernelFile.read("/proc/self/mountinfo", limit: MountTable.maximumInputSize)
+    }
+
     // MARK: KernelWitnessChannel
 
     func receive() async throws -> [UInt8] {

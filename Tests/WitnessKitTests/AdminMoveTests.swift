@@ -171,7 +171,11 @@ struct AdminMoveTests {
     final class DebugDataPlatform: WitnessPlatform {
         let server = FakeWitnessServer()
         let debugData: [UInt8]?
-        init(debugData: [UInt8]?) { self.debugData = debugData }
+        let mountInfo: String?
+        init(debugData: [UInt8]?, mountInfo: String? = nil) {
+            self.debugData = debugData
+            self.mountInfo = mountInfo
+        }
         func connect(address: String, port: UInt16, timeoutSeconds: Int32) async throws -> any RPCByteStream {
             try await server.connect(address: address, port: port, timeoutSeconds: timeoutSeconds)
         }
@@ -193,6 +197,7 @@ struct AdminMoveTests {
         func fileTime() -> UInt64 { 0 }
         func unixTime() -> Double { 1_700_000_000 }
         func kernelDebugData() -> [UInt8]? { debugData }
+        func mountTable() -> [UInt8]? { mountInfo.map { Array($0.utf8) } }
     }
 
     /// A registry with one Kerberos registration at 192.0.2.12, registered with the fake cluster
@@ -239,6 +244,37 @@ struct AdminMoveTests {
                 $0.filter { $0 == (FakeWitnessServerStream.witnessPort, WitnessRPC.Opnum.getInterfaceList.rawValue) }
             }
             #expect(lists.count == 2)
+        }
+    }
+
+    @Test func statusNamesTheSharesSoftMounts() async throws {
+        // Three mounts of \\witnesslab\share (one hard), one of another share, one of another server.
+        let mountInfo = """
+            22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+            40 22 0:50 / /mnt/w rw,relatime shared:2 - cifs //WitnessLab/share rw,vers=3.1.1,soft,witness
+            41 22 0:51 / /mnt/hard rw,relatime shared:3 - cifs //witnesslab/share rw,vers=3.1.1,hard,witness
+            42 22 0:52 / /mnt/sub\\040dir rw,relatime shared:4 - cifs //witnesslab/SHARE/dir rw,vers=3.0,soft
+            43 22 0:53 / /mnt/o rw,relatime shared:5 - cifs //witnesslab/other rw,vers=3.1.1,soft,witness
+            44 22 0:54 / /mnt/p rw,relatime shared:6 - cifs //otherlab/share rw,vers=3.1.1,soft,witness
+            """
+        try await registered(DebugDataPlatform(debugData: nil, mountInfo: mountInfo)) { registry, _ in
+            let registration = try #require(registry.status().registrations.first)
+            #expect(registration.softMounts == ["/mnt/w", "/mnt/sub dir"])
+            #expect(registry.statusJSON().rendered().contains(#""softMounts":["/mnt/w","/mnt/sub dir"]"#))
+            #expect(
+                registry.statusText().contains(
+                    "  mounted soft at /mnt/w, /mnt/sub dir: a request that races a failover's reconnect can fail with EAGAIN"
+                ))
+        }
+        // Only hard mounts: an empty list and no line; no table: null.
+        let hardOnly = "41 22 0:51 / /mnt/hard rw,relatime - cifs //witnesslab/share rw,hard,witness\n"
+        try await registered(DebugDataPlatform(debugData: nil, mountInfo: hardOnly)) { registry, _ in
+            #expect(registry.status().registrations.first?.softMounts == [])
+            #expect(!registry.statusText().contains("mounted soft"))
+        }
+        try await registered(DebugDataPlatform(debugData: nil)) { registry, _ in
+            #expect(registry.status().registrations.first?.softMounts == nil)
+            #expect(registry.statusJSON().rendered().contains(#""softMounts":null"#))
         }
     }
 

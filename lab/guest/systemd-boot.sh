@@ -47,4 +47,9 @@ ln -sf /dev/null "$units/systemd-sysctl.service"
 # /run/tmpfiles.d/tmp.conf overrides the packaged file for this boot: create /tmp, remove nothing.
 mkdir -p /run/tmpfiles.d
 echo 'd /tmp 1777 root root -' > /run/tmpfiles.d/tmp.conf
+# systemd makes / recursively shared at boot, so that a unit's own mount namespace (PrivateMounts=,
+# ProtectSystem=, ...) still sees later mounts as a slave; but it skips that when it detects a
+# container, and the host's /.dockerenv shows through the guest's 9p root. Done here instead, as on
+# an installed machine: smb3-witnessd's status reads the cifs mounts from its own mount table.
+mount --make-rshared /
 exec /lib/systemd/systemd --unit=smb3kit-lab.target --log-target=kmsg --show-status=no

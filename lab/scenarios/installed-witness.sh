@@ -61,6 +61,11 @@ out=$(mount -t cifs "//$WITNESS_NAME/$WITNESS_SHARE" /mnt/w \
 wait_for 120 any_registered || wfail "the daemon did not register: $("$W" status 2>&1)"
 wait_for 60 listed || wfail "the witness server does not list labclient"
 "$W" status
+# The mount is soft (cifs.ko's default): status names it, as the unit's sandbox (PrivateMounts,
+# ProcSubset=pid) sees it in its own mount table.
+"$W" status --json | grep -q '"softMounts":\["/mnt/w"\]' \
+  || wfail "status --json does not name the soft mount /mnt/w: $("$W" status --json)"
+"$W" status | grep -q '^  mounted soft at /mnt/w: ' || wfail "status does not name the soft mount: $("$W" status)"
 mount_io before || wfail "I/O on the witness mount failed"
 
 step "systemctl reload: a new events_file"

@@ -163,6 +163,9 @@ step "1. status shows where the kernel is connected now"
 "$W" status
 kernel_good_at "$WITNESS_MOVE_IP" || wfail "status --json kernelConnection is not $WITNESS_MOVE_IP: $(status_json)"
 "$W" status | grep -q "kernel connected now to $WITNESS_MOVE_IP (TCP Good" || wfail "status text lacks the kernel connection"
+# A hard mount: status names no soft mount (installed-witness checks a soft one).
+status_json | grep -q '"softMounts":\[\]' || wfail "status --json softMounts is not empty for a hard mount: $(status_json)"
+! "$W" status | grep -q "mounted soft" || wfail "status names a soft mount for a hard one"
 
 step "2. move to an address the cluster does not list: refused"
 ev_before=$(wc -l < "$EVENTS")

@@ -9,6 +9,8 @@ public func fuzzNetworkInterfaceInfo(_ start: UnsafeRawPointer?, _ count: Int) -
         _ = info.kernelOrder
         precondition((try? NetworkInterfaceInfo(decoding: info.encoded()))?.entries == info.entries)
     }
-    _ = MountTable(parsing: bytes)
+    for mount in MountTable(parsing: bytes).mounts {
+        _ = (mount.isSoft, mount.isShare("share", of: "server"), mount.isMultichannel)
+    }
     return 0
 }
