@@ -34,11 +34,12 @@ lab_select_kernel() {
 }
 
 # The 9p/overlay modules the initramfs needs, in load order (lab-recipe.md §3). 6.12 builds
-# virtio, virtio_pci and fscache in; /init skips what is absent.
+# virtio, virtio_pci and fscache in; /init skips what is absent. virtio-rng (qemu's
+# virtio-rng-pci) makes the kernel's CRNG ready while /init runs: see lab_boot.
 lab_initrd_modules() {
   case "$1" in
-    6.1) echo "virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay" ;;
-    6.12) echo "netfs 9pnet 9pnet_virtio 9p overlay" ;;
+    6.1) echo "virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio-rng netfs fscache 9pnet 9pnet_virtio 9p overlay" ;;
+    6.12) echo "virtio-rng netfs 9pnet 9pnet_virtio 9p overlay" ;;
   esac
 }
 
@@ -286,6 +287,9 @@ lab_boot() {
   # tsc=reliable: under TCG on a loaded host the clocksource watchdog judges the TSC unstable
   # and switches clocksource; the jump-label patching that follows has oopsed (int3 in
   # sched_clock_cpu, seen at boot and mid-scenario). A reliable TSC is never watched.
+  # The same fault hit get_random_u32 when the CRNG became ready 44 s into a systemd guest (its
+  # static key is patched then, while dpkg ran): virtio-rng-pci, loaded by /init, makes it ready
+  # at once, before userspace.
   cmdline="console=ttyS0 panic=-1 quiet tsc=reliable guest=$script smb3kit.repo=$LAB_REPO smb3kit.cache=$LAB_CACHE"
   cmdline+=" smb3kit.kdir=$kdir smb3kit.kernel=$short smb3kit.witness=$witness/cifs.ko"
   cmdline+=" smb3kit.bin=$(lab_bin) smb3kit.watchdog=$((secs - 30)) $*"
@@ -294,7 +298,7 @@ lab_boot() {
   # so qemu never touches a terminal). -nic none: no network card at all.
   set +e
   timeout -k 10 "$secs" qemu-system-x86_64 \
-    -accel tcg -m "${LAB_GUEST_MEM:-2048}" -smp 2 -display none -monitor none -serial stdio -no-reboot -nic none \
+    -accel tcg -m "${LAB_GUEST_MEM:-2048}" -smp 2 -display none -monitor none -serial stdio -no-reboot -nic none -device virtio-rng-pci \
     -kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$cmdline" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     </dev/null 2>&1 | stdbuf -o0 tr -d '\r' | tee "$log" | grep --line-buffered -E '^LAB-(INIT|STEP|INFO|PASS|FAIL|WARN)' \
