@@ -108,8 +108,8 @@ _wc_node_setup() {
 CONF
   printf '%s\n' "${WITNESS_CLUSTER_NODE_IPS[@]}" > "$d/etc-ctdb/nodes"
   for p in "${WITNESS_CLUSTER_PUBLIC_IPS[@]}"; do echo "$p/24 eth0"; done > "$d/etc-ctdb/public_addresses"
-  printf 'KeepaliveInterval=%s\nKeepaliveLimit=%s\n' "$WITNESS_CLUSTER_KEEPALIVE_INTERVAL" \
-    "$WITNESS_CLUSTER_KEEPALIVE_LIMIT" > "$d/etc-ctdb/ctdb.tunables"
+  printf 'KeepaliveInterval=%s\nKeepaliveLimit=%s\nEventScriptTimeout=%s\n' "$WITNESS_CLUSTER_KEEPALIVE_INTERVAL" \
+    "$WITNESS_CLUSTER_KEEPALIVE_LIMIT" "$WITNESS_CTDB_EVENT_TIMEOUT" > "$d/etc-ctdb/ctdb.tunables"
   mkdir -p "$d/lib-ctdb/volatile" "$d/lib-ctdb/persistent" "$d/lib-ctdb/state" "$d/lib-samba/private"
   # The same smb.conf on both nodes (one cluster, one netbios name); no "interfaces": smbd and
   # samba-dcerpcd listen on the wildcard of their namespace, so a public address taken over

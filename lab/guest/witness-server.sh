@@ -43,6 +43,7 @@ WITNESS_DCERPCD=/usr/libexec/samba/samba-dcerpcd
 WITNESS_RPCD=/usr/libexec/samba/rpcd_witness
 # Generous: TCG is slow and the two cores are shared with other work. All waits poll.
 WITNESS_CTDB_TIMEOUT=${WITNESS_CTDB_TIMEOUT:-180}
+WITNESS_CTDB_EVENT_TIMEOUT=${WITNESS_CTDB_EVENT_TIMEOUT:-150}
 WITNESS_SMBD_TIMEOUT=${WITNESS_SMBD_TIMEOUT:-120}
 WITNESS_EPM_TIMEOUT=${WITNESS_EPM_TIMEOUT:-180}
 export WITNESS_USER WITNESS_PASSWORD WITNESS_SMB_CONF
@@ -180,6 +181,9 @@ witness_server_start() {
 CONF
   echo "$WITNESS_NODE_IP" > /etc/ctdb/nodes
   echo "$WITNESS_PUBLIC_IP/32 lo" > /etc/ctdb/public_addresses
+  # An event may take 30 s by default, and ctdbd exits when its init event does not finish in
+  # time: seen under a loaded host (two guests and a fuzzer on 2 cores). Generous here.
+  echo "EventScriptTimeout=$WITNESS_CTDB_EVENT_TIMEOUT" > /etc/ctdb/ctdb.tunables
   # -i: stay in the foreground so the pid is ours; the log then goes to stdout (§10.2).
   # setsid (here and for smbd/samba-dcerpcd): the daemons must not share the guest script's
   # process group. smbd sends SIGTERM to its whole process group when it is stopped, and the
